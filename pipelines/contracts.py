@@ -1,0 +1,161 @@
+"""Entity contracts: the input standard of sources.md, kept as data in data/contracts/*.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+CONTRACTS_DIR = Path(__file__).resolve().parent.parent / "data" / "contracts"
+
+# Processing order: reference entities first so later checks can join on them.
+ENTITIES: tuple[str, ...] = (
+    "project",
+    "project_corp",
+    "team",
+    "project_worker",
+    "attendance",
+    "payroll",
+    "wage_account",
+    "account_txn",
+    "project_progress",
+    "payment_guarantee",
+    "wage_deposit",
+    "complaint",
+    "credit_event",
+)
+
+COLUMN_TYPES = {"str", "code", "area", "date", "datetime", "month", "decimal", "int", "bool"}
+PII_KINDS = {"id", "name", "phone", "card"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an entity: canonical snake_case name, its two other spellings, type and rules."""
+
+    name: str
+    camel: str
+    zh: str
+    type: str
+    required: bool = False
+    width: int | None = None  # zero-pad codes to this width ("3" -> "003")
+    codes: dict[str, str] | None = None  # code -> Chinese label; None = free
+    aliases: dict[str, str] = field(default_factory=dict)  # vendor variant -> code
+    open_set: bool = False  # codes outside the table are kept (padded), not quarantined
+    pii: str | None = None  # id | name | phone | card
+    check: str | None = None  # id_card | uscc
+    check_type_column: str | None = None  # id_card check only applies when this column is 01
+    min: float | None = None
+    max: float | None = None
+    min_exclusive: float | None = None
+    max_length: int | None = None
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        """Every header spelling that means this column."""
+        return (self.name, self.camel, self.zh)
+
+
+@dataclass(frozen=True)
+class Contract:
+    """An entity's declared contract."""
+
+    entity: str
+    zh: str
+    key: tuple[str, ...]
+    mutable: bool
+    columns: tuple[Column, ...]
+    payload_arrays: tuple[str, ...] = ("dataList",)
+    api: str | None = None
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def pii_columns(self) -> list[Column]:
+        return [c for c in self.columns if c.pii]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.entity} has no column {name!r}")
+
+    def header_map(self) -> dict[str, str]:
+        """Map every accepted header spelling (case-insensitive for Latin) to the canonical name."""
+        out: dict[str, str] = {}
+        for c in self.columns:
+            for s in c.spellings:
+                out[s] = c.name
+                out[s.lower()] = c.name
+        return out
+
+
+def _shared_codes() -> dict[str, dict]:
+    return yaml.safe_load((CONTRACTS_DIR / "_codes.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def load_contract(entity: str) -> Contract:
+    """Read data/contracts/<entity>.yaml into a Contract."""
+    raw = yaml.safe_load((CONTRACTS_DIR / f"{entity}.yaml").read_text(encoding="utf-8"))
+    shared = _shared_codes()
+    cols = []
+    for c in raw["columns"]:
+        if c["type"] not in COLUMN_TYPES:
+            raise ValueError(f"{entity}.{c['name']}: unknown type {c['type']!r}")
+        if c.get("pii") and c["pii"] not in PII_KINDS:
+            raise ValueError(f"{entity}.{c['name']}: unknown pii kind {c['pii']!r}")
+        ref = shared.get(c["ref"]) if c.get("ref") else None
+        codes = c.get("codes") or (ref or {}).get("codes")
+        cols.append(
+            Column(
+                name=c["name"],
+                camel=c.get("camel", c["name"]),
+                zh=c.get("zh", c["name"]),
+                type=c["type"],
+                required=bool(c.get("required", False)),
+                width=c.get("width") or (ref or {}).get("width"),
+                codes={str(k): str(v) for k, v in codes.items()} if codes else None,
+                aliases={str(k): str(v) for k, v in (c.get("aliases") or {}).items()},
+                open_set=bool(c.get("open", False)),
+                pii=c.get("pii"),
+                check=c.get("check"),
+                check_type_column=c.get("check_type_column"),
+                min=c.get("min"),
+                max=c.get("max"),
+                min_exclusive=c.get("min_exclusive"),
+                max_length=c.get("max_length"),
+            )
+        )
+    contract = Contract(
+        entity=raw["entity"],
+        zh=raw["zh"],
+        key=tuple(raw["key"]),
+        mutable=bool(raw["mutable"]),
+        columns=tuple(cols),
+        payload_arrays=tuple(raw.get("payload_arrays", ["dataList"])),
+        api=raw.get("api"),
+    )
+    missing = set(contract.key) - set(contract.column_names)
+    if missing:
+        raise ValueError(f"{entity}: key columns {missing} not declared")
+    return contract
+
+
+def all_contracts() -> dict[str, Contract]:
+    """Every entity's contract, in processing order."""
+    return {e: load_contract(e) for e in ENTITIES}
+
+
+def entity_of_file(filename: str) -> str | None:
+    """The entity a delivered file holds, from the start of its name (`attendance_0630_part2.csv`)."""
+    stem = Path(filename).name.lower()
+    # longest entity name first, so `project_worker_…` is not read as `project`
+    for e in sorted(ENTITIES, key=len, reverse=True):
+        if stem == e or stem.startswith(e + "_") or stem.startswith(e + "."):
+            return e
+    return None

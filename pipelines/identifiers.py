@@ -1,0 +1,73 @@
+"""Check digits (GB 11643 ID numbers, GB 32100 USCC), keyed hashes and display masks for personal data."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+# GB 11643-1999: weights 2^(17-i) mod 11, check code table for the remainder.
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+# GB 32100-2015: 31-character alphabet without I, O, Z, S, V.
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def id_check_char(first17: str) -> str:
+    """The 18th character of a resident ID number given its first 17 digits."""
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
+def is_valid_id_number(value: str | None) -> bool:
+    """True for an 18-character resident ID number whose GB 11643 check character is right."""
+    if not value or len(value) != 18 or not value[:17].isdigit():
+        return False
+    return id_check_char(value[:17]) == value[17].upper()
+
+
+def uscc_check_char(first17: str) -> str:
+    """The 18th character of a unified social credit code given its first 17."""
+    total = sum(USCC_ALPHABET.index(ch) * w for ch, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def is_valid_uscc(value: str | None) -> bool:
+    """True for an 18-character USCC whose GB 32100 check character is right."""
+    if not value or len(value) != 18:
+        return False
+    v = value.upper()
+    if any(ch not in USCC_ALPHABET for ch in v):
+        return False
+    return uscc_check_char(v[:17]) == v[17]
+
+
+def normalise_pii(value: str) -> str:
+    """The canonical form hashed for joins: trimmed, upper-case (ID numbers end in x or X)."""
+    return value.strip().upper()
+
+
+def pii_hash(value: str | None, secret: bytes) -> str | None:
+    """Keyed hash (HMAC-SHA256, hex, 32 chars) of a personal value: equal inputs join, clear values never stored."""
+    if value is None or value == "":
+        return None
+    return hmac.new(secret, normalise_pii(value).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def mask(value: str | None, kind: str) -> str | None:
+    """Display form of a personal value: `350503********1234`, `张*`, `138****5678`, `************1234`."""
+    if value is None or value == "":
+        return None
+    v = value.strip()
+    if kind == "id":
+        if len(v) <= 10:
+            return v[:2] + "*" * max(len(v) - 4, 1) + v[-2:]
+        return v[:6] + "*" * (len(v) - 10) + v[-4:]
+    if kind == "name":
+        return v[0] + "*" * max(len(v) - 1, 1)
+    if kind == "phone":
+        return v[:3] + "****" + v[-4:] if len(v) >= 8 else "*" * len(v)
+    if kind == "card":
+        return "*" * max(len(v) - 4, 4) + v[-4:]
+    raise ValueError(f"unknown personal-data kind {kind!r}")

@@ -1,0 +1,155 @@
+"""Typed settings: paths, thresholds from the spec (with their sources), and the personal-data key.
+
+Every threshold a regulator may read differently is here, never a literal in SQL or code. Values can be
+overridden by environment variables (`WAGEWATCH_<GROUP>__<NAME>`, e.g. `WAGEWATCH_INDICATORS__VALID_DAY_RULE=pair_4h`)
+or by a TOML file named in `WAGEWATCH_SETTINGS_FILE`. Importing this module has no side effects.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Clearly a demo value: runs with it are marked as demo in the run summary and the CLI warns.
+DEMO_PII_SECRET = "wagewatch-DEMO-ONLY-key-do-not-use-in-production"
+
+
+class Paths(BaseModel):
+    """Where data enters, lives and leaves."""
+
+    data_dir: Path = REPO_ROOT / "data"
+    inbox: Path = REPO_ROOT / "data" / "inbox"
+    out: Path = REPO_ROOT / "data" / "out"
+    warehouse: Path = REPO_ROOT / "data" / "warehouse" / "wagewatch.duckdb"
+    model_dir: Path = REPO_ROOT / "models" / "risk" / "artifacts"
+
+
+class Scope(BaseModel):
+    """Which projects count in a month (indicators.md, "Scope")."""
+
+    categories: list[str] = ["01", "02"]  # 01 房屋建筑, 02 市政 only (indicators.md)
+    grace_days: int = 30  # attendance duty starts 30 days after builder_license_date (indicators.md default)
+    active_status: list[str] = ["003"]  # 在建
+    stopped_status: list[str] = ["005"]  # 停工: reported separately, outside denominators
+
+
+class Indicators(BaseModel):
+    """国考 and 条例 indicator settings and targets (indicators.md)."""
+
+    valid_day_rule: Literal["any", "pair_4h"] = "any"  # pair_4h: 吉建规〔2023〕11号, Wuhu
+    pair_min_hours: float = 4.0  # pair_4h: first to last punch ≥ 4 h
+    target_rn_update_rate: float = 0.90  # 泉州; Shandong full score at 90.28%
+    target_avg_attendance: float = 81.0  # 泉州 (> 81); Xi'an 87
+    target_pm_onsite_rate: float = 0.60  # 泉州 (> 60%); Jilin, Guangzhou 80%
+    target_chief_supervisor_onsite_rate: float = 0.60  # 泉州
+    target_key_staff_onsite_rate: float = 0.60  # 泉州
+    target_case_closure_rate: float = 0.98  # 泉州
+    default_labor_cost_ratio: float = 0.20  # Yinchuan 22%, Hengshan 15%; spec default 0.20
+    guarantee_min_share_of_contract: float = 0.10  # 建市〔2019〕68号 adequacy, spec default 10%
+    deposit_min_share: float = 0.01  # 人社部发〔2021〕65号: 1%–3% of contract
+    deposit_max_share: float = 0.03
+    case_overdue_days: int = 30  # 超期未结
+    platform_share_meaning: Literal["is_integrated"] = "is_integrated"
+    ranking_bottom_n: int = 3  # 临沂-style 通报: bottom three flagged
+    firm_complaint_top_n: int = 30  # firm complaint top-30 ladder
+
+
+class Rules(BaseModel):
+    """Warning rule parameters (warnings.md); the catalogue itself is pipelines/warnings/catalogue.yaml."""
+
+    r01_red_consecutive_months: int = 2  # Fujian 2018: 2 consecutive
+    r01_red_months_in_12: int = 3  # Fujian 2018: 3 cumulative in 12
+    r03_pay_deadline_months: int = 1  # pay month M paid by end of M+1 (gzthsware)
+    r05_makegood_days: int = 30  # shortfall not made good by back pay within 30 days
+    r06_red_unpaid_share: float = 0.10  # > 10% of attendees without a pay line (Guangzhou)
+    r07_min_attendance_days: int = 20
+    r07_min_wage_yuan: dict[str, float] = Field(default_factory=dict)  # per area_code; falls back to default
+    r07_min_wage_default_yuan: float = 1890.0  # e.g. 1,890 元 (warnings.md)
+    r08_month_max_yuan: float = 50_000.0  # suspected 代领/套取
+    r08_year_max_yuan: float = 300_000.0
+    r09_min_onsite_rate: float = 0.60  # 泉州 60%
+    r10_silent_days: int = 7  # Fuzhou "无考勤更新"
+    r10_drop_share: float = 0.50  # headcount down > 50% vs previous 4 weeks (Hebei)
+    r10_baseline_weeks: int = 4
+    r11_min_share_of_contract: float = 0.10  # 建市〔2019〕68号
+    r13_lookback_years: int = 2  # 泉州 "近两年内"
+    r13_event_types: list[str] = ["01", "06"]
+    r14_verified_lookback_months: int = 12
+    r15_payroll_months: int = 3
+    r17_window_minutes: int = 60
+
+
+class Score(BaseModel):
+    """Risk score and levels (warnings.md)."""
+
+    horizon_days: int = 60  # label: arrears event within 60 days after as_of
+    makegood_days: int = 30
+    capacity_share: float = 0.05  # inspector capacity: top 5% of in-scope projects
+    red_top_share: float = 0.02
+    orange_top_share: float = 0.05
+    yellow_top_share: float = 0.10
+
+
+class Quality(BaseModel):
+    """Data-quality severity: which checks block publication (issue: blocking vs warning)."""
+
+    blocking_checks: list[str] = [
+        "file_unreadable_share",  # more than the tolerated share of the night's files unreadable
+        "project_key_not_null",
+        "attendance_key_unique",
+    ]
+    max_quarantine_share: float = 0.05  # more than 5% of a source's rows quarantined blocks publication
+
+
+class Settings(BaseSettings):
+    """All settings of one run."""
+
+    model_config = SettingsConfigDict(env_prefix="WAGEWATCH_", env_nested_delimiter="__", extra="ignore")
+
+    pii_secret: str = DEMO_PII_SECRET  # HMAC key for personal data; set WAGEWATCH_PII_SECRET in production
+    timezone: str = "Asia/Shanghai"
+    duckdb_memory_limit: str = "12GB"
+    duckdb_threads: int | None = None
+    paths: Paths = Paths()
+    scope: Scope = Scope()
+    indicators: Indicators = Indicators()
+    rules: Rules = Rules()
+    score: Score = Score()
+    quality: Quality = Quality()
+
+    @property
+    def pii_key(self) -> bytes:
+        return self.pii_secret.encode("utf-8")
+
+    @property
+    def is_demo_secret(self) -> bool:
+        return self.pii_secret == DEMO_PII_SECRET
+
+
+@cache
+def get_settings() -> Settings:
+    """The settings of this process: defaults, then the TOML file in WAGEWATCH_SETTINGS_FILE, then env vars."""
+    file = os.environ.get("WAGEWATCH_SETTINGS_FILE")
+    overrides = tomllib.loads(Path(file).read_text(encoding="utf-8")) if file else {}
+    return Settings(**overrides)
+
+
+def sql_params(settings: Settings, as_of: object) -> dict[str, object]:
+    """Flatten the threshold groups into the variables SQL models read with getvariable('<name>')."""
+    params: dict[str, object] = {"as_of": as_of}
+    for group in (settings.scope, settings.indicators, settings.rules, settings.score):
+        for name, value in group.model_dump().items():
+            if isinstance(value, dict):
+                continue  # per-area tables (e.g. minimum wages) are loaded as seed tables, not variables
+            if name in params:
+                raise ValueError(f"setting {name!r} is defined in two groups; SQL variables must be unique")
+            params[name] = value
+    return params

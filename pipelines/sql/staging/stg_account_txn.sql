@@ -1,0 +1,30 @@
+-- grain: one row per 专户流水 (txn_id)
+-- event entity: the first delivery of a key is kept; later re-exports only repeat it (sources.md).
+-- Code normalisation, casting and personal-data hashing happen at load, driven by data/contracts/account_txn.yaml,
+-- so a value that cannot be normalised is quarantined with its file and line instead of becoming null here.
+with deliveries as (
+    select * from raw_account_txn
+),
+
+latest as (
+    select *
+    from deliveries
+    qualify row_number() over (partition by txn_id order by _extract_date, _file_id, _line) = 1
+)
+
+select
+    txn_id,
+    account_number,
+    txn_time,
+    direction,
+    amount,
+    balance,
+    counterparty_name_hash,
+    counterparty_name_masked,
+    counterparty_account_hash,
+    counterparty_account_masked,
+    txn_type,
+    _file_id,
+    _line,
+    _extract_date
+from latest

@@ -1,0 +1,25 @@
+-- grain: one row per 企业信用记录 (corp_code, event_type, event_date)
+-- event entity: the first delivery of a key is kept; later re-exports only repeat it (sources.md).
+-- Code normalisation, casting and personal-data hashing happen at load, driven by data/contracts/credit_event.yaml,
+-- so a value that cannot be normalised is quarantined with its file and line instead of becoming null here.
+with deliveries as (
+    select * from raw_credit_event
+),
+
+latest as (
+    select *
+    from deliveries
+    qualify row_number() over (partition by corp_code, event_type, event_date order by _extract_date, _file_id, _line) = 1
+)
+
+select
+    corp_code,
+    event_type,
+    event_date,
+    corp_name,
+    points,
+    source,
+    _file_id,
+    _line,
+    _extract_date
+from latest

@@ -1,0 +1,28 @@
+-- grain: one row per 工程款支付担保 (guarantee_no)
+-- mutable entity: a later extract restates the row, so the latest extract date wins (sources.md).
+-- Code normalisation, casting and personal-data hashing happen at load, driven by data/contracts/payment_guarantee.yaml,
+-- so a value that cannot be normalised is quarantined with its file and line instead of becoming null here.
+with deliveries as (
+    select * from raw_payment_guarantee
+),
+
+latest as (
+    select *
+    from deliveries
+    qualify row_number() over (partition by guarantee_no order by _extract_date desc, _file_id desc, _line desc) = 1
+)
+
+select
+    guarantee_no,
+    project_code,
+    build_corp_code,
+    guarantee_type,
+    amount,
+    start_date,
+    end_date,
+    issuer_name,
+    is_on_demand,
+    _file_id,
+    _line,
+    _extract_date
+from latest

@@ -1,0 +1,220 @@
+"""The DuckDB warehouse: connection, raw-layer DDL derived from the contracts, and the SQL model runner.
+
+Layers (docs/warehouse.md): raw_<entity> (loaded rows, typed, personal data hashed) → stg_<entity> (one row per
+natural key) → int_* → fct_/dim_/rpt_ marts and the output tables other tools read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+import duckdb
+
+from pipelines.contracts import Column, Contract, all_contracts
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+LAYERS = ("staging", "intermediate", "rules", "marts")
+
+DUCKDB_TYPES = {
+    "str": "VARCHAR",
+    "code": "VARCHAR",
+    "area": "VARCHAR",
+    "date": "DATE",
+    "datetime": "TIMESTAMP",
+    "month": "VARCHAR",  # 'yyyy-MM', the spec's output format
+    "decimal": "DOUBLE",
+    "int": "INTEGER",
+    "bool": "BOOLEAN",
+}
+
+# Lineage carried by every raw row: which delivered file and line it came from.
+LINEAGE_COLUMNS = {
+    "_file_id": "INTEGER",  # load_file.file_id
+    "_line": "INTEGER",  # 1-based physical line (CSV), row (XLSX, header = 1), record index (JSON), row (Parquet)
+    "_extract_date": "DATE",  # the inbox sub-folder the file came in
+    "_row_hash": "VARCHAR",  # hash of the row's canonical values: same content = duplicate
+}
+
+
+def connect(path: str | Path | None = None, *, read_only: bool = False, memory_limit: str | None = None,
+            threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse (or an in-memory one) with the offline-safe settings every connection needs."""
+    if path is not None and str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(
+        str(path) if path is not None else ":memory:",
+        read_only=read_only,
+        config={"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"},
+    )
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET TimeZone = 'Asia/Shanghai'") if _has_icu(con) else None
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+def _has_icu(con: duckdb.DuckDBPyConnection) -> bool:
+    try:
+        return bool(con.execute("select count(*) from duckdb_extensions() where extension_name='icu' and loaded")
+                    .fetchone()[0])  # type: ignore[index]
+    except duckdb.Error:
+        return False
+
+
+def warehouse_columns(col: Column) -> list[tuple[str, str]]:
+    """The warehouse columns one contract column becomes: personal data → `<name>_hash` + `<name>_masked`."""
+    if col.pii:
+        return [(f"{col.name}_hash", "VARCHAR"), (f"{col.name}_masked", "VARCHAR")]
+    return [(col.name, DUCKDB_TYPES[col.type])]
+
+
+def staged_key(contract: Contract) -> list[str]:
+    """The natural key as warehouse columns (personal-data key parts are joined by their hash)."""
+    out = []
+    for k in contract.key:
+        col = contract.column(k)
+        out.append(f"{k}_hash" if col.pii else k)
+    return out
+
+
+def entity_columns(contract: Contract) -> list[tuple[str, str]]:
+    """All typed warehouse columns of an entity, in contract order."""
+    return [wc for c in contract.columns for wc in warehouse_columns(c)]
+
+
+def raw_table_ddl(contract: Contract) -> str:
+    """CREATE TABLE for raw_<entity>: typed contract columns, unknown extras as JSON text, lineage."""
+    cols = entity_columns(contract) + [("_extra", "VARCHAR")] + list(LINEAGE_COLUMNS.items())
+    body = ",\n  ".join(f'"{n}" {t}' for n, t in cols)
+    return f"CREATE TABLE IF NOT EXISTS raw_{contract.entity} (\n  {body}\n)"
+
+
+LEDGER_DDL = """
+CREATE TABLE IF NOT EXISTS load_file (
+  file_id INTEGER PRIMARY KEY,
+  path VARCHAR NOT NULL,            -- relative to the inbox: '2025-06-30/attendance_0630.csv'
+  sha256 VARCHAR NOT NULL,          -- content hash: the same bytes are never loaded twice
+  entity VARCHAR,
+  extract_date DATE,
+  format VARCHAR,
+  encoding VARCHAR,
+  status VARCHAR NOT NULL,          -- loaded | failed | unknown_entity
+  reason VARCHAR,                   -- plain words when failed
+  rows_read BIGINT DEFAULT 0,
+  rows_loaded BIGINT DEFAULT 0,
+  rows_duplicate BIGINT DEFAULT 0,
+  rows_quarantined BIGINT DEFAULT 0,
+  loaded_at TIMESTAMP
+)"""
+
+QUARANTINE_DDL = """
+CREATE TABLE IF NOT EXISTS quarantine (
+  file_id INTEGER NOT NULL,
+  path VARCHAR NOT NULL,
+  entity VARCHAR NOT NULL,
+  line INTEGER,                     -- same numbering as raw _line
+  column_name VARCHAR,              -- canonical column, null for whole-row problems
+  value_masked VARCHAR,             -- the offending value, masked when the column holds personal data
+  reason_code VARCHAR NOT NULL,     -- stable id: bad_date, unknown_code, id_check_digit, ...
+  reason VARCHAR NOT NULL,          -- plain words (Chinese), for the analyst and the bulletin
+  loaded_at TIMESTAMP
+)"""
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, contracts: Mapping[str, Contract] | None = None) -> None:
+    """Create the ledger, quarantine and raw tables if missing (idempotent)."""
+    con.execute(LEDGER_DDL)
+    con.execute(QUARANTINE_DDL)
+    for c in (contracts or all_contracts()).values():
+        con.execute(raw_table_ddl(c))
+
+
+# ---------------------------------------------------------------- SQL models
+
+
+@dataclass(frozen=True)
+class SqlModel:
+    """One SQL file = one table. Its name is the file stem; its layer the folder."""
+
+    name: str
+    layer: str
+    path: Path
+    sql: str
+    grain: str
+
+    @property
+    def refs(self) -> set[str]:
+        """Relations this model reads, found in its FROM/JOIN clauses."""
+        return set(_REF_RE.findall(_strip_comments(self.sql)))
+
+
+_REF_RE = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
+
+
+def _strip_comments(sql: str) -> str:
+    return re.sub(r"--[^\n]*", "", sql)
+
+
+def discover_models(sql_dir: Path = SQL_DIR, layers: Iterable[str] = LAYERS) -> dict[str, SqlModel]:
+    """Every model file under sql/<layer>/, keyed by table name. A file must open with `-- grain: …`."""
+    models: dict[str, SqlModel] = {}
+    for layer in layers:
+        for path in sorted((sql_dir / layer).glob("*.sql")):
+            sql = path.read_text(encoding="utf-8")
+            first = sql.lstrip().splitlines()[0] if sql.strip() else ""
+            if not first.lower().startswith("-- grain:"):
+                raise ValueError(f"{path}: first line must be '-- grain: one row per …'")
+            if path.stem in models:
+                raise ValueError(f"{path}: table {path.stem} defined twice")
+            models[path.stem] = SqlModel(path.stem, layer, path, sql, first.split(":", 1)[1].strip())
+    return models
+
+
+def build_order(models: Mapping[str, SqlModel]) -> list[str]:
+    """Models in dependency order; a model may only read from its own or lower layers."""
+    rank = {layer: i for i, layer in enumerate(LAYERS)}
+    graph: dict[str, set[str]] = {}
+    for name, m in models.items():
+        deps = {r for r in m.refs if r in models and r != name}
+        for d in deps:
+            if rank[models[d].layer] > rank[m.layer]:
+                raise ValueError(f"{name} ({m.layer}) reads {d} from a higher layer ({models[d].layer})")
+        graph[name] = deps
+    return list(TopologicalSorter(graph).static_order())
+
+
+def set_params(con: duckdb.DuckDBPyConnection, params: Mapping[str, object]) -> None:
+    """Expose run parameters and thresholds to SQL as DuckDB variables: `getvariable('grace_days')`."""
+    for k, v in params.items():
+        if isinstance(v, date):
+            con.execute(f"SET VARIABLE {k} = DATE '{v.isoformat()}'")
+        elif isinstance(v, list | tuple):
+            con.execute(f"SET VARIABLE {k} = ?", [list(v)])
+        elif v is None:
+            con.execute(f"SET VARIABLE {k} = NULL")
+        else:
+            con.execute(f"SET VARIABLE {k} = ?", [v])
+
+
+def run_models(con: duckdb.DuckDBPyConnection, params: Mapping[str, object], *,
+               models: Mapping[str, SqlModel] | None = None, only: Iterable[str] | None = None) -> list[str]:
+    """Build every model (or `only` those) as a table, in dependency order. Returns the names built."""
+    models = models or discover_models()
+    set_params(con, params)
+    order = build_order(models)
+    wanted = set(only) if only is not None else None
+    built = []
+    for name in order:
+        if wanted is not None and name not in wanted:
+            continue
+        body = _strip_comments(models[name].sql).strip().rstrip(";")
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS {body}")
+        built.append(name)
+    return built
