@@ -2,8 +2,10 @@
 -- event entity: the first delivery of a key is kept; later re-exports only repeat it (sources.md).
 -- Code normalisation, casting and personal-data hashing happen at load, driven by data/contracts/attendance.yaml,
 -- so a value that cannot be normalised is quarantined with its file and line instead of becoming null here.
+-- Point in time: a row delivered after as_of is not yet known (backfills over a loaded warehouse stay honest).
 with deliveries as (
     select * from raw_attendance
+    where _extract_date <= getvariable('as_of')
 ),
 
 latest as (

@@ -2,8 +2,10 @@
 -- mutable entity: a later extract restates the row, so the latest extract date wins (sources.md).
 -- Code normalisation, casting and personal-data hashing happen at load, driven by data/contracts/project_worker.yaml,
 -- so a value that cannot be normalised is quarantined with its file and line instead of becoming null here.
+-- Point in time: a row delivered after as_of is not yet known (backfills over a loaded warehouse stay honest).
 with deliveries as (
     select * from raw_project_worker
+    where _extract_date <= getvariable('as_of')
 ),
 
 latest as (

@@ -1,0 +1,138 @@
+"""`wagewatch` command line: generate a world, run a night, backfill, train the risk model."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="wagewatch",
+    help="农民工工资拖欠预警 — wage-arrears early warning for construction regulators.\n\n"
+    "Typical use: `wagewatch generate --tier demo --out data/generated/demo`, then "
+    "`wagewatch run --inbox data/generated/demo/inbox --out data/out`.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+OFFLINE_ENV = {
+    # Prefect and GX must not phone home: regulators' servers have no internet (ecosystem-notes.md).
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "GX_ANALYTICS_ENABLED": "False",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+}
+
+
+@app.callback()
+def _main() -> None:
+    for k, v in OFFLINE_ENV.items():
+        os.environ.setdefault(k, v)
+
+
+def _say(msg: str) -> None:
+    typer.echo(f"[{datetime.now():%H:%M:%S}] {msg}", err=True)
+
+
+@app.command()
+def generate(
+    tier: Annotated[str, typer.Option(help="World size: tiny, demo (200 projects), city (2,000), province (10,000).")] = "demo",
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same world.")] = 7,
+    out: Annotated[Path, typer.Option(help="Folder to write the world into (inbox/, truth/).")] = Path("data/generated/demo"),
+    faults: Annotated[bool, typer.Option("--faults", help="Inject realistic bad data and write faults_manifest.json.")] = False,
+    projects: Annotated[int | None, typer.Option(help="Override the tier's number of projects.")] = None,
+) -> None:
+    """Write a synthetic world: an inbox of platform extracts plus the true hazards beside it."""
+    from pipelines.synth import generate as _generate
+
+    summary = _generate(tier, seed, out, faults=faults, n_projects=projects, progress=_say)
+    typer.echo(f"inbox: {out / 'inbox'}")
+    typer.echo(f"truth: {out / 'truth'}")
+    if faults:
+        typer.echo(f"faults manifest: {out / 'faults_manifest.json'}")
+    _say(f"done: {summary.get('files', '?')} files, {summary.get('seconds', '?')} s")
+
+
+@app.command()
+def run(
+    inbox: Annotated[Path, typer.Option(help="The drop folder: one sub-folder per extract date (YYYY-MM-DD).")],
+    out: Annotated[Path, typer.Option(help="Where run folders are published (OUT/runs/<as_of>, OUT/latest).")],
+    warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse file (default: data/warehouse/wagewatch.duckdb).")] = None,
+    as_of: Annotated[str | None, typer.Option(help="As-of date YYYY-MM-DD (default: the newest extract date).")] = None,
+    wait: Annotated[float, typer.Option(help="Seconds to wait if another run holds the warehouse.")] = 0.0,
+) -> None:
+    """Run the nightly job once: load, check, compute indicators and warnings, publish lists and dashboard."""
+    from pipelines.flows.nightly import nightly
+    from pipelines.runs import WarehouseBusyError
+    from pipelines.settings import get_settings
+
+    if get_settings().is_demo_secret:
+        _say("note: personal data is hashed with the DEMO key; set WAGEWATCH_PII_SECRET in production")
+    try:
+        summary = nightly(inbox=inbox, out=out, warehouse=warehouse,
+                          as_of=date.fromisoformat(as_of) if as_of else None, wait_for_lock_seconds=wait)
+    except WarehouseBusyError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    _print_outcome(summary)
+
+
+def _print_outcome(summary: dict) -> None:
+    status = summary["status"]
+    for s in summary["steps"]:
+        rows = f", {s['rows']} rows" if s.get("rows") is not None else ""
+        _say(f"  {s['step']:<10} {s['status']:<7} {s['seconds']:>7.1f} s{rows}")
+    if summary.get("missing_sources"):
+        _say("  sources not delivered (their indicators are null): " + ", ".join(summary["missing_sources"]))
+    if status == "published":
+        outputs = summary.get("outputs") or {}
+        for label, path in outputs.items():
+            typer.echo(f"{label}: {path}")
+        typer.echo(f"run folder: {summary['output_dir']}")
+        return
+    typer.echo(f"{status}: {summary.get('message', '')}", err=True)
+    typer.echo(f"details: {summary.get('output_dir')}", err=True)
+    raise typer.Exit(3 if status == "blocked" else 1)
+
+
+@app.command()
+def backfill(
+    inbox: Annotated[Path, typer.Option(help="The drop folder.")],
+    out: Annotated[Path, typer.Option(help="Where run folders are published.")],
+    start: Annotated[str, typer.Option(help="First as-of date, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option(help="Last as-of date, YYYY-MM-DD.")],
+    warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse file.")] = None,
+    every: Annotated[str, typer.Option(help="Which dates: 'extract' (each delivered extract date) or 'month-end'.")] = "extract",
+) -> None:
+    """Run the nightly job for each as-of date in a range, oldest first; already-published dates are skipped."""
+    from pipelines.flows.backfill import backfill as _backfill
+
+    result = _backfill(inbox=inbox, out=out, start=date.fromisoformat(start), end=date.fromisoformat(end),
+                       warehouse=warehouse, every=every)
+    for d, status in result.items():
+        typer.echo(f"{d}: {status}")
+    if any(s not in ("published", "skipped") for s in result.values()):
+        raise typer.Exit(1)
+
+
+@app.command()
+def train(
+    out: Annotated[Path, typer.Option(help="Where the model artifacts and backtest report go.")] = Path("models/risk/artifacts"),
+    seed: Annotated[int, typer.Option(help="Seed of the training world.")] = 11,
+    validation_seed: Annotated[int, typer.Option(help="Seed of the held-out validation world.")] = 23,
+) -> None:
+    """Retrain the risk model on a generated training world and validate it on another seed."""
+    from pipelines.features.train_command import train_and_validate
+
+    report = train_and_validate(out=out, seed=seed, validation_seed=validation_seed, progress=_say)
+    typer.echo(f"model: {report['model_path']}")
+    typer.echo(f"model card: {report['model_card']}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())

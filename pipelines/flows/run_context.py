@@ -1,0 +1,147 @@
+"""One night's bookkeeping: as-of date, lock, staging folder, step timings, summary, publish or discard."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from pipelines import nightly, runs
+from pipelines.settings import Settings, get_settings
+
+log = logging.getLogger("wagewatch")
+
+
+class NightlyRun(contextlib.AbstractContextManager):
+    """Context of one nightly run. Outputs go to a staging folder and are published only on success."""
+
+    def __init__(self, inbox: Path, out: Path, warehouse: Path | None, as_of: date | None,
+                 wait_for_lock_seconds: float = 0.0, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.inbox = Path(inbox)
+        self.out = Path(out)
+        self.warehouse = Path(warehouse) if warehouse else self.settings.paths.warehouse
+        self.as_of = nightly.resolve_as_of(self.inbox, as_of)
+        self.wait_for_lock_seconds = wait_for_lock_seconds
+        self.summary = runs.RunSummary(as_of=self.as_of.isoformat(), started_at=datetime.now().isoformat(
+            timespec="seconds"), warehouse=str(self.warehouse), demo_secret=self.settings.is_demo_secret)
+        self.con: Any = None
+        self.staged: Path = Path()
+        self._lock: contextlib.AbstractContextManager | None = None
+        self._published: Path | None = None
+
+    def __enter__(self) -> NightlyRun:
+        self._lock = runs.warehouse_lock(self.warehouse, wait_seconds=self.wait_for_lock_seconds)
+        self._lock.__enter__()
+        self.staged = runs.staging_dir(self.out, self.as_of)
+        return self
+
+    def step(self, name: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run one step, timing it and recording what it produced in the summary."""
+        started = time.monotonic()
+        log.info("step %s …", name)
+        try:
+            result = fn(*args)
+        except Exception as exc:
+            self.summary.record(name, started, status="failed", detail={"error": f"{type(exc).__name__}: {exc}"})
+            self.summary.message = f"步骤 {name} 失败：{type(exc).__name__}: {exc}"
+            raise
+        if name == "open":
+            self.con = result
+        self.summary.record(name, started, rows=_rows_of(result), detail=_detail_of(name, result))
+        if name == "load":
+            self.summary.missing_sources = nightly.missing_sources(self.con)
+        return result
+
+    def blocked_by(self, quality: Any) -> bool:
+        """True when a blocking data-quality finding stops publication (the previous outputs stay)."""
+        if not getattr(quality, "blocking", False):
+            return False
+        self.summary.status = "blocked"
+        self.summary.message = "存在阻断级数据质量问题，本期清单未发布，上一期清单保持不变。"
+        return True
+
+    def publish(self, publish_fn: Callable[..., Path]) -> Path:
+        """Write the summary into the run folder, then move it into place (the LATEST pointer moves last)."""
+        self.summary.status = "published"
+        self.summary.output_dir = str(runs.run_dir(self.out, self.as_of))
+        self.summary.write(self.staged / "run_summary.json")
+        started = time.monotonic()
+        self._published = publish_fn(self.staged, self.out, self.as_of)
+        self.summary.record("publish", started)
+        return self._published
+
+    def finish(self) -> dict:
+        """End a run that stops early (blocked): keep its reports for the analyst, publish nothing."""
+        return self.summary_dict()
+
+    def summary_dict(self) -> dict:
+        return asdict(self.summary)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if self.con is not None:
+                self.con.close()
+            if exc is not None:
+                self.summary.status = "failed"
+            if self._published is None:
+                # nothing published: keep the evidence beside the outputs, never in place of them
+                attempts = self.out / "attempts"
+                attempts.mkdir(parents=True, exist_ok=True)
+                stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+                kept = attempts / f"{self.as_of.isoformat()}_{self.summary.status}_{stamp}"
+                if self.staged.exists():
+                    self.staged.rename(kept)
+                    self.summary.output_dir = str(kept)
+                self.summary.write(kept / "run_summary.json")
+            else:
+                self.summary.write(self._published / "run_summary.json")
+            _prefect_artifact(self.summary)
+        finally:
+            if self._lock is not None:
+                self._lock.__exit__(exc_type, exc, tb)
+
+
+def _rows_of(result: Any) -> int | None:
+    for attr in ("rows_loaded", "height"):
+        v = getattr(result, attr, None)
+        if isinstance(v, int):
+            return v
+    if isinstance(result, list | dict):
+        return len(result)
+    return None
+
+
+def _detail_of(name: str, result: Any) -> dict:
+    if hasattr(result, "summary_dict"):
+        return result.summary_dict()
+    if hasattr(result, "summary") and isinstance(result.summary, dict):
+        return result.summary
+    if isinstance(result, list) and all(isinstance(x, str) for x in result):
+        return {"built": result}
+    if isinstance(result, dict):
+        return {k: str(v) for k, v in result.items()}
+    return {}
+
+
+def _prefect_artifact(summary: runs.RunSummary) -> None:
+    """Show the run summary in Prefect's UI (no-op outside a flow run)."""
+    try:
+        from prefect.artifacts import create_markdown_artifact
+        from prefect.context import FlowRunContext
+
+        if FlowRunContext.get() is None:
+            return
+        rows = "\n".join(f"| {s.step} | {s.status} | {s.seconds:.1f} | {s.rows if s.rows is not None else ''} |"
+                         for s in summary.steps)
+        md = (f"# wagewatch nightly {summary.as_of}: {summary.status}\n\n{summary.message}\n\n"
+              f"| step | status | seconds | rows |\n|---|---|---|---|\n{rows}\n\n"
+              f"missing sources: {', '.join(summary.missing_sources) or 'none'}\n\noutputs: {summary.output_dir}\n")
+        create_markdown_artifact(markdown=md, key="nightly-summary", description="wagewatch run summary")
+    except Exception as exc:  # the summary JSON is the record; the UI copy is best effort
+        log.warning("could not create the Prefect summary artifact: %s", exc)

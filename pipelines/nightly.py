@@ -1,0 +1,159 @@
+"""The nightly job's steps as plain functions (the Prefect flow in flows/nightly.py only wires them).
+
+Each step takes what it needs and returns what the next needs; tests call them without Prefect.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from pipelines.settings import Settings, sql_params
+from pipelines.warehouse import connect, discover_models, ensure_schema, run_models
+
+# Output tables other tools read (indicators.md "Outputs that other tools read"), plus the lists' detail.
+PUBLISHED_TABLES = ("indicator_project_month", "indicator_area_month", "warning", "rule_firing", "rule_worker",
+                    "rpt_area_ranking", "dq_finding")
+
+_DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def extract_dates(inbox: Path) -> list[date]:
+    """The extract dates delivered to the inbox (its `YYYY-MM-DD` sub-folders), oldest first."""
+    if not inbox.is_dir():
+        raise FileNotFoundError(f"inbox folder not found: {inbox}")
+    return sorted(date.fromisoformat(p.name) for p in inbox.iterdir() if p.is_dir() and _DATE_DIR.match(p.name))
+
+
+def resolve_as_of(inbox: Path, as_of: date | None) -> date:
+    """The run's as-of date: the one asked for, else the newest extract date in the inbox."""
+    if as_of is not None:
+        return as_of
+    dates = extract_dates(inbox)
+    if not dates:
+        raise FileNotFoundError(f"no extract folders (YYYY-MM-DD) in {inbox}")
+    return dates[-1]
+
+
+def open_warehouse(path: Path, settings: Settings) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse for writing and make sure the raw schema exists."""
+    con = connect(path, memory_limit=settings.duckdb_memory_limit, threads=settings.duckdb_threads)
+    ensure_schema(con)
+    return con
+
+
+def load_extracts(con: duckdb.DuckDBPyConnection, inbox: Path, settings: Settings, as_of: date) -> Any:
+    """Load every not-yet-loaded file delivered up to as_of (ledger, quarantine, hashed personal data)."""
+    from pipelines.ingest import load_inbox
+
+    return load_inbox(con, inbox, settings, up_to=as_of)
+
+
+def build_layer(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date, layers: tuple[str, ...]) -> list[str]:
+    """Rebuild the SQL models of the given layers as of `as_of`."""
+    models = discover_models()
+    names = [n for n, m in models.items() if m.layer in layers]
+    return run_models(con, sql_params(settings, as_of), models=models, only=names)
+
+
+def missing_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Entities with no loaded row at all: indicators that need them are null and named in the summary."""
+    from pipelines.contracts import ENTITIES
+
+    return [e for e in ENTITIES if con.execute(f"select count(*) from raw_{e}").fetchone()[0] == 0]  # type: ignore[index]
+
+
+def check_quality(con: duckdb.DuckDBPyConnection, warehouse: Path, settings: Settings, as_of: date,
+                  out_dir: Path) -> Any:
+    """Great Expectations suites and cross-source checks on the staged tables."""
+    from pipelines.quality import run_quality
+
+    return run_quality(warehouse, settings, as_of, out_dir, con=con)
+
+
+def score_projects(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> pl.DataFrame:
+    """Risk score (0–1) and top factors for every in-scope project at as_of."""
+    from pipelines.features import score_projects as _score
+
+    return _score(con, as_of, settings, settings.paths.model_dir / "model.joblib")
+
+
+@dataclass
+class WarningList:
+    """This run's warning lines, the lines that left the list, and the workers affected."""
+
+    lines: pl.DataFrame
+    resolved: pl.DataFrame
+    workers: pl.DataFrame
+
+
+def assemble_warning_list(con: duckdb.DuckDBPyConnection, scores: pl.DataFrame, settings: Settings,
+                          as_of: date) -> WarningList:
+    """Combine rule firings and scores into the warning list; keep history for is_new and changes."""
+    from pipelines.warnings.assemble import assemble_warnings, resolved
+
+    firings = con.execute("select * from rule_firing").pl()
+    projects = con.execute("select * from stg_project").pl()
+    con.execute("create table if not exists warning_history as select * from (select 1) where false")
+    previous = _previous_list(con, as_of)
+    lines = assemble_warnings(firings, scores, projects, previous, settings, as_of)
+    gone = resolved(previous, lines) if previous is not None else lines.clear().select("project_code", "area_code")
+    _store_warning(con, lines, as_of)
+    workers = con.execute("select * from rule_worker").pl()
+    return WarningList(lines=lines, resolved=gone, workers=workers)
+
+
+def _previous_list(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFrame | None:
+    has_history = con.execute(
+        "select count(*) from information_schema.columns where table_name = 'warning_history' and column_name = 'as_of'"
+    ).fetchone()[0]  # type: ignore[index]
+    if not has_history:
+        return None
+    prev = con.execute("select max(as_of) from warning_history where as_of < ?", [as_of]).fetchone()[0]  # type: ignore[index]
+    if prev is None:
+        return None
+    return con.execute("select * from warning_history where as_of = ?", [prev]).pl()
+
+
+def _store_warning(con: duckdb.DuckDBPyConnection, lines: pl.DataFrame, as_of: date) -> None:
+    """`warning` holds this run's list; `warning_history` every run's (re-running a night replaces it)."""
+    con.execute("begin")
+    try:
+        con.execute("create or replace table warning as select * from lines")
+        cols = con.execute(
+            "select count(*) from information_schema.columns where table_name = 'warning_history' and column_name = 'as_of'"
+        ).fetchone()[0]  # type: ignore[index]
+        if not cols:
+            con.execute("create or replace table warning_history as select * from lines")
+        else:
+            con.execute("delete from warning_history where as_of = ?", [as_of])
+            con.execute("insert into warning_history by name select * from lines")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def write_tables(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, str]:
+    """The machine-readable outputs: each published table as Parquet and CSV (UTF-8 with BOM for Excel)."""
+    tables_dir = out_dir / "tables"
+    tables_dir.mkdir(parents=True, exist_ok=True)
+    existing = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    written: dict[str, str] = {}
+    for name in PUBLISHED_TABLES:
+        if name not in existing:
+            continue
+        df = con.execute(f"select * from {name}").pl()
+        df.write_parquet(tables_dir / f"{name}.parquet")
+        flat = df.with_columns(
+            [pl.col(c).list.join(",") for c, t in df.schema.items() if isinstance(t, pl.List)]
+        )
+        flat.write_csv(tables_dir / f"{name}.csv", include_bom=True)
+        written[name] = str(tables_dir / f"{name}.parquet")
+    return written

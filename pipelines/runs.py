@@ -1,0 +1,158 @@
+"""Run folders, the warehouse lock and atomic publication.
+
+A run writes everything into a temporary folder beside its final place and renames it into
+`OUT/runs/<as_of>/` only when the whole run succeeded; the `OUT/LATEST` pointer moves last. A crash at any
+point leaves the previous outputs readable and the pointer on them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+
+class WarehouseBusyError(RuntimeError):
+    """Another run holds the warehouse (DuckDB allows one writer)."""
+
+
+@contextlib.contextmanager
+def warehouse_lock(warehouse: Path, *, wait_seconds: float = 0.0, poll: float = 1.0) -> Iterator[Path]:
+    """Hold an exclusive lock on `<warehouse>.lock` for the whole run; wait up to `wait_seconds`, then refuse."""
+    lock_path = warehouse.with_name(warehouse.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    holder = _read_holder(lock_path)
+                    raise WarehouseBusyError(
+                        f"warehouse {warehouse} is in use by another run ({holder}); "
+                        f"waited {wait_seconds:.0f} s — try again when it has finished"
+                    ) from None
+                time.sleep(poll)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} since {datetime.now():%Y-%m-%d %H:%M:%S}".encode())
+        yield lock_path
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _read_holder(lock_path: Path) -> str:
+    try:
+        return lock_path.read_text(encoding="utf-8").strip() or "unknown process"
+    except OSError:
+        return "unknown process"
+
+
+def staging_dir(out: Path, as_of: date) -> Path:
+    """A fresh temporary folder for one run's outputs, on the same file system as the final place."""
+    d = out / ".staging" / f"{as_of.isoformat()}-{uuid.uuid4().hex[:8]}"
+    d.mkdir(parents=True)
+    return d
+
+
+def run_dir(out: Path, as_of: date) -> Path:
+    """The published folder of the run for `as_of`."""
+    return out / "runs" / as_of.isoformat()
+
+
+def publish(staged: Path, out: Path, as_of: date) -> Path:
+    """Move a finished run folder into place, then move the LATEST pointer. Returns the published folder."""
+    final = run_dir(out, as_of)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():
+        # keep the old copy until the new one is in place, then drop it
+        old = out / ".staging" / f"replaced-{as_of.isoformat()}-{uuid.uuid4().hex[:8]}"
+        os.replace(final, old)
+        os.replace(staged, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staged, final)
+    _point_latest(out, final)
+    return final
+
+
+def _point_latest(out: Path, final: Path) -> None:
+    """Atomically repoint OUT/LATEST (text) and OUT/latest (symlink) at the published folder."""
+    rel = final.relative_to(out)
+    tmp = out / f".LATEST.{uuid.uuid4().hex[:8]}"
+    tmp.write_text(str(rel) + "\n", encoding="utf-8")
+    os.replace(tmp, out / "LATEST")
+    link_tmp = out / f".latest.{uuid.uuid4().hex[:8]}"
+    os.symlink(rel, link_tmp)
+    os.replace(link_tmp, out / "latest")
+
+
+def latest_run(out: Path) -> Path | None:
+    """The folder the LATEST pointer names, if any."""
+    p = out / "LATEST"
+    if not p.exists():
+        return None
+    return out / p.read_text(encoding="utf-8").strip()
+
+
+def discard(staged: Path) -> None:
+    """Remove an unpublished run folder (after a failure or a blocked night)."""
+    shutil.rmtree(staged, ignore_errors=True)
+
+
+@dataclass
+class StepRecord:
+    """What one step did: for the run summary."""
+
+    step: str
+    seconds: float
+    status: str = "ok"  # ok | failed | skipped | blocked
+    rows: int | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunSummary:
+    """The run summary written as run_summary.json and shown in Prefect."""
+
+    as_of: str
+    started_at: str
+    status: str = "running"  # published | blocked | failed
+    warehouse: str = ""
+    output_dir: str | None = None
+    demo_secret: bool = False
+    steps: list[StepRecord] = field(default_factory=list)
+    missing_sources: list[str] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+
+    def record(self, step: str, started: float, **kw: Any) -> StepRecord:
+        rec = StepRecord(step=step, seconds=round(time.monotonic() - started, 3), **kw)
+        self.steps.append(rec)
+        return rec
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2, default=str)
+
+    def write(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(self.to_json(), encoding="utf-8")
+        os.replace(tmp, path)
+        return path
