@@ -157,3 +157,46 @@ def write_tables(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, str
         flat.write_csv(tables_dir / f"{name}.csv", include_bom=True)
         written[name] = str(tables_dir / f"{name}.parquet")
     return written
+
+
+def read_areas(settings: Settings) -> pl.DataFrame:
+    """District names (行政区划) for the lists and dashboard."""
+    path = settings.paths.data_dir / "reference" / "areas.csv"
+    if path.exists():
+        return pl.read_csv(path, schema_overrides={"code": pl.Utf8})
+    return pl.DataFrame({"code": [], "name_zh": []}, schema={"code": pl.Utf8, "name_zh": pl.Utf8})
+
+
+def write_reports(con: duckdb.DuckDBPyConnection, out_dir: Path, settings: Settings, as_of: date,
+                  warnings: WarningList, quality: Any) -> dict[str, str]:
+    """Inspectors' Excel lists and CSV, the leaders' HTML dashboard; returns label → path inside out_dir."""
+    from pipelines.reports.dashboard import write_dashboard
+    from pipelines.reports.warning_list import write_warning_lists
+
+    areas = read_areas(settings)
+    findings = getattr(quality, "findings", None)
+    if findings is None:
+        findings = con.execute("select * from dq_finding").pl() if _has_table(con, "dq_finding") else pl.DataFrame()
+    lists = write_warning_lists(warnings.lines, warnings.workers, findings, areas, out_dir / "lists", as_of,
+                                resolved=warnings.resolved)
+    area_month = con.execute("select * from indicator_area_month").pl()
+    ranking = con.execute("select * from rpt_area_ranking").pl() if _has_table(con, "rpt_area_ranking") else None
+    dashboard = write_dashboard(area_month, ranking, warnings.lines, findings, areas, as_of, settings,
+                                path=out_dir / f"看板_{as_of.isoformat()}.html")
+    outputs = {"warning list (city)": next((str(p) for p in lists if "全市" in p.name and p.suffix == ".xlsx"),
+                                           str(lists[0]) if lists else ""),
+               "warning lists folder": str(out_dir / "lists"),
+               "dashboard": str(dashboard)}
+    docs = getattr(quality, "docs_index", None)
+    bulletin = getattr(quality, "bulletin_path", None)
+    if docs:
+        outputs["data docs"] = str(docs)
+    if bulletin:
+        outputs["data-quality bulletin"] = str(bulletin)
+    return {k: str(Path(v).relative_to(out_dir)) if v and Path(v).is_relative_to(out_dir) else v
+            for k, v in outputs.items()}
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute("select count(*) from information_schema.tables where table_name = ?", [name])
+                .fetchone()[0])  # type: ignore[index]

@@ -53,6 +53,9 @@ class NightlyRun(contextlib.AbstractContextManager):
             raise
         if name == "open":
             self.con = result
+        if name == "reports":
+            # paths are relative to the run folder until it is published
+            self.summary.outputs = {k: str(runs.run_dir(self.out, self.as_of) / v) for k, v in result.items()}
         self.summary.record(name, started, rows=_rows_of(result), detail=_detail_of(name, result))
         if name == "load":
             self.summary.missing_sources = nightly.missing_sources(self.con)
