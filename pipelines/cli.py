@@ -41,10 +41,16 @@ def _say(msg: str) -> None:
 
 @app.command()
 def generate(
-    tier: Annotated[str, typer.Option(help="World size: tiny, demo (200 projects), city (2,000), province (10,000).")] = "demo",
+    tier: Annotated[
+        str, typer.Option(help="World size: tiny, demo (200 projects), city (2,000), province (10,000).")
+    ] = "demo",
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same world.")] = 7,
-    out: Annotated[Path, typer.Option(help="Folder to write the world into (inbox/, truth/).")] = Path("data/generated/demo"),
-    faults: Annotated[bool, typer.Option("--faults", help="Inject realistic bad data and write faults_manifest.json.")] = False,
+    out: Annotated[Path, typer.Option(help="Folder to write the world into (inbox/, truth/).")] = Path(
+        "data/generated/demo"
+    ),
+    faults: Annotated[
+        bool, typer.Option("--faults", help="Inject realistic bad data and write faults_manifest.json.")
+    ] = False,
     projects: Annotated[int | None, typer.Option(help="Override the tier's number of projects.")] = None,
 ) -> None:
     """Write a synthetic world: an inbox of platform extracts plus the true hazards beside it."""
@@ -60,10 +66,18 @@ def generate(
 
 @app.command()
 def run(
-    inbox: Annotated[Path, typer.Option(help="The drop folder: one sub-folder per extract date (YYYY-MM-DD).")],
-    out: Annotated[Path, typer.Option(help="Where run folders are published (OUT/runs/<as_of>, OUT/latest).")],
-    warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse file (default: data/warehouse/wagewatch.duckdb).")] = None,
-    as_of: Annotated[str | None, typer.Option(help="As-of date YYYY-MM-DD (default: the newest extract date).")] = None,
+    inbox: Annotated[
+        Path, typer.Option(help="The drop folder: one sub-folder per extract date (YYYY-MM-DD).")
+    ],
+    out: Annotated[
+        Path, typer.Option(help="Where run folders are published (OUT/runs/<as_of>, OUT/latest).")
+    ],
+    warehouse: Annotated[
+        Path | None, typer.Option(help="DuckDB warehouse file (default: data/warehouse/wagewatch.duckdb).")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="As-of date YYYY-MM-DD (default: the newest extract date).")
+    ] = None,
     wait: Annotated[float, typer.Option(help="Seconds to wait if another run holds the warehouse.")] = 0.0,
 ) -> None:
     """Run the nightly job once: load, check, compute indicators and warnings, publish lists and dashboard."""
@@ -74,8 +88,13 @@ def run(
     if get_settings().is_demo_secret:
         _say("note: personal data is hashed with the DEMO key; set WAGEWATCH_PII_SECRET in production")
     try:
-        summary = nightly(inbox=inbox, out=out, warehouse=warehouse,
-                          as_of=date.fromisoformat(as_of) if as_of else None, wait_for_lock_seconds=wait)
+        summary = nightly(
+            inbox=inbox,
+            out=out,
+            warehouse=warehouse,
+            as_of=date.fromisoformat(as_of) if as_of else None,
+            wait_for_lock_seconds=wait,
+        )
     except WarehouseBusyError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -107,13 +126,21 @@ def backfill(
     start: Annotated[str, typer.Option(help="First as-of date, YYYY-MM-DD.")],
     end: Annotated[str, typer.Option(help="Last as-of date, YYYY-MM-DD.")],
     warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse file.")] = None,
-    every: Annotated[str, typer.Option(help="Which dates: 'extract' (each delivered extract date) or 'month-end'.")] = "extract",
+    every: Annotated[
+        str, typer.Option(help="Which dates: 'extract' (each delivered extract date) or 'month-end'.")
+    ] = "extract",
 ) -> None:
     """Run the nightly job for each as-of date in a range, oldest first; already-published dates are skipped."""
     from pipelines.flows.backfill import backfill as _backfill
 
-    result = _backfill(inbox=inbox, out=out, start=date.fromisoformat(start), end=date.fromisoformat(end),
-                       warehouse=warehouse, every=every)
+    result = _backfill(
+        inbox=inbox,
+        out=out,
+        start=date.fromisoformat(start),
+        end=date.fromisoformat(end),
+        warehouse=warehouse,
+        every=every,
+    )
     for d, status in result.items():
         typer.echo(f"{d}: {status}")
     if any(s not in ("published", "skipped") for s in result.values()):
@@ -122,7 +149,9 @@ def backfill(
 
 @app.command()
 def train(
-    out: Annotated[Path, typer.Option(help="Where the model artifacts and backtest report go.")] = Path("models/risk/artifacts"),
+    out: Annotated[Path, typer.Option(help="Where the model artifacts and backtest report go.")] = Path(
+        "models/risk/artifacts"
+    ),
     seed: Annotated[int, typer.Option(help="Seed of the training world.")] = 11,
     validation_seed: Annotated[int, typer.Option(help="Seed of the held-out validation world.")] = 23,
 ) -> None:

@@ -18,8 +18,15 @@ from pipelines.settings import Settings, sql_params
 from pipelines.warehouse import connect, discover_models, ensure_schema, run_models
 
 # Output tables other tools read (indicators.md "Outputs that other tools read"), plus the lists' detail.
-PUBLISHED_TABLES = ("indicator_project_month", "indicator_area_month", "warning", "rule_firing", "rule_worker",
-                    "rpt_area_ranking", "dq_finding")
+PUBLISHED_TABLES = (
+    "indicator_project_month",
+    "indicator_area_month",
+    "warning",
+    "rule_firing",
+    "rule_worker",
+    "rpt_area_ranking",
+    "dq_finding",
+)
 
 _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -28,7 +35,9 @@ def extract_dates(inbox: Path) -> list[date]:
     """The extract dates delivered to the inbox (its `YYYY-MM-DD` sub-folders), oldest first."""
     if not inbox.is_dir():
         raise FileNotFoundError(f"inbox folder not found: {inbox}")
-    return sorted(date.fromisoformat(p.name) for p in inbox.iterdir() if p.is_dir() and _DATE_DIR.match(p.name))
+    return sorted(
+        date.fromisoformat(p.name) for p in inbox.iterdir() if p.is_dir() and _DATE_DIR.match(p.name)
+    )
 
 
 def resolve_as_of(inbox: Path, as_of: date | None) -> date:
@@ -55,7 +64,9 @@ def load_extracts(con: duckdb.DuckDBPyConnection, inbox: Path, settings: Setting
     return load_inbox(con, inbox, settings, up_to=as_of)
 
 
-def build_layer(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date, layers: tuple[str, ...]) -> list[str]:
+def build_layer(
+    con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date, layers: tuple[str, ...]
+) -> list[str]:
     """Rebuild the SQL models of the given layers as of `as_of`."""
     models = discover_models()
     names = [n for n, m in models.items() if m.layer in layers]
@@ -69,8 +80,9 @@ def missing_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [e for e in ENTITIES if con.execute(f"select count(*) from raw_{e}").fetchone()[0] == 0]  # type: ignore[index]
 
 
-def check_quality(con: duckdb.DuckDBPyConnection, warehouse: Path, settings: Settings, as_of: date,
-                  out_dir: Path) -> Any:
+def check_quality(
+    con: duckdb.DuckDBPyConnection, warehouse: Path, settings: Settings, as_of: date, out_dir: Path
+) -> Any:
     """Great Expectations suites and cross-source checks on the staged tables."""
     from pipelines.quality import run_quality
 
@@ -93,8 +105,9 @@ class WarningList:
     workers: pl.DataFrame
 
 
-def assemble_warning_list(con: duckdb.DuckDBPyConnection, scores: pl.DataFrame, settings: Settings,
-                          as_of: date) -> WarningList:
+def assemble_warning_list(
+    con: duckdb.DuckDBPyConnection, scores: pl.DataFrame, settings: Settings, as_of: date
+) -> WarningList:
     """Combine rule firings and scores into the warning list; keep history for is_new and changes."""
     from pipelines.warnings.assemble import assemble_warnings, resolved
 
@@ -103,7 +116,11 @@ def assemble_warning_list(con: duckdb.DuckDBPyConnection, scores: pl.DataFrame, 
     con.execute("create table if not exists warning_history as select * from (select 1) where false")
     previous = _previous_list(con, as_of)
     lines = assemble_warnings(firings, scores, projects, previous, settings, as_of)
-    gone = resolved(previous, lines) if previous is not None else lines.clear().select("project_code", "area_code")
+    gone = (
+        resolved(previous, lines)
+        if previous is not None
+        else lines.clear().select("project_code", "area_code")
+    )
     _store_warning(con, lines, as_of)
     workers = con.execute("select * from rule_worker").pl()
     return WarningList(lines=lines, resolved=gone, workers=workers)
@@ -167,8 +184,14 @@ def read_areas(settings: Settings) -> pl.DataFrame:
     return pl.DataFrame({"code": [], "name_zh": []}, schema={"code": pl.Utf8, "name_zh": pl.Utf8})
 
 
-def write_reports(con: duckdb.DuckDBPyConnection, out_dir: Path, settings: Settings, as_of: date,
-                  warnings: WarningList, quality: Any) -> dict[str, str]:
+def write_reports(
+    con: duckdb.DuckDBPyConnection,
+    out_dir: Path,
+    settings: Settings,
+    as_of: date,
+    warnings: WarningList,
+    quality: Any,
+) -> dict[str, str]:
     """Inspectors' Excel lists and CSV, the leaders' HTML dashboard; returns label → path inside out_dir."""
     from pipelines.reports.dashboard import write_dashboard
     from pipelines.reports.warning_list import write_warning_lists
@@ -176,27 +199,55 @@ def write_reports(con: duckdb.DuckDBPyConnection, out_dir: Path, settings: Setti
     areas = read_areas(settings)
     findings = getattr(quality, "findings", None)
     if findings is None:
-        findings = con.execute("select * from dq_finding").pl() if _has_table(con, "dq_finding") else pl.DataFrame()
-    lists = write_warning_lists(warnings.lines, warnings.workers, findings, areas, out_dir / "lists", as_of,
-                                resolved=warnings.resolved)
+        findings = (
+            con.execute("select * from dq_finding").pl() if _has_table(con, "dq_finding") else pl.DataFrame()
+        )
+    lists = write_warning_lists(
+        warnings.lines,
+        warnings.workers,
+        findings,
+        areas,
+        out_dir / "lists",
+        as_of,
+        resolved=warnings.resolved,
+    )
     area_month = con.execute("select * from indicator_area_month").pl()
-    ranking = con.execute("select * from rpt_area_ranking").pl() if _has_table(con, "rpt_area_ranking") else None
-    dashboard = write_dashboard(area_month, ranking, warnings.lines, findings, areas, as_of, settings,
-                                path=out_dir / f"看板_{as_of.isoformat()}.html")
-    outputs = {"warning list (city)": next((str(p) for p in lists if "全市" in p.name and p.suffix == ".xlsx"),
-                                           str(lists[0]) if lists else ""),
-               "warning lists folder": str(out_dir / "lists"),
-               "dashboard": str(dashboard)}
+    ranking = (
+        con.execute("select * from rpt_area_ranking").pl() if _has_table(con, "rpt_area_ranking") else None
+    )
+    dashboard = write_dashboard(
+        area_month,
+        ranking,
+        warnings.lines,
+        findings,
+        areas,
+        as_of,
+        settings,
+        path=out_dir / f"看板_{as_of.isoformat()}.html",
+    )
+    outputs = {
+        "warning list (city)": next(
+            (str(p) for p in lists if "全市" in p.name and p.suffix == ".xlsx"),
+            str(lists[0]) if lists else "",
+        ),
+        "warning lists folder": str(out_dir / "lists"),
+        "dashboard": str(dashboard),
+    }
     docs = getattr(quality, "docs_index", None)
     bulletin = getattr(quality, "bulletin_path", None)
     if docs:
         outputs["data docs"] = str(docs)
     if bulletin:
         outputs["data-quality bulletin"] = str(bulletin)
-    return {k: str(Path(v).relative_to(out_dir)) if v and Path(v).is_relative_to(out_dir) else v
-            for k, v in outputs.items()}
+    return {
+        k: str(Path(v).relative_to(out_dir)) if v and Path(v).is_relative_to(out_dir) else v
+        for k, v in outputs.items()
+    }
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute("select count(*) from information_schema.tables where table_name = ?", [name])
-                .fetchone()[0])  # type: ignore[index]
+    return bool(
+        con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchone()[
+            0
+        ]
+    )  # type: ignore[index]

@@ -41,8 +41,13 @@ LINEAGE_COLUMNS = {
 }
 
 
-def connect(path: str | Path | None = None, *, read_only: bool = False, memory_limit: str | None = None,
-            threads: int | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: str | Path | None = None,
+    *,
+    read_only: bool = False,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (or an in-memory one) with the offline-safe settings every connection needs."""
     if path is not None and str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -62,8 +67,11 @@ def connect(path: str | Path | None = None, *, read_only: bool = False, memory_l
 
 def _has_icu(con: duckdb.DuckDBPyConnection) -> bool:
     try:
-        return bool(con.execute("select count(*) from duckdb_extensions() where extension_name='icu' and loaded")
-                    .fetchone()[0])  # type: ignore[index]
+        return bool(
+            con.execute(
+                "select count(*) from duckdb_extensions() where extension_name='icu' and loaded"
+            ).fetchone()[0]
+        )  # type: ignore[index]
     except duckdb.Error:
         return False
 
@@ -91,7 +99,7 @@ def entity_columns(contract: Contract) -> list[tuple[str, str]]:
 
 def raw_table_ddl(contract: Contract) -> str:
     """CREATE TABLE for raw_<entity>: typed contract columns, unknown extras as JSON text, lineage."""
-    cols = entity_columns(contract) + [("_extra", "VARCHAR")] + list(LINEAGE_COLUMNS.items())
+    cols = [*entity_columns(contract), ("_extra", "VARCHAR"), *list(LINEAGE_COLUMNS.items())]
     body = ",\n  ".join(f'"{n}" {t}' for n, t in cols)
     return f"CREATE TABLE IF NOT EXISTS raw_{contract.entity} (\n  {body}\n)"
 
@@ -203,8 +211,13 @@ def set_params(con: duckdb.DuckDBPyConnection, params: Mapping[str, object]) -> 
             con.execute(f"SET VARIABLE {k} = ?", [v])
 
 
-def run_models(con: duckdb.DuckDBPyConnection, params: Mapping[str, object], *,
-               models: Mapping[str, SqlModel] | None = None, only: Iterable[str] | None = None) -> list[str]:
+def run_models(
+    con: duckdb.DuckDBPyConnection,
+    params: Mapping[str, object],
+    *,
+    models: Mapping[str, SqlModel] | None = None,
+    only: Iterable[str] | None = None,
+) -> list[str]:
     """Build every model (or `only` those) as a table, in dependency order. Returns the names built."""
     models = models or discover_models()
     set_params(con, params)

@@ -36,8 +36,15 @@ def already_published(out: Path, as_of: date) -> bool:
 
 
 @flow(name="backfill", log_prints=True)
-def backfill(inbox: Path, out: Path, start: date, end: date, warehouse: Path | None = None,
-             every: str = "extract", rerun: bool = False) -> dict[str, str]:
+def backfill(
+    inbox: Path,
+    out: Path,
+    start: date,
+    end: date,
+    warehouse: Path | None = None,
+    every: str = "extract",
+    rerun: bool = False,
+) -> dict[str, str]:
     """Run each as-of date once, oldest first; a failed date stops the backfill so it resumes there."""
     result: dict[str, str] = {}
     for as_of in backfill_dates(inbox, start, end, every):

@@ -20,16 +20,27 @@ log = logging.getLogger("wagewatch")
 class NightlyRun(contextlib.AbstractContextManager):
     """Context of one nightly run. Outputs go to a staging folder and are published only on success."""
 
-    def __init__(self, inbox: Path, out: Path, warehouse: Path | None, as_of: date | None,
-                 wait_for_lock_seconds: float = 0.0, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        inbox: Path,
+        out: Path,
+        warehouse: Path | None,
+        as_of: date | None,
+        wait_for_lock_seconds: float = 0.0,
+        settings: Settings | None = None,
+    ) -> None:
         self.settings = settings or get_settings()
         self.inbox = Path(inbox)
         self.out = Path(out)
         self.warehouse = Path(warehouse) if warehouse else self.settings.paths.warehouse
         self.as_of = nightly.resolve_as_of(self.inbox, as_of)
         self.wait_for_lock_seconds = wait_for_lock_seconds
-        self.summary = runs.RunSummary(as_of=self.as_of.isoformat(), started_at=datetime.now().isoformat(
-            timespec="seconds"), warehouse=str(self.warehouse), demo_secret=self.settings.is_demo_secret)
+        self.summary = runs.RunSummary(
+            as_of=self.as_of.isoformat(),
+            started_at=datetime.now().isoformat(timespec="seconds"),
+            warehouse=str(self.warehouse),
+            demo_secret=self.settings.is_demo_secret,
+        )
         self.con: Any = None
         self.staged: Path = Path()
         self._lock: contextlib.AbstractContextManager | None = None
@@ -48,7 +59,9 @@ class NightlyRun(contextlib.AbstractContextManager):
         try:
             result = fn(*args)
         except Exception as exc:
-            self.summary.record(name, started, status="failed", detail={"error": f"{type(exc).__name__}: {exc}"})
+            self.summary.record(
+                name, started, status="failed", detail={"error": f"{type(exc).__name__}: {exc}"}
+            )
             self.summary.message = f"步骤 {name} 失败：{type(exc).__name__}: {exc}"
             raise
         if name == "open":
@@ -140,11 +153,15 @@ def _prefect_artifact(summary: runs.RunSummary) -> None:
 
         if FlowRunContext.get() is None:
             return
-        rows = "\n".join(f"| {s.step} | {s.status} | {s.seconds:.1f} | {s.rows if s.rows is not None else ''} |"
-                         for s in summary.steps)
-        md = (f"# wagewatch nightly {summary.as_of}: {summary.status}\n\n{summary.message}\n\n"
-              f"| step | status | seconds | rows |\n|---|---|---|---|\n{rows}\n\n"
-              f"missing sources: {', '.join(summary.missing_sources) or 'none'}\n\noutputs: {summary.output_dir}\n")
+        rows = "\n".join(
+            f"| {s.step} | {s.status} | {s.seconds:.1f} | {s.rows if s.rows is not None else ''} |"
+            for s in summary.steps
+        )
+        md = (
+            f"# wagewatch nightly {summary.as_of}: {summary.status}\n\n{summary.message}\n\n"
+            f"| step | status | seconds | rows |\n|---|---|---|---|\n{rows}\n\n"
+            f"missing sources: {', '.join(summary.missing_sources) or 'none'}\n\noutputs: {summary.output_dir}\n"
+        )
         create_markdown_artifact(markdown=md, key="nightly-summary", description="wagewatch run summary")
     except Exception as exc:  # the summary JSON is the record; the UI copy is best effort
         log.warning("could not create the Prefect summary artifact: %s", exc)

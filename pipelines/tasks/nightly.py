@@ -12,8 +12,11 @@ from pipelines.tasks.retry import retry_if_transient
 # Connections and DataFrames are not cache keys: no task result caching anywhere (re-running a night recomputes).
 _common = {"cache_policy": NO_CACHE, "persist_result": False}
 # Loading may meet a file still being copied or a briefly locked database: retry with backoff, only then.
-_transient = {"retries": 3, "retry_delay_seconds": exponential_backoff(backoff_factor=5),
-              "retry_condition_fn": retry_if_transient}
+_transient = {
+    "retries": 3,
+    "retry_delay_seconds": exponential_backoff(backoff_factor=5),
+    "retry_condition_fn": retry_if_transient,
+}
 
 open_warehouse = task(name="open warehouse", **_common, **_transient)(nightly.open_warehouse)
 load_extracts = task(name="load extracts", **_common, **_transient)(nightly.load_extracts)

@@ -6,8 +6,13 @@ from typing import Any
 
 import duckdb
 
-TRANSIENT_MESSAGES = ("database is locked", "could not set lock", "resource temporarily unavailable",
-                      "conflicting lock", "text file busy")
+TRANSIENT_MESSAGES = (
+    "database is locked",
+    "could not set lock",
+    "resource temporarily unavailable",
+    "conflicting lock",
+    "text file busy",
+)
 
 
 def is_transient(exc: BaseException | None) -> bool:

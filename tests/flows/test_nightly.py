@@ -30,12 +30,21 @@ def test_nightly_publishes_lists_dashboard_and_tables(nightly_run):
 def test_output_tables_have_the_spec_columns(nightly_run):
     run = Path(nightly_run["summary"]["output_dir"])
     warning = pl.read_parquet(run / "tables" / "warning.parquet")
-    assert warning.columns[: len(WARNING_COLUMNS)] == WARNING_COLUMNS or set(WARNING_COLUMNS) <= set(warning.columns)
+    assert warning.columns[: len(WARNING_COLUMNS)] == WARNING_COLUMNS or set(WARNING_COLUMNS) <= set(
+        warning.columns
+    )
     assert warning.height > 0
     assert set(warning["level"].unique()) <= {"red", "orange", "yellow"}
     assert warning.filter(pl.col("level").is_in(["red", "orange"]))["reasons"].str.len_chars().min() > 0
     ipm = pl.read_parquet(run / "tables" / "indicator_project_month.parquet")
-    assert {"project_code", "month", "area_code", "rn_update_rate", "avg_attendance", "pm_onsite_rate"} <= set(ipm.columns)
+    assert {
+        "project_code",
+        "month",
+        "area_code",
+        "rn_update_rate",
+        "avg_attendance",
+        "pm_onsite_rate",
+    } <= set(ipm.columns)
     iam = pl.read_parquet(run / "tables" / "indicator_area_month.parquet")
     assert {"area_code", "month", "rn_update_rate", "rn_update_rate_target_met_share"} <= set(iam.columns)
 
@@ -58,10 +67,24 @@ def test_dashboard_renders_offline_in_chromium(nightly_run, tmp_path):
     html = Path(nightly_run["summary"]["outputs"]["dashboard"])
     assert not re.search(r"""(?:src|href)\s*=\s*["']https?://""", html.read_text(encoding="utf-8"))
     dom = subprocess.run(
-        [str(chromium), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-         "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=5000", "--dump-dom", html.as_uri()],
-        capture_output=True, text=True, timeout=120, check=True,
+        [
+            str(chromium),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            html.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     ).stdout
     assert 'class="main-svg"' in dom
 
@@ -73,8 +96,11 @@ def test_rerunning_the_night_changes_nothing(nightly_run):
         con = duckdb.connect(str(path), read_only=True)
         try:
             names = [r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()]
-            return {n: con.execute(f'select count(*), sum(hash(t)) from "{n}" t').fetchone()
-                    for n in names if n != "dq_finding"}  # dq_finding.last_seen moves by design
+            return {
+                n: con.execute(f'select count(*), sum(hash(t)) from "{n}" t').fetchone()
+                for n in names
+                if n != "dq_finding"
+            }  # dq_finding.last_seen moves by design
         finally:
             con.close()
 

@@ -28,16 +28,26 @@ def _free_port() -> int:
 @pytest.fixture
 def prefect_server(tmp_path):
     port = _free_port()
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"),
-           "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
-           "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
-           "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(port),
-           "PREFECT_SERVER_UI_ENABLED": "false", "WAGEWATCH_HOME": str(REPO)}
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(port),
+        "PREFECT_SERVER_UI_ENABLED": "false",
+        "WAGEWATCH_HOME": str(REPO),
+    }
     env.pop("PREFECT_PROFILES_PATH", None)
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -63,10 +73,23 @@ def prefect_server(tmp_path):
 
 def test_prefect_yaml_deploys_and_schedules_the_nightly_run(prefect_server):
     env, api = prefect_server
-    subprocess.run([PREFECT, "work-pool", "create", "wagewatch", "--type", "process"], env=env, cwd=REPO,
-                   check=True, capture_output=True, timeout=120)
-    deployed = subprocess.run([PREFECT, "--no-prompt", "deploy", "--all"], env=env, cwd=REPO,
-                              capture_output=True, text=True, timeout=300)
+    subprocess.run(
+        [PREFECT, "work-pool", "create", "wagewatch", "--type", "process"],
+        env=env,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    deployed = subprocess.run(
+        [PREFECT, "--no-prompt", "deploy", "--all"],
+        check=False,
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
 
     deployments = httpx.post(f"{api}/deployments/filter", json={}, timeout=10).json()
@@ -79,10 +102,14 @@ def test_prefect_yaml_deploys_and_schedules_the_nightly_run(prefect_server):
     deadline = time.monotonic() + 90
     runs: list = []
     while time.monotonic() < deadline and not runs:
-        runs = httpx.post(f"{api}/flow_runs/filter", timeout=10, json={
-            "deployments": {"id": {"any_": [nightly["id"]]}},
-            "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}},
-        }).json()
+        runs = httpx.post(
+            f"{api}/flow_runs/filter",
+            timeout=10,
+            json={
+                "deployments": {"id": {"any_": [nightly["id"]]}},
+                "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}},
+            },
+        ).json()
         time.sleep(2)
     assert runs, "the scheduler created no scheduled run for the nightly deployment"
     first = min(r["expected_start_time"] for r in runs)

@@ -20,7 +20,8 @@ def test_publish_moves_folder_then_pointer(tmp_path):
     (second / "a.txt").write_text("two")
     publish(second, out, date(2025, 6, 30))
     assert (out / "latest" / "a.txt").read_text() == "two"
-    assert not first.exists() and not second.exists()
+    assert not first.exists()
+    assert not second.exists()
 
 
 def test_unpublished_staging_leaves_latest_alone(tmp_path):
@@ -48,7 +49,10 @@ def test_second_run_is_refused_with_a_clear_message(tmp_path):
     p.start()
     try:
         assert ready.wait(10)
-        with pytest.raises(WarehouseBusyError, match="in use by another run"), warehouse_lock(wh, wait_seconds=0.5, poll=0.1):
+        with (
+            pytest.raises(WarehouseBusyError, match="in use by another run"),
+            warehouse_lock(wh, wait_seconds=0.5, poll=0.1),
+        ):
             pass
     finally:
         release.set()

@@ -6,11 +6,16 @@ from tests.given import given_warehouse, rows_of
 
 
 def test_mutable_entity_latest_extract_wins():
-    con = given_warehouse({"project": [
-        {"project_code": "P1", "prj_status": "003", "_extract_date": date(2025, 5, 31)},
-        {"project_code": "P1", "prj_status": "005", "_extract_date": date(2025, 6, 30)},
-        {"project_code": "P2", "prj_status": "003", "_extract_date": date(2025, 5, 31)},
-    ]}, only=["stg_project"])
+    con = given_warehouse(
+        {
+            "project": [
+                {"project_code": "P1", "prj_status": "003", "_extract_date": date(2025, 5, 31)},
+                {"project_code": "P1", "prj_status": "005", "_extract_date": date(2025, 6, 30)},
+                {"project_code": "P2", "prj_status": "003", "_extract_date": date(2025, 5, 31)},
+            ]
+        },
+        only=["stg_project"],
+    )
     assert rows_of(con, "select project_code, prj_status from stg_project order by 1") == [
         {"project_code": "P1", "prj_status": "005"},
         {"project_code": "P2", "prj_status": "003"},
@@ -18,12 +23,29 @@ def test_mutable_entity_latest_extract_wins():
 
 
 def test_event_entity_first_delivery_kept():
-    con = given_warehouse({"attendance": [
-        {"project_code": "P1", "id_card_number_hash": "h1", "date": "2025-06-01 08:00:00", "direction": "01",
-         "attend_type": "001", "_extract_date": date(2025, 6, 1)},
-        {"project_code": "P1", "id_card_number_hash": "h1", "date": "2025-06-01 08:00:00", "direction": "01",
-         "attend_type": "010", "_extract_date": date(2025, 6, 30)},
-    ]}, only=["stg_attendance"])
+    con = given_warehouse(
+        {
+            "attendance": [
+                {
+                    "project_code": "P1",
+                    "id_card_number_hash": "h1",
+                    "date": "2025-06-01 08:00:00",
+                    "direction": "01",
+                    "attend_type": "001",
+                    "_extract_date": date(2025, 6, 1),
+                },
+                {
+                    "project_code": "P1",
+                    "id_card_number_hash": "h1",
+                    "date": "2025-06-01 08:00:00",
+                    "direction": "01",
+                    "attend_type": "010",
+                    "_extract_date": date(2025, 6, 30),
+                },
+            ]
+        },
+        only=["stg_attendance"],
+    )
     assert rows_of(con, "select attend_type, _extract_date from stg_attendance") == [
         {"attend_type": "001", "_extract_date": date(2025, 6, 1)},
     ]
