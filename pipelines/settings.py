@@ -60,6 +60,8 @@ class Indicators(BaseModel):
     platform_share_meaning: Literal["is_integrated"] = "is_integrated"
     ranking_bottom_n: int = 3  # 临沂-style 通报: bottom three flagged
     firm_complaint_top_n: int = 30  # firm complaint top-30 ladder
+    payroll_deadline_months: int = 1  # payroll_on_time_rate: pay month M−1 paid by end of M
+    target_open_cases: int = 0  # 动态清零: open cases at month end (indicators.md case indicators)
 
 
 class Rules(BaseModel):

@@ -1,0 +1,57 @@
+-- grain: one row per project × person (id_card_number_hash) × work_date with at least one punch
+-- valid_day_rule 'any': ≥1 punch; 'pair_4h': ≥2 punches and first → last ≥ pair_min_hours (吉建规〔2023〕11号).
+-- Punches dated after as_of are ignored (device clocks); work_role comes from the roster, null when not on it.
+with attendance as (
+    select * from stg_attendance
+),
+
+roster as (
+    select project_code, id_card_number_hash, work_role from stg_project_worker
+),
+
+punches as (
+    select
+        project_code,
+        id_card_number_hash,
+        cast("date" as date) as work_date,
+        "date" as punch_at
+    from attendance
+    where cast("date" as date) <= getvariable('as_of')
+),
+
+person_days as (
+    select
+        project_code,
+        id_card_number_hash,
+        work_date,
+        count(*) as n_punches,
+        min(punch_at) as first_punch_at,
+        max(punch_at) as last_punch_at
+    from punches
+    group by project_code, id_card_number_hash, work_date
+),
+
+validated as (
+    select
+        *,
+        case getvariable('valid_day_rule')
+            when 'any' then n_punches >= 1
+            when 'pair_4h' then n_punches >= 2
+                and epoch(last_punch_at) - epoch(first_punch_at) >= getvariable('pair_min_hours') * 3600
+            else error('unknown valid_day_rule: ' || getvariable('valid_day_rule'))
+        end as is_valid_day
+    from person_days
+),
+
+final as (
+    select
+        validated.*,
+        roster.work_role,
+        roster.id_card_number_hash is not null as is_on_roster
+    from validated
+    left join roster
+        on validated.project_code = roster.project_code
+        and validated.id_card_number_hash = roster.id_card_number_hash
+)
+
+select * from final

@@ -1,0 +1,172 @@
+-- grain: one row per project × month, every registered project × every month of int_month
+-- Scope (indicators.md): prj_status in active_status (003) → is_in_scope, in stopped_status (005) → is_stopped
+-- (reported separately, outside denominators), and for both: start_date ≤ month_end, not completed before
+-- month_start (complete_date < month_start → out), duty_start_date = coalesce(builder_license_date, start_date)
+-- + grace_days ≤ month_end, category in categories.
+-- Where the spec is silent: a null start_date does not exclude (the registry says 在建; flagged is_start_date_missing);
+-- with neither date the grace period cannot run and is taken as passed. prj_status is the latest snapshot, so it
+-- applies to past months as well. Attendance counts are for the calendar month, up to as_of.
+with projects as (
+    select * from stg_project
+),
+
+months as (
+    select * from int_month
+),
+
+person_days as (
+    select * from int_person_day
+),
+
+project_days as (
+    select * from int_project_day
+),
+
+key_staff as (
+    select * from int_key_staff
+),
+
+roster as (
+    select project_code, id_card_number_hash, has_contract from stg_project_worker
+),
+
+person_months as (
+    select
+        person_days.project_code,
+        strftime(person_days.work_date, '%Y-%m') as "month",
+        person_days.id_card_number_hash,
+        sum(person_days.n_punches) as n_punches,
+        bool_or(person_days.is_valid_day) as has_valid_day,
+        any_value(person_days.work_role) as work_role,
+        bool_or(person_days.is_on_roster) as is_on_roster,
+        coalesce(bool_or(roster.has_contract), false) as has_contract
+    from person_days
+    left join roster
+        on person_days.project_code = roster.project_code
+        and person_days.id_card_number_hash = roster.id_card_number_hash
+    group by all
+),
+
+attendance_by_month as (
+    select
+        project_code,
+        "month",
+        sum(n_punches) as n_attendance_records,
+        count(*) filter (where has_valid_day) as n_valid_persons,
+        count(*) filter (where has_valid_day and work_role = '20') as n_valid_workers,
+        -- contract_rate: roster workers (work_role 20) with a valid day in the month are "on site"
+        count(*) filter (where has_valid_day and is_on_roster and work_role = '20') as n_roster_workers_on_site,
+        count(*) filter (where has_valid_day and is_on_roster and work_role = '20' and has_contract)
+            as n_roster_workers_with_contract
+    from person_months
+    group by project_code, "month"
+),
+
+working_days_by_month as (
+    select
+        project_code,
+        strftime(work_date, '%Y-%m') as "month",
+        count(*) filter (where is_working_day) as n_working_days,
+        coalesce(sum(n_workers) filter (where is_working_day), 0) as n_worker_days,
+        count(*) filter (where is_working_day and is_pm_present) as n_pm_days,
+        count(*) filter (where is_working_day and is_chief_supervisor_present) as n_chief_supervisor_days
+    from project_days
+    group by all
+),
+
+key_staff_by_project as (
+    select
+        project_code,
+        bool_or(is_set) filter (where staff_role = 'pm') as is_pm_set,
+        bool_or(is_on_roster) filter (where staff_role = 'pm') as is_pm_on_roster,
+        bool_or(is_set) filter (where staff_role = 'chief_supervisor') as is_chief_supervisor_set,
+        bool_or(is_on_roster) filter (where staff_role = 'chief_supervisor') as is_chief_supervisor_on_roster,
+        any_value(corp_code) filter (where staff_role = 'pm') as pm_corp_code
+    from key_staff
+    group by project_code
+),
+
+project_months as (
+    select
+        projects.project_code,
+        months."month",
+        months.month_start,
+        months.month_end,
+        months.month_index,
+        projects.area_code,
+        projects.category,
+        projects.prj_status,
+        coalesce(projects.contractor_corp_code, key_staff_by_project.pm_corp_code) as contractor_corp_code,
+        projects.contract_amount,
+        coalesce(projects.labor_cost_ratio, getvariable('default_labor_cost_ratio')) as labor_cost_ratio,
+        coalesce(projects.is_integrated, false) as is_integrated,
+        projects.start_date,
+        projects.complete_date,
+        coalesce(projects.builder_license_date, projects.start_date) + getvariable('grace_days') as duty_start_date,
+        projects.start_date is null as is_start_date_missing,
+        key_staff_by_project.is_pm_set,
+        key_staff_by_project.is_pm_on_roster,
+        key_staff_by_project.is_chief_supervisor_set,
+        key_staff_by_project.is_chief_supervisor_on_roster
+    from projects
+    cross join months
+    left join key_staff_by_project on projects.project_code = key_staff_by_project.project_code
+),
+
+scoped as (
+    select
+        *,
+        (start_date is null or start_date <= month_end)
+        and (complete_date is null or complete_date >= month_start)
+        and (duty_start_date is null or duty_start_date <= month_end)
+        and coalesce(list_contains(getvariable('categories'), category), false) as is_duty_month
+    from project_months
+),
+
+final as (
+    select
+        scoped.project_code,
+        scoped."month",
+        scoped.month_start,
+        scoped.month_end,
+        scoped.month_index,
+        scoped.area_code,
+        scoped.category,
+        scoped.prj_status,
+        scoped.contractor_corp_code,
+        scoped.contract_amount,
+        scoped.labor_cost_ratio,
+        scoped.is_integrated,
+        scoped.duty_start_date,
+        scoped.is_duty_month and coalesce(list_contains(getvariable('active_status'), scoped.prj_status), false)
+            as is_in_scope,
+        scoped.is_duty_month and coalesce(list_contains(getvariable('stopped_status'), scoped.prj_status), false)
+            as is_stopped,
+        scoped.is_start_date_missing,
+        scoped.is_pm_set,
+        scoped.is_pm_on_roster,
+        scoped.is_chief_supervisor_set,
+        scoped.is_chief_supervisor_on_roster,
+        coalesce(attendance_by_month.n_attendance_records, 0) as n_attendance_records,
+        coalesce(attendance_by_month.n_valid_persons, 0) as n_valid_persons,
+        coalesce(attendance_by_month.n_valid_workers, 0) as n_valid_workers,
+        coalesce(working_days_by_month.n_working_days, 0) as n_working_days,
+        coalesce(working_days_by_month.n_worker_days, 0) as n_worker_days,
+        coalesce(working_days_by_month.n_pm_days, 0) as n_pm_days,
+        coalesce(working_days_by_month.n_chief_supervisor_days, 0) as n_chief_supervisor_days,
+        -- indicators.md: a PM / chief supervisor not set or not on the roster scores 0 for the role
+        case when scoped.is_pm_set and scoped.is_pm_on_roster
+            then coalesce(working_days_by_month.n_pm_days, 0) else 0 end as n_pm_onsite_days,
+        case when scoped.is_chief_supervisor_set and scoped.is_chief_supervisor_on_roster
+            then coalesce(working_days_by_month.n_chief_supervisor_days, 0) else 0 end
+            as n_chief_supervisor_onsite_days,
+        coalesce(attendance_by_month.n_roster_workers_on_site, 0) as n_roster_workers_on_site,
+        coalesce(attendance_by_month.n_roster_workers_with_contract, 0) as n_roster_workers_with_contract
+    from scoped
+    left join attendance_by_month
+        on scoped.project_code = attendance_by_month.project_code and scoped."month" = attendance_by_month."month"
+    left join working_days_by_month
+        on scoped.project_code = working_days_by_month.project_code and scoped."month" = working_days_by_month."month"
+)
+
+select * from final
