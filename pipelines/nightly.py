@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 
 from pipelines.settings import Settings, sql_params
-from pipelines.warehouse import connect, discover_models, ensure_schema, run_models
+from pipelines.warehouse import connect, discover_models, run_models
 
 # Output tables other tools read (indicators.md "Outputs that other tools read"), plus the lists' detail.
 PUBLISHED_TABLES = (
@@ -51,9 +51,11 @@ def resolve_as_of(inbox: Path, as_of: date | None) -> date:
 
 
 def open_warehouse(path: Path, settings: Settings) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse for writing and make sure the raw schema exists."""
+    """Open the warehouse for writing and bring its schema to the current version (backed up first)."""
+    from pipelines.migrations import migrate
+
     con = connect(path, memory_limit=settings.duckdb_memory_limit, threads=settings.duckdb_threads)
-    ensure_schema(con)
+    migrate(con, path)
     return con
 
 

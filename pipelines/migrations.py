@@ -1,0 +1,81 @@
+"""Versioned warehouse schema: numbered migrations, a backup copy of the file before any of them runs.
+
+The raw layer is derived from the contracts; when a contract gains a column the raw table gains it here,
+so a warehouse loaded by an older release keeps every row it holds.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines.contracts import all_contracts
+from pipelines.warehouse import LINEAGE_COLUMNS, ensure_schema, entity_columns
+
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def _m001_initial(con: duckdb.DuckDBPyConnection) -> None:
+    """Ledger, quarantine and raw tables as the contracts declare them."""
+    ensure_schema(con)
+
+
+def _m002_raw_columns_follow_contracts(con: duckdb.DuckDBPyConnection) -> None:
+    """Add any contract column a raw table lacks (nullable: older deliveries did not carry it)."""
+    for contract in all_contracts().values():
+        table = f"raw_{contract.entity}"
+        have = {r[0] for r in con.execute(f"describe {table}").fetchall()}
+        for name, typ in [*entity_columns(contract), ("_extra", "VARCHAR"), *LINEAGE_COLUMNS.items()]:
+            if name not in have:
+                con.execute(f'alter table {table} add column "{name}" {typ}')
+
+
+MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
+    (1, "initial schema", _m001_initial),
+    (2, "raw columns follow the contracts", _m002_raw_columns_follow_contracts),
+)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The warehouse's schema version (0 for a new file)."""
+    con.execute(
+        "create table if not exists schema_version (version integer, name varchar, applied_at timestamp)"
+    )
+    v = con.execute("select max(version) from schema_version").fetchone()[0]  # type: ignore[index]
+    return int(v or 0)
+
+
+def backup(warehouse: Path, version: int) -> Path:
+    """Copy the warehouse file aside before a schema change: `<name>.v<version>.<time>.bak`."""
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+    target = warehouse.with_name(f"{warehouse.name}.v{version}.{stamp}.bak")
+    shutil.copy2(warehouse, target)
+    return target
+
+
+def migrate(con: duckdb.DuckDBPyConnection, warehouse: Path | None = None) -> list[int]:
+    """Apply pending migrations in order, each in its own transaction; back the file up first if it has data."""
+    version = current_version(con)
+    pending = [m for m in MIGRATIONS if m[0] > version]
+    if not pending:
+        return []
+    if warehouse is not None and version > 0 and warehouse.exists():
+        con.execute("checkpoint")
+        backup(warehouse, version)
+    applied = []
+    for number, name, fn in pending:
+        con.execute("begin")
+        try:
+            fn(con)
+            con.execute("insert into schema_version values (?, ?, now())", [number, name])
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        applied.append(number)
+    return applied
