@@ -1,0 +1,121 @@
+"""Point-in-time project features and arrears labels from the warehouse (raw_* tables with lineage).
+
+`project_features` and `training_frame` run the same SQL (sql/project_features.sql) over one or many snapshot
+dates; `labels` reads every delivery (hindsight) through sql/arrears_events.sql.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.features.snapshot import create_snapshots
+from pipelines.settings import Settings, sql_params
+from pipelines.warehouse import set_params
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+
+# Columns that identify a row or carry context; everything else the SQL returns is a feature or a rule signal.
+ID_COLUMNS = ("as_of", "project_code", "area_code", "contractor_corp_code", "build_corp_code")
+
+
+def _sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _params(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> None:
+    set_params(con, sql_params(settings, as_of))
+
+
+def snapshot_features(
+    con: duckdb.DuckDBPyConnection, as_ofs: Sequence[date], settings: Settings | None = None
+) -> pl.DataFrame:
+    """Features of every in-scope project at each as_of (one row per as_of × project)."""
+    settings = settings or Settings()
+    if not as_ofs:
+        raise ValueError("at least one as_of date is needed")
+    _params(con, settings, max(as_ofs))
+    create_snapshots(con, as_ofs)
+    frame = con.sql(_sql("project_features")).pl()
+    return frame.sort("as_of", "project_code")
+
+
+def project_features(
+    con: duckdb.DuckDBPyConnection, as_of: date, settings: Settings | None = None
+) -> pl.DataFrame:
+    """One row per in-scope project at as_of, from data known at as_of only."""
+    return snapshot_features(con, [as_of], settings)
+
+
+def arrears_events(con: duckdb.DuckDBPyConnection, settings: Settings | None = None) -> pl.DataFrame:
+    """Every arrears event the warehouse shows in hindsight: project_code, event_date, kind, pay_month."""
+    settings = settings or Settings()
+    _params(con, settings, date.today())
+    return con.sql(_sql("arrears_events")).pl()
+
+
+def label_events(events: pl.DataFrame, keys: pl.DataFrame, horizon_days: int) -> pl.DataFrame:
+    """keys[as_of, project_code] + label = 1 when an event falls in (as_of, as_of + horizon_days]."""
+    joined = keys.select("as_of", "project_code").join(
+        events.select("project_code", "event_date"), on="project_code", how="left"
+    )
+    hit = (pl.col("event_date") > pl.col("as_of")) & (
+        pl.col("event_date") <= pl.col("as_of") + pl.duration(days=horizon_days)
+    )
+    return (
+        joined.with_columns(hit.fill_null(False).alias("hit"))
+        .group_by("as_of", "project_code")
+        .agg(pl.col("hit").any().cast(pl.Int8).alias("label"))
+    )
+
+
+def labels(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    horizon_days: int = 60,
+    makegood_days: int = 30,
+    settings: Settings | None = None,
+) -> pl.DataFrame:
+    """[project_code, label] for the in-scope projects at as_of: an arrears event in (as_of, as_of + horizon]."""
+    settings = (settings or Settings()).model_copy(deep=True)
+    settings.score.makegood_days = makegood_days
+    keys = project_features(con, as_of, settings).select("as_of", "project_code")
+    out = label_events(arrears_events(con, settings), keys, horizon_days)
+    return out.select("project_code", "label").sort("project_code")
+
+
+def month_ends(first: date, last: date) -> list[date]:
+    """Every month end from the month of `first` to `last` (inclusive when `last` is a month end)."""
+    out: list[date] = []
+    y, m = first.year, first.month
+    while True:
+        nxt = date(y + (m == 12), m % 12 + 1, 1)
+        end = nxt - timedelta(days=1)
+        if end > last:
+            return out
+        out.append(end)
+        y, m = nxt.year, nxt.month
+
+
+def label_complete_date(as_of: date, settings: Settings) -> date:
+    """When the label of a snapshot is fully known: as_of + horizon + makegood (a shortfall needs the make-good)."""
+    return as_of + timedelta(days=settings.score.horizon_days + settings.score.makegood_days)
+
+
+def training_frame(
+    con: duckdb.DuckDBPyConnection, as_ofs: Sequence[date], settings: Settings | None = None
+) -> pl.DataFrame:
+    """Month-end snapshots stacked: features + label (+ label_complete_date) per as_of × in-scope project."""
+    settings = settings or Settings()
+    feats = snapshot_features(con, as_ofs, settings)
+    lab = label_events(arrears_events(con, settings), feats, settings.score.horizon_days)
+    return feats.join(lab, on=["as_of", "project_code"], how="left").with_columns(
+        pl.col("label").fill_null(0),
+        (pl.col("as_of") + pl.duration(days=settings.score.horizon_days + settings.score.makegood_days))
+        .cast(pl.Date)
+        .alias("label_complete_date"),
+    )

@@ -1,0 +1,237 @@
+"""`wagewatch train`: generate a training world and a held-out validation world, build point-in-time frames
+from their warehouses, train, validate time-ordered on the other seed, write the artifacts and the model card.
+
+Protocol (warnings.md "Validation"): the model is fitted on the training world's month-end snapshots whose labels
+were complete before T (as_of + horizon + makegood ≤ T) and tested on the validation world's snapshots T…T+k
+(a different seed: other projects, firms and shocks). The saved model is exactly the one that was tested.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from pipelines.features.extract import month_ends, training_frame
+from pipelines.settings import REPO_ROOT, Settings
+from pipelines.warehouse import connect, ensure_schema
+
+MODEL_CARD = REPO_ROOT / "models" / "risk" / "MODEL_CARD.md"
+METRICS_START, METRICS_END = "<!-- metrics:start -->", "<!-- metrics:end -->"
+
+
+def _say(progress: Callable[[str], Any] | None, msg: str) -> None:
+    if progress:
+        progress(msg)
+
+
+def generate_world(tier: str, seed: int, out: Path, n_projects: int | None) -> Path:
+    """The generator's world in `out` (reused when already there)."""
+    if not (out / "truth" / "project_month.parquet").exists():
+        from pipelines.synth import generate
+
+        generate(tier, seed, out, faults=False, n_projects=n_projects)
+    return out
+
+
+def load_world(world: Path, settings: Settings, warehouse: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A warehouse holding the world's inbox, loaded the production way (pipelines.ingest)."""
+    from pipelines.ingest import load_inbox
+
+    con = connect(warehouse, threads=settings.duckdb_threads, memory_limit=settings.duckdb_memory_limit)
+    ensure_schema(con)
+    if con.execute("select count(*) from load_file").fetchone()[0] == 0:  # type: ignore[index]
+        load_inbox(con, world / "inbox", settings)
+    return con
+
+
+def snapshot_dates(con: duckdb.DuckDBPyConnection, settings: Settings, warmup_months: int = 3) -> list[date]:
+    """Month ends from `warmup_months` after the first punch to the last one whose label window has closed."""
+    first, last = con.execute(
+        'select min(cast("date" as date)), max(_extract_date) from raw_attendance'
+    ).fetchone()  # type: ignore[misc]
+    start = date(
+        first.year + (first.month + warmup_months - 1) // 12, (first.month + warmup_months - 1) % 12 + 1, 1
+    )
+    end = last - timedelta(days=settings.score.horizon_days + settings.score.makegood_days)
+    return month_ends(start, end)
+
+
+def with_baselines(frame: pl.DataFrame, world: Path | None, horizon_days: int) -> pl.DataFrame:
+    """Add the rankings the model is compared with: rules only, complaint history only, and the true hazard."""
+    out = frame.with_columns(
+        pl.col("rules_signal_score").cast(pl.Float64).alias("rules_score"),
+        # complaint history alone: verified on the project, then any on it, then on the firm's other projects
+        (
+            pl.col("n_verified_complaints_12m") * 10_000
+            + pl.col("n_complaints_12m") * 100
+            + pl.col("n_contractor_complaints_other_12m")
+        )
+        .cast(pl.Float64)
+        .alias("complaint_history_score"),
+    )
+    truth = world / "truth" / "project_month.parquet" if world else None
+    if truth is None or not truth.exists():
+        return out
+    hazard = pl.read_parquet(truth).select("project_code", pl.col("month").cast(pl.String), "true_hazard")
+    n_months = max(1, round(horizon_days / 30))
+    keys = (
+        out.select("as_of", "project_code")
+        .with_columns(pl.int_ranges(1, n_months + 1).alias("ahead"))
+        .explode("ahead")
+        .with_columns(
+            pl.col("as_of")
+            .dt.offset_by(pl.format("{}mo", pl.col("ahead")))
+            .dt.strftime("%Y-%m")
+            .alias("month")
+        )
+    )
+    # the ceiling ranks by the true hazard of the horizon's months (what an oracle would know)
+    oracle = (
+        keys.join(hazard, on=["project_code", "month"], how="left")
+        .group_by("as_of", "project_code")
+        .agg(pl.col("true_hazard").mean())
+    )
+    return out.join(oracle, on=["as_of", "project_code"], how="left")
+
+
+def world_frame(world: Path, settings: Settings, progress=None) -> pl.DataFrame:
+    t0 = time.perf_counter()
+    con = load_world(world, settings, world / "warehouse.duckdb")
+    _say(progress, f"loaded {world.name} in {time.perf_counter() - t0:.0f}s")
+    dates = snapshot_dates(con, settings)
+    t0 = time.perf_counter()
+    frame = training_frame(con, dates, settings)
+    _say(
+        progress,
+        f"{world.name}: {frame.height} snapshot rows over {len(dates)} month ends in "
+        f"{time.perf_counter() - t0:.0f}s, event rate {frame['label'].cast(pl.Float64).to_numpy().mean():.3f}",
+    )
+    con.close()
+    return with_baselines(frame, world, settings.score.horizon_days)
+
+
+def train_and_validate(
+    out: Path = REPO_ROOT / "models" / "risk" / "artifacts",
+    seed: int = 11,
+    validation_seed: int = 23,
+    progress: Callable[[str], Any] | None = None,
+    *,
+    tier: str = "province",
+    n_projects: int | None = 2000,
+    test_months: int = 3,
+    work_dir: Path | None = None,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Generate (or reuse) both worlds, train on one, test on the other, save model + metadata + model card."""
+    from models.risk.backtest import evaluate, shuffled_label_control
+    from models.risk.predict import predict_proba
+    from models.risk.train import save, to_pandas, train
+
+    settings = settings or Settings()
+    work_dir = work_dir or REPO_ROOT / "data" / "worlds"
+    started = time.perf_counter()
+    frames = {}
+    for role, s in (("train", seed), ("validation", validation_seed)):
+        world = generate_world(tier, s, work_dir / f"{tier}-{n_projects or 'full'}-seed{s}", n_projects)
+        frames[role] = to_pandas(world_frame(world, settings, progress))
+    tr, va = frames["train"], frames["validation"]
+    va_dates = sorted(va["as_of"].unique())
+    test_dates = va_dates[-test_months:]
+    test_start = test_dates[0]
+    train_rows = tr[tr["label_complete_date"].astype("datetime64[ns]") <= test_start]
+    test_rows = va[va["as_of"].isin(test_dates)]
+    model = train(train_rows, capacity_share=settings.score.capacity_share, random_state=seed)
+    _say(
+        progress, f"trained {model.kind} on {len(train_rows)} rows; testing on {len(test_rows)} held-out rows"
+    )
+    metrics = evaluate(test_rows, predict_proba(model, test_rows), settings.score.capacity_share)
+    control = shuffled_label_control(
+        tr,
+        test_start=test_start.date(),
+        test_months=test_months,
+        kind=model.kind,
+        random_state=seed,
+        capacity_share=settings.score.capacity_share,
+    )
+    report = {
+        "protocol": "train on the training world's snapshots with labels complete before T; "
+        "test on the validation world's snapshots T…T+k",
+        "tier": tier,
+        "n_projects": n_projects,
+        "seed": seed,
+        "validation_seed": validation_seed,
+        "train_window": [str(train_rows["as_of"].min())[:10], str(train_rows["as_of"].max())[:10]],
+        "test_window": [str(test_dates[0])[:10], str(test_dates[-1])[:10]],
+        "n_train_rows": len(train_rows),
+        "n_test_rows": len(test_rows),
+        "horizon_days": settings.score.horizon_days,
+        "makegood_days": settings.score.makegood_days,
+        "capacity_share": settings.score.capacity_share,
+        "held_out": metrics,
+        "shuffled_label_control_in_training_world": {"model": control["model"], "brier": control["brier"]},
+        "seconds": round(time.perf_counter() - started),
+    }
+    model_path = save(model, Path(out), {"validation": report})
+    write_model_card_metrics(report)
+    (Path(out) / "backtest.json").write_text(json.dumps(report, indent=2, default=str, ensure_ascii=False))
+    _say(progress, summary_line(report))
+    return {"model_path": model_path, "model_card": MODEL_CARD, "metrics": report}
+
+
+def summary_line(r: dict[str, Any]) -> str:
+    h = r["held_out"]
+    ceiling = h.get("ceiling", {}).get("precision_at_k", float("nan"))
+    return (
+        f"precision@{r['capacity_share']:.0%} {h['model']['precision_at_k']:.3f} (rules {h['rules']['precision_at_k']:.3f}, "
+        f"complaints {h['complaints']['precision_at_k']:.3f}, ceiling {ceiling:.3f}); AUC-PR {h['model']['auc_pr']:.3f}"
+    )
+
+
+def metrics_markdown(r: dict[str, Any]) -> str:
+    h = r["held_out"]
+    rows = [("model", h["model"]), ("rules only", h["rules"]), ("complaint history only", h["complaints"])]
+    if "ceiling" in h:
+        rows.append(("true hazard (ceiling)", h["ceiling"]))
+    lines = [
+        f"Measured by `wagewatch train --seed {r['seed']} --validation-seed {r['validation_seed']}` "
+        f"({r['tier']} tier, {r['n_projects']} projects per world, {r['seconds']} s).",
+        f"Train window {r['train_window'][0]} … {r['train_window'][1]} ({r['n_train_rows']} rows, seed {r['seed']}); "
+        f"test window {r['test_window'][0]} … {r['test_window'][1]} ({r['n_test_rows']} rows, seed "
+        f"{r['validation_seed']}), event rate {h['event_rate']:.3f}; horizon {r['horizon_days']} d, "
+        f"make-good {r['makegood_days']} d, capacity top {r['capacity_share']:.0%}.",
+        "",
+        "| ranking | precision@k | recall@k | AUC-PR |",
+        "|---|---|---|---|",
+        *[
+            f"| {n} | {m['precision_at_k']:.3f} | {m['recall_at_k']:.3f} | {m['auc_pr']:.3f} |"
+            for n, m in rows
+        ],
+        "",
+        f"Lift over rules only: {h.get('lift_over_rules', float('nan')):.2f}×; over complaint history: "
+        f"{h.get('lift_over_complaints', float('nan')):.2f}×; share of the true-hazard ceiling: "
+        f"{h.get('share_of_ceiling', float('nan')):.2f}.",
+        f"Brier {h['brier']:.4f} (base rate alone {h['brier_base_rate']:.4f}). Shuffled-label control (training "
+        f"world): precision@k {r['shuffled_label_control_in_training_world']['model']['precision_at_k']:.3f}, "
+        f"AUC-PR {r['shuffled_label_control_in_training_world']['model']['auc_pr']:.3f}.",
+        "",
+        "Reliability (probability deciles): "
+        + ", ".join(f"{b['mean_predicted']:.3f}→{b['observed']:.3f}" for b in h["reliability"]),
+    ]
+    return "\n".join(lines)
+
+
+def write_model_card_metrics(report: dict[str, Any], card: Path = MODEL_CARD) -> None:
+    """Replace the card's measured-metrics block with this run's numbers."""
+    text = card.read_text(encoding="utf-8")
+    head, _, rest = text.partition(METRICS_START)
+    _, _, tail = rest.partition(METRICS_END)
+    card.write_text(
+        f"{head}{METRICS_START}\n{metrics_markdown(report)}\n{METRICS_END}{tail}", encoding="utf-8"
+    )

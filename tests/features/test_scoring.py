@@ -1,0 +1,35 @@
+"""Nightly scoring: with a trained model every in-scope project gets a score and factors; without one, the
+rules fallback says so on every line."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from models.risk.train import save, train
+from pipelines.features import score_projects
+from pipelines.features.scoring import FALLBACK_NOTE_ZH
+from pipelines.settings import Settings
+from tests.features.given_world import tiny_world
+from tests.models.synthetic_frame import synthetic_frame
+
+
+def test_without_a_model_scores_fall_back_to_the_rules_and_say_so(tmp_path):
+    scores = score_projects(tiny_world(), date(2025, 5, 31), Settings(), tmp_path / "model.joblib")
+    assert scores["project_code"].to_list() == ["P1", "P2"]
+    assert scores["score_source"].unique().to_list() == ["rules_fallback"]
+    p1, p2 = scores["score"].to_list()
+    assert p2 == 1.0 > p1 >= 0
+    assert all(f.startswith(FALLBACK_NOTE_ZH) for f in scores["factors_zh"])
+    assert "R05" in scores["factors_zh"][1]
+
+
+def test_with_a_model_every_project_has_a_probability_and_factors(tmp_path):
+    model = train(synthetic_frame(n_projects=300, n_months=4), kinds=("logistic",))
+    path = save(model, tmp_path)
+    scores = score_projects(tiny_world(), date(2025, 5, 31), Settings(), path)
+    assert scores.height == 2
+    assert scores["score_source"].unique().to_list() == ["model"]
+    assert scores["score"].is_between(0, 1).all()
+    assert scores["factors_zh"].str.len_chars().min() > 0
+    p2 = scores.filter(scores["project_code"] == "P2").row(0, named=True)
+    assert "人工费" in p2["factors_zh"] or "工资" in p2["factors_zh"]
