@@ -54,5 +54,11 @@ def to_spark(model: SqlModel, params: Mapping[str, Any]) -> str:
 
 
 def _spark_rules(node: exp.Expression) -> exp.Expression:
-    """The project's own dialect rules where sqlglot's defaults differ in meaning."""
+    """The project's own dialect rules where sqlglot has no mapping: DuckDB `to_months(n)` → `INTERVAL 'n' MONTH`."""
+    if (
+        isinstance(node, exp.Anonymous)
+        and str(node.this).lower() == "to_months"
+        and len(node.expressions) == 1
+    ):
+        return exp.Interval(this=exp.Literal.string(node.expressions[0].sql()), unit=exp.var("MONTH"))
     return node

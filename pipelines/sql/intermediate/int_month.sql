@@ -28,10 +28,15 @@ bounds as (
     from attendance, payroll, complaints
 ),
 
+-- unnest(generate_series(…)) in the select list transpiles to Spark's explode(sequence(…)) (pipelines/spark_sql.py)
+month_series as (
+    select unnest(generate_series(bounds.first_month_start, bounds.last_month_start, interval 1 month)) as month_start
+    from bounds
+),
+
 months as (
-    select cast(series.month_start as date) as month_start
-    from bounds,
-        generate_series(bounds.first_month_start, bounds.last_month_start, interval 1 month) as series (month_start)
+    select cast(month_start as date) as month_start
+    from month_series
 ),
 
 final as (

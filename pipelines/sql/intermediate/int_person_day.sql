@@ -38,8 +38,7 @@ validated as (
             when 'any' then n_punches >= 1
             when 'pair_4h' then n_punches >= 2
                 and epoch(last_punch_at) - epoch(first_punch_at) >= getvariable('pair_min_hours') * 3600
-            else error('unknown valid_day_rule: ' || getvariable('valid_day_rule'))
-        end as is_valid_day
+        end as is_valid_day  -- settings.Indicators.valid_day_rule is a Literal: no other value reaches here
     from person_days
 ),
 

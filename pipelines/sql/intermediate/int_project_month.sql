@@ -37,7 +37,7 @@ person_months as (
         person_days.id_card_number_hash,
         sum(person_days.n_punches) as n_punches,
         bool_or(person_days.is_valid_day) as has_valid_day,
-        any_value(person_days.work_role) as work_role,
+        max(person_days.work_role) as work_role,  -- one roster role per person and project
         bool_or(person_days.is_on_roster) as is_on_roster,
         coalesce(bool_or(roster.has_contract), false) as has_contract
     from person_days
@@ -81,7 +81,7 @@ key_staff_by_project as (
         bool_or(is_on_roster) filter (where staff_role = 'pm') as is_pm_on_roster,
         bool_or(is_set) filter (where staff_role = 'chief_supervisor') as is_chief_supervisor_set,
         bool_or(is_on_roster) filter (where staff_role = 'chief_supervisor') as is_chief_supervisor_on_roster,
-        any_value(corp_code) filter (where staff_role = 'pm') as pm_corp_code
+        max(corp_code) filter (where staff_role = 'pm') as pm_corp_code  -- one pm row per project (int_key_staff)
     from key_staff
     group by project_code
 ),
