@@ -1,0 +1,358 @@
+"""Load an inbox into the warehouse: ledger by content hash, quarantine, hashed personal data, no duplicates."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.contracts import Contract, entity_of_file, load_contract
+from pipelines.identifiers import mask, pii_hash
+from pipelines.ingest.readers import UnreadableFileError, read_any
+from pipelines.ingest.validate import REASONS_ZH, check_rows
+from pipelines.settings import Settings
+from pipelines.warehouse import entity_columns, staged_key
+
+log = logging.getLogger("wagewatch.ingest")
+_DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl", ".json": "json", ".parquet": "parquet"}
+# values in unknown extra columns that look like personal data are masked before they are kept
+_PII_PATTERNS = (
+    (re.compile(r"^\d{17}[\dXx]$"), "id"),
+    (re.compile(r"^1[3-9]\d{9}$"), "phone"),
+    (re.compile(r"^\d{16,19}$"), "card"),
+)
+
+
+@dataclass
+class FileResult:
+    """What happened to one delivered file."""
+
+    path: str
+    entity: str | None
+    format: str | None
+    encoding: str | None = None
+    status: str = "loaded"  # loaded | failed | unknown_entity | already_loaded
+    reason: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_duplicate: int = 0
+    rows_quarantined: int = 0
+
+    @property
+    def conserved(self) -> bool:
+        return self.rows_read == self.rows_loaded + self.rows_duplicate + self.rows_quarantined
+
+
+@dataclass
+class LoadReport:
+    """The night's load: one result per file seen."""
+
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def entities(self) -> set[str]:
+        return {f.entity for f in self.files if f.entity and f.status == "loaded"}
+
+    @property
+    def conservation_ok(self) -> bool:
+        return all(f.conserved for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    def summary_dict(self) -> dict:
+        by_status: dict[str, int] = {}
+        for f in self.files:
+            by_status[f.status] = by_status.get(f.status, 0) + 1
+        return {
+            "files": by_status,
+            "rows_read": sum(f.rows_read for f in self.files),
+            "rows_loaded": self.rows_loaded,
+            "rows_duplicate": sum(f.rows_duplicate for f in self.files),
+            "rows_quarantined": sum(f.rows_quarantined for f in self.files),
+            "conservation_ok": self.conservation_ok,
+            "failed": [asdict(f) for f in self.files if f.status == "failed"],
+        }
+
+
+def load_inbox(
+    con: duckdb.DuckDBPyConnection,
+    inbox: Path,
+    settings: Settings,
+    *,
+    up_to: date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> LoadReport:
+    """Load every file of `inbox/<YYYY-MM-DD>/` (up to `up_to`) that the ledger has not seen."""
+    report = LoadReport()
+    folders = sorted(p for p in Path(inbox).iterdir() if p.is_dir())
+    for folder in folders:
+        if not _DATE_DIR.match(folder.name):
+            log.info("ignoring folder %s: not an extract date (YYYY-MM-DD)", folder.name)
+            continue
+        extract_date = date.fromisoformat(folder.name)
+        if up_to is not None and extract_date > up_to:
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and not path.name.startswith("."):
+                result = load_file(con, path, extract_date, settings, inbox=Path(inbox))
+                if result.status != "already_loaded":
+                    report.files.append(result)
+                    if progress:
+                        progress(f"{result.path}: {result.status} {result.rows_loaded}/{result.rows_read}")
+    return report
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    extract_date: date,
+    settings: Settings,
+    *,
+    inbox: Path | None = None,
+) -> FileResult:
+    """Load one file in one transaction; a file whose bytes are already in the ledger is a no-op."""
+    rel = path.relative_to(inbox).as_posix() if inbox else path.name
+    raw = path.read_bytes()
+    sha = hashlib.sha256(raw).hexdigest()
+    if con.execute("select count(*) from load_file where sha256 = ?", [sha]).fetchone()[0]:  # type: ignore[index]
+        return FileResult(rel, None, None, status="already_loaded")
+    entity = entity_of_file(path.name)
+    fmt = SUFFIXES.get(path.suffix.lower())
+    result = FileResult(rel, entity, fmt)
+    if entity is None:
+        result.status, result.reason = "unknown_entity", "文件名不以任何已知数据实体开头，未加载"
+        _ledger(con, result, sha, extract_date)
+        return result
+    contract = load_contract(entity)
+    try:
+        rows = read_any(path)
+    except UnreadableFileError as exc:
+        result.status, result.reason = "failed", str(exc)
+        _ledger(con, result, sha, extract_date)
+        log.warning("file %s failed: %s", rel, exc)
+        return result
+    result.encoding = rows.encoding
+    frame, extras = _map_headers(rows.frame, contract)
+    if not set(contract.key) & set(frame.columns):
+        result.status = "failed"
+        result.reason = "表头与数据标准不符：找不到任何主键字段（" + "、".join(contract.key) + "）"
+        result.rows_read = frame.height + len(rows.bad_lines)
+        _ledger(con, result, sha, extract_date)
+        return result
+    checked = check_rows(frame, contract, extract_date)
+    result.rows_read = frame.height + len(rows.bad_lines)
+    good = checked.typed.filter(~pl.col("_problem"))
+    good = _add_extras(good, extras)
+    good = _protect_pii(good, contract, settings)
+    good = good.with_columns(_row_hash(good, contract))
+    good, n_dup_in_file = _dedupe_in_file(good, contract)
+
+    con.execute("begin")
+    try:
+        file_id = _ledger(con, result, sha, extract_date)
+        n_dup_existing = _insert_new(con, good, contract, file_id, extract_date)
+        qrows = _quarantine_rows(checked.problems, rows.bad_lines, contract, file_id, rel)
+        if qrows.height:
+            con.execute("insert into quarantine by name select * from qrows")
+        result.rows_quarantined = int(checked.typed["_problem"].sum()) + len(rows.bad_lines)
+        result.rows_duplicate = n_dup_in_file + n_dup_existing
+        result.rows_loaded = good.height - n_dup_existing
+        con.execute(
+            "update load_file set rows_read=?, rows_loaded=?, rows_duplicate=?, rows_quarantined=?, encoding=? "
+            "where file_id=?",
+            [
+                result.rows_read,
+                result.rows_loaded,
+                result.rows_duplicate,
+                result.rows_quarantined,
+                result.encoding,
+                file_id,
+            ],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    if not result.conserved:
+        log.error("row conservation broken for %s: %s", rel, result)
+    return result
+
+
+def _ledger(con: duckdb.DuckDBPyConnection, r: FileResult, sha: str, extract_date: date) -> int:
+    file_id = con.execute("select coalesce(max(file_id), 0) + 1 from load_file").fetchone()[0]  # type: ignore[index]
+    con.execute(
+        "insert into load_file (file_id, path, sha256, entity, extract_date, format, encoding, status, reason, "
+        "rows_read, rows_loaded, rows_duplicate, rows_quarantined, loaded_at) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [
+            file_id,
+            r.path,
+            sha,
+            r.entity,
+            extract_date,
+            r.format,
+            r.encoding,
+            r.status,
+            r.reason,
+            r.rows_read,
+            r.rows_loaded,
+            r.rows_duplicate,
+            r.rows_quarantined,
+            datetime.now(),
+        ],
+    )
+    return int(file_id)
+
+
+def _map_headers(df: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, list[str]]:
+    """Rename snake/camel/中文 headers to canonical names; unknown columns are returned as extras."""
+    hm = contract.header_map()
+    rename, extras, taken = {}, [], set()
+    for c in df.columns:
+        if c == "_line":
+            continue
+        key = c.strip().lstrip("\ufeff")
+        canon = hm.get(key) or hm.get(key.lower())
+        if canon and canon not in taken:
+            rename[c] = canon
+            taken.add(canon)
+        else:
+            extras.append(c)
+    return df.rename(rename), extras
+
+
+def _add_extras(df: pl.DataFrame, extras: list[str]) -> pl.DataFrame:
+    if not extras:
+        return df.with_columns(pl.lit(None, pl.Utf8).alias("_extra"))
+    safe = [
+        pl.col(c).map_elements(_mask_if_personal, return_dtype=pl.Utf8, skip_nulls=True).alias(c)
+        for c in extras
+    ]
+    return (
+        df.with_columns(safe)
+        .with_columns(
+            pl.struct(extras)
+            .map_elements(lambda s: json.dumps(s, ensure_ascii=False), return_dtype=pl.Utf8)
+            .alias("_extra")
+        )
+        .drop(extras)
+    )
+
+
+def _mask_if_personal(v: str) -> str:
+    for pattern, kind in _PII_PATTERNS:
+        if pattern.match(v.strip()):
+            return mask(v, kind) or ""
+    return v
+
+
+def _protect_pii(df: pl.DataFrame, contract: Contract, settings: Settings) -> pl.DataFrame:
+    """Replace each personal column by its keyed hash and masked form; the clear value is dropped here."""
+    key = settings.pii_key
+    for col in contract.pii_columns:
+        if col.name not in df.columns:
+            continue
+        uniq = df[col.name].drop_nulls().unique().to_list()
+        hashes = {v: pii_hash(v, key) for v in uniq}
+        masks = {v: mask(v, col.pii or "id") for v in uniq}
+        df = df.with_columns(
+            pl.col(col.name)
+            .replace_strict(hashes, default=None, return_dtype=pl.Utf8)
+            .alias(f"{col.name}_hash"),
+            pl.col(col.name)
+            .replace_strict(masks, default=None, return_dtype=pl.Utf8)
+            .alias(f"{col.name}_masked"),
+        ).drop(col.name)
+    return df
+
+
+def _row_hash(df: pl.DataFrame, contract: Contract) -> pl.Expr:
+    cols = [n for n, _ in entity_columns(contract) if n in df.columns and not n.endswith("_masked")]
+    return (
+        pl.concat_str([pl.col(c).cast(pl.Utf8).fill_null("∅") for c in cols], separator="\x1f")
+        .hash(seed=0)
+        .cast(pl.Utf8)
+        .alias("_row_hash")
+    )
+
+
+def _dedupe_in_file(df: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, int]:
+    """Repeated rows inside one file: by natural key for events, by content for mutable entities."""
+    subset = staged_key(contract) if not contract.mutable else ["_row_hash"]
+    subset = [c for c in subset if c in df.columns]
+    kept = df.unique(subset=subset, keep="first", maintain_order=True)
+    return kept, df.height - kept.height
+
+
+def _insert_new(
+    con: duckdb.DuckDBPyConnection, df: pl.DataFrame, contract: Contract, file_id: int, extract_date: date
+) -> int:
+    """Insert rows not yet in raw_<entity>; return how many were already there (duplicates)."""
+    table = f"raw_{contract.entity}"
+    cols = [n for n, _ in entity_columns(contract)]
+    types = dict(entity_columns(contract))
+    frame = df.with_columns([pl.lit(None).alias(c) for c in cols if c not in df.columns]).with_columns(
+        pl.lit(file_id, pl.Int32).alias("_file_id"), pl.lit(extract_date).alias("_extract_date")
+    )
+    staged = frame.select([*cols, "_extra", "_file_id", "_line", "_extract_date", "_row_hash"])
+    match = staged_key(contract) if not contract.mutable else ["_row_hash"]
+    on = " and ".join(f'r."{c}" is not distinct from n."{c}"' for c in match)
+    select = ", ".join(
+        [f'cast(n."{c}" as {types[c]}) as "{c}"' for c in cols]
+        + ['n."_extra"', 'n."_file_id"', 'n."_line"', 'n."_extract_date"', 'n."_row_hash"']
+    )
+    before = con.execute(f"select count(*) from {table}").fetchone()[0]  # type: ignore[index]
+    con.execute(
+        f"insert into {table} select {select} from staged n "
+        f"where not exists (select 1 from {table} r where {on})"
+    )
+    after = con.execute(f"select count(*) from {table}").fetchone()[0]  # type: ignore[index]
+    return staged.height - (after - before)
+
+
+def _quarantine_rows(
+    problems: pl.DataFrame, bad_lines: list[tuple[int, str]], contract: Contract, file_id: int, rel: str
+) -> pl.DataFrame:
+    pii = {c.name: c.pii for c in contract.pii_columns}
+    rows = [
+        {"_line": line, "column_name": None, "value": None, "reason_code": "broken_line", "detail": why}
+        for line, why in bad_lines
+    ]
+    for r in problems.iter_rows(named=True):
+        v = r["value"]
+        if v is not None and r["column_name"] in pii:
+            v = mask(v, pii[r["column_name"]] or "id")
+        rows.append({**r, "value": v, "detail": None})
+    if not rows:
+        return pl.DataFrame()
+    df = pl.DataFrame(rows, infer_schema_length=None)
+    return df.select(
+        pl.lit(file_id, pl.Int32).alias("file_id"),
+        pl.lit(rel).alias("path"),
+        pl.lit(contract.entity).alias("entity"),
+        pl.col("_line").cast(pl.Int32).alias("line"),
+        pl.col("column_name").cast(pl.Utf8),
+        pl.col("value").cast(pl.Utf8).alias("value_masked"),
+        pl.col("reason_code").cast(pl.Utf8),
+        pl.struct("reason_code", "column_name", "detail")
+        .map_elements(
+            lambda s: (
+                REASONS_ZH.get(s["reason_code"], s["reason_code"])
+                + (f"（{s['column_name']}）" if s["column_name"] else "")
+                + (f"：{s['detail']}" if s["detail"] else "")
+            ),
+            return_dtype=pl.Utf8,
+        )
+        .alias("reason"),
+        pl.lit(datetime.now()).alias("loaded_at"),
+    )

@@ -1,0 +1,192 @@
+"""Read a delivered file into strings, whatever its format and encoding, with the line each row came from.
+
+Line numbers: CSV and XLSX = physical line with the header as line 1 (a quoted field spanning lines counts the
+line where the record ends); JSONL = physical line; JSON payload = 1-based index in its array; Parquet = 1-based row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+PAYLOAD_ARRAYS = ("dataList", "detailList", "workerList", "list", "data")
+
+
+class UnreadableFileError(Exception):
+    """The whole file cannot be read (truncated, undecodable, not the format its name says)."""
+
+
+@dataclass
+class RawRows:
+    """A file's rows as strings, keyed by the file's own headers, with line numbers and bad lines."""
+
+    frame: pl.DataFrame  # all Utf8, plus "_line"
+    encoding: str | None = None
+    bad_lines: list[tuple[int, str]] = field(
+        default_factory=list
+    )  # (line, reason) of rows that could not be split
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """Decode by looking at the bytes: UTF-8 (with or without BOM) strictly, else GB18030 strictly."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        try:
+            return raw[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise UnreadableFileError(f"文件声明为UTF-8但含有无法解码的字节（位置 {exc.start}）") from None
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        raise UnreadableFileError(
+            f"文件编码无法识别：既不是UTF-8也不是GBK/GB18030（位置 {exc.start}）"
+        ) from None
+
+
+def read_any(path: Path) -> RawRows:
+    """Dispatch on the file's suffix."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return _read_csv(path)
+        if suffix == ".xlsx":
+            return _read_xlsx(path)
+        if suffix == ".jsonl":
+            return _read_jsonl(path)
+        if suffix == ".json":
+            return _read_json(path)
+        if suffix == ".parquet":
+            return _read_parquet(path)
+    except UnreadableFileError:
+        raise
+    except Exception as exc:  # any parser error means the file as a whole is unusable
+        raise UnreadableFileError(f"文件无法解析（{type(exc).__name__}: {str(exc)[:160]}）") from None
+    raise UnreadableFileError(f"不支持的文件格式 {suffix}")
+
+
+def _frame(header: list[str], rows: list[list[str | None]], lines: list[int]) -> pl.DataFrame:
+    cols = {h: [r[i] for r in rows] for i, h in enumerate(header)}
+    df = pl.DataFrame(cols, schema=dict.fromkeys(header, pl.Utf8))
+    return df.with_columns(pl.Series("_line", lines, dtype=pl.Int32))
+
+
+def _read_csv(path: Path) -> RawRows:
+    text, enc = decode(path.read_bytes())
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise UnreadableFileError("文件为空") from None
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    rows, lines, bad = [], [], []
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not row or all(not v.strip() for v in row):
+                continue
+            if len(row) != len(header):
+                bad.append((line, f"字段数为 {len(row)}，表头为 {len(header)}"))
+                continue
+            rows.append([v if v != "" else None for v in row])
+            lines.append(line)
+    except csv.Error as exc:
+        raise UnreadableFileError(f"CSV格式错误（第 {reader.line_num} 行：{exc}）") from None
+    _unique_headers(header)
+    return RawRows(_frame(header, rows, lines), enc, bad)
+
+
+def _read_xlsx(path: Path) -> RawRows:
+    df = pl.read_excel(path, sheet_id=1, infer_schema_length=0)
+    df = df.rename({c: str(c).strip() for c in df.columns})
+    df = df.select(pl.all().cast(pl.Utf8))
+    return RawRows(df.with_columns(pl.int_range(2, df.height + 2, dtype=pl.Int32).alias("_line")), None)
+
+
+def _read_jsonl(path: Path) -> RawRows:
+    text, enc = decode(path.read_bytes())
+    records, lines, bad = [], [], []
+    for i, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            bad.append((i, f"JSON格式错误：{exc.msg}"))
+            continue
+        if not isinstance(obj, dict):
+            bad.append((i, "该行不是JSON对象"))
+            continue
+        records.append(obj)
+        lines.append(i)
+    return RawRows(_records_frame(records, lines), enc, bad)
+
+
+def _read_json(path: Path) -> RawRows:
+    text, enc = decode(path.read_bytes())
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UnreadableFileError(f"JSON文件不完整或格式错误（第 {exc.lineno} 行：{exc.msg}）") from None
+    if isinstance(obj, list):
+        records = obj
+    elif isinstance(obj, dict):
+        array = next((k for k in PAYLOAD_ARRAYS if isinstance(obj.get(k), list)), None)
+        if array is None:
+            records = [obj]
+        else:
+            parent = {k: v for k, v in obj.items() if not isinstance(v, list | dict)}
+            records = [{**parent, **r} for r in obj[array] if isinstance(r, dict)]
+    else:
+        raise UnreadableFileError("JSON文件既不是对象也不是数组")
+    return RawRows(_records_frame(records, list(range(1, len(records) + 1))), enc)
+
+
+def _records_frame(records: list[dict], lines: list[int]) -> pl.DataFrame:
+    header: list[str] = []
+    for r in records:
+        for k in r:
+            if k not in header:
+                header.append(k)
+    rows = [[None if r.get(h) is None else _as_text(r.get(h)) for h in header] for r in records]
+    return _frame(header, rows, lines)
+
+
+def _as_text(v: object) -> str:
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v)) if abs(v) < 1e15 else str(v)
+    return str(v)
+
+
+def _read_parquet(path: Path) -> RawRows:
+    df = pl.read_parquet(path)
+    exprs = []
+    for name, dtype in df.schema.items():
+        c = pl.col(name)
+        if isinstance(dtype, pl.Datetime):
+            exprs.append(c.dt.strftime("%Y-%m-%d %H:%M:%S"))
+        elif dtype == pl.Date:
+            exprs.append(c.dt.strftime("%Y-%m-%d"))
+        elif dtype == pl.Boolean:
+            exprs.append(c.cast(pl.Int8).cast(pl.Utf8))
+        else:
+            exprs.append(c.cast(pl.Utf8))
+    df = df.select(exprs)
+    return RawRows(df.with_columns(pl.int_range(1, df.height + 1, dtype=pl.Int32).alias("_line")), None)
+
+
+def _unique_headers(header: list[str]) -> None:
+    seen = set()
+    for h in header:
+        if h in seen:
+            raise UnreadableFileError(f"表头重复：{h}")
+        seen.add(h)

@@ -1,0 +1,483 @@
+"""Write a world as the platforms deliver it: dated extract folders, mixed formats, spellings and vendor codes.
+
+Layout: OUT/inbox/<YYYY-MM-DD>/<entity>_<MMDD>[_partN].<ext>, OUT/truth/ (hazard, events, clean world),
+OUT/faults_manifest.json with --faults. Line numbers in the manifest follow the loader: CSV/XLSX physical line
+with the header as line 1; JSONL physical line; JSON payload 1-based index in its array; Parquet 1-based row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from pipelines.contracts import ENTITIES, load_contract
+from pipelines.synth.names import FUJIAN_AREAS
+from pipelines.synth.world import TIERS, World, attendance_for, build_world, month_end, month_starts
+
+FORMATS = ("csv_utf8", "csv_bom", "csv_gbk", "jsonl", "json_payload", "xlsx", "parquet")
+SPELLINGS = ("snake", "camel", "zh")
+MUTABLE_SNAPSHOTS = (
+    "project",
+    "project_corp",
+    "team",
+    "project_worker",
+    "wage_account",
+    "payment_guarantee",
+    "wage_deposit",
+    "complaint",
+)
+# event entities: (table, column that dates a row into an extract)
+MONTHLY_EVENTS = {"payroll": "balance_date", "account_txn": "txn_time", "credit_event": "event_date"}
+
+
+def generate(
+    tier: str = "demo",
+    seed: int = 7,
+    out: Path | str = Path("data/generated/demo"),
+    *,
+    faults: bool = False,
+    n_projects: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """Generate a world and write its deliveries and truth. Deterministic for a given seed and options."""
+    if tier not in TIERS:
+        raise ValueError(f"tier must be one of {', '.join(TIERS)}, not {tier!r}")
+    say = progress or (lambda _msg: None)
+    started = time.monotonic()
+    out = Path(out)
+    inbox = out / "inbox"
+    if inbox.exists():
+        import shutil
+
+        shutil.rmtree(inbox)
+    inbox.mkdir(parents=True)
+    say(f"building the {tier} world (seed {seed})")
+    world = build_world(tier, seed, n_projects)
+    writer = _Writer(inbox, np.random.default_rng(seed + 1), faults)
+    months = month_starts(world.start, world.end)
+    att_rng = np.random.default_rng(seed + 2)
+    daily_from = world.end - timedelta(days=4)  # the last five days arrive as nightly extracts
+    rows = dict.fromkeys(ENTITIES, 0)
+    for idx, m in enumerate(months):
+        me = month_end(m)
+        last = me if me < daily_from else daily_from - timedelta(days=1)
+        folder = me if me < daily_from else daily_from - timedelta(days=1)
+        say(f"  extract {folder}: attendance {m:%Y-%m}")
+        att = attendance_for(world, m, last, att_rng)
+        rows["attendance"] += writer.write_attendance(att, folder, idx, tier)
+        if idx and m.month in (1, 4, 7, 10):  # quarter-start re-export repeats part of last month (overlap)
+            prev = attendance_for(
+                world, months[idx - 1], month_end(months[idx - 1]), np.random.default_rng(seed + idx)
+            )
+            subset = prev.filter(
+                pl.col("project_code").is_in(prev["project_code"].unique().sort().head(5).to_list())
+            )
+            writer.write(subset, "attendance", folder, idx + 3, suffix="reexport")
+        if me < daily_from:
+            rows_m = writer.write_month(world, m, me, idx)
+            for k, v in rows_m.items():
+                rows[k] += v
+    for k in range(5):  # nightly folders for the last five days
+        d = daily_from + timedelta(days=k)
+        att = attendance_for(world, d, d, att_rng)
+        rows["attendance"] += writer.write(att, "attendance", d, k)
+        if d == world.end:
+            rows_m = writer.write_month(world, months[-1], d, len(months) - 1)
+            for e, v in rows_m.items():
+                rows[e] += v
+    _write_truth(world, out, tier)
+    if faults:
+        writer.write_manifest(out / "faults_manifest.json", seed)
+    seconds = round(time.monotonic() - started, 1)
+    say(f"wrote {writer.n_files} files in {seconds} s")
+    return {
+        "tier": tier,
+        "seed": seed,
+        "files": writer.n_files,
+        "rows": rows,
+        "seconds": seconds,
+        "inbox": str(inbox),
+    }
+
+
+def _write_truth(world: World, out: Path, tier: str) -> None:
+    truth = out / "truth"
+    truth.mkdir(parents=True, exist_ok=True)
+    assert world.project_month is not None and world.events is not None
+    world.project_month.write_parquet(truth / "project_month.parquet")
+    world.events.sort("project_code", "event_date").write_parquet(truth / "events.parquet")
+    if tier in ("tiny", "demo"):
+        (truth / "world").mkdir(exist_ok=True)
+        for name, df in world.tables.items():
+            if not name.startswith("_"):
+                df.write_parquet(truth / "world" / f"{name}.parquet")
+    areas = pl.DataFrame(
+        [
+            {"code": k, "name_zh": v[0], "city_zh": v[1], "province_zh": "福建省"}
+            for k, v in FUJIAN_AREAS.items()
+        ]
+    )
+    areas.write_csv(truth / "areas.csv")
+
+
+class _Writer:
+    """Formats, spellings and vendor variants, rotated deterministically; faults recorded in a manifest."""
+
+    def __init__(self, inbox: Path, rng: np.random.Generator, faults: bool) -> None:
+        self.inbox = inbox
+        self.rng = rng
+        self.faults_on = faults
+        self.faults: list[dict] = []
+        self.n_files = 0
+        self._turn = 0
+        self._fault_turn = 0
+
+    # -------------------------------------------------------------- per month
+    def write_month(self, world: World, m: date, folder: date, idx: int) -> dict[str, int]:
+        rows: dict[str, int] = {}
+        me = month_end(m)
+        for e in MUTABLE_SNAPSHOTS:
+            df = world.tables[e]
+            df = self._as_of(e, df, me)
+            rows[e] = self.write(df, e, folder, idx)
+        prog = world.tables["project_progress"].filter(pl.col("month") == f"{m:%Y-%m}")
+        rows["project_progress"] = self.write(prog, "project_progress", folder, idx)
+        for e, col in MONTHLY_EVENTS.items():
+            df = world.tables[e]
+            d = pl.col(col).cast(pl.Date)
+            if idx == 0:
+                part = df.filter(d <= me)
+            else:
+                part = df.filter((d > month_end(m - timedelta(days=1))) & (d <= me))
+            if folder == world.end:
+                part = df.filter((d > month_end(m - timedelta(days=1))) & (d <= folder))
+            rows[e] = self.write(part, e, folder, idx)
+        return rows
+
+    @staticmethod
+    def _as_of(entity: str, df: pl.DataFrame, me: date) -> pl.DataFrame:
+        """A snapshot as the platform shows it at a month end (later facts not yet known)."""
+        if entity == "project":
+            return df.filter(pl.col("builder_license_date") <= me + timedelta(days=60)).with_columns(
+                prj_status=pl.when(pl.col("start_date") > me)
+                .then(pl.lit("002"))
+                .when((pl.col("prj_status") == "004") & (pl.col("complete_date") > me))
+                .then(pl.lit("003"))
+                .when((pl.col("prj_status") == "005") & (pl.lit(me) < pl.lit(date(2025, 11, 30))))
+                .then(pl.lit("003"))
+                .otherwise(pl.col("prj_status"))
+            )
+        if entity == "project_worker":
+            return df.filter(pl.col("entry_time") <= me).with_columns(
+                exit_time=pl.when(pl.col("exit_time") <= me).then(pl.col("exit_time")).otherwise(None)
+            )
+        if entity == "complaint":
+            return df.filter(pl.col("received_date") <= me).with_columns(
+                status=pl.when(pl.col("closed_date") <= me)
+                .then(pl.lit("03"))
+                .when(pl.col("status") == "03")
+                .then(pl.lit("02"))
+                .otherwise(pl.col("status")),
+                closed_date=pl.when(pl.col("closed_date") <= me).then(pl.col("closed_date")).otherwise(None),
+            )
+        if entity == "wage_account":
+            return df.filter(pl.col("open_date") <= me)
+        if entity in ("project_corp", "team"):
+            return df.filter(pl.col("entry_time") <= me + timedelta(days=60))
+        if entity == "payment_guarantee":
+            return df.filter(pl.col("start_date") <= me)
+        return df
+
+    def write_attendance(self, att: pl.DataFrame, folder: date, idx: int, tier: str) -> int:
+        """Bulk attendance: Parquet part files at city/province tiers, mixed formats otherwise."""
+        if tier in ("city", "province"):
+            parts = max(1, att.height // 2_000_000)
+            for p, chunk in enumerate(att.iter_slices(max(1, att.height // parts + 1))):
+                self._emit(chunk, "attendance", folder, "parquet", "snake", f"part{p + 1}")
+            return att.height
+        if att.height > 300_000:  # big months: Parquet, plus a slice in another format and spelling
+            cut = att.height - 20_000
+            self._emit(att.head(cut), "attendance", folder, "parquet", "snake", "part1")
+            return cut + self.write(att.tail(att.height - cut), "attendance", folder, idx, suffix="part2")
+        return self.write(att, "attendance", folder, idx)
+
+    def write(self, df: pl.DataFrame, entity: str, folder: date, idx: int, suffix: str | None = None) -> int:
+        if df.height == 0:
+            return 0
+        self._turn += 1
+        fmt = FORMATS[(self._turn + idx) % len(FORMATS)]
+        if fmt == "xlsx" and df.height > 20_000:
+            fmt = "csv_gbk"
+        spelling = SPELLINGS[(self._turn * 2 + idx) % len(SPELLINGS)]
+        if fmt == "json_payload":
+            spelling = "camel"  # the national API speaks camelCase
+        self._emit(df, entity, folder, fmt, spelling, suffix)
+        return df.height
+
+    # -------------------------------------------------------------- one file
+    def _emit(
+        self, df: pl.DataFrame, entity: str, folder: date, fmt: str, spelling: str, suffix: str | None
+    ) -> None:
+        contract = load_contract(entity)
+        d = self.inbox / folder.isoformat()
+        d.mkdir(parents=True, exist_ok=True)
+        ext = {
+            "csv_utf8": "csv",
+            "csv_bom": "csv",
+            "csv_gbk": "csv",
+            "jsonl": "jsonl",
+            "json_payload": "json",
+            "xlsx": "xlsx",
+            "parquet": "parquet",
+        }[fmt]
+        stem = f"{entity}_{folder:%m%d}" + (f"_{suffix}" if suffix else "")
+        path = d / f"{stem}.{ext}"
+        n = 2
+        while path.exists():
+            path = d / f"{stem}_{n}.{ext}"
+            n += 1
+        cols = [c for c in contract.column_names if c in df.columns]
+        text = _to_text(df.select(cols))
+        text = self._vendor_variants(text, entity, fmt)
+        faults = self._plan_faults(text, entity, fmt) if self.faults_on else []
+        for f in faults:
+            text = _apply_value_fault(text, f)
+        header_of = {
+            c.name: {"snake": c.name, "camel": c.camel, "zh": c.zh}[spelling] for c in contract.columns
+        }
+        renamed = text.rename({c: header_of[c] for c in text.columns})
+        rel = path.relative_to(self.inbox).as_posix()
+        if fmt.startswith("csv"):
+            lines = _csv_lines(renamed)
+            for f in faults:
+                if f["kind"] == "duplicate_row":
+                    lines.insert(f["line"], lines[f["line"] - 1])
+                elif f["kind"] == "broken_line":
+                    lines[f["line"] - 1] = lines[f["line"] - 1].rstrip("\r\n") + ",多余字段\r\n"
+            body = "".join(lines)
+            enc = {"csv_utf8": "utf-8", "csv_bom": "utf-8-sig", "csv_gbk": "gbk"}[fmt]
+            raw = body.encode(enc, errors="replace")
+            if self.faults_on and fmt == "csv_gbk" and self._fault_turn % 23 == 5 and len(raw) > 200:
+                raw = raw[:100] + b"\xff\xfe\x81\x30" * 8 + raw[100:]  # decodes as neither UTF-8 nor GB18030
+                self.faults.append(
+                    {
+                        "kind": "wrong_encoding",
+                        "entity": entity,
+                        "file": rel,
+                        "line": None,
+                        "column": None,
+                        "detail": "invalid byte sequence",
+                    }
+                )
+                faults = []
+            path.write_bytes(raw)
+        elif fmt == "jsonl":
+            records = renamed.to_dicts()
+            for f in faults:
+                if f["kind"] == "duplicate_row":
+                    records.insert(f["line"], records[f["line"] - 1])
+            path.write_text(
+                "".join(json.dumps(_drop_nulls(r), ensure_ascii=False) + "\n" for r in records),
+                encoding="utf-8",
+            )
+        elif fmt == "json_payload":
+            array = contract.payload_arrays[0]
+            parent = load_contract(entity).column("project_code").camel if "project_code" in cols else None
+            payload: dict = {}
+            records = [_drop_nulls(r) for r in renamed.to_dicts()]
+            if parent and renamed[parent].n_unique() == 1:
+                payload[parent] = records[0].get(parent)
+                for r in records:
+                    r.pop(parent, None)
+            payload[array] = records
+            blob = json.dumps(payload, ensure_ascii=False)
+            if self.faults_on and self._fault_turn % 17 == 3 and len(blob) > 200:
+                blob = blob[: len(blob) // 2]
+                self.faults.append(
+                    {
+                        "kind": "truncated_file",
+                        "entity": entity,
+                        "file": rel,
+                        "line": None,
+                        "column": None,
+                        "detail": "file cut mid-way",
+                    }
+                )
+                faults = []
+            path.write_text(blob, encoding="utf-8")
+        elif fmt == "xlsx":
+            renamed.write_excel(path, worksheet="Sheet1", autofit=False)
+        else:
+            renamed.write_parquet(path)
+        for f in faults:
+            self.faults.append({**f, "entity": entity, "file": rel})
+        self.n_files += 1
+
+    def _vendor_variants(self, text: pl.DataFrame, entity: str, fmt: str) -> pl.DataFrame:
+        """Vendor codes real exports carry: direction E/L, IN/OUT, 1/0; codes without leading zeros."""
+        pick = self._turn % 4
+        if entity == "attendance" and fmt in ("csv_gbk", "jsonl", "csv_bom") and "direction" in text.columns:
+            mapping = [{"01": "E", "02": "L"}, {"01": "IN", "02": "OUT"}, {"01": "1", "02": "0"}, {}][pick]
+            if mapping:
+                text = text.with_columns(pl.col("direction").replace(mapping))
+        if entity == "project" and fmt == "csv_utf8" and "prj_status" in text.columns:
+            text = text.with_columns(pl.col("prj_status").str.strip_chars_start("0"))
+        if entity == "project_worker" and fmt == "jsonl":
+            text = text.with_columns(pl.col("work_role").str.replace_all("2", "２"))  # full-width digit
+        return text
+
+    def _plan_faults(self, text: pl.DataFrame, entity: str, fmt: str) -> list[dict]:
+        """At most a couple of row-level faults per text file, one kind per row."""
+        if fmt not in ("csv_utf8", "csv_bom", "csv_gbk", "jsonl") or text.height < 8:
+            return []
+        self._fault_turn += 1
+        contract = load_contract(entity)
+        kinds = [
+            "bad_date_format",
+            "unknown_code",
+            "negative_amount",
+            "out_of_range_date",
+            "bad_id_check_digit",
+            "bad_uscc_check_digit",
+            "duplicate_row",
+            "unknown_worker",
+        ]
+        if fmt.startswith("csv"):
+            kinds.append("broken_line")
+        rows = self.rng.choice(text.height, size=min(2, text.height), replace=False)
+        planned = []
+        first_line = 2 if fmt.startswith("csv") else 1
+        for r in sorted(int(x) for x in rows):
+            kind = kinds[(self._fault_turn + r) % len(kinds)]
+            col = _fault_column(contract, kind, text)
+            if col is None and kind not in ("duplicate_row", "broken_line"):
+                continue
+            planned.append({"kind": kind, "row": r, "line": r + first_line, "column": col})
+        # a duplicated line shifts later line numbers: keep at most one, and place it last
+        dup = [p for p in planned if p["kind"] == "duplicate_row"]
+        planned = [p for p in planned if p["kind"] != "duplicate_row"] + dup[:1]
+        return planned
+
+    def write_manifest(self, path: Path, seed: int) -> None:
+        faults = [
+            {k: f[k] for k in ("kind", "entity", "file", "line", "column", "detail") if k in f}
+            for f in self.faults
+        ]
+        counts: dict[str, int] = {}
+        for f in faults:
+            counts[f["kind"]] = counts.get(f["kind"], 0) + 1
+        path.write_text(
+            json.dumps({"seed": seed, "faults": faults, "counts": counts}, ensure_ascii=False, indent=1),
+            encoding="utf-8",
+        )
+
+
+def _fault_column(contract, kind: str, text: pl.DataFrame) -> str | None:
+    def first(pred) -> str | None:
+        return next((c.name for c in contract.columns if c.name in text.columns and pred(c)), None)
+
+    if kind in ("bad_date_format", "out_of_range_date"):
+        return first(
+            lambda c: (
+                c.type in ("date", "datetime") and c.name not in ("exit_time", "close_date", "closed_date")
+            )
+        )
+    if kind == "unknown_code":
+        return first(lambda c: c.type == "code" and c.codes is not None and not c.open_set)
+    if kind == "negative_amount":
+        return first(
+            lambda c: (
+                c.type == "decimal"
+                and (c.min is not None or c.min_exclusive is not None)
+                and c.name not in ("lng", "lat", "labor_cost_ratio")
+            )
+        )
+    if kind == "bad_id_check_digit":
+        return first(lambda c: c.check == "id_card" and c.name in ("id_card_number",))
+    if kind == "bad_uscc_check_digit":
+        return first(lambda c: c.check == "uscc")
+    if kind == "unknown_worker":
+        return (
+            "id_card_number" if contract.entity == "attendance" and "id_card_number" in text.columns else None
+        )
+    return None
+
+
+def _apply_value_fault(text: pl.DataFrame, f: dict) -> pl.DataFrame:
+    kind, r, col = f["kind"], f["row"], f["column"]
+    if col is None:
+        return text
+    value = text[col][r]
+    if value is None:
+        value = ""
+    if kind == "bad_date_format":
+        new = "2025/13/45"
+    elif kind == "out_of_range_date":
+        new = "2099-01-01" + (" 08:00:00" if len(value) > 10 else "")
+    elif kind == "unknown_code":
+        new = "77"
+    elif kind == "negative_amount":
+        new = "-1234.5"
+    elif kind == "bad_id_check_digit":
+        if len(value) != 18:
+            return text
+        last = "0123456789X"
+        new = value[:17] + last[(last.index(value[17].upper()) + 1) % 11]
+    elif kind == "bad_uscc_check_digit":
+        if len(value) != 18:
+            return text
+        new = value[:17] + ("0" if value[17] != "0" else "1")
+    elif kind == "unknown_worker":
+        from pipelines.identifiers import id_check_char
+
+        body = "11010119700101" + f"{900 + r % 99:03d}"
+        new = body + id_check_char(body)
+    else:
+        return text
+    f["detail"] = f"{col}: {kind}"
+    return text.with_columns(
+        pl.when(pl.int_range(pl.len()) == r).then(pl.lit(new)).otherwise(pl.col(col)).alias(col)
+    )
+
+
+def _to_text(df: pl.DataFrame) -> pl.DataFrame:
+    """Every value as the platforms print it: dates yyyy-MM-dd, times yyyy-MM-dd HH:mm:ss, booleans 1/0."""
+    exprs = []
+    for name, dtype in df.schema.items():
+        c = pl.col(name)
+        if dtype == pl.Date:
+            exprs.append(c.dt.strftime("%Y-%m-%d"))
+        elif isinstance(dtype, pl.Datetime):
+            exprs.append(c.dt.strftime("%Y-%m-%d %H:%M:%S"))
+        elif dtype == pl.Boolean:
+            exprs.append(c.cast(pl.Int8).cast(pl.Utf8))
+        elif dtype in (pl.Float64, pl.Float32):
+            exprs.append(c.round(2).cast(pl.Utf8))
+        else:
+            exprs.append(c.cast(pl.Utf8))
+    return df.select(exprs)
+
+
+def _csv_lines(df: pl.DataFrame) -> list[str]:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(df.columns)
+    for row in df.iter_rows():
+        w.writerow(["" if v is None else v for v in row])
+    return buf.getvalue().splitlines(keepends=True)
+
+
+def _drop_nulls(r: dict) -> dict:
+    return {k: v for k, v in r.items() if v is not None}
+
+
+__all__ = ["generate"]
+_ = datetime

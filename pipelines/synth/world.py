@@ -1,0 +1,702 @@
+"""A causal synthetic world: owners' funding stress and contractors' distress drive every source.
+
+The world is built as clean canonical tables (snake_case columns, canonical codes, clear values); `writers.py`
+turns them into platform deliveries. Per project and month the true hazard of an arrears event within the
+horizon is a known function of the latent drivers, and events are drawn from it, so the risk model can be
+validated against the truth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import polars as pl
+
+from pipelines.identifiers import USCC_ALPHABET, id_check_char, uscc_check_char
+from pipelines.synth import names
+
+SPRING_FESTIVAL = date(2025, 1, 29)
+
+
+@dataclass(frozen=True)
+class Tier:
+    """Size of a world."""
+
+    n_projects: int
+    workers_per_project: float  # mean crew of 建筑工人 on a working day
+    start: date
+    end: date
+
+
+TIERS: dict[str, Tier] = {
+    "tiny": Tier(16, 10, date(2025, 7, 1), date(2025, 12, 31)),
+    "demo": Tier(200, 55, date(2024, 12, 1), date(2025, 12, 31)),
+    "city": Tier(2000, 60, date(2024, 12, 1), date(2025, 12, 31)),
+    "province": Tier(10000, 60, date(2024, 12, 1), date(2025, 12, 31)),
+}
+
+
+@dataclass
+class World:
+    """The clean world: canonical tables plus the truth."""
+
+    tier: str
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    project_month: pl.DataFrame | None = None  # truth: hazard and drivers per project × month
+    events: pl.DataFrame | None = None  # truth: arrears events
+    start: date = date(2024, 12, 1)
+    end: date = date(2025, 12, 31)
+
+
+def month_starts(start: date, end: date) -> list[date]:
+    out, d = [], date(start.year, start.month, 1)
+    while d <= end:
+        out.append(d)
+        d = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    return out
+
+
+def month_end(d: date) -> date:
+    nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def _uscc(rng: np.random.Generator, area: str) -> str:
+    body = "91" + area + "".join(rng.choice(list(USCC_ALPHABET[:31]), 9))
+    return body + uscc_check_char(body)
+
+
+def _id_number(rng: np.random.Generator) -> str:
+    area = rng.choice(names.HOME_AREAS)
+    born = date(1962, 1, 1) + timedelta(days=int(rng.integers(0, 365 * 42)))
+    first17 = f"{area}{born:%Y%m%d}{rng.integers(0, 1000):03d}"
+    return first17 + id_check_char(first17)
+
+
+def _person(rng: np.random.Generator) -> dict[str, str]:
+    name = rng.choice(list(names.SURNAMES)) + "".join(rng.choice(list(names.GIVEN), int(rng.integers(1, 3))))
+    bank_code, _ = names.BANKS[int(rng.integers(0, len(names.BANKS)))]
+    card = "62" + "".join(str(x) for x in rng.integers(0, 10, 17))
+    phone = "1" + str(rng.choice([3, 5, 7, 8, 9])) + "".join(str(x) for x in rng.integers(0, 10, 9))
+    return {
+        "id_card_number": _id_number(rng),
+        "worker_name": name,
+        "pay_roll_bank_card_number": card,
+        "pay_roll_bank_code": bank_code,
+        "cell_phone": phone,
+    }
+
+
+def _firm_name(rng: np.random.Generator, kind: str) -> str:
+    place = rng.choice(names.FIRM_PLACES)
+    word = {
+        "owner": rng.choice(["置业", "房地产开发", "城建投资", "实业"]),
+        "supervisor": "工程监理",
+        "labour": "劳务",
+    }.get(kind, rng.choice(names.FIRM_WORDS))
+    return f"{place}{rng.choice(list('鑫华泰隆盛鸿宏兴海达安'))}{rng.choice(list('源丰德信通业昌发'))}{word}有限公司"
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def build_world(
+    tier: str, seed: int, n_projects: int | None = None, areas: dict[str, str] | None = None
+) -> World:
+    """Draw a whole world from the seed. Attendance is built separately per month (it is the bulk)."""
+    spec = TIERS[tier]
+    rng = np.random.default_rng(seed)
+    n = n_projects or spec.n_projects
+    area_codes = list(areas or (names.QUANZHOU_AREAS if tier != "province" else names.FUJIAN_AREAS))
+    months = month_starts(spec.start, spec.end)
+    world = World(tier=tier, start=spec.start, end=spec.end)
+
+    # --- firms: contractors (总包) with a persistent distress, owners (建设单位) with funding stress
+    n_con, n_own, n_sup = max(4, n // 4), max(4, n // 3), max(2, n // 10)
+    contractors = pl.DataFrame(
+        {
+            "corp_code": [_uscc(rng, rng.choice(area_codes)) for _ in range(n_con)],
+            "corp_name": [_firm_name(rng, "contractor") for _ in range(n_con)],
+            "distress": rng.beta(1.6, 5.0, n_con),
+        }
+    )
+    owners = pl.DataFrame(
+        {
+            "corp_code": [_uscc(rng, rng.choice(area_codes)) for _ in range(n_own)],
+            "corp_name": [_firm_name(rng, "owner") for _ in range(n_own)],
+            "stress": rng.beta(1.6, 5.0, n_own),
+        }
+    )
+    supervisors = pl.DataFrame(
+        {
+            "corp_code": [_uscc(rng, rng.choice(area_codes)) for _ in range(n_sup)],
+            "corp_name": [_firm_name(rng, "supervisor") for _ in range(n_sup)],
+        }
+    )
+    labour_firms = pl.DataFrame(
+        {
+            "corp_code": [_uscc(rng, rng.choice(area_codes)) for _ in range(max(3, n // 6))],
+            "corp_name": [_firm_name(rng, "labour") for _ in range(max(3, n // 6))],
+        }
+    )
+
+    # --- projects
+    con_idx = rng.integers(0, n_con, n)
+    own_idx = rng.integers(0, n_own, n)
+    sup_idx = rng.integers(0, n_sup, n)
+    invest = rng.choice(["01", "02", "03"], n, p=[0.25, 0.2, 0.55])
+    category = rng.choice(["01", "02", "03", "99"], n, p=[0.72, 0.18, 0.06, 0.04])
+    span = (spec.end - spec.start).days
+    start_offset = rng.integers(-400, int(span * 0.75), n)
+    starts = [spec.start + timedelta(days=int(o)) for o in start_offset]
+    duration = rng.integers(420, 900, n)
+    area = rng.choice(area_codes, n)
+    owner_stress = owners["stress"].to_numpy()[own_idx] + np.where(invest == "03", 0.15, -0.05)
+    owner_stress = np.clip(owner_stress + rng.normal(0, 0.05, n), 0, 1)
+    distress = contractors["distress"].to_numpy()[con_idx]
+    crew = np.maximum(4, rng.gamma(4.0, spec.workers_per_project / 4.0, n)).round().astype(int)
+    contract = np.round(crew * rng.uniform(0.8, 1.6, n) * 1.2e6, -3)
+    codes = [f"{area[i]}{starts[i]:%Y}{i + 1:06d}" for i in range(n)]
+    pm_absent = rng.random(n) < 0.15 + 0.3 * distress  # managers who rarely come (挂证)
+
+    # latent monthly shock (AR(1)) → true hazard of an arrears event within 60 days after the month end
+    n_m = len(months)
+    shock = np.zeros((n, n_m))
+    for t in range(1, n_m):
+        shock[:, t] = 0.6 * shock[:, t - 1] + rng.normal(0, 0.45, n)
+    season = np.array(
+        [1.0 if m.month not in (1, 2) else 1.4 for m in months]
+    )  # year-end/Spring Festival pressure
+    logit = (
+        -4.1 + 3.2 * owner_stress[:, None] + 2.6 * distress[:, None] + 0.9 * shock + np.log(season)[None, :]
+    )
+    hazard = _sigmoid(logit)
+    active = np.array(
+        [
+            [starts[i] <= month_end(m) and starts[i] + timedelta(days=int(duration[i])) >= m for m in months]
+            for i in range(n)
+        ]
+    )
+    hazard = np.where(active, hazard, 0.0)
+
+    status = np.full(n, "003")
+    ends_planned = [starts[i] + timedelta(days=int(duration[i])) for i in range(n)]
+    status[[e < spec.end for e in ends_planned]] = "004"
+    status[[s > spec.end for s in starts]] = "002"
+    stopped = (hazard[:, -3:].mean(axis=1) > 0.35) & (status == "003") & (rng.random(n) < 0.5)
+    status[stopped] = "005"
+
+    world.tables["project"] = pl.DataFrame(
+        {
+            "project_code": codes,
+            "name": [
+                f"{names.QUANZHOU_AREAS.get(area[i], '福建')}{rng.choice(names.PROJECT_KINDS)}{i + 1}期"
+                for i in range(n)
+            ],
+            "area_code": area,
+            "category": category,
+            "build_corp_code": owners["corp_code"].to_numpy()[own_idx],
+            "build_corp_name": owners["corp_name"].to_numpy()[own_idx],
+            "contractor_corp_code": contractors["corp_code"].to_numpy()[con_idx],
+            "contractor_corp_name": contractors["corp_name"].to_numpy()[con_idx],
+            "invest_type": invest,
+            "contract_amount": contract,
+            "labor_cost_ratio": np.where(rng.random(n) < 0.6, 0.2, np.nan),
+            "builder_license_date": [s - timedelta(days=int(rng.integers(5, 40))) for s in starts],
+            "start_date": starts,
+            "complete_date": ends_planned,
+            "prj_status": status,
+            "is_integrated": rng.random(n) < 0.8,
+        }
+    ).with_columns(pl.col("labor_cost_ratio").fill_nan(None))
+
+    # --- people: crews, a project manager (009) and a chief supervisor (007) on every roster
+    roster_rows, corp_rows, team_rows = [], [], []
+    for i in range(n):
+        n_people = int(crew[i] * 1.35) + 2
+        teams = [f"{codes[i][-6:]}T{t + 1}" for t in range(int(rng.integers(2, 5)))]
+        sub = labour_firms.row(int(rng.integers(0, labour_firms.height)), named=True)
+        for t in teams:
+            team_rows.append(
+                {
+                    "project_code": codes[i],
+                    "team_sys_no": t,
+                    "team_name": f"{t[-2:]}班组",
+                    "corp_code": sub["corp_code"],
+                    "leader_id_card_number": None,
+                    "entry_time": starts[i],
+                    "exit_time": None,
+                }
+            )
+        for j in range(n_people):
+            p = _person(rng)
+            is_pm, is_chief = j == 0, j == 1
+            entry = starts[i] + timedelta(days=int(rng.integers(0, 60)))
+            leaves = rng.random() < 0.3
+            exit_ = entry + timedelta(days=int(rng.integers(30, 300))) if leaves else None
+            roster_rows.append(
+                {
+                    "project_code": codes[i],
+                    "id_card_type": "01",
+                    **p,
+                    "corp_code": (
+                        contractors["corp_code"][int(con_idx[i])]
+                        if is_pm
+                        else supervisors["corp_code"][int(sup_idx[i])]
+                        if is_chief
+                        else sub["corp_code"]
+                    ),
+                    "team_sys_no": None if j < 2 else teams[j % len(teams)],
+                    "work_type": "900"
+                    if j < 2
+                    else str(rng.choice(["010", "020", "030", "040", "050", "390"])),
+                    "work_role": "10" if j < 2 else "20",
+                    "position": "项目经理" if is_pm else "总监理工程师" if is_chief else None,
+                    "entry_time": entry,
+                    "exit_time": exit_,
+                    "has_contract": bool(rng.random() < 0.93 - 0.2 * distress[i]),
+                }
+            )
+        pm = roster_rows[-n_people]
+        chief = roster_rows[-n_people + 1]
+        corp_rows += [
+            {
+                "project_code": codes[i],
+                "corp_code": contractors["corp_code"][int(con_idx[i])],
+                "corp_type": "009",
+                "corp_name": contractors["corp_name"][int(con_idx[i])],
+                "entry_time": starts[i],
+                "exit_time": None,
+                "pm_name": pm["worker_name"],
+                "pm_id_card_type": "01",
+                "pm_id_card_number": pm["id_card_number"],
+                "pm_phone": pm["cell_phone"],
+            },
+            {
+                "project_code": codes[i],
+                "corp_code": supervisors["corp_code"][int(sup_idx[i])],
+                "corp_type": "007",
+                "corp_name": supervisors["corp_name"][int(sup_idx[i])],
+                "entry_time": starts[i],
+                "exit_time": None,
+                "pm_name": chief["worker_name"],
+                "pm_id_card_type": "01",
+                "pm_id_card_number": chief["id_card_number"],
+                "pm_phone": chief["cell_phone"],
+            },
+            {
+                "project_code": codes[i],
+                "corp_code": owners["corp_code"][int(own_idx[i])],
+                "corp_type": "008",
+                "corp_name": owners["corp_name"][int(own_idx[i])],
+                "entry_time": starts[i],
+                "exit_time": None,
+                "pm_name": None,
+                "pm_id_card_type": None,
+                "pm_id_card_number": None,
+                "pm_phone": None,
+            },
+            {
+                "project_code": codes[i],
+                "corp_code": sub["corp_code"],
+                "corp_type": "006",
+                "corp_name": sub["corp_name"],
+                "entry_time": starts[i],
+                "exit_time": None,
+                "pm_name": None,
+                "pm_id_card_type": None,
+                "pm_id_card_number": None,
+                "pm_phone": None,
+            },
+        ]
+    world.tables["project_worker"] = pl.DataFrame(roster_rows, infer_schema_length=None)
+    world.tables["project_corp"] = pl.DataFrame(corp_rows, infer_schema_length=None)
+    world.tables["team"] = pl.DataFrame(team_rows, infer_schema_length=None).with_columns(
+        pl.col("leader_id_card_number").cast(pl.Utf8), pl.col("exit_time").cast(pl.Date)
+    )
+
+    world.project_month = pl.DataFrame(
+        {
+            "project_code": np.repeat(codes, n_m),
+            "month": [f"{m:%Y-%m}" for m in months] * n,
+            "true_hazard": hazard.ravel(),
+            "owner_stress": np.repeat(owner_stress, n_m),
+            "contractor_distress": np.repeat(distress, n_m),
+            "shock": shock.ravel(),
+            "is_active": active.ravel(),
+        }
+    )
+    _money_and_cases(
+        world,
+        rng,
+        months,
+        hazard,
+        active,
+        owner_stress,
+        distress,
+        contract,
+        crew,
+        contractors,
+        con_idx,
+        own_idx,
+        owners,
+        pm_absent,
+    )
+    world.tables["_crew"] = pl.DataFrame(
+        {"project_code": codes, "crew": crew, "pm_absent": pm_absent, "stopped": stopped}
+    )
+    return world
+
+
+def _money_and_cases(
+    world: World,
+    rng: np.random.Generator,
+    months: list[date],
+    hazard: np.ndarray,
+    active: np.ndarray,
+    owner_stress: np.ndarray,
+    distress: np.ndarray,
+    contract: np.ndarray,
+    crew: np.ndarray,
+    contractors: pl.DataFrame,
+    con_idx: np.ndarray,
+    own_idx: np.ndarray,
+    owners: pl.DataFrame,
+    pm_absent: np.ndarray,
+) -> None:
+    """Progress, wage accounts and flows, payroll, guarantees, deposits, complaints and credit events."""
+    proj = world.tables["project"]
+    codes = proj["project_code"].to_list()
+    roster = world.tables["project_worker"].filter(pl.col("work_role") == "20")
+    by_project = roster.partition_by("project_code", as_dict=True)
+    progress, accounts, txns, payroll, complaints, events = [], [], [], [], [], []
+    txn_seq = 0
+    for i, code in enumerate(codes):
+        has_account = rng.random() > 0.06 + 0.1 * distress[i]
+        account = f"3505{rng.integers(10**11, 10**12)}"
+        other_account = f"3505{rng.integers(10**11, 10**12)}"
+        if has_account:
+            accounts.append(
+                {
+                    "account_number": account,
+                    "project_code": code,
+                    "corp_code": proj["contractor_corp_code"][i],
+                    "bank_code": "105",
+                    "bank_name": "中国建设银行",
+                    "open_date": proj["start_date"][i] - timedelta(days=int(rng.integers(0, 30))),
+                    "close_date": None,
+                    "has_tripartite_agreement": bool(rng.random() < 0.85),
+                }
+            )
+        workers = by_project.get((code,))
+        ids = workers["id_card_number"].to_list() if workers is not None else []
+        cards = workers["pay_roll_bank_card_number"].to_list() if workers is not None else []
+        balance = 0.0
+        ratio = proj["labor_cost_ratio"][i] or 0.2
+        for t, m in enumerate(months):
+            if not active[i, t]:
+                continue
+            me = month_end(m)
+            h = hazard[i, t]
+            completed = contract[i] / 24 * rng.uniform(0.7, 1.3) * (0.3 if m.month == 2 else 1.0)
+            certified = completed * rng.uniform(0.85, 0.95)
+            paid_value = certified * float(np.clip(1 - owner_stress[i] * rng.uniform(0.3, 1.1), 0.05, 1))
+            progress.append(
+                {
+                    "project_code": code,
+                    "month": f"{m:%Y-%m}",
+                    "completed_value": round(completed, 2),
+                    "certified_value": round(certified, 2),
+                    "paid_value": round(paid_value, 2),
+                }
+            )
+            # labour-cost inflow (人工费拨付): missing or short when the owner is stressed
+            if has_account and rng.random() > 0.05 + 0.9 * owner_stress[i] * h * 4:
+                inflow = (
+                    ratio * certified * float(np.clip(1 - owner_stress[i] * rng.uniform(0, 0.9), 0.1, 1.1))
+                )
+                txn_seq += 1
+                balance += inflow
+                txns.append(
+                    {
+                        "txn_id": f"T{txn_seq:09d}",
+                        "account_number": account,
+                        "txn_time": datetime(m.year, m.month, int(rng.integers(5, 26)), 10, 30),
+                        "direction": "01",
+                        "amount": round(inflow, 2),
+                        "balance": round(balance, 2),
+                        "counterparty_name": proj["build_corp_name"][i],
+                        "counterparty_account": None,
+                        "txn_type": "01",
+                    }
+                )
+            # payroll for pay month m, paid in m+1 (late / short when the project is in trouble)
+            if not ids:
+                continue
+            n_paid = max(1, int(len(ids) * rng.uniform(0.55, 0.75)))
+            chosen = rng.choice(len(ids), n_paid, replace=False)
+            late = rng.random() < 0.02 + 1.5 * h
+            short = rng.random() < 0.02 + 1.8 * h
+            pay_date = me + timedelta(days=int(rng.integers(35, 75) if late else rng.integers(8, 26)))
+            via_other = rng.random() < 0.03 + 0.2 * distress[i]
+            month_total = 0.0
+            for k in chosen:
+                days = int(rng.integers(8, 27))
+                total = round(days * float(rng.uniform(260, 420)), 2)
+                actual = (
+                    round(total * float(rng.uniform(0.4, 0.85)), 2) if short and rng.random() < 0.6 else total
+                )
+                month_total += actual
+                payroll.append(
+                    {
+                        "project_code": code,
+                        "corp_code": proj["contractor_corp_code"][i],
+                        "team_sys_no": None,
+                        "pay_month": f"{m:%Y-%m}",
+                        "id_card_number": ids[k],
+                        "days": days,
+                        "work_hours": days * 8.0,
+                        "total_pay_amount": total,
+                        "actual_amount": actual,
+                        "is_back_pay": False,
+                        "balance_date": pay_date,
+                        "pay_bank_card_number": other_account if via_other or not has_account else account,
+                        "pay_roll_bank_card_number": cards[k],
+                    }
+                )
+                made_good = actual < total and rng.random() < 0.45
+                if made_good:
+                    payroll.append(
+                        {
+                            **payroll[-1],
+                            "is_back_pay": True,
+                            "actual_amount": round(total - actual, 2),
+                            "total_pay_amount": 0.0,
+                            "balance_date": pay_date + timedelta(days=int(rng.integers(5, 25))),
+                        }
+                    )
+            if has_account:
+                txn_seq += 1
+                balance -= month_total
+                txns.append(
+                    {
+                        "txn_id": f"T{txn_seq:09d}",
+                        "account_number": account,
+                        "txn_time": datetime(pay_date.year, pay_date.month, pay_date.day, 15, 0),
+                        "direction": "02",
+                        "amount": round(month_total, 2),
+                        "balance": round(balance, 2),
+                        "counterparty_name": None,
+                        "counterparty_account": None,
+                        "txn_type": "02",
+                    }
+                )
+            shortfall_unmade = short and not all(
+                r["is_back_pay"] for r in payroll[-2:] if r["project_code"] == code
+            )
+            if shortfall_unmade:
+                events.append(
+                    {
+                        "project_code": code,
+                        "event_date": pay_date,
+                        "kind": "unpaid_shortfall",
+                        "pay_month": f"{m:%Y-%m}",
+                    }
+                )
+            # complaints follow trouble with a lag of one to two months
+            if rng.random() < 0.6 * h:
+                received = me + timedelta(days=int(rng.integers(10, 60)))
+                if received <= world.end:
+                    verified = rng.random() < 0.7
+                    closed = received + timedelta(days=int(rng.integers(3, 45)))
+                    is_closed = closed <= world.end
+                    complaints.append(
+                        {
+                            "case_id": f"TS{received:%Y%m%d}{len(complaints) + 1:05d}",
+                            "project_code": code,
+                            "corp_code": proj["contractor_corp_code"][i],
+                            "area_code": proj["area_code"][i],
+                            "received_date": received,
+                            "channel": str(rng.choice(["12345", "码上办", "来访", "网络"])),
+                            "workers_involved": int(rng.integers(3, 40)),
+                            "amount_claimed": round(float(rng.uniform(2e4, 6e5)), 2),
+                            "status": "03" if is_closed else str(rng.choice(["01", "02"])),
+                            "closed_date": closed if is_closed else None,
+                            "is_verified": bool(verified),
+                            "amount_recovered": round(float(rng.uniform(1e4, 3e5)), 2) if is_closed else None,
+                        }
+                    )
+                    if verified:
+                        events.append(
+                            {
+                                "project_code": code,
+                                "event_date": received,
+                                "kind": "verified_complaint",
+                                "pay_month": None,
+                            }
+                        )
+    world.tables["project_progress"] = pl.DataFrame(progress)
+    world.tables["wage_account"] = pl.DataFrame(accounts, infer_schema_length=None).with_columns(
+        pl.col("close_date").cast(pl.Date)
+    )
+    world.tables["account_txn"] = pl.DataFrame(txns, infer_schema_length=None).with_columns(
+        pl.col("counterparty_name").cast(pl.Utf8), pl.col("counterparty_account").cast(pl.Utf8)
+    )
+    world.tables["payroll"] = pl.DataFrame(payroll, infer_schema_length=None).with_columns(
+        pl.col("team_sys_no").cast(pl.Utf8)
+    )
+    world.tables["complaint"] = pl.DataFrame(complaints, infer_schema_length=None).with_columns(
+        pl.col("closed_date").cast(pl.Date), pl.col("amount_recovered").cast(pl.Float64)
+    )
+    world.events = pl.DataFrame(
+        events, schema={"project_code": pl.Utf8, "event_date": pl.Date, "kind": pl.Utf8, "pay_month": pl.Utf8}
+    )
+
+    # guarantees (工程款支付担保) and deposits (工资保证金)
+    n = len(codes)
+    has_g = rng.random(n) < 0.75 - 0.3 * owner_stress
+    g_start = proj["start_date"].to_list()
+    world.tables["payment_guarantee"] = pl.DataFrame(
+        [
+            {
+                "guarantee_no": f"G{i + 1:07d}",
+                "project_code": codes[i],
+                "build_corp_code": proj["build_corp_code"][i],
+                "guarantee_type": str(rng.choice(["01", "02", "03"])),
+                "amount": round(float(contract[i] * rng.uniform(0.05, 0.15)), 2),
+                "start_date": g_start[i],
+                "end_date": g_start[i] + timedelta(days=int(rng.integers(200, 800))),
+                "issuer_name": "中国建设银行泉州分行",
+                "is_on_demand": bool(rng.random() < 0.7),
+            }
+            for i in range(n)
+            if has_g[i]
+        ]
+    )
+    n_con = contractors.height
+    has_d = rng.random(n_con) < 0.85 - 0.4 * contractors["distress"].to_numpy()
+    world.tables["wage_deposit"] = pl.DataFrame(
+        [
+            {
+                "deposit_no": f"D{j + 1:06d}",
+                "corp_code": contractors["corp_code"][j],
+                "project_code": None,
+                "amount": round(float(rng.uniform(3e5, 2e6)), 2),
+                "form": str(rng.choice(["01", "02", "03"])),
+                "deposit_date": world.start - timedelta(days=int(rng.integers(30, 400))),
+                "expire_date": world.end + timedelta(days=int(rng.integers(-120, 500))),
+                "status": "01",
+            }
+            for j in range(n_con)
+            if has_d[j]
+        ],
+        infer_schema_length=None,
+    ).with_columns(pl.col("project_code").cast(pl.Utf8))
+    credit = []
+    for j in range(n_con):
+        for _ in range(int(rng.poisson(2.5 * contractors["distress"][j] ** 2))):
+            credit.append(
+                {
+                    "corp_code": contractors["corp_code"][j],
+                    "event_type": str(rng.choice(["01", "02", "06", "07"], p=[0.25, 0.4, 0.2, 0.15])),
+                    "event_date": world.start - timedelta(days=int(rng.integers(-300, 600))),
+                    "corp_name": contractors["corp_name"][j],
+                    "points": float(rng.integers(1, 10)),
+                    "source": "福建省建筑市场监管平台",
+                }
+            )
+    world.tables["credit_event"] = pl.DataFrame(
+        credit,
+        schema={
+            "corp_code": pl.Utf8,
+            "event_type": pl.Utf8,
+            "event_date": pl.Date,
+            "corp_name": pl.Utf8,
+            "points": pl.Float64,
+            "source": pl.Utf8,
+        },
+    ).unique(["corp_code", "event_type", "event_date"])
+    _ = (own_idx, owners, pm_absent, crew)
+
+
+def attendance_for(world: World, first: date, last: date, rng: np.random.Generator) -> pl.DataFrame:
+    """Punches of every roster person present between two dates (vectorised per project)."""
+    proj = world.tables["project"]
+    crew = world.tables["_crew"]
+    roster = world.tables["project_worker"]
+    days = np.array([first + timedelta(days=k) for k in range((last - first).days + 1)])
+    frames = []
+    for i, code in enumerate(proj["project_code"].to_list()):
+        start = proj["start_date"][i]
+        end = proj["complete_date"][i]
+        live = np.array([(start <= d <= end) for d in days])
+        if not live.any():
+            continue
+        people = roster.filter(pl.col("project_code") == code)
+        ids = people["id_card_number"].to_numpy()
+        entry = people["entry_time"].to_numpy().astype("datetime64[D]")
+        exit_ = people["exit_time"].fill_null(date(2100, 1, 1)).to_numpy().astype("datetime64[D]")
+        role = people["work_role"].to_numpy()
+        d64 = days.astype("datetime64[D]")
+        on_roster = (entry[None, :] <= d64[:, None]) & (exit_[None, :] >= d64[:, None]) & live[:, None]
+        base = crew["crew"][i] / max(1, (role == "20").sum())
+        p = np.full(len(days), min(0.95, base))
+        dow = np.array([d.weekday() for d in days])
+        p = p * np.where(dow == 6, 0.6, 1.0)
+        sf = np.array([abs((d - SPRING_FESTIVAL).days) <= 12 for d in days])
+        p = np.where(sf, p * 0.08, p)
+        pm = world.project_month.filter(pl.col("project_code") == code)
+        hz = dict(zip(pm["month"], pm["true_hazard"], strict=True))
+        month_h = np.array([hz.get(f"{d:%Y-%m}", 0.0) for d in days])
+        p = p * np.clip(1.1 - 1.6 * month_h, 0.15, 1.0)  # crews melt away before an arrears event
+        if crew["stopped"][i]:
+            p = np.where(days > world.end - timedelta(days=25), p * 0.05, p)
+        present = (rng.random(on_roster.shape) < p[:, None]) & on_roster
+        manager = role == "10"
+        mgr_p = 0.25 if crew["pm_absent"][i] else 0.85
+        present[:, manager] = (
+            (rng.random((len(days), manager.sum())) < mgr_p) & on_roster[:, manager] & (dow != 6)[:, None]
+        )
+        di, wi = np.nonzero(present)
+        if len(di) == 0:
+            continue
+        t_in = rng.integers(6 * 3600 + 1800, 8 * 3600 + 1800, len(di))
+        t_out = rng.integers(17 * 3600, 18 * 3600 + 1800, len(di))
+        has_out = rng.random(len(di)) < 0.85
+        base_ts = d64[di].astype("datetime64[us]")
+        ins = pl.DataFrame(
+            {
+                "project_code": code,
+                "id_card_number": ids[wi],
+                "date": base_ts + (t_in * 1_000_000).astype("timedelta64[us]"),
+                "direction": "01",
+            }
+        )
+        outs = pl.DataFrame(
+            {
+                "project_code": code,
+                "id_card_number": ids[wi][has_out],
+                "date": base_ts[has_out] + (t_out[has_out] * 1_000_000).astype("timedelta64[us]"),
+                "direction": "02",
+            }
+        )
+        frames += [ins, outs]
+    if not frames:
+        return pl.DataFrame(
+            schema={
+                "project_code": pl.Utf8,
+                "id_card_number": pl.Utf8,
+                "date": pl.Datetime("us"),
+                "direction": pl.Utf8,
+            }
+        )
+    out = pl.concat(frames).with_columns(pl.col("date").cast(pl.Datetime("us")))
+    return out.with_columns(
+        team_sys_no=pl.lit(None, pl.Utf8),
+        attend_type=pl.lit("001"),
+        lng=pl.lit(118.6),
+        lat=pl.lit(24.9),
+    ).sort("project_code", "date", "id_card_number", "direction")
