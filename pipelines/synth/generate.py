@@ -111,7 +111,8 @@ def generate(
 def _write_truth(world: World, out: Path, tier: str) -> None:
     truth = out / "truth"
     truth.mkdir(parents=True, exist_ok=True)
-    assert world.project_month is not None and world.events is not None
+    if world.project_month is None or world.events is None:
+        raise ValueError("the world has no truth tables")
     world.project_month.write_parquet(truth / "project_month.parquet")
     world.events.sort("project_code", "event_date").write_parquet(truth / "events.parquet")
     if tier in ("tiny", "demo"):
@@ -363,8 +364,7 @@ class _Writer:
             planned.append({"kind": kind, "row": r, "line": r + first_line, "column": col})
         # a duplicated line shifts later line numbers: keep at most one, and place it last
         dup = [p for p in planned if p["kind"] == "duplicate_row"]
-        planned = [p for p in planned if p["kind"] != "duplicate_row"] + dup[:1]
-        return planned
+        return [p for p in planned if p["kind"] != "duplicate_row"] + dup[:1]
 
     def write_manifest(self, path: Path, seed: int) -> None:
         faults = [
