@@ -1,0 +1,42 @@
+-- grain: one row per in-scope project that paid wages from an account other than its wage account (R04)
+-- 条例: 总包代发 through the project's 专用账户.
+with scope as (
+    select * from int_rule_scope
+),
+
+payroll as (
+    select * from stg_payroll
+),
+
+accounts as (
+    select * from stg_wage_account
+),
+
+outside as (
+    select
+        payroll.project_code,
+        count(*) as n_lines,
+        sum(payroll.actual_amount) as amount_yuan
+    from payroll
+    left join accounts
+        on payroll.project_code = accounts.project_code and payroll.pay_bank_card_number = accounts.account_number
+    where accounts.account_number is null
+        and payroll.balance_date <= getvariable('as_of')
+        and payroll.balance_date > getvariable('as_of') - interval 92 day
+    group by payroll.project_code
+),
+
+final as (
+    select
+        getvariable('as_of') as as_of,
+        scope.project_code,
+        'R04' as rule_id,
+        'orange' as level,
+        '近3个月有' || outside.n_lines || '笔工资（' || round(outside.amount_yuan / 10000, 1)
+            || '万元）未通过本项目专用账户代发' as reason_zh,
+        outside.amount_yuan as evidence_value
+    from scope
+    inner join outside on scope.project_code = outside.project_code
+)
+
+select * from final

@@ -1,0 +1,56 @@
+-- grain: one row per in-scope project with a pay month paid short and not made good in time (R05)
+-- 按月足额: Σ actual < Σ total of the month's regular lines, back pay counted until deadline + r05_makegood_days.
+with scope as (
+    select * from int_rule_scope
+),
+
+payroll as (
+    select * from stg_payroll
+    where balance_date <= getvariable('as_of')
+),
+
+months as (
+    select
+        project_code,
+        pay_month,
+        cast(date_trunc('month', strptime(pay_month || '-01', '%Y-%m-%d')) + interval 2 month - interval 1 day as date)
+            as deadline_date
+    from payroll
+    group by project_code, pay_month
+),
+
+settled as (
+    select
+        months.project_code,
+        months.pay_month,
+        sum(case when not payroll.is_back_pay then payroll.total_pay_amount else 0 end) as due_yuan,
+        sum(case when payroll.balance_date <= months.deadline_date + getvariable('r05_makegood_days')
+            then payroll.actual_amount else 0 end) as paid_yuan
+    from months
+    inner join payroll on months.project_code = payroll.project_code and months.pay_month = payroll.pay_month
+    where months.deadline_date + getvariable('r05_makegood_days') <= getvariable('as_of')
+        and months.deadline_date + getvariable('r05_makegood_days') > getvariable('as_of') - interval 92 day
+    group by months.project_code, months.pay_month
+),
+
+short as (
+    select * from settled
+    where paid_yuan < due_yuan - 1
+),
+
+final as (
+    select
+        getvariable('as_of') as as_of,
+        scope.project_code,
+        'R05' as rule_id,
+        'red' as level,
+        string_agg(short.pay_month || ' 应发' || round(short.due_yuan / 10000, 1) || '万元、实发'
+            || round(short.paid_yuan / 10000, 1) || '万元', '；' order by short.pay_month)
+            || '，逾期未补足' as reason_zh,
+        sum(short.due_yuan - short.paid_yuan) as evidence_value
+    from scope
+    inner join short on scope.project_code = short.project_code
+    group by scope.project_code
+)
+
+select * from final
