@@ -1,7 +1,7 @@
 -- grain: one row per in-scope project with months of work and no 人工费 inflow (R01)
 -- 条例 Art 24 (monthly 人工费拨付); Fujian 2018: 2 consecutive or 3 in 12 months escalate to red.
 with scope as (
-    select * from int_rule_scope
+    select * from rule_scope
 ),
 
 months as (

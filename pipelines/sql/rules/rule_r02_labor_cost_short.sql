@@ -1,7 +1,7 @@
 -- grain: one row per in-scope project whose 人工费 inflow fell short of the contract share this month (R02)
 -- Required = labor_cost_ratio (default setting) × certified value; Yinchuan 22%, Hengshan 15%.
 with scope as (
-    select * from int_rule_scope
+    select * from rule_scope
 ),
 
 accounts as (

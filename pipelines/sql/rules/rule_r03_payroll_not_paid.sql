@@ -1,7 +1,7 @@
 -- grain: one row per in-scope project with a worked pay month still unpaid after its deadline (R03)
 -- Pay month M is due by the end of M+1 (gzthsware); a month with attendance and no pay line counts too.
 with scope as (
-    select * from int_rule_scope
+    select * from rule_scope
 ),
 
 payroll as (

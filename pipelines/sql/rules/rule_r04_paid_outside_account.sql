@@ -1,7 +1,7 @@
 -- grain: one row per in-scope project that paid wages from an account other than its wage account (R04)
 -- 条例: 总包代发 through the project's 专用账户.
 with scope as (
-    select * from int_rule_scope
+    select * from rule_scope
 ),
 
 payroll as (

@@ -1,7 +1,7 @@
 -- grain: one row per in-scope project with a pay month paid short and not made good in time (R05)
 -- 按月足额: Σ actual < Σ total of the month's regular lines, back pay counted until deadline + r05_makegood_days.
 with scope as (
-    select * from int_rule_scope
+    select * from rule_scope
 ),
 
 payroll as (

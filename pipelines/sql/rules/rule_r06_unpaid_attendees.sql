@@ -1,7 +1,7 @@
 -- grain: one row per in-scope project where fewer workers were paid than attended (R06)
 -- gzthsware; Guangzhou: more than r06_red_unpaid_share of attendees without a pay line → red.
 with scope as (
-    select * from int_rule_scope
+    select * from rule_scope
 ),
 
 payroll as (

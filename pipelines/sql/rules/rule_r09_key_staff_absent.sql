@@ -1,7 +1,7 @@
 -- grain: one row per in-scope project whose PM or chief supervisor was on site too rarely, or is not set (R09)
 -- 泉州 60% (r09_min_onsite_rate); Jilin 80%.
 with scope as (
-    select * from int_rule_scope
+    select * from rule_scope
 ),
 
 months as (

@@ -1,7 +1,7 @@
 -- grain: one row per in-scope project whose attendance went silent or collapsed (R10, stoppage signal)
 -- Fuzhou "无考勤更新" (r10_silent_days); Hebei: headcount down > r10_drop_share vs the previous 4 weeks.
 with scope as (
-    select * from int_rule_scope
+    select * from rule_scope
 ),
 
 days as (

@@ -1,7 +1,7 @@
 -- grain: one row per in-scope project without a valid, adequate 工程款支付担保 (R11)
 -- 条例 Art 24; 建市〔2019〕68号: amount ≥ r11_min_share_of_contract of the contract.
 with scope as (
-    select * from int_rule_scope
+    select * from rule_scope
 ),
 
 securities as (

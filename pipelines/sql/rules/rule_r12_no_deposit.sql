@@ -1,7 +1,7 @@
 -- grain: one row per in-scope project whose 总承包单位 holds no valid 工资保证金 (R12)
 -- 人社部发〔2021〕65号.
 with scope as (
-    select * from int_rule_scope
+    select * from rule_scope
 ),
 
 securities as (

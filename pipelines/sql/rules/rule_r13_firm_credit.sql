@@ -1,7 +1,7 @@
 -- grain: one row per in-scope project whose 总包 or a 分包 has a wage-arrears or illegal-subcontracting record (R13)
 -- 泉州 "近两年内欠薪失信…企业承建项目": event types r13_event_types within r13_lookback_years.
 with scope as (
-    select * from int_rule_scope
+    select * from rule_scope
 ),
 
 corps as (

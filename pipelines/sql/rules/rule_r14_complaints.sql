@@ -1,7 +1,7 @@
 -- grain: one row per in-scope project with an open complaint, or a verified one in the past 12 months (R14)
 -- 动态清零: an open case → red; a verified case within r14_verified_lookback_months → orange.
 with scope as (
-    select * from int_rule_scope
+    select * from rule_scope
 ),
 
 cases as (
