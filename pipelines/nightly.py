@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 
 from pipelines.settings import Settings, sql_params
-from pipelines.warehouse import connect, discover_models, run_models
+from pipelines.warehouse import connect, discover_models, frame, has_table, run_models
 
 # Output tables other tools read (indicators.md "Outputs that other tools read"), plus the lists' detail.
 PUBLISHED_TABLES = (
@@ -112,19 +112,16 @@ def assemble_warning_list(
 ) -> WarningList:
     """Combine rule firings and scores into the warning list; keep history for is_new and changes."""
     from pipelines.warnings.assemble import assemble_warnings, resolved
+    from pipelines.warnings.schema import RESOLVED_SCHEMA
 
-    firings = con.execute("select * from rule_firing").pl()
-    projects = con.execute("select * from stg_project").pl()
+    firings = frame(con, "select * from rule_firing")
+    projects = frame(con, "select * from stg_project")
     con.execute("create table if not exists warning_history as select * from (select 1) where false")
     previous = _previous_list(con, as_of)
     lines = assemble_warnings(firings, scores, projects, previous, settings, as_of)
-    gone = (
-        resolved(previous, lines)
-        if previous is not None
-        else lines.clear().select("project_code", "area_code")
-    )
+    gone = resolved(previous, lines, as_of) if previous is not None else pl.DataFrame(schema=RESOLVED_SCHEMA)
     _store_warning(con, lines, as_of)
-    workers = con.execute("select * from rule_worker").pl()
+    workers = frame(con, "select * from rule_worker")
     return WarningList(lines=lines, resolved=gone, workers=workers)
 
 
@@ -137,7 +134,7 @@ def _previous_list(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFrame 
     prev = con.execute("select max(as_of) from warning_history where as_of < ?", [as_of]).fetchone()[0]  # type: ignore[index]
     if prev is None:
         return None
-    return con.execute("select * from warning_history where as_of = ?", [prev]).pl()
+    return frame(con, "select * from warning_history where as_of = ?", [prev])
 
 
 def _store_warning(con: duckdb.DuckDBPyConnection, lines: pl.DataFrame, as_of: date) -> None:
@@ -168,7 +165,7 @@ def write_tables(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, str
     for name in PUBLISHED_TABLES:
         if name not in existing:
             continue
-        df = con.execute(f"select * from {name}").pl()
+        df = frame(con, f"select * from {name}")
         df.write_parquet(tables_dir / f"{name}.parquet")
         flat = df.with_columns(
             [pl.col(c).list.join(",") for c, t in df.schema.items() if isinstance(t, pl.List)]
@@ -201,9 +198,7 @@ def write_reports(
     areas = read_areas(settings)
     findings = getattr(quality, "findings", None)
     if findings is None:
-        findings = (
-            con.execute("select * from dq_finding").pl() if _has_table(con, "dq_finding") else pl.DataFrame()
-        )
+        findings = frame(con, "select * from dq_finding") if has_table(con, "dq_finding") else pl.DataFrame()
     lists = write_warning_lists(
         warnings.lines,
         warnings.workers,
@@ -213,10 +208,8 @@ def write_reports(
         as_of,
         resolved=warnings.resolved,
     )
-    area_month = con.execute("select * from indicator_area_month").pl()
-    ranking = (
-        con.execute("select * from rpt_area_ranking").pl() if _has_table(con, "rpt_area_ranking") else None
-    )
+    area_month = frame(con, "select * from indicator_area_month")
+    ranking = frame(con, "select * from rpt_area_ranking") if has_table(con, "rpt_area_ranking") else None
     dashboard = write_dashboard(
         area_month,
         ranking,
@@ -245,11 +238,3 @@ def write_reports(
         k: str(Path(v).relative_to(out_dir)) if v and Path(v).is_relative_to(out_dir) else v
         for k, v in outputs.items()
     }
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(
-        con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchone()[
-            0
-        ]
-    )  # type: ignore[index]

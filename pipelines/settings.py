@@ -7,6 +7,7 @@ or by a TOML file named in `WAGEWATCH_SETTINGS_FILE`. Importing this module has 
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from functools import cache
@@ -85,8 +86,10 @@ class Rules(BaseModel):
     r13_lookback_years: int = 2  # 泉州 "近两年内"
     r13_event_types: list[str] = ["01", "06"]
     r14_verified_lookback_months: int = 12
-    r15_payroll_months: int = 3
+    r15_payroll_months: int = 3  # Guizhou 专户余额异常: next month's payroll = mean of the last 3 pay months
+    r16_settle_days: int = 30  # spec silent: leavers judged 30 days after exit (docs/decisions.md)
     r17_window_minutes: int = 60
+    r17_lookback_days: int = 30  # spec silent: punches of the last 30 days are compared (docs/decisions.md)
 
 
 class Score(BaseModel):
@@ -148,9 +151,11 @@ def sql_params(settings: Settings, as_of: object) -> dict[str, object]:
     """Flatten the threshold groups into the variables SQL models read with getvariable('<name>')."""
     params: dict[str, object] = {"as_of": as_of}
     for group in (settings.scope, settings.indicators, settings.rules, settings.score):
-        for name, value in group.model_dump().items():
-            if isinstance(value, dict):
-                continue  # per-area tables (e.g. minimum wages) are loaded as seed tables, not variables
+        for setting, raw in group.model_dump().items():
+            # per-area tables (e.g. minimum wages) travel as JSON: json_extract_string(getvariable(..), '$."350502"')
+            is_table = isinstance(raw, dict)
+            name = f"{setting}_json" if is_table else setting
+            value = json.dumps(raw, ensure_ascii=False) if is_table else raw
             if name in params:
                 raise ValueError(f"setting {name!r} is defined in two groups; SQL variables must be unique")
             params[name] = value

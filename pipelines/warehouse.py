@@ -14,6 +14,7 @@ from graphlib import TopologicalSorter
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from pipelines.contracts import Column, Contract, all_contracts
 
@@ -63,6 +64,17 @@ def connect(
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     return con
+
+
+def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
+    """A query's result as a polars DataFrame (DuckDB 2.0's execute() result has no .pl())."""
+    return pl.from_arrow(con.execute(sql, params or []).to_arrow_table())  # type: ignore[return-value]
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """True when the warehouse has a table (or view) of that name."""
+    found = con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchone()
+    return bool(found and found[0])
 
 
 def _has_icu(con: duckdb.DuckDBPyConnection) -> bool:

@@ -234,8 +234,9 @@ def build_world(
         for j in range(n_people):
             p = _person(rng)
             is_pm, is_chief = j == 0, j == 1
-            entry = starts[i] + timedelta(days=int(rng.integers(0, 60)))
-            leaves = rng.random() < 0.3
+            # the PM and the chief supervisor stay for the project's life (their absence is pm_absent, not exit)
+            entry = starts[i] + timedelta(days=0 if j < 2 else int(rng.integers(0, 60)))
+            leaves = j >= 2 and rng.random() < 0.3
             exit_ = entry + timedelta(days=int(rng.integers(30, 300))) if leaves else None
             roster_rows.append(
                 {
@@ -394,6 +395,9 @@ def _money_and_cases(
         workers = by_project.get((code,))
         ids = workers["id_card_number"].to_list() if workers is not None else []
         cards = workers["pay_roll_bank_card_number"].to_list() if workers is not None else []
+        roles = workers["work_role"].to_list() if workers is not None else []
+        entries = [_as_date(v) for v in workers["entry_time"].to_list()] if workers is not None else []
+        exits = [_as_date(v) for v in workers["exit_time"].to_list()] if workers is not None else []
         balance = 0.0
         ratio = proj["labor_cost_ratio"][i] or 0.2
         for t, m in enumerate(months):
@@ -415,9 +419,14 @@ def _money_and_cases(
             )
             # labour-cost inflow (人工费拨付): missing or short when the owner is stressed
             if has_account and rng.random() > 0.05 + 0.9 * owner_stress[i] * h * 4:
-                inflow = (
-                    ratio * certified * float(np.clip(1 - owner_stress[i] * rng.uniform(0, 0.9), 0.1, 1.1))
+                # most owners pay the labour share in full (often rounded up); a stressed owner pays short
+                short_pay = rng.random() < 0.6 * owner_stress[i] + 2.0 * h
+                factor = (
+                    float(np.clip(1 - owner_stress[i] * rng.uniform(0.2, 1.2), 0.1, 0.97))
+                    if short_pay
+                    else float(rng.uniform(1.0, 1.12))
                 )
+                inflow = ratio * certified * factor
                 txn_seq += 1
                 balance += inflow
                 txns.append(
@@ -434,10 +443,17 @@ def _money_and_cases(
                     }
                 )
             # payroll for pay month m, paid in m+1 (late / short when the project is in trouble)
-            if not ids:
+            # the month's crew (workers, not managers, on the roster during m) is paid; in trouble some go unpaid
+            crew_m = [
+                k
+                for k in range(len(ids))
+                if roles[k] != "10" and entries[k] <= me and (exits[k] is None or exits[k] >= m)
+            ]
+            if not crew_m:
                 continue
-            n_paid = max(1, int(len(ids) * rng.uniform(0.55, 0.75)))
-            chosen = rng.choice(len(ids), n_paid, replace=False)
+            unpaid_share = float(rng.uniform(0.1, 0.5)) if rng.random() < 0.01 + 1.2 * h else 0.0
+            n_paid = max(1, round(len(crew_m) * (1 - unpaid_share)))
+            chosen = rng.choice(crew_m, n_paid, replace=False)
             late = rng.random() < 0.02 + 1.5 * h
             short = rng.random() < 0.02 + 1.8 * h
             pay_date = me + timedelta(days=int(rng.integers(35, 75) if late else rng.integers(8, 26)))
@@ -566,9 +582,19 @@ def _money_and_cases(
                 "project_code": codes[i],
                 "build_corp_code": proj["build_corp_code"][i],
                 "guarantee_type": str(rng.choice(["01", "02", "03"])),
-                "amount": round(float(contract[i] * rng.uniform(0.05, 0.15)), 2),
+                "amount": round(
+                    float(
+                        contract[i] * rng.uniform(0.10, 0.2) * (0.6 if rng.random() < owner_stress[i] else 1)
+                    ),
+                    2,
+                ),
                 "start_date": g_start[i],
-                "end_date": g_start[i] + timedelta(days=int(rng.integers(200, 800))),
+                # a guarantee normally runs to completion; stressed owners let it lapse early
+                "end_date": (
+                    g_start[i] + timedelta(days=int(rng.integers(200, 500)))
+                    if rng.random() < owner_stress[i]
+                    else proj["complete_date"][i] + timedelta(days=int(rng.integers(0, 180)))
+                ),
                 "issuer_name": "中国建设银行泉州分行",
                 "is_on_demand": bool(rng.random() < 0.7),
             }
@@ -700,3 +726,10 @@ def attendance_for(world: World, first: date, last: date, rng: np.random.Generat
         lng=pl.lit(118.6),
         lat=pl.lit(24.9),
     ).sort("project_code", "date", "id_card_number", "direction")
+
+
+def _as_date(value: date | datetime | None) -> date | None:
+    """Roster times as dates (entry/exit are datetimes in the platform's schema)."""
+    if value is None:
+        return None
+    return value.date() if isinstance(value, datetime) else value

@@ -1,0 +1,54 @@
+-- grain: one row per in-scope project with workers who left owed wages (R16, 离场未结清)
+-- gzthsware: exit_time set; Σ payable (regular lines) > Σ paid (all lines, balance_date ≤ as_of). Where the spec is
+-- silent: judged only for exits at least r16_settle_days before as_of, the time a final settlement takes.
+with scope as (
+    select * from rule_scope
+),
+
+leavers as (
+    select project_code, id_card_number_hash
+    from stg_project_worker
+    where exit_time is not null
+        and cast(exit_time as date) <= getvariable('as_of') - to_days(getvariable('r16_settle_days'))
+),
+
+payroll as (
+    select * from stg_payroll
+    where _extract_date <= getvariable('as_of')
+),
+
+balance as (
+    select
+        leavers.project_code,
+        leavers.id_card_number_hash,
+        sum(case when not coalesce(payroll.is_back_pay, false) then payroll.total_pay_amount else 0 end) as payable_yuan,
+        sum(case when payroll.balance_date <= getvariable('as_of') then payroll.actual_amount else 0 end) as paid_yuan
+    from leavers
+    inner join payroll
+        on leavers.project_code = payroll.project_code and leavers.id_card_number_hash = payroll.id_card_number_hash
+    group by leavers.project_code, leavers.id_card_number_hash
+),
+
+per_project as (
+    select
+        balance.project_code,
+        count(*) as n_workers,
+        sum(balance.payable_yuan - balance.paid_yuan) as owed_yuan
+    from balance
+    inner join scope on balance.project_code = scope.project_code
+    where balance.payable_yuan - balance.paid_yuan > 1
+    group by balance.project_code
+),
+
+final as (
+    select
+        getvariable('as_of') as as_of,
+        project_code,
+        'R16' as rule_id,
+        'red' as level,
+        n_workers || '名已离场工人工资未结清，共欠' || cast(round(owed_yuan) as bigint) || '元' as reason_zh,
+        owed_yuan as evidence_value
+    from per_project
+)
+
+select * from final

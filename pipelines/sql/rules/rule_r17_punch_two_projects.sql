@@ -1,0 +1,62 @@
+-- grain: one row per in-scope project where people punched on another project within the window (R17)
+-- Data integrity (代打卡 / 挂证): consecutive punches of one person on two projects less than r17_window_minutes
+-- apart, over the last r17_lookback_days. Each project of the pair is flagged.
+with scope as (
+    select * from rule_scope
+),
+
+punches as (
+    select
+        id_card_number_hash,
+        project_code,
+        "date" as punch_at
+    from stg_attendance
+    where cast("date" as date) <= getvariable('as_of')
+        and cast("date" as date) > getvariable('as_of') - to_days(getvariable('r17_lookback_days'))
+),
+
+sequenced as (
+    select
+        id_card_number_hash,
+        project_code,
+        punch_at,
+        lag(project_code) over (partition by id_card_number_hash order by punch_at, project_code) as previous_project,
+        lag(punch_at) over (partition by id_card_number_hash order by punch_at, project_code) as previous_at
+    from punches
+),
+
+pairs as (
+    select id_card_number_hash, project_code, previous_project
+    from sequenced
+    where previous_project <> project_code
+        and date_diff('minute', previous_at, punch_at) < getvariable('r17_window_minutes')
+),
+
+flagged as (
+    select id_card_number_hash, project_code from pairs
+    union
+    select id_card_number_hash, previous_project as project_code from pairs
+),
+
+per_project as (
+    select
+        flagged.project_code,
+        count(distinct flagged.id_card_number_hash) as n_people
+    from flagged
+    inner join scope on flagged.project_code = scope.project_code
+    group by flagged.project_code
+),
+
+final as (
+    select
+        getvariable('as_of') as as_of,
+        project_code,
+        'R17' as rule_id,
+        'yellow' as level,
+        '近' || getvariable('r17_lookback_days') || '天有' || n_people || '人在' || getvariable('r17_window_minutes')
+            || '分钟内于本项目和其他项目先后打卡（疑似代打卡或挂证）' as reason_zh,
+        cast(n_people as double) as evidence_value
+    from per_project
+)
+
+select * from final

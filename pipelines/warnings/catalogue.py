@@ -1,0 +1,54 @@
+"""The rule catalogue (catalogue.yaml): names, default levels, sources and on-site advice per rule id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from pipelines.warnings.schema import LEVELS
+
+CATALOGUE_FILE = Path(__file__).with_name("catalogue.yaml")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One warning rule as declared in the catalogue."""
+
+    rule_id: str
+    model: str
+    name: str
+    level: str
+    source: str
+    settings: tuple[str, ...]
+    suggested_check: str
+    escalation: str | None = None
+
+
+@cache
+def catalogue() -> dict[str, Rule]:
+    """Rule id → Rule, in id order; raises on an entry with an unknown level."""
+    raw = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    rules = {}
+    for rule_id, entry in sorted(raw.items()):
+        if entry["level"] not in LEVELS:
+            raise ValueError(f"{rule_id}: level {entry['level']!r} is not one of {LEVELS}")
+        rules[rule_id] = Rule(
+            rule_id=rule_id,
+            model=entry["model"],
+            name=entry["name"],
+            level=entry["level"],
+            source=entry["source"],
+            settings=tuple(entry.get("settings") or ()),
+            suggested_check=entry["suggested_check"],
+            escalation=entry.get("escalation"),
+        )
+    return rules
+
+
+def rule_label(rule_id: str) -> str:
+    """'R03 工资逾期未发放' — the id with its Chinese name, for lists and dashboards."""
+    rule = catalogue().get(rule_id)
+    return f"{rule_id} {rule.name}" if rule else rule_id
