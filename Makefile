@@ -23,8 +23,8 @@ demo: install system-deps
 	$(BIN)/wagewatch run --inbox $(DEMO_WORLD)/inbox --out $(DEMO_OUT) --warehouse $(DEMO_WAREHOUSE)
 
 test: install system-deps
-	$(BIN)/ruff check pipelines models tests benchmarks
-	$(BIN)/ruff format --check pipelines models tests benchmarks
+	$(BIN)/ruff check pipelines models tests benchmarks notebooks
+	$(BIN)/ruff format --check pipelines models tests benchmarks notebooks
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 install: $(VENV)/.installed
@@ -47,8 +47,8 @@ system-deps:
 	fi
 
 lint: install
-	$(BIN)/ruff check pipelines models tests benchmarks
-	$(BIN)/ruff format --check pipelines models tests benchmarks
+	$(BIN)/ruff check pipelines models tests benchmarks notebooks
+	$(BIN)/ruff format --check pipelines models tests benchmarks notebooks
 
 typecheck: install
 	$(BIN)/mypy

@@ -7,6 +7,7 @@ natural key) → int_* → fct_/dim_/rpt_ marts and the output tables other tool
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -67,13 +68,23 @@ def connect(
 
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
-    """A query's result as a polars DataFrame (DuckDB 2.0's execute() result has no .pl())."""
-    return pl.from_arrow(con.execute(sql, params or []).to_arrow_table())  # type: ignore[return-value]
+    """A query's result as a polars DataFrame (DuckDB 2.0's execute() result has no .pl()).
+
+    execute() rather than sql(): a relation refuses to run while an earlier execute() result is unfinished.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="Arrow output on a DB-API result"
+        )  # one copy; small results
+        table = con.execute(sql, params or []).to_arrow_table()
+    return pl.from_arrow(table)  # type: ignore[return-value]
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """True when the warehouse has a table (or view) of that name."""
-    found = con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchone()
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_name = ?", [name]
+    ).fetchone()
     return bool(found and found[0])
 
 

@@ -15,7 +15,7 @@ import polars as pl
 
 from pipelines.features.snapshot import create_snapshots
 from pipelines.settings import Settings, sql_params
-from pipelines.warehouse import set_params
+from pipelines.warehouse import frame, set_params
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
@@ -40,8 +40,7 @@ def snapshot_features(
         raise ValueError("at least one as_of date is needed")
     _params(con, settings, max(as_ofs))
     create_snapshots(con, as_ofs)
-    frame = con.sql(_sql("project_features")).pl()
-    return frame.sort("as_of", "project_code")
+    return frame(con, _sql("project_features")).sort("as_of", "project_code")
 
 
 def project_features(
@@ -55,7 +54,7 @@ def arrears_events(con: duckdb.DuckDBPyConnection, settings: Settings | None = N
     """Every arrears event the warehouse shows in hindsight: project_code, event_date, kind, pay_month."""
     settings = settings or Settings()
     _params(con, settings, date.today())
-    return con.sql(_sql("arrears_events")).pl()
+    return frame(con, _sql("arrears_events"))
 
 
 def label_events(events: pl.DataFrame, keys: pl.DataFrame, horizon_days: int) -> pl.DataFrame:
