@@ -107,11 +107,13 @@ class Quality(BaseModel):
     """Data-quality severity: which checks block publication (issue: blocking vs warning)."""
 
     blocking_checks: list[str] = [
-        "file_unreadable_share",  # more than the tolerated share of the night's files unreadable
+        "file_unreadable_share",  # more than max_unreadable_share of the night's files unreadable
+        "quarantine_share",  # more than max_quarantine_share of a source's rows quarantined in the night
         "project_key_not_null",
         "attendance_key_unique",
     ]
     max_quarantine_share: float = 0.05  # more than 5% of a source's rows quarantined blocks publication
+    max_unreadable_share: float = 0.25  # spec silent: a quarter of the night's files unreadable blocks
 
 
 class Settings(BaseSettings):
