@@ -98,9 +98,13 @@ def _point_latest(out: Path, final: Path) -> None:
     tmp = out / f".LATEST.{uuid.uuid4().hex[:8]}"
     tmp.write_text(str(rel) + "\n", encoding="utf-8")
     os.replace(tmp, out / "LATEST")
+    link = out / "latest"
+    if link.is_dir() and not link.is_symlink():
+        # a copy made with `cp -r` turns the link into a folder; LATEST (text) stays the pointer of record
+        shutil.rmtree(link)
     link_tmp = out / f".latest.{uuid.uuid4().hex[:8]}"
     os.symlink(rel, link_tmp)
-    os.replace(link_tmp, out / "latest")
+    os.replace(link_tmp, link)
 
 
 def latest_run(out: Path) -> Path | None:

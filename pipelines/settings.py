@@ -104,16 +104,22 @@ class Score(BaseModel):
 
 
 class Quality(BaseModel):
-    """Data-quality severity: which checks block publication (issue: blocking vs warning)."""
+    """Data-quality severity and limits: which checks block publication (issue: blocking vs warning)."""
 
+    # check ids (shell-style patterns allowed) whose findings stop the night's lists; every other check only warns
     blocking_checks: list[str] = [
         "file_unreadable_share",  # more than max_unreadable_share of the night's files unreadable
         "quarantine_share",  # more than max_quarantine_share of a source's rows quarantined in the night
-        "project_key_not_null",
-        "attendance_key_unique",
+        "*_key_not_null",  # a staged natural key is null: joins and counts are wrong
+        "*_key_unique",  # a staged natural key is repeated: joins fan out, counts double
+        "gx_check_errored",  # a check that could not run is not a pass
     ]
     max_quarantine_share: float = 0.05  # more than 5% of a source's rows quarantined blocks publication
     max_unreadable_share: float = 0.25  # spec silent: a quarter of the night's files unreadable blocks
+    # spec silent on the next three; our choices:
+    project_early_days: int = 30  # work dated up to 30 days before the recorded start is accepted
+    project_overrun_days: int = 365  # complete_date is planned; a year of overrun is still plausible
+    load_lookback_days: int = 366  # load problems of the last year are reported, older ones are history
 
 
 class Settings(BaseSettings):

@@ -1,34 +1,46 @@
 """The 数据质量通报: counts by problem, by district and by firm (worst first), and the trend against last month.
 
-Plain self-contained HTML (no script), the list a 住建局 sends firms to fix before the assessment.
+Plain self-contained HTML and CSS (no script, no external resource): the list a 住建局 sends firms to fix before
+the assessment. "Last month" is the last run in the calendar month before as_of's month (dq_finding_history).
 """
 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 
-from pipelines.reports import labels_zh as zh
+from pipelines.quality.titles_zh import BULLETIN as T
+from pipelines.quality.titles_zh import SEVERITY, SOURCE
 
 CSS = """
 body{font-family:"Microsoft YaHei","PingFang SC","Noto Sans CJK SC",SimHei,sans-serif;margin:24px 40px;color:#222}
-h1{font-size:26px}h2{font-size:20px;margin-top:28px}table{border-collapse:collapse;font-size:15px}
-td,th{border:1px solid #bbb;padding:5px 10px}th{background:#D9E1F2}.up{color:#C00000}.down{color:#2E7D32}
-.block{color:#C00000;font-weight:bold}
+h1{font-size:26px;margin-bottom:4px}h2{font-size:20px;margin-top:28px}.sub{color:#555}
+table{border-collapse:collapse;font-size:15px;margin-top:8px}td,th{border:1px solid #bbb;padding:5px 10px}
+th{background:#D9E1F2;white-space:nowrap}td.n{text-align:right;white-space:nowrap}.up{color:#C00000}.down{color:#2E7D32}
+.block{color:#C00000;font-weight:bold}.status{padding:8px 14px;border-left:5px solid #2E7D32;background:#F1F8E9}
+.status.blocked{border-color:#C00000;background:#FDECEA}.notes{color:#555;font-size:14px}
 """
 
 
-def _table(headers: list[str], rows: list[list[object]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body or '<tr><td colspan=9>无</td></tr>'}</tbody></table>"
+@dataclass(frozen=True)
+class BulletinContext:
+    """What the bulletin says besides the findings: names, the checks run, where the Data Docs are."""
+
+    as_of: date
+    area_names: dict[str, str]
+    firm_names: dict[str, str]
+    entity_names: dict[str, str]
+    check_sources: dict[str, str]  # check_id → load | gx | cross_source
+    n_checks: dict[str, int]  # per source
+    docs_href: str | None = None
 
 
-def _previous_month(history: pl.DataFrame, as_of: date) -> pl.DataFrame:
-    """The findings of the last run in the month before as_of's month."""
+def previous_month_run(history: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """The findings of the last run in the calendar month before as_of's month (empty when there was none)."""
     first_of_month = as_of.replace(day=1)
     earlier = history.filter(pl.col("as_of") < first_of_month)
     if earlier.height == 0:
@@ -36,99 +48,198 @@ def _previous_month(history: pl.DataFrame, as_of: date) -> pl.DataFrame:
     return earlier.filter(pl.col("as_of") == earlier["as_of"].max())
 
 
-def write_bulletin(
-    findings: pl.DataFrame,
-    history: pl.DataFrame,
-    areas: pl.DataFrame | None,
-    firms: pl.DataFrame,
-    as_of: date,
-    path: Path,
-) -> Path:
-    """Write the bulletin HTML and return its path."""
-    names = dict(zip(areas["code"], areas["name_zh"], strict=True)) if areas is not None else {}
-    firm_names = dict(zip(firms["corp_code"], firms["corp_name"], strict=True)) if firms.height else {}
-    prev = _previous_month(history, as_of)
-    prev_counts = (
-        dict(prev.group_by("title_zh").agg(pl.col("n_rows").sum()).iter_rows()) if prev.height else {}
-    )
+def _cell(v: object, numeric: bool = False) -> str:
+    return f"<td class='n'>{v}</td>" if numeric else f"<td>{v}</td>"
 
+
+def _table(headers: list[str], rows: list[list[tuple[object, bool]]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(_cell(v, n) for v, n in r) + "</tr>" for r in rows)
+    if not rows:
+        body = f"<tr><td colspan='{len(headers)}'>{T['none']}</td></tr>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _change(now: int, before: int | None, has_previous: bool) -> str:
+    if not has_previous:
+        return "—"
+    if before is None:
+        return f"<span class='up'>{T['new']}</span>"
+    diff = now - before
+    cls = "up" if diff > 0 else "down" if diff < 0 else ""
+    return f"<span class='{cls}'>{diff:+d}</span>"
+
+
+def _counts(df: pl.DataFrame, by: str) -> dict:
+    if df.height == 0:
+        return {}
+    return dict(df.group_by(by).agg(pl.col("n_rows").sum()).iter_rows())
+
+
+def bulletin_html(findings: pl.DataFrame, history: pl.DataFrame, ctx: BulletinContext) -> str:
+    """The bulletin page as one HTML string."""
+    prev = previous_month_run(history, ctx.as_of)
+    has_prev = prev.height > 0
+    esc = html.escape
+    blocking = findings.filter(pl.col("severity") == "blocking")
+    status = (
+        f"<p class='status blocked'>{esc(T['blocked'].format(checks='、'.join(sorted(set(blocking['title_zh'])))))}</p>"
+        if blocking.height
+        else f"<p class='status'>{T['published']}</p>"
+    )
+    overview = T["overview"].format(
+        n_checks=sum(ctx.n_checks.values()),
+        n_gx=ctx.n_checks.get("gx", 0),
+        n_cross=ctx.n_checks.get("cross_source", 0),
+        n_load=ctx.n_checks.get("load", 0),
+        n_problems=findings["check_id"].n_unique(),
+        n_findings=findings.height,
+        n_projects=findings["project_code"].drop_nulls().n_unique(),
+        n_firms=findings["corp_code"].drop_nulls().n_unique(),
+    )
+    compared = T["previous"].format(as_of=prev["as_of"].max().isoformat()) if has_prev else T["no_previous"]
+
+    # 一、按问题类型
+    prev_by_check = _counts(prev, "check_id")
     by_problem = (
-        findings.group_by("title_zh", "severity")
-        .agg(pl.col("n_rows").sum(), pl.col("project_code").n_unique().alias("n_projects"))
-        .sort("n_rows", descending=True)
+        findings.group_by("check_id")
+        .agg(
+            pl.col("title_zh").first(),
+            pl.col("severity").first(),
+            pl.col("entity").unique().sort(),
+            pl.col("n_rows").sum(),
+            pl.len().alias("n_findings"),
+            pl.col("project_code").drop_nulls().n_unique().alias("n_projects"),
+        )
+        .sort(["severity", "n_findings", "n_rows"], descending=[False, True, True])
     )
     problem_rows = []
     for r in by_problem.iter_rows(named=True):
-        before = prev_counts.get(r["title_zh"])
-        trend = "—" if before is None else f"{r['n_rows'] - before:+d}"
-        cls = "up" if before is not None and r["n_rows"] > before else "down" if before is not None else ""
-        sev = zh.SEVERITY.get(r["severity"], r["severity"])
+        sev = SEVERITY.get(r["severity"], r["severity"])
+        before = prev_by_check.get(r["check_id"])
         problem_rows.append(
             [
-                html.escape(r["title_zh"]),
-                f"<span class='{'block' if r['severity'] == 'blocking' else ''}'>{sev}</span>",
-                r["n_rows"],
-                r["n_projects"],
-                f"<span class='{cls}'>{trend}</span>",
+                (esc(r["title_zh"]), False),
+                (f"<span class='{'block' if r['severity'] == 'blocking' else ''}'>{sev}</span>", False),
+                (esc(SOURCE.get(ctx.check_sources.get(r["check_id"], ""), "")), False),
+                (esc("、".join(ctx.entity_names.get(e, e) for e in r["entity"])), False),
+                (r["n_projects"], True),
+                (r["n_findings"], True),
+                (r["n_rows"], True),
+                ("—" if before is None else before, True),
+                (_change(r["n_rows"], before, has_prev), True),
             ]
         )
 
-    located = findings.filter(pl.col("area_code").is_not_null())
+    # 二、按区县
+    prev_by_area = _counts(prev.filter(pl.col("area_code").is_not_null()), "area_code")
     by_area = (
-        located.group_by("area_code")
+        findings.filter(pl.col("area_code").is_not_null())
+        .group_by("area_code")
         .agg(
-            pl.col("n_rows").sum(),
-            pl.col("project_code").n_unique().alias("n_projects"),
             pl.len().alias("n_findings"),
+            pl.col("project_code").drop_nulls().n_unique().alias("n_projects"),
+            pl.col("n_rows").sum(),
         )
-        .sort("n_rows", descending=True)
+        .sort(["n_findings", "n_rows", "area_code"], descending=[True, True, False])
     )
     area_rows = [
         [
-            html.escape(names.get(r["area_code"], r["area_code"])),
-            r["n_findings"],
-            r["n_projects"],
-            r["n_rows"],
+            (esc(ctx.area_names.get(r["area_code"], r["area_code"])), False),
+            (r["n_projects"], True),
+            (r["n_findings"], True),
+            (r["n_rows"], True),
+            ("—" if prev_by_area.get(r["area_code"]) is None else prev_by_area[r["area_code"]], True),
+            (_change(r["n_rows"], prev_by_area.get(r["area_code"]), has_prev), True),
         ]
         for r in by_area.iter_rows(named=True)
     ]
+    unlocated = findings.filter(pl.col("area_code").is_null() & pl.col("project_code").is_not_null())
+    if unlocated.height:
+        area_rows.append(
+            [
+                (T["unknown_area"], False),
+                (unlocated["project_code"].n_unique(), True),
+                (unlocated.height, True),
+                (int(unlocated["n_rows"].sum()), True),
+                ("—", True),
+                ("—", True),
+            ]
+        )
 
+    # 三、按企业：most problem places first, then most records
+    prev_by_firm = _counts(prev.filter(pl.col("corp_code").is_not_null()), "corp_code")
     by_firm = (
         findings.filter(pl.col("corp_code").is_not_null())
         .group_by("corp_code")
         .agg(
+            pl.len().alias("n_findings"),
+            pl.col("project_code").drop_nulls().n_unique().alias("n_projects"),
             pl.col("n_rows").sum(),
-            pl.col("project_code").n_unique().alias("n_projects"),
-            pl.col("title_zh").unique().sort().str.join("、").alias("problems"),
+            pl.col("title_zh").unique().sort().alias("problems"),
         )
-        .sort("n_rows", "corp_code", descending=[True, False])
+        .sort(["n_findings", "n_rows", "corp_code"], descending=[True, True, False])
     )
     firm_rows = [
         [
-            i,
-            html.escape(firm_names.get(r["corp_code"]) or r["corp_code"]),
-            html.escape(r["corp_code"]),
-            r["n_projects"],
-            r["n_rows"],
-            html.escape(r["problems"]),
+            (i, True),
+            (esc(ctx.firm_names.get(r["corp_code"]) or r["corp_code"]), False),
+            (esc(r["corp_code"]), False),
+            (r["n_projects"], True),
+            (r["n_findings"], True),
+            (r["n_rows"], True),
+            (_change(r["n_rows"], prev_by_firm.get(r["corp_code"]), has_prev), True),
+            (esc("、".join(r["problems"])), False),
         ]
-        for i, r in enumerate(by_firm.head(50).iter_rows(named=True), start=1)
+        for i, r in enumerate(by_firm.iter_rows(named=True), start=1)
     ]
-    n_block = findings.filter(pl.col("severity") == "blocking").height
-    page = (
-        "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>"
-        f"<title>数据质量通报 {as_of.isoformat()}</title><style>{CSS}</style></head><body>"
-        f"<h1>农民工工资支付监管数据质量通报（截至 {as_of.isoformat()}）</h1>"
-        f"<p>本期发现数据质量问题 {by_problem.height} 类、{findings.height} 条，其中阻断级 {n_block} 条。"
-        "请相关企业在下一次数据报送前整改；趋势列为与上月末相比的记录数变化。</p>"
-        "<h2>一、按问题类型</h2>"
-        + _table(["问题", "级别", "涉及记录数", "涉及项目数", "较上月"], problem_rows)
-        + "<h2>二、按区县</h2>"
-        + _table(["区县", "问题条数", "涉及项目数", "涉及记录数"], area_rows)
-        + "<h2>三、问题最多的企业（前50名）</h2>"
-        + _table(["序号", "企业名称", "统一社会信用代码", "涉及项目数", "涉及记录数", "问题类型"], firm_rows)
-        + "</body></html>"
+
+    # 四、数据接收情况
+    load = findings.filter(
+        pl.col("check_id").map_elements(lambda c: ctx.check_sources.get(c) == "load", return_dtype=pl.Boolean)
+    ).sort("check_id", "entity")
+    load_rows = [
+        [
+            (esc(r["title_zh"]), False),
+            (esc(ctx.entity_names.get(r["entity"], r["entity"])), False),
+            (r["n_rows"], True),
+            (esc(r["detail_zh"]), False),
+            (r["first_seen"].isoformat() if r["first_seen"] else "", False),
+        ]
+        for r in load.iter_rows(named=True)
+    ]
+
+    docs = (
+        f"<li>{T['note_docs']}<a href='{esc(ctx.docs_href)}'>{esc(ctx.docs_href)}</a></li>"
+        if ctx.docs_href
+        else ""
     )
+    title = f"{T['title']}（{ctx.as_of.year}年{ctx.as_of.month}月{ctx.as_of.day}日）"
+    problem_head = ["col_problem", "col_severity", "col_kind", "col_source", "col_projects", "col_findings"]
+    area_head = ["col_area", "col_projects", "col_findings", "col_rows", "col_last_month", "col_change"]
+    firm_head = ["col_rank", "col_firm", "col_uscc", "col_projects", "col_findings", "col_rows", "col_change"]
+    load_head = ["col_problem", "col_source", "col_rows", "col_detail", "col_first_seen"]
+    parts = [
+        "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>",
+        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{esc(title)}</h1><p class='sub'>{T['as_of'].format(as_of=ctx.as_of.isoformat())}；{esc(compared)}</p>",
+        f"{status}<p>{esc(overview)}</p>",
+        f"<h2>{T['by_problem']}</h2>",
+        _table([T[h] for h in [*problem_head, "col_rows", "col_last_month", "col_change"]], problem_rows),
+        f"<h2>{T['by_area']}</h2>",
+        _table([T[h] for h in area_head], area_rows),
+        f"<h2>{T['by_firm']}</h2>",
+        _table([T[h] for h in [*firm_head, "col_problems"]], firm_rows),
+        f"<h2>{T['load']}</h2>",
+        _table([T[h] for h in load_head], load_rows),
+        f"<h2>{T['notes']}</h2><ul class='notes'><li>{T['note_severity']}</li><li>{T['note_firm']}</li>",
+        f"{docs}<li>{T['note_privacy']}</li></ul></body></html>",
+    ]
+    return "".join(parts)
+
+
+def write_bulletin(findings: pl.DataFrame, history: pl.DataFrame, ctx: BulletinContext, path: Path) -> Path:
+    """Write the bulletin HTML and return its path."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
+    path.write_text(bulletin_html(findings, history, ctx), encoding="utf-8")
     return path

@@ -1,14 +1,60 @@
-"""Every Chinese label the lists and the dashboard show, in one place (identifiers stay English in code)."""
+"""Every Chinese label the lists and the dashboard show, in one place (identifiers stay English in code).
+
+Rule names come from pipelines/warnings/catalogue.yaml when it is present; RULE below is the fallback and the
+short form warnings.md gives. Sentence templates take named fields so that numbers are computed, never typed.
+"""
 
 from __future__ import annotations
 
+# ── levels, changes, severities ────────────────────────────────────────────────────────────────────────────
 LEVEL = {"red": "红色", "orange": "橙色", "yellow": "黄色"}
-LEVEL_FILL = {"red": "FFC7CE", "orange": "FFD8A8", "yellow": "FFF2CC"}  # Excel fills, light enough to print
-LEVEL_COLOR = {"red": "#C00000", "orange": "#ED7D31", "yellow": "#E0B000"}  # dashboard marks
+LEVEL_FILL = {"red": "FFC7CE", "orange": "FCE4D6", "yellow": "FFF2CC"}  # Excel row fills, light for print
+LEVEL_COLOR = {"red": "#C00000", "orange": "#ED7D31", "yellow": "#D4A300"}  # dashboard marks
 CHANGE = {"new": "新增", "escalated": "升级", "de-escalated": "降级", "unchanged": "持续", "resolved": "销号"}
 SEVERITY = {"blocking": "阻断", "warning": "提示"}
+NO_LEVEL = "—"
 
-# Sheet 1 of the inspectors' workbook: column → header, in order (issue 7)
+# ── rule short names R01–R17 (warnings.md) ─────────────────────────────────────────────────────────────────
+RULE = {
+    "R01": "人工费未按月拨付",
+    "R02": "人工费拨付不足",
+    "R03": "工资逾期未发放",
+    "R04": "未通过专户代发工资",
+    "R05": "工资未足额发放",
+    "R06": "出勤工人无工资记录",
+    "R07": "工资低于最低工资标准",
+    "R08": "个人工资异常偏高",
+    "R09": "项目经理/总监到岗不足",
+    "R10": "考勤中断或人数骤降",
+    "R11": "工程款支付担保缺失或不足",
+    "R12": "未缴存工资保证金",
+    "R13": "参建企业有欠薪失信记录",
+    "R14": "欠薪投诉",
+    "R15": "专户余额不足",
+    "R16": "离场工人工资未结清",
+    "R17": "疑似代打卡或挂证",
+}
+
+# ── the inspectors' workbook ───────────────────────────────────────────────────────────────────────────────
+FILE_STEM = "欠薪预警清单"
+CITY = "全市"
+UNKNOWN_AREA = "未知区县"
+SHEET_LINES = "预警清单"
+SHEET_WORKERS = "涉及工人"
+SHEET_FINDINGS = "数据质量提示"
+SHEET_CHANGES = "变化情况"
+NO_LINES = "本期无预警项目"
+NO_WORKERS = "本期预警项目无涉及欠薪工人明细"
+NO_FINDINGS = "本期无数据质量提示"
+NO_CHANGES = "与上期清单相比无变化"
+WORKBOOK_TITLE = "{scope}欠薪预警清单（{as_of}）"
+WORKBOOK_SUBJECT = "农民工工资拖欠预警"
+WORKBOOK_COMMENT = "wagewatch 生成；个人信息均已脱敏"
+MODEL_FACTORS = "模型因素："
+LIST_SEPARATOR = "；"
+RULE_SEPARATOR = "、"
+
+# Sheet 1: warning-line field → header, in the order of issue 7
 LIST_COLUMNS = {
     "level": "风险等级",
     "score": "风险分",
@@ -18,23 +64,23 @@ LIST_COLUMNS = {
     "contractor_corp_name": "总承包单位",
     "build_corp_name": "建设单位",
     "rule_labels": "触发规则",
-    "reasons": "预警理由",
-    "factors": "主要风险因素",
+    "risk_factors": "主要风险因素",
     "change": "新增/持续",
     "suggested_checks": "建议核查事项",
 }
 WORKER_COLUMNS = {
     "project_code": "项目编码",
     "project_name": "项目名称",
-    "rule_id": "规则",
-    "worker_name_masked": "姓名（脱敏）",
+    "rule_label": "触发规则",
     "id_card_number_masked": "身份证号（脱敏）",
+    "worker_name_masked": "姓名（脱敏）",
     "pay_month": "工资月份",
     "amount_owed_yuan": "欠发金额（元）",
 }
 FINDING_COLUMNS = {
     "severity": "级别",
     "title_zh": "问题",
+    "area_name": "范围",
     "entity": "数据来源",
     "project_code": "项目编码",
     "corp_code": "责任单位代码",
@@ -49,6 +95,7 @@ CHANGE_COLUMNS = {
     "area_name": "所在区县",
     "previous_level": "上期等级",
     "level": "本期等级",
+    "rule_labels": "触发规则（本期或上期）",
 }
 ENTITY = {
     "project": "项目基本信息",
@@ -65,27 +112,116 @@ ENTITY = {
     "complaint": "欠薪投诉",
     "credit_event": "信用记录",
 }
+
+# ── indicators (indicators.md) ─────────────────────────────────────────────────────────────────────────────
 INDICATOR = {
     "rn_update_rate": "实名制更新率",
     "avg_attendance": "平均考勤人数",
     "pm_onsite_rate": "项目经理到岗率",
-    "chief_supervisor_onsite_rate": "总监理工程师到岗率",
+    "chief_supervisor_onsite_rate": "总监到岗率",
     "key_staff_onsite_rate": "项目经理和总监到岗率",
-    "platform_share": "平台接入率",
-    "account_open_rate": "专户开设率",
+    "platform_share": "一体化平台占比",
+    "account_open_rate": "专用账户开设率",
     "tripartite_rate": "三方协议签订率",
     "labor_cost_monthly_rate": "人工费按月拨付率",
-    "labor_cost_sufficiency": "人工费足额拨付率",
-    "payroll_on_time_rate": "工资按时发放率",
+    "labor_cost_sufficiency": "人工费拨付充足度",
+    "payroll_on_time_rate": "工资按月足额发放率",
     "payroll_via_account_rate": "专户代发率",
-    "paid_vs_attended": "出勤工人工资发放覆盖率",
+    "paid_vs_attended": "发放人数覆盖率",
     "guarantee_coverage": "工程款支付担保覆盖率",
     "guarantee_adequacy": "支付担保足额率",
     "deposit_coverage": "工资保证金缴存率",
     "contract_rate": "劳动合同签订率",
-    "case_closure_rate": "欠薪案件办结率",
-    "open_cases": "未办结案件数",
-    "open_cases_over_30d": "超30天未办结案件数",
+    "case_closure_rate": "结案率",
+    "open_cases": "未结案件数",
+    "open_cases_over_30d": "超期未结案件数",
     "days_to_close": "平均办结天数",
 }
-NO_LINES = "本期无预警项目"
+PERSON_UNIT = "人"
+CASE_UNIT = "件"
+DAY_UNIT = "天"
+MISS_VERB = {">=": "低于", ">": "未超过"}  # ≥ targets are missed below, > targets at or below
+TARGET_SIGN = {">=": "≥", ">": ">"}
+MET = "达标"
+NOT_MET = "未达标"
+NO_DATA = "无数据"
+
+# ── the dashboard ──────────────────────────────────────────────────────────────────────────────────────────
+DASHBOARD_TITLE = "{city}农民工工资支付监测看板"
+DASHBOARD_SUBTITLE = "数据截至 {as_of}　指标月份 {month}{month_note}　本文件离线可打开，不访问网络"
+MONTH_NOTE_COMPLETE = "（最近完整月）"
+DASHBOARD_FOOTER = (
+    "口径：国考指标按国办发〔2023〕33号考核口径的公开解读计算，目标值为系统设置（{targets}）；"
+    "区县排名后{bottom_n}名按“一次通报、二次约谈、三次问责”递进。"
+)
+CITY_LINE = "全市"
+TARGET_LINE = "目标 {target}"
+SECTION = {
+    "guokao": "一、国考实名制指标（区县对比）",
+    "trends": "二、近12个月趋势",
+    "ranking": "三、区县排名与通报",
+    "compliance": "四、《保障农民工工资支付条例》合规（六制一金一表）",
+    "cases": "五、欠薪案件",
+    "warnings": "六、预警项目",
+    "quality": "七、数据质量",
+}
+CARD_TARGET = "目标 {target}"
+CARD_WARNINGS = "{level}预警"
+CARD_PROJECTS = "个项目"
+CARD_OPEN_CASES = "未结案件"
+CARD_CLOSURE = "年内结案率"
+CARD_BLOCKING = "阻断级数据问题"
+CARD_ITEMS = "类"
+
+# finding sentences: chart titles state what the data show
+GUOKAO_MISSED = "{n} 个区县{name}{verb}{target}（全市 {city}，{status}）"
+GUOKAO_ALL_MET = "各区县{name}均达到目标{target}（全市 {city}）"
+GUOKAO_NO_DATA = "{name}：本月无指标数据"
+TREND = "{name}近{n}个月：全市 {met} 个月达标"
+TREND_CHANGE = "，{month} 较上月{direction} {delta}"
+TREND_UP = "上升"
+TREND_DOWN = "下降"
+TREND_FLAT = "持平"
+PERCENT_POINTS = "{value:.1f} 个百分点"
+RANKING = (
+    "{n} 个区县有指标排名后{bottom_n}：问责 {l3} 项、约谈 {l2} 项、通报 {l1} 项；{area}涉及最多（{k} 项）"
+)
+RANKING_NONE = "本月无区县指标排名后{bottom_n}，无需通报"
+RANKING_NO_DATA = "本月无区县排名数据"
+RANK_CELL = "第{rank}/{n}名"
+LADDER_MARK = {1: "①", 2: "②", 3: "③"}
+LADDER_LEGEND = "色块：①通报（提示函）②约谈（督办函）③问责（问责建议函）；数字为本月名次（第1名最好）"
+RANKING_TABLE_AREA = "区县"
+RANKING_TABLE_LEVEL = "{mark}{action}（{letter}）"  # column heads: ③问责（问责建议函）…
+RANKING_TABLE_ITEM = "{name}（{value}，连续{months}个月）"
+COMPLIANCE = "条例合规：全市{name}最低（{value}）；{area}有 {k} 项指标低于全市水平"
+COMPLIANCE_CITY_ONLY = "条例合规：全市{name}最低（{value}）"
+COMPLIANCE_NO_DATA = "条例合规：本月无指标数据"
+CASES = "欠薪案件：全市未结 {open} 件（超期 {over} 件），年内结案率 {rate}（目标≥{target}，{status}）"
+CASES_DAYS = "；本月平均办结 {days} 天"
+CASES_CLEARED = "欠薪案件：本月末无未结案件，已动态清零；年内结案率 {rate}"
+CASES_OPEN_WITHIN = "30天内未结"
+CASES_OPEN_OVER = "超期未结（>30天）"
+CASES_SUBPLOTS = ("未结案件（件）", "年内结案率")
+WARNINGS = "本期预警 {n} 个项目：红色 {red}、橙色 {orange}、黄色 {yellow}；新增 {new}、升级 {escalated}；{area}最多（{k} 个）"
+WARNINGS_NONE = "本期无预警项目"
+RULES = "触发最多的规则：{rule}（{k} 个项目）"
+RULES_NONE = "本期无规则触发"
+QUALITY = "数据质量：{k} 类问题，其中阻断级 {blocking} 类{names}；最多为“{title}”（{n} 处）"
+QUALITY_BLOCKING_NAMES = "（{names}）"
+QUALITY_NONE = "数据质量：本期未发现问题"
+QUALITY_AXIS = "发现处数（项目/单位）"
+PROJECTS_AXIS = "项目数"
+STATIC_FOLDER = "通报图"  # beside the dashboard: the key charts as images for the monthly 通报 document
+HOVER_GUOKAO = "%{x}：%{text}<br>达标项目占比 %{customdata}<extra></extra>"
+HOVER_QUALITY = "%{y}：%{x} 处，涉及 %{customdata} 条记录<extra></extra>"
+CHART_NAME = {  # short names: PNG file names of the 通报 export
+    "ranking": "区县排名",
+    "compliance": "条例合规",
+    "cases": "欠薪案件",
+    "warnings": "预警分布",
+    "rules": "触发规则",
+    "quality": "数据质量",
+}
+TREND_NAME = "{name}趋势"
+CARD_OVERDUE = "其中超期 {n} 件"

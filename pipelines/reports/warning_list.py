@@ -1,206 +1,429 @@
-"""Inspectors' warning lists: one Excel workbook per district and one for the city, plus the same lines as CSV.
+"""Inspectors' warning lists: one Excel workbook per district and one for the city, plus the city's lines as CSV.
 
-Sheets: 预警清单 (lines by level then score), 涉及工人 (masked workers owed wages), 数据质量提示 (the run's findings
-for that district), 变化情况 (new, escalated, de-escalated and resolved since the last list). Personal data only
-ever arrives masked (pipelines/warnings/schema.py WORKER_SCHEMA); nothing here can unmask it.
+Sheets: 预警清单 (lines by level, then score), 涉及工人 (masked workers owed wages, payroll rules R05/R16),
+数据质量提示 (the run's findings for that district and the city-wide ones), 变化情况 (new, escalated,
+de-escalated and resolved since the last list). Builders take frames and return frames or ListBooks; only
+`write_workbook`, `write_csv` and `write_warning_lists` touch the disk.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 
 import polars as pl
 import xlsxwriter
 
+from pipelines.quality.schema import FINDING_SCHEMA
 from pipelines.reports import labels_zh as zh
-from pipelines.warnings.catalogue import rule_label
-from pipelines.warnings.schema import LEVELS
+from pipelines.reports.privacy import mask_columns, scrub_columns
+from pipelines.warnings.schema import LEVELS, RESOLVED_SCHEMA, WARNING_SCHEMA, WORKER_SCHEMA
 
-CITY = "全市"
-_WIDTHS = {  # characters; long Chinese text columns wrap
-    "风险等级": 9,
-    "风险分": 8,
-    "项目编码": 19,
-    "项目名称": 26,
-    "所在区县": 10,
-    "总承包单位": 24,
-    "建设单位": 24,
-    "触发规则": 28,
-    "预警理由": 60,
-    "主要风险因素": 36,
-    "新增/持续": 10,
-    "建议核查事项": 44,
+SEVERITY_ORDER = {level: i for i, level in enumerate(LEVELS)}  # red 0 … yellow 2
+CHANGE_ORDER = {"new": 0, "escalated": 1, "de-escalated": 2, "resolved": 3}  # the 变化情况 sheet's order
+FREE_TEXT = [
+    "project_name",
+    "contractor_corp_name",
+    "build_corp_name",
+    "reasons",
+    "factors",
+    "suggested_checks",
+]
+PERSONAL = {"id_card_number_masked": "id", "worker_name_masked": "name"}
+# column widths in characters (a CJK character counts about double); long text wraps
+WIDTHS = {
+    "level": 9,
+    "score": 8,
+    "project_code": 19,
+    "project_name": 28,
+    "area_name": 10,
+    "contractor_corp_name": 24,
+    "build_corp_name": 24,
+    "rule_labels": 26,
+    "risk_factors": 60,
+    "change": 9,
+    "suggested_checks": 44,
+    "rule_label": 22,
+    "id_card_number_masked": 21,
+    "worker_name_masked": 12,
+    "amount_owed_yuan": 14,
+    "title_zh": 24,
+    "detail_zh": 48,
 }
+NUMBER_FORMATS = {"score": "0.000", "amount_owed_yuan": "#,##0.00", "n_rows": "#,##0"}
+_HEADINGS = (zh.LIST_COLUMNS, zh.WORKER_COLUMNS, zh.FINDING_COLUMNS, zh.CHANGE_COLUMNS)
+HEADER_WIDTHS = {h: WIDTHS[k] for columns in _HEADINGS for k, h in columns.items() if k in WIDTHS}
+HEADER_FORMATS = {
+    h: NUMBER_FORMATS[k] for columns in _HEADINGS for k, h in columns.items() if k in NUMBER_FORMATS
+}
+_UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\s]+')
+_CSV_FORMULA_START = r"^[=+\-@\t\r]"  # what a spreadsheet reads as the start of a formula
+
+
+@dataclass(frozen=True)
+class ListBook:
+    """One workbook's content: display frames with Chinese headers (a `_level` column drives the row fill)."""
+
+    scope: str
+    lines: pl.DataFrame
+    workers: pl.DataFrame
+    findings: pl.DataFrame
+    changes: pl.DataFrame
+
+
+def conform(frame: pl.DataFrame | None, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    """The frame with exactly the schema's columns and types (missing columns null; None → empty frame)."""
+    if frame is None or frame.width == 0:  # a table that was never made has no rows (and no columns)
+        return pl.DataFrame(schema=dict(schema))
+    return frame.select(
+        pl.col(c).cast(t) if c in frame.columns else pl.lit(None, dtype=t).alias(c) for c, t in schema.items()
+    )
+
+
+@cache
+def rule_names() -> dict[str, str]:
+    """Rule id → short Chinese name: the warning catalogue's when it loads, else labels_zh.RULE."""
+    try:
+        from pipelines.warnings.catalogue import catalogue
+
+        return {**zh.RULE, **{rule_id: rule.name for rule_id, rule in catalogue().items()}}
+    except Exception:  # the catalogue is someone else's file; the lists must not fail with it
+        return dict(zh.RULE)
+
+
+def rule_label(rule_id: str) -> str:
+    """'R03 工资逾期未发放'."""
+    name = rule_names().get(rule_id)
+    return f"{rule_id} {name}" if name else rule_id
 
 
 def area_names(areas: pl.DataFrame) -> dict[str, str]:
     """area_code → district name (行政区划)."""
-    if areas.height == 0:
+    if areas.height == 0 or not {"code", "name_zh"} <= set(areas.columns):
         return {}
     return dict(zip(areas["code"].cast(pl.Utf8), areas["name_zh"], strict=True))
 
 
 def city_name(areas: pl.DataFrame, codes: list[str]) -> str:
-    """The city the districts belong to, when they share one (e.g. 泉州市); else empty."""
+    """The city the districts belong to when they share one (e.g. 泉州市); else empty."""
     if "city_zh" not in areas.columns or not codes:
         return ""
-    cities = areas.filter(pl.col("code").is_in(codes))["city_zh"].unique().to_list()
-    return cities[0] if len(cities) == 1 else ""
+    cities = areas.filter(pl.col("code").cast(pl.Utf8).is_in(codes))["city_zh"].drop_nulls().unique()
+    return cities[0] if cities.len() == 1 else ""
+
+
+def area_label(code: str | None, names: Mapping[str, str]) -> str:
+    """A district's display name: its name, else its code, else 未知区县."""
+    return names.get(code, code) if code else zh.UNKNOWN_AREA
+
+
+def district_codes(
+    lines: pl.DataFrame, resolved: pl.DataFrame, findings: pl.DataFrame, areas: pl.DataFrame
+) -> list[str]:
+    """Districts that get a workbook: those with lines, resolved lines or findings, and their cities' others."""
+    seen = {
+        c for frame in (lines, resolved, findings) for c in frame["area_code"].drop_nulls().unique().to_list()
+    }
+    if {"code", "city_zh"} <= set(areas.columns) and seen:
+        codes = areas["code"].cast(pl.Utf8)
+        cities = areas.filter(codes.is_in(sorted(seen)))["city_zh"].drop_nulls().unique().to_list()
+        seen |= set(areas.filter(pl.col("city_zh").is_in(cities))["code"].cast(pl.Utf8).to_list())
+    return sorted(seen)
+
+
+def _level_zh(column: str) -> pl.Expr:
+    return pl.col(column).replace_strict(zh.LEVEL, default=zh.NO_LEVEL, return_dtype=pl.Utf8)
+
+
+def _area_zh(names: Mapping[str, str]) -> pl.Expr:
+    return pl.col("area_code").map_elements(
+        lambda c: area_label(c, names), return_dtype=pl.Utf8, skip_nulls=False
+    )
+
+
+def _rule_labels(column: str) -> pl.Expr:
+    return (
+        pl.col(column)
+        .list.eval(pl.element().map_elements(rule_label, return_dtype=pl.Utf8))
+        .list.join(zh.RULE_SEPARATOR)
+    )
+
+
+def ordered_lines(lines: pl.DataFrame) -> pl.DataFrame:
+    """Lines ordered red → orange → yellow, then score (highest first), then project code."""
+    return lines.sort(
+        pl.col("level").replace_strict(SEVERITY_ORDER, default=len(LEVELS), return_dtype=pl.Int8),
+        pl.col("score"),
+        pl.col("project_code"),
+        descending=[False, True, False],
+        nulls_last=True,
+    )
 
 
 def list_rows(lines: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:
-    """Sheet 1's rows in order (level, then score, then project code) with Chinese values and headers."""
-    ordered = lines.with_columns(
-        pl.col("level")
-        .replace_strict({lv: i for i, lv in enumerate(LEVELS)}, return_dtype=pl.Int8)
-        .alias("_sev")
-    ).sort(["_sev", "score", "project_code"], descending=[False, True, False], nulls_last=True)
-    return ordered.select(
-        pl.col("level").replace_strict(zh.LEVEL, return_dtype=pl.Utf8).alias(zh.LIST_COLUMNS["level"]),
-        pl.col("score").round(3).alias(zh.LIST_COLUMNS["score"]),
-        pl.col("project_code").alias(zh.LIST_COLUMNS["project_code"]),
-        pl.col("project_name").alias(zh.LIST_COLUMNS["project_name"]),
-        pl.col("area_code")
-        .replace_strict(names, default=pl.col("area_code"))
-        .alias(zh.LIST_COLUMNS["area_name"]),
-        pl.col("contractor_corp_name").alias(zh.LIST_COLUMNS["contractor_corp_name"]),
-        pl.col("build_corp_name").alias(zh.LIST_COLUMNS["build_corp_name"]),
-        pl.col("rules")
-        .list.eval(pl.element().map_elements(rule_label, return_dtype=pl.Utf8))
-        .list.join("、")
-        .alias(zh.LIST_COLUMNS["rule_labels"]),
-        pl.col("reasons").alias(zh.LIST_COLUMNS["reasons"]),
-        pl.col("factors").alias(zh.LIST_COLUMNS["factors"]),
-        pl.col("change").replace_strict(zh.CHANGE, default="持续").alias(zh.LIST_COLUMNS["change"]),
-        pl.col("suggested_checks").alias(zh.LIST_COLUMNS["suggested_checks"]),
-        pl.col("level").alias("_level"),
+    """Sheet 1: one row per line in list order, Chinese headers and values, personal data scrubbed."""
+    lines = scrub_columns(ordered_lines(conform(lines, WARNING_SCHEMA)), FREE_TEXT)
+    factors_new = pl.col("factors").is_not_null() & ~pl.col("reasons").fill_null("").str.contains(
+        pl.col("factors"), literal=True
     )
-
-
-def change_rows(lines: pl.DataFrame, resolved: pl.DataFrame | None, names: Mapping[str, str]) -> pl.DataFrame:
-    """What changed since the last list: new, escalated, de-escalated, then resolved."""
-    changed = lines.filter(pl.col("change") != "unchanged").select(
-        "change", "project_code", "project_name", "area_code", "previous_level", "level"
-    )
-    if resolved is not None and resolved.height:
-        changed = pl.concat(
-            [
-                changed,
-                resolved.select(
-                    pl.lit("resolved").alias("change"),
-                    "project_code",
-                    "project_name",
-                    "area_code",
-                    "previous_level",
-                    pl.lit(None, dtype=pl.Utf8).alias("level"),
-                ),
-            ]
+    risk_factors = (
+        pl.when(factors_new & pl.col("reasons").is_not_null())
+        .then(
+            pl.format("{}{}{}{}", "reasons", pl.lit(zh.LIST_SEPARATOR), pl.lit(zh.MODEL_FACTORS), "factors")
         )
-    order = {c: i for i, c in enumerate(("escalated", "new", "de-escalated", "resolved"))}
-    return changed.sort(pl.col("change").replace_strict(order, default=9), "project_code").select(
-        pl.col("change").replace_strict(zh.CHANGE, default="").alias(zh.CHANGE_COLUMNS["change"]),
-        pl.col("project_code").alias(zh.CHANGE_COLUMNS["project_code"]),
-        pl.col("project_name").alias(zh.CHANGE_COLUMNS["project_name"]),
-        pl.col("area_code")
-        .replace_strict(names, default=pl.col("area_code"))
-        .alias(zh.CHANGE_COLUMNS["area_name"]),
-        pl.col("previous_level")
-        .replace_strict(zh.LEVEL, default="—")
-        .alias(zh.CHANGE_COLUMNS["previous_level"]),
-        pl.col("level").replace_strict(zh.LEVEL, default="—").alias(zh.CHANGE_COLUMNS["level"]),
+        .when(factors_new)
+        .then(pl.format("{}{}", pl.lit(zh.MODEL_FACTORS), "factors"))
+        .otherwise(pl.col("reasons"))
+    )
+    change = pl.when(pl.col("change").is_null() & pl.col("is_new")).then(pl.lit("new")).otherwise("change")
+    columns = {
+        "level": _level_zh("level"),
+        "score": pl.col("score").round(3),
+        "project_code": pl.col("project_code"),
+        "project_name": pl.col("project_name"),
+        "area_name": _area_zh(names),
+        "contractor_corp_name": pl.col("contractor_corp_name"),
+        "build_corp_name": pl.col("build_corp_name"),
+        "rule_labels": _rule_labels("rules"),
+        "risk_factors": risk_factors,
+        "change": change.replace_strict(zh.CHANGE, default=zh.CHANGE["unchanged"], return_dtype=pl.Utf8),
+        "suggested_checks": pl.col("suggested_checks"),
+    }
+    return lines.select(
+        *(expr.alias(zh.LIST_COLUMNS[key]) for key, expr in columns.items()), pl.col("level").alias("_level")
     )
 
 
 def worker_rows(workers: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
-    """Workers owed wages on this list's projects (masked identity only)."""
-    if workers.height == 0:
-        return pl.DataFrame({v: [] for v in zh.WORKER_COLUMNS.values()})
-    names = lines.select("project_code", "project_name")
-    return (
-        workers.join(names, on="project_code", how="inner")
-        .sort(
-            "project_code", "rule_id", "pay_month", "amount_owed_yuan", descending=[False, False, False, True]
-        )
-        .select([pl.col(c).alias(h) for c, h in zh.WORKER_COLUMNS.items()])
+    """Sheet 2: workers owed wages on this book's lines, in list order then amount owed (masked identity only)."""
+    order = ordered_lines(conform(lines, WARNING_SCHEMA)).select(
+        "project_code", "project_name", "level", pl.int_range(pl.len()).alias("_order")
+    )
+    rows = mask_columns(conform(workers, WORKER_SCHEMA), PERSONAL).join(order, on="project_code", how="inner")
+    rows = scrub_columns(rows, ["project_name"]).sort(
+        "_order", "rule_id", "pay_month", "amount_owed_yuan", descending=[False, False, False, True]
+    )
+    columns = {
+        "project_code": pl.col("project_code"),
+        "project_name": pl.col("project_name"),
+        "rule_label": pl.col("rule_id").map_elements(rule_label, return_dtype=pl.Utf8),
+        "id_card_number_masked": pl.col("id_card_number_masked"),
+        "worker_name_masked": pl.col("worker_name_masked"),
+        "pay_month": pl.col("pay_month"),
+        "amount_owed_yuan": pl.col("amount_owed_yuan").round(2),
+    }
+    return rows.select(
+        *(expr.alias(zh.WORKER_COLUMNS[key]) for key, expr in columns.items()),
+        pl.col("level").alias("_level"),
     )
 
 
-def finding_rows(findings: pl.DataFrame, area_code: str | None) -> pl.DataFrame:
-    """The run's data-quality findings for one district (all when area_code is None), blocking first."""
-    if findings.height == 0 or "check_id" not in findings.columns:
-        return pl.DataFrame({v: [] for v in zh.FINDING_COLUMNS.values()})
-    f = findings if area_code is None else findings.filter(pl.col("area_code") == area_code)
-    return f.sort(
-        pl.col("severity").replace_strict({"blocking": 0, "warning": 1}, default=2),
+def current_findings(findings: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """The findings still open at as_of (FINDING_SCHEMA; an empty frame without columns is no findings)."""
+    f = conform(findings, FINDING_SCHEMA)
+    return f.filter(pl.col("last_seen").is_null() | (pl.col("last_seen") >= as_of))
+
+
+def finding_rows(findings: pl.DataFrame, area_code: str | None, names: Mapping[str, str]) -> pl.DataFrame:
+    """Sheet 3: one district's findings plus the city-wide ones (all for the city), blocking first."""
+    f = conform(findings, FINDING_SCHEMA)
+    if area_code is not None:
+        f = f.filter((pl.col("area_code") == area_code) | pl.col("area_code").is_null())
+    f = scrub_columns(f, ["title_zh", "detail_zh"]).sort(
+        pl.col("severity").replace_strict({"blocking": 0, "warning": 1}, default=2, return_dtype=pl.Int8),
         pl.col("n_rows"),
-        descending=[False, True],
-    ).select(
-        pl.col("severity").replace_strict(zh.SEVERITY, default="提示").alias(zh.FINDING_COLUMNS["severity"]),
-        pl.col("title_zh").alias(zh.FINDING_COLUMNS["title_zh"]),
-        pl.col("entity")
-        .replace_strict(zh.ENTITY, default=pl.col("entity"))
-        .alias(zh.FINDING_COLUMNS["entity"]),
-        pl.col("project_code").alias(zh.FINDING_COLUMNS["project_code"]),
-        pl.col("corp_code").alias(zh.FINDING_COLUMNS["corp_code"]),
-        pl.col("n_rows").alias(zh.FINDING_COLUMNS["n_rows"]),
-        pl.col("first_seen").cast(pl.Utf8).alias(zh.FINDING_COLUMNS["first_seen"]),
-        pl.col("detail_zh").alias(zh.FINDING_COLUMNS["detail_zh"]),
+        pl.col("check_id"),
+        pl.col("project_code"),
+        descending=[False, True, False, False],
+        nulls_last=True,
+    )
+    columns = {
+        "severity": pl.col("severity").replace_strict(zh.SEVERITY, default=zh.SEVERITY["warning"]),
+        "title_zh": pl.col("title_zh"),
+        "area_name": pl.when(pl.col("area_code").is_null()).then(pl.lit(zh.CITY)).otherwise(_area_zh(names)),
+        "entity": pl.col("entity").replace_strict(zh.ENTITY, default=pl.col("entity"), return_dtype=pl.Utf8),
+        "project_code": pl.col("project_code"),
+        "corp_code": pl.col("corp_code"),
+        "n_rows": pl.col("n_rows"),
+        "first_seen": pl.col("first_seen").dt.to_string("%Y-%m-%d"),
+        "detail_zh": pl.col("detail_zh"),
+    }
+    return f.select(
+        *(expr.alias(zh.FINDING_COLUMNS[key]) for key, expr in columns.items()),
+        pl.when(pl.col("severity") == "blocking").then(pl.lit("red")).otherwise(None).alias("_level"),
     )
 
 
-def write_workbook(
-    path: Path,
-    title: str,
-    rows: pl.DataFrame,
+def change_rows(lines: pl.DataFrame, resolved: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:
+    """The 变化情况 sheet: new, escalated, de-escalated, then resolved since the last list."""
+    lines = conform(lines, WARNING_SCHEMA)
+    changed = lines.filter(pl.col("change").is_in(["new", "escalated", "de-escalated"])).select(
+        "change", "project_code", "project_name", "area_code", "previous_level", "level", "rules"
+    )
+    gone = conform(resolved, RESOLVED_SCHEMA).select(
+        pl.lit("resolved").alias("change"),
+        "project_code",
+        "project_name",
+        "area_code",
+        "previous_level",
+        pl.lit(None, dtype=pl.Utf8).alias("level"),
+        pl.col("previous_rules").alias("rules"),
+    )
+    rows = scrub_columns(pl.concat([changed, gone]), ["project_name"]).sort(
+        pl.col("change").replace_strict(CHANGE_ORDER, return_dtype=pl.Int8),
+        pl.coalesce("level", "previous_level").replace_strict(
+            SEVERITY_ORDER, default=9, return_dtype=pl.Int8
+        ),
+        "project_code",
+    )
+    columns = {
+        "change": pl.col("change").replace_strict(zh.CHANGE, return_dtype=pl.Utf8),
+        "project_code": pl.col("project_code"),
+        "project_name": pl.col("project_name"),
+        "area_name": _area_zh(names),
+        "previous_level": _level_zh("previous_level"),
+        "level": _level_zh("level"),
+        "rule_labels": _rule_labels("rules"),
+    }
+    return rows.select(
+        *(expr.alias(zh.CHANGE_COLUMNS[key]) for key, expr in columns.items()),
+        pl.col("level").alias("_level"),
+    )
+
+
+def build_books(
+    lines: pl.DataFrame,
     workers: pl.DataFrame,
     findings: pl.DataFrame,
-    changes: pl.DataFrame,
-) -> Path:
-    """One inspectors' workbook (xlsxwriter): frozen headers, filters, widths, fills by level."""
+    areas: pl.DataFrame,
+    as_of: date,
+    resolved: pl.DataFrame | None = None,
+) -> dict[str | None, ListBook]:
+    """The city's book (key None) and one per district (key area_code), each with its four sheets."""
+    lines = conform(lines, WARNING_SCHEMA)
+    resolved = conform(resolved, RESOLVED_SCHEMA)
+    findings = current_findings(findings, as_of)
+    names = area_names(areas)
+    codes = district_codes(lines, resolved, findings, areas)
+    city = city_name(areas, codes)
+    books: dict[str | None, ListBook] = {}
+    for code in [None, *codes]:
+        in_scope = pl.lit(True) if code is None else pl.col("area_code") == code
+        part = lines.filter(in_scope)
+        books[code] = ListBook(
+            scope=f"{city}{zh.CITY}" if code is None else area_label(code, names),
+            lines=list_rows(part, names),
+            workers=worker_rows(workers, part),
+            findings=finding_rows(findings, code, names),
+            changes=change_rows(part, resolved.filter(in_scope), names),
+        )
+    return books
+
+
+def book_file_name(code: str | None, book: ListBook, as_of: date, suffix: str = ".xlsx") -> str:
+    """`欠薪预警清单_全市_泉州市_2025-07-31.xlsx`, `欠薪预警清单_350503_丰泽区_2025-07-31.xlsx`."""
+    if code is None:
+        city = book.scope.removesuffix(zh.CITY)
+        scope = f"{zh.CITY}_{city}" if city else zh.CITY
+    else:
+        scope = code if book.scope == code else f"{code}_{book.scope}"
+    return f"{zh.FILE_STEM}_{_UNSAFE_FILE_CHARS.sub('_', scope)}_{as_of.isoformat()}{suffix}"
+
+
+def write_workbook(book: ListBook, path: Path, as_of: date) -> Path:
+    """One inspectors' workbook: frozen header, filters, widths, rows filled by level; written atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False})
+    wb = xlsxwriter.Workbook(
+        str(tmp),
+        {
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "nan_inf_to_errors": True,
+        },
+    )
     try:
-        header = wb.add_format(
-            {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "top"}
-        )
-        wrap = {"text_wrap": True, "valign": "top", "border": 1}
-        fills = {lv: wb.add_format({**wrap, "bg_color": f"#{c}"}) for lv, c in zh.LEVEL_FILL.items()}
-        plain = wb.add_format(wrap)
         wb.set_properties(
-            {"title": title, "subject": "欠薪预警清单", "comments": "wagewatch 生成；不含明文个人信息"}
+            {
+                "title": zh.WORKBOOK_TITLE.format(scope=book.scope, as_of=as_of.isoformat()),
+                "subject": zh.WORKBOOK_SUBJECT,
+                "comments": zh.WORKBOOK_COMMENT,
+                "created": datetime(as_of.year, as_of.month, as_of.day),  # same input, same bytes
+            }
         )
-
-        ws = wb.add_worksheet("预警清单")
-        shown = [c for c in rows.columns if not c.startswith("_")]
-        for j, col in enumerate(shown):
-            ws.write(0, j, col, header)
-            ws.set_column(j, j, _WIDTHS.get(col, 14))
-        if rows.height == 0:
-            ws.write(1, 0, zh.NO_LINES, plain)
-        for i, row in enumerate(rows.iter_rows(named=True), start=1):
-            fmt = fills.get(row["_level"], plain)
-            for j, col in enumerate(shown):
-                ws.write(i, j, row[col], fmt)
-        ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, max(rows.height, 1), len(shown) - 1)
-
-        for name, frame in (("涉及工人", workers), ("数据质量提示", findings), ("变化情况", changes)):
-            sheet = wb.add_worksheet(name)
-            for j, col in enumerate(frame.columns):
-                sheet.write(0, j, col, header)
-                sheet.set_column(j, j, 40 if col in ("说明", "项目名称") else 16)
-            for i, row in enumerate(frame.iter_rows(), start=1):
-                for j, value in enumerate(row):
-                    sheet.write(i, j, value, plain)
-            if frame.height == 0:
-                sheet.write(1, 0, "无", plain)
-            sheet.freeze_panes(1, 0)
-            sheet.autofilter(0, 0, max(frame.height, 1), max(len(frame.columns) - 1, 0))
+        sheets = (
+            (zh.SHEET_LINES, book.lines, zh.NO_LINES),
+            (zh.SHEET_WORKERS, book.workers, zh.NO_WORKERS),
+            (zh.SHEET_FINDINGS, book.findings, zh.NO_FINDINGS),
+            (zh.SHEET_CHANGES, book.changes, zh.NO_CHANGES),
+        )
+        for name, rows, empty_note in sheets:
+            _write_sheet(wb, name, rows, empty_note, zh.WORKBOOK_TITLE.format(scope=book.scope, as_of=as_of))
     finally:
         wb.close()
+    tmp.replace(path)
+    return path
+
+
+def _write_sheet(wb: xlsxwriter.Workbook, name: str, rows: pl.DataFrame, empty_note: str, title: str) -> None:
+    ws = wb.add_worksheet(name)
+    shown = [c for c in rows.columns if not c.startswith("_")]
+    base = {"text_wrap": True, "valign": "top", "border": 1, "border_color": "#BFBFBF", "font_size": 11}
+    header = wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "valign": "vcenter"})
+    fills: dict[tuple[str | None, str], object] = {}
+
+    def cell_format(level: str | None, column: str) -> object:
+        key = (level, column)
+        if key not in fills:
+            spec = dict(base)
+            if level in zh.LEVEL_FILL:
+                spec["bg_color"] = f"#{zh.LEVEL_FILL[level]}"
+            if column in HEADER_FORMATS:
+                spec["num_format"] = HEADER_FORMATS[column]
+            fills[key] = wb.add_format(spec)
+        return fills[key]
+
+    for j, column in enumerate(shown):
+        ws.write_string(0, j, column, header)
+        ws.set_column(j, j, HEADER_WIDTHS.get(column, 14))
+    levels = rows["_level"].to_list() if "_level" in rows.columns else [None] * rows.height
+    for i, (values, level) in enumerate(zip(rows.select(shown).iter_rows(), levels, strict=True), start=1):
+        for j, (column, value) in enumerate(zip(shown, values, strict=True)):
+            ws.write(i, j, value, cell_format(level, column))
+    if rows.height == 0:
+        ws.write_string(1, 0, empty_note, cell_format(None, ""))
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(rows.height, 1), max(len(shown) - 1, 0))
+    ws.set_row(0, 30)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.set_header(f"&C{title}")
+
+
+def csv_safe(rows: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that Excel would run as a formula get a leading apostrophe (CSV injection)."""
+    text = [c for c, t in rows.schema.items() if t == pl.Utf8]
+    return rows.with_columns(
+        pl.when(pl.col(c).str.contains(_CSV_FORMULA_START))
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in text
+    )
+
+
+def write_csv(rows: pl.DataFrame, path: Path) -> Path:
+    """Sheet 1's rows as CSV, UTF-8 with BOM so that Excel opens the Chinese correctly; written atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    csv_safe(rows.select(c for c in rows.columns if not c.startswith("_"))).write_csv(tmp, include_bom=True)
     tmp.replace(path)
     return path
 
@@ -214,38 +437,12 @@ def write_warning_lists(
     as_of: date,
     resolved: pl.DataFrame | None = None,
 ) -> list[Path]:
-    """The city workbook, one workbook per district, and the city's lines as CSV (UTF-8 with BOM)."""
-    names = area_names(areas)
-    day = as_of.isoformat()
-    district_codes = sorted(
-        set(lines["area_code"].drop_nulls().to_list())
-        | set(resolved["area_code"].drop_nulls().to_list() if resolved is not None else [])
-        | set(findings["area_code"].drop_nulls().to_list() if "area_code" in findings.columns else [])
-    )
-    city = city_name(areas, district_codes)
-    written: list[Path] = []
-    scopes: list[tuple[str | None, str]] = [(None, f"{CITY}{city and '_' + city}")]
-    scopes += [(code, f"{code}_{names.get(code, code)}") for code in district_codes]
-    for code, label in scopes:
-        part = lines if code is None else lines.filter(pl.col("area_code") == code)
-        gone = (
-            None
-            if resolved is None
-            else resolved
-            if code is None
-            else resolved.filter(pl.col("area_code") == code)
-        )
-        written.append(
-            write_workbook(
-                out_dir / f"欠薪预警清单_{label}_{day}.xlsx",
-                f"{label} 欠薪预警清单（{day}）",
-                list_rows(part, names),
-                worker_rows(workers, part),
-                finding_rows(findings, code),
-                change_rows(part, gone, names),
-            )
-        )
-    csv_path = out_dir / f"欠薪预警清单_{CITY}_{day}.csv"
-    list_rows(lines, names).drop("_level").write_csv(csv_path, include_bom=True)
-    written.append(csv_path)
+    """The city workbook, one workbook per district, and the city's lines as CSV; returns every path written."""
+    books = build_books(lines, workers, findings, areas, as_of, resolved)
+    written = [
+        write_workbook(book, out_dir / book_file_name(code, book, as_of), as_of)
+        for code, book in books.items()
+    ]
+    city = books[None]
+    written.append(write_csv(city.lines, out_dir / book_file_name(None, city, as_of, ".csv")))
     return written

@@ -1,0 +1,216 @@
+"""Every Chinese text of the data-quality checks: check titles, rule templates, severities, bulletin and Data Docs.
+
+One dictionary per kind of text, keyed by stable English ids; code never writes Chinese for people elsewhere.
+"""
+
+from __future__ import annotations
+
+SEVERITY = {"blocking": "阻断", "warning": "提示"}
+
+SOURCE = {"load": "数据接收", "gx": "单表校验（GX）", "cross_source": "跨源核查"}
+
+# Fixed check ids → title. Generated GX checks are titled from RULE below with the contract's Chinese names.
+CHECK_TITLES: dict[str, str] = {
+    # load-level facts (ledger and quarantine)
+    "file_unreadable": "文件无法读取（截断、编码错误或格式不符）",
+    "file_unknown_entity": "文件名无法识别数据类型，未加载",
+    "file_unreadable_share": "当晚无法读取的文件比例过高",
+    "quarantine_share": "当晚数据源隔离记录比例过高",
+    "duplicate_rows": "重复记录（同一文件内重复或重复交付，已去重）",
+    "quarantine_broken_line": "隔离：行格式错误（字段数与表头不符）",
+    "quarantine_missing_required": "隔离：必填字段为空",
+    "quarantine_bad_date": "隔离：日期格式无法识别",
+    "quarantine_bad_number": "隔离：数值格式无法识别",
+    "quarantine_bad_bool": "隔离：是/否字段取值无法识别",
+    "quarantine_out_of_range_date": "隔离：日期超出合理范围",
+    "quarantine_out_of_range_number": "隔离：金额或数值超出合理范围（如为负数）",
+    "quarantine_unknown_code": "隔离：代码不在标准代码表中",
+    "quarantine_id_check_digit": "隔离：身份证号码校验位错误（GB 11643）",
+    "quarantine_uscc_check_digit": "隔离：统一社会信用代码校验位错误（GB 32100）",
+    "quarantine_too_long": "隔离：字段长度超过标准",
+    "quarantine_bad_area": "隔离：行政区划代码不是6位数字",
+    "quarantine_other": "隔离：其他原因",
+    # cross-source checks
+    "attendance_not_on_roster": "考勤人员不在项目花名册",
+    "payroll_without_attendance": "工资发放人员当月无考勤",
+    "attendees_without_payroll": "出勤人员无工资发放记录",
+    "pm_not_set": "未设置项目经理",
+    "pm_not_on_roster": "项目经理不在花名册",
+    "chief_supervisor_not_set": "未设置总监理工程师",
+    "chief_supervisor_not_on_roster": "总监理工程师不在花名册",
+    "shared_wage_card": "多名工人共用同一工资卡",
+    "shared_phone": "多名工人共用同一手机号",
+    "punch_two_projects": "同一人员60分钟内在两个项目打卡",
+    "payroll_not_via_wage_account": "工资代发账户不是项目专用账户",
+    "attendance_unknown_project": "项目平台信息不匹配（考勤项目在项目库中不存在）",
+    # the checker itself
+    "gx_check_errored": "检查执行出错（结果不可信）",
+}
+
+# Generated GX rules: "{entity}：" + template; {column}/{columns}/{other} are the contract's Chinese column names.
+RULE: dict[str, str] = {
+    "key_not_null": "主键（{columns}）为空",
+    "key_unique": "主键（{columns}）重复",
+    "not_null": "{column}为空",
+    "type": "{column}数据类型不符",
+    "in_set": "{column}不在标准代码表中",
+    "range": "{column}超出合理范围",
+    "positive": "{column}应大于0",
+    "uscc": "{column}校验位错误（GB 32100）",
+    "id_shape": "{column}不符合18位居民身份证格式",
+    "not_future": "{column}晚于数据日期",
+    "in_project_life": "{column}不在项目工期内（开工前或超出计划竣工日期过久）",
+    "date_order": "{column}早于{other}",
+    "closed_without_date": "已办结但无办结日期",
+}
+
+# The same rules phrased as what is expected: the text each expectation shows in the Data Docs.
+EXPECT: dict[str, str] = {
+    "key_not_null": "主键（{columns}）不为空",
+    "key_unique": "主键（{columns}）唯一",
+    "not_null": "{column}不为空",
+    "type": "{column}的数据类型为{type}",
+    "in_set": "{column}取值在标准代码表中",
+    "range": "{column}在合理范围内（{bounds}）",
+    "positive": "{column}大于0",
+    "uscc": "{column}校验位正确（GB 32100）",
+    "id_shape": "{column}为18位居民身份证格式（仅查脱敏后的格式；校验位在接收时检查）",
+    "not_future": "{column}不晚于数据日期",
+    "in_project_life": "{column}在项目工期内（开工前{early}天至计划竣工后{overrun}天）",
+    "date_order": "{column}不早于{other}",
+    "closed_without_date": "已办结案件填写了办结日期",
+}
+
+TYPE_ZH = {
+    "String": "文本",
+    "Date": "日期",
+    "DateTime": "日期时间",
+    "Float": "数值",
+    "Integer": "整数",
+    "Boolean": "是/否",
+}
+
+# Quarantine reason codes of the loader (pipelines/ingest/validate.py) → check id; out_of_range is split by column type.
+QUARANTINE_CHECK = {
+    "broken_line": "quarantine_broken_line",
+    "missing_required": "quarantine_missing_required",
+    "bad_date": "quarantine_bad_date",
+    "bad_number": "quarantine_bad_number",
+    "bad_bool": "quarantine_bad_bool",
+    "unknown_code": "quarantine_unknown_code",
+    "id_check_digit": "quarantine_id_check_digit",
+    "uscc_check_digit": "quarantine_uscc_check_digit",
+    "too_long": "quarantine_too_long",
+    "bad_area": "quarantine_bad_area",
+}
+
+DETAIL = {
+    "gx_rows": "{n}条记录{title}",
+    "gx_errored": "检查“{title}”执行出错，结果不可信：{message}",
+    "file_unreadable": "{path}：{reason}",
+    "file_unknown_entity": "{path}：{reason}",
+    "quarantine": "{n}条记录被隔离（{files}个文件；字段：{columns}）",
+    "duplicate_rows": "{n}条重复记录已去重（{files}个文件）",
+    "unreadable_share": "当晚{total}个文件中{failed}个无法读取（{share:.0%}，上限{limit:.0%}）",
+    "quarantine_share": "当晚{read}条记录中{quarantined}条被隔离（{share:.1%}，上限{limit:.0%}）",
+    "attendance_not_on_roster": "{n_people}人不在本项目花名册，共{n}条考勤记录",
+    "payroll_without_attendance": "{month}{n}人发放工资但当月无考勤",
+    "attendees_without_payroll": "{month}{n}名出勤工人无工资发放记录",
+    "pm_not_set": "总承包单位未登记项目经理",
+    "pm_not_on_roster": "登记的项目经理不在本项目花名册",
+    "chief_supervisor_not_set": "监理单位未登记总监理工程师",
+    "chief_supervisor_not_on_roster": "登记的总监理工程师不在本项目花名册",
+    "shared_wage_card": "{n}名工人与他人共用工资卡",
+    "shared_phone": "{n}名工人与他人共用手机号",
+    "punch_two_projects": "{n}人在60分钟内于本项目和其他项目打卡",
+    "payroll_not_via_wage_account": "{n}条工资记录的代发账户不是本项目专用账户",
+    "attendance_unknown_project": "项目库中无此项目编码，{n}条考勤记录",
+}
+
+BULLETIN = {
+    "title": "数据质量通报",
+    "as_of": "数据截至 {as_of}",
+    "published": "本期无阻断级问题，预警清单正常发布。",
+    "blocked": "存在阻断级问题（{checks}），本期预警清单暂停发布，上一期清单保持不变。请尽快核实整改。",
+    "overview": "本期共执行{n_checks}项检查（单表校验{n_gx}项、跨源核查{n_cross}项、数据接收检查{n_load}项），"
+    "发现{n_problems}类问题、{n_findings}处，涉及{n_projects}个项目、{n_firms}家企业。",
+    "by_problem": "一、按问题类型",
+    "by_area": "二、按区县",
+    "by_firm": "三、按企业（问题最多的在前）",
+    "load": "四、数据接收情况",
+    "notes": "说明",
+    "col_problem": "问题",
+    "col_severity": "级别",
+    "col_source": "数据来源",
+    "col_kind": "检查类别",
+    "col_projects": "涉及项目数",
+    "col_findings": "问题处数",
+    "col_rows": "记录数",
+    "col_last_month": "上月记录数",
+    "col_change": "较上月",
+    "col_area": "区县",
+    "col_rank": "序号",
+    "col_firm": "企业名称",
+    "col_uscc": "统一社会信用代码",
+    "col_problems": "主要问题",
+    "col_detail": "说明",
+    "col_first_seen": "首次发现",
+    "none": "无",
+    "unknown_area": "未能归属区县",
+    "new": "新增",
+    "no_previous": "上月无通报数据",
+    "previous": "对比上月通报（{as_of}）",
+    "note_severity": "阻断级问题出现时当晚预警清单不发布，上一期清单保持不变；提示级问题随清单发布并注明。",
+    "note_firm": "企业指项目的总承包单位；“问题处数”为项目×问题类型的个数，记录数为涉及的记录或人数。",
+    "note_docs": "逐表校验明细见 Great Expectations 数据文档：",
+    "note_privacy": "本通报不含个人身份信息；人员以脱敏形式在系统内核查。",
+}
+
+# Data Docs: GX's English boilerplate → Chinese (exact text of an element, after trimming).
+DOCS_TEXT = {
+    "Data Docs": "数据文档",
+    "Validation Results": "校验结果",
+    "Expectation Suites": "校验套件",
+    "Expectation Suite": "校验套件",
+    "Expectation Validation Result": "校验结果",
+    "Evaluates whether a batch of data matches expectations.": "逐条检查本表数据是否符合规则。",
+    "Overview": "概览",
+    "Statistics": "统计",
+    "Evaluated Expectations": "检查项数",
+    "Successful Expectations": "通过",
+    "Unsuccessful Expectations": "未通过",
+    "Success Percent": "通过率",
+    "Table of Contents": "目录",
+    "Table-Level Expectations": "表级检查",
+    "Status": "状态",
+    "Expectation": "检查内容",
+    "Observed Value": "观察值",
+    "Actions": "操作",
+    "Show more info...": "更多信息",
+    "Info": "信息",
+    "Batch Markers": "批次标记",
+    "Batch Spec": "批次说明",
+    "Home": "首页",
+    "Run Time": "运行时间",
+    "Run Name": "运行名称",
+    "Succeeded": "通过",
+    "Failed": "未通过",
+    "Data asset:": "数据表：",
+    "Validation Filter:": "",
+    "Status:": "状态：",
+    "Expectation Suite:": "校验套件：",
+}
+
+DOCS_INDEX = {
+    "title": "数据质量检查明细（Great Expectations 数据文档）",
+    "intro": "每张暂存表一套校验规则（由数据标准生成），在数据仓库（DuckDB）中直接执行。"
+    "本页离线可读，不访问任何外部网络资源。",
+    "status": "结果",
+    "table": "数据表",
+    "suite": "校验套件",
+    "result": "校验结果",
+    "run_time": "运行时间",
+    "passed": "通过",
+    "failed": "未通过",
+    "open": "查看",
+}

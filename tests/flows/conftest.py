@@ -1,0 +1,28 @@
+"""A generated tiny world and one real nightly run on it, shared by the flow tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def tiny_world(tmp_path_factory) -> Path:
+    """A tiny synthetic world (all entities, formats and header spellings), generated once per session."""
+    from pipelines.synth import generate
+
+    out = tmp_path_factory.mktemp("world")
+    generate("tiny", 7, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def nightly_run(tiny_world, tmp_path_factory, prefect_harness) -> dict:
+    """The real nightly flow run once on the tiny world: summary, out folder, warehouse."""
+    from pipelines.flows.nightly import nightly
+
+    base = tmp_path_factory.mktemp("night")
+    out, warehouse = base / "out", base / "wh.duckdb"
+    summary = nightly(inbox=tiny_world / "inbox", out=out, warehouse=warehouse)
+    return {"summary": summary, "out": out, "warehouse": warehouse, "inbox": tiny_world / "inbox"}

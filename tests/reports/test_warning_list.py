@@ -1,0 +1,211 @@
+"""Inspectors' workbooks and CSV: files, sheets, headers, order, fills, panes, masking, changes, empty lists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+from pipelines.reports import labels_zh
+from pipelines.reports.warning_list import write_warning_lists
+from pipelines.warnings.schema import RESOLVED_SCHEMA, WARNING_SCHEMA, WORKER_SCHEMA
+from tests.reports import given_reports as given
+
+# the issue's columns, in its order (issue 7)
+LIST_HEADER = [
+    "风险等级", "风险分", "项目编码", "项目名称", "所在区县", "总承包单位", "建设单位", "触发规则", "主要风险因素",
+    "新增/持续", "建议核查事项",
+]  # fmt: skip
+SHEETS = ["预警清单", "涉及工人", "数据质量提示", "变化情况"]
+FILL = {"红色": "FFC7CE", "橙色": "FCE4D6", "黄色": "FFF2CC"}
+CLEAR_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
+CLEAR_PHONE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+
+
+def book(paths: list[Path], part: str) -> openpyxl.Workbook:
+    (path,) = [p for p in paths if part in p.name and p.suffix == ".xlsx"]
+    return openpyxl.load_workbook(path)
+
+
+def records(ws) -> list[dict]:
+    header = [c.value for c in ws[1]]
+    return [dict(zip(header, row, strict=True)) for row in ws.iter_rows(min_row=2, values_only=True)]
+
+
+def test_one_workbook_per_district_one_for_the_city_and_the_csv(lists):
+    names = sorted(p.name for p in lists)
+    assert all(p.exists() for p in lists)
+    assert "欠薪预警清单_全市_泉州市_2025-07-31.xlsx" in names
+    assert "欠薪预警清单_全市_泉州市_2025-07-31.csv" in names
+    # every 泉州 district gets its list (empty ones say so), and a code missing from areas.csv is not dropped
+    quanzhou = given.areas().filter(pl.col("city_zh") == "泉州市")
+    for code, name in quanzhou.select("code", "name_zh").iter_rows():
+        assert f"欠薪预警清单_{code}_{name}_2025-07-31.xlsx" in names
+    assert "欠薪预警清单_350999_2025-07-31.xlsx" in names
+    assert len(names) == 1 + quanzhou.height + 1 + 1
+
+
+def test_sheets_headers_panes_filters_and_widths(lists):
+    wb = book(lists, "全市")
+    assert wb.sheetnames == SHEETS
+    ws = wb["预警清单"]
+    assert [c.value for c in ws[1]] == LIST_HEADER
+    assert [c.value for c in wb["涉及工人"][1]][3:7] == [
+        "身份证号（脱敏）",
+        "姓名（脱敏）",
+        "工资月份",
+        "欠发金额（元）",
+    ]
+    for sheet in wb.worksheets:
+        assert sheet.freeze_panes == "A2", sheet.title
+        assert (sheet.auto_filter.ref or "").startswith("A1:"), sheet.title
+    assert ws.auto_filter.ref == f"A1:K{ws.max_row}"
+    widths = {k: v.width for k, v in ws.column_dimensions.items()}
+    # names, factors and checks are readable
+    assert widths["D"] > 20
+    assert widths["I"] > 40
+    assert widths["K"] > 30
+
+
+def test_lines_run_red_then_orange_then_yellow_and_by_score_within(lists):
+    rows = records(book(lists, "全市")["预警清单"])
+    assert len(rows) == given.lines().height
+    rank = {"红色": 0, "橙色": 1, "黄色": 2}
+    keys = [(rank[r["风险等级"]], -r["风险分"]) for r in rows]
+    assert keys == sorted(keys)
+    assert [r["风险等级"] for r in rows][:4] == ["红色"] * 4
+    assert [r["风险分"] for r in rows[:4]] == [0.97, 0.91, 0.83, 0.74]
+
+
+def test_rows_are_filled_by_level(lists):
+    ws = book(lists, "全市")["预警清单"]
+    for row in ws.iter_rows(min_row=2):
+        expected = FILL[row[0].value]
+        assert {c.fill.fgColor.rgb[-6:] for c in row} == {expected}, row[2].value
+        assert row[0].fill.fill_type == "solid"
+
+
+def test_line_values_read_in_chinese(lists):
+    rows = {r["项目编码"]: r for r in records(book(lists, "全市")["预警清单"])}
+    escalated = rows["3505032024000001"]
+    assert escalated["所在区县"] == "丰泽区"
+    assert escalated["触发规则"] == "R03 工资逾期未发放、R05 工资未足额发放"  # names from the rule catalogue
+    assert escalated["新增/持续"] == "升级"
+    assert "模型因素：" in escalated["主要风险因素"]
+    assert rows["3505822024000002"]["新增/持续"] == "新增"
+    assert rows["3505822024000004"]["新增/持续"] == "降级"
+    assert rows["3505022024000008"]["新增/持续"] == "持续"
+    assert rows["3509992024000013"]["所在区县"] == "350999"  # not in areas.csv: the code, never dropped
+    assert rows["3505032024000014"]["主要风险因素"].startswith("=HYPERLINK")  # text, not a formula
+    assert set(labels_zh.RULE) == {f"R{i:02d}" for i in range(1, 18)}
+
+
+def test_a_district_book_holds_its_lines_workers_and_findings_only(lists):
+    wb = book(lists, "350503_丰泽区")
+    lines = records(wb["预警清单"])
+    assert [r["所在区县"] for r in lines] == ["丰泽区"] * 5
+    workers = records(wb["涉及工人"])
+    # the three workers owed on the R05 project, largest amount first; a project not on the list is left out
+    assert [w["欠发金额（元）"] for w in workers] == [7400.0, 6200.0, 5800.0]
+    assert {w["触发规则"] for w in workers} == {"R05 工资未足额发放"}
+    findings = records(wb["数据质量提示"])
+    # its own finding and the city-wide blocking one (first); not other districts', not the closed one
+    assert [(f["级别"], f["问题"], f["范围"]) for f in findings] == [
+        ("阻断", "文件无法读取", "全市"),
+        ("提示", "考勤人员不在花名册", "丰泽区"),
+    ]
+
+
+def test_changes_since_the_last_list(lists):
+    changes = records(book(lists, "全市")["变化情况"])
+    assert [(c["变化"], c["项目编码"], c["上期等级"], c["本期等级"]) for c in changes] == [
+        ("新增", "3505822024000002", "—", "红色"),
+        ("新增", "3505022024000007", "—", "橙色"),
+        ("新增", "3505822024000010", "—", "橙色"),
+        ("升级", "3505032024000001", "橙色", "红色"),
+        ("降级", "3505822024000004", "橙色", "黄色"),
+        ("销号", "3505832024000021", "红色", "—"),
+        ("销号", "3505022024000020", "橙色", "—"),
+    ]
+    assert [c["变化"] for c in records(book(lists, "350502_鲤城区")["变化情况"])] == ["新增", "销号"]
+
+
+def test_no_clear_personal_data_in_any_workbook_or_the_csv(lists):
+    texts = []
+    for path in lists:
+        if path.suffix == ".csv":
+            texts.append(path.read_text(encoding="utf-8-sig"))
+            continue
+        wb = openpyxl.load_workbook(path)
+        texts += [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value]
+    text = "\n".join(texts)
+    assert not CLEAR_ID.search(text), CLEAR_ID.search(text)
+    assert not CLEAR_PHONE.search(text), CLEAR_PHONE.search(text)
+    for clear in (given.LEAKED_ID, given.LEAKED_NAME, given.LEAKED_PHONE, given.LEAKED_ID_IN_TEXT):
+        assert clear not in text
+    # the leaked values appear masked instead
+    for masked in ("350503********123X", "王**", "139****5678", "350582********1518"):
+        assert masked in text
+
+
+def test_the_csv_is_sheet_one_with_a_bom(lists):
+    (csv,) = [p for p in lists if p.suffix == ".csv"]
+    assert csv.read_bytes().startswith(b"\xef\xbb\xbf")
+    frame = pl.read_csv(csv, infer_schema=False)
+    assert frame.columns == LIST_HEADER
+    sheet = records(book(lists, "全市")["预警清单"])
+    assert frame["项目编码"].to_list() == [r["项目编码"] for r in sheet]
+    # a cell Excel would run as a formula is neutralised
+    assert "'=HYPERLINK" in frame.filter(pl.col("项目编码") == "3505032024000014")["主要风险因素"][0]
+
+
+def test_an_empty_list_still_writes_every_sheet_with_its_header(tmp_path):
+    paths = write_warning_lists(
+        pl.DataFrame(schema=WARNING_SCHEMA),
+        pl.DataFrame(schema=WORKER_SCHEMA),
+        pl.DataFrame(),  # no findings table at all
+        given.areas(),
+        tmp_path,
+        given.AS_OF,
+        resolved=None,
+    )
+    assert [p.name for p in paths] == [
+        "欠薪预警清单_全市_2025-07-31.xlsx",
+        "欠薪预警清单_全市_2025-07-31.csv",
+    ]
+    wb = openpyxl.load_workbook(paths[0])
+    assert wb.sheetnames == SHEETS
+    ws = wb["预警清单"]
+    assert [c.value for c in ws[1]] == LIST_HEADER
+    assert ws["A2"].value == "本期无预警项目"
+    assert ws.freeze_panes == "A2"
+    assert [sheet["A2"].value for sheet in wb.worksheets] == [
+        "本期无预警项目",
+        "本期预警项目无涉及欠薪工人明细",
+        "本期无数据质量提示",
+        "与上期清单相比无变化",
+    ]
+    assert all(sheet.max_row == 2 for sheet in wb.worksheets)
+    assert paths[1].read_bytes().startswith(b"\xef\xbb\xbf")
+    assert pl.read_csv(paths[1]).columns == LIST_HEADER
+
+
+def test_same_inputs_give_the_same_bytes(tmp_path):
+    args = (given.lines(), given.workers(), given.findings(), given.areas())
+    first = write_warning_lists(*args, tmp_path / "a", given.AS_OF, given.resolved())
+    second = write_warning_lists(*args, tmp_path / "b", given.AS_OF, given.resolved())
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+
+
+@pytest.mark.parametrize("missing", ["resolved", "findings columns"])
+def test_optional_inputs_may_be_missing(tmp_path, missing):
+    findings = given.findings().drop("last_seen") if missing == "findings columns" else given.findings()
+    resolved = None if missing == "resolved" else pl.DataFrame(schema=RESOLVED_SCHEMA)
+    paths = write_warning_lists(
+        given.lines(), given.workers(), findings, given.areas(), tmp_path, given.AS_OF, resolved
+    )
+    changes = records(book(paths, "全市")["变化情况"])
+    assert "销号" not in {c["变化"] for c in changes}
