@@ -30,9 +30,11 @@ class NightlyRun(contextlib.AbstractContextManager):
         settings: Settings | None = None,
     ) -> None:
         self.settings = settings or get_settings()
-        self.inbox = Path(inbox)
-        self.out = Path(out)
-        self.warehouse = Path(warehouse) if warehouse else self.settings.paths.warehouse
+        # absolute from here on: GX's Data Docs store and the published links need them, and a run must not
+        # depend on the directory it was started from
+        self.inbox = Path(inbox).absolute()
+        self.out = Path(out).absolute()
+        self.warehouse = Path(warehouse or self.settings.paths.warehouse).absolute()
         self.as_of = nightly.resolve_as_of(self.inbox, as_of)
         self.wait_for_lock_seconds = wait_for_lock_seconds
         self.summary = runs.RunSummary(

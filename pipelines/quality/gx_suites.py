@@ -481,7 +481,10 @@ def docs_site(docs_dir: Path) -> dict:
         "local": {
             "class_name": "SiteBuilder",
             "show_how_to_buttons": False,
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(Path(docs_dir).absolute()),
+            },
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "show_cta_footer": False},
         }
     }
