@@ -163,5 +163,36 @@ def train(
     typer.echo(f"model card: {report['model_card']}")
 
 
+@app.command()
+def notebook(
+    name: Annotated[
+        str, typer.Argument(help="Notebook: project_investigation, district_drilldown or data_quality.")
+    ],
+    warehouse: Annotated[Path, typer.Option(help="The warehouse the nightly run wrote.")] = Path(
+        "data/warehouse/wagewatch.duckdb"
+    ),
+    out: Annotated[Path, typer.Option(help="Folder for the executed notebook (.ipynb).")] = Path(
+        "data/out/notebooks"
+    ),
+    project: Annotated[str | None, typer.Option(help="PROJECT_CODE for project_investigation.")] = None,
+    area: Annotated[str | None, typer.Option(help="AREA_CODE for district_drilldown.")] = None,
+) -> None:
+    """Run an analyst notebook on a warehouse and save it with its tables and figures (open it in Jupyter/VS Code)."""
+    from pipelines import notebooks
+
+    if not warehouse.exists():
+        typer.echo(f"error: no warehouse at {warehouse}; run `wagewatch run` first", err=True)
+        raise typer.Exit(1)
+    params: dict[str, str] = {"WAREHOUSE": str(warehouse.absolute())}
+    if project:
+        params["PROJECT_CODE"] = project
+    if area:
+        params["AREA_CODE"] = area
+    target = out.absolute() / f"{name}.ipynb"
+    _say(f"executing notebooks/{name}.py on {warehouse}")
+    notebooks.execute(name, params, target)
+    typer.echo(f"notebook: {target}")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())

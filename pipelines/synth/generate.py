@@ -263,6 +263,7 @@ class _Writer:
                     lines.insert(f["line"], lines[f["line"] - 1])
                 elif f["kind"] == "broken_line":
                     lines[f["line"] - 1] = lines[f["line"] - 1].rstrip("\r\n") + ",多余字段\r\n"
+            _shift_after_duplicate(faults)
             body = "".join(lines)
             enc = {"csv_utf8": "utf-8", "csv_bom": "utf-8-sig", "csv_gbk": "gbk"}[fmt]
             raw = body.encode(enc, errors="replace")
@@ -285,13 +286,15 @@ class _Writer:
             for f in faults:
                 if f["kind"] == "duplicate_row":
                     records.insert(f["line"], records[f["line"] - 1])
+            _shift_after_duplicate(faults)
             path.write_text(
                 "".join(json.dumps(_drop_nulls(r), ensure_ascii=False) + "\n" for r in records),
                 encoding="utf-8",
             )
         elif fmt == "json_payload":
             array = contract.payload_arrays[0]
-            parent = load_contract(entity).column("project_code").camel if "project_code" in cols else None
+            # the parent key outside the array, in the file's own spelling (write() uses camel for payloads)
+            parent = header_of["project_code"] if "project_code" in cols else None
             payload: dict = {}
             records = [_drop_nulls(r) for r in renamed.to_dicts()]
             if parent and renamed[parent].n_unique() == 1:
@@ -409,6 +412,14 @@ def _fault_column(contract, kind: str, text: pl.DataFrame) -> str | None:
             "id_card_number" if contract.entity == "attendance" and "id_card_number" in text.columns else None
         )
     return None
+
+
+def _shift_after_duplicate(faults: list[dict]) -> None:
+    """The copy of a duplicated row is inserted right after it, so faults on later rows move down one line."""
+    for dup in [f for f in faults if f["kind"] == "duplicate_row"]:
+        for f in faults:
+            if f is not dup and f["line"] > dup["line"]:
+                f["line"] += 1
 
 
 def _apply_value_fault(text: pl.DataFrame, f: dict) -> pl.DataFrame:

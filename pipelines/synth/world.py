@@ -634,6 +634,18 @@ def _money_and_cases(
                     "source": "福建省建筑市场监管平台",
                 }
             )
+    if not credit:  # small worlds (tiny: 4 contractors) often draw none; every entity must be delivered
+        j = int(np.argmax(contractors["distress"].to_numpy()))
+        credit.append(
+            {
+                "corp_code": contractors["corp_code"][j],
+                "event_type": "02",
+                "event_date": world.start - timedelta(days=int(rng.integers(30, 365))),
+                "corp_name": contractors["corp_name"][j],
+                "points": 2.0,
+                "source": "福建省建筑市场监管平台",
+            }
+        )
     world.tables["credit_event"] = pl.DataFrame(
         credit,
         schema={

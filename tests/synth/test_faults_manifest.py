@@ -1,0 +1,151 @@
+"""With faults, every manifest entry is really in its file, and no file the manifest omits was touched.
+
+Manifest lines follow the loader (generate.py): CSV physical line with the header as line 1, JSONL physical line.
+A duplicate_row entry names the original row; its copy is the next line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from datetime import datetime
+
+import polars as pl
+import pytest
+
+from pipelines.identifiers import id_check_char, is_valid_id_number, is_valid_uscc, uscc_check_char
+from pipelines.ingest.readers import UnreadableFileError, decode, read_any
+from tests.synth.delivered import canonical_frame, contract_of, delivered_files
+
+FAULT_KINDS = {
+    "bad_date_format",
+    "unknown_code",
+    "negative_amount",
+    "out_of_range_date",
+    "bad_id_check_digit",
+    "bad_uscc_check_digit",
+    "duplicate_row",
+    "unknown_worker",
+    "broken_line",
+    "wrong_encoding",
+    "truncated_file",
+}
+VALUE_KINDS = FAULT_KINDS - {"duplicate_row", "broken_line", "wrong_encoding", "truncated_file"}
+
+
+def _row(path, line: int) -> dict:
+    frame = canonical_frame(path).filter(pl.col("_line") == line)
+    assert frame.height == 1, f"{path.name}: no single row at line {line}"
+    return frame.row(0, named=True)
+
+
+def _roster_ids(world) -> set[str]:
+    return set(pl.read_parquet(world.out / "truth" / "world" / "project_worker.parquet")["id_card_number"])
+
+
+def test_manifest_counts_match_its_entries_and_cover_every_kind(faulty_world):
+    manifest = faulty_world.manifest
+    assert manifest["seed"] == 7
+    assert Counter(f["kind"] for f in manifest["faults"]) == manifest["counts"]
+    assert set(manifest["counts"]) == FAULT_KINDS
+
+
+def test_every_manifest_entry_names_a_delivered_file_of_its_entity(faulty_world):
+    for f in faulty_world.manifest["faults"]:
+        path = faulty_world.inbox / f["file"]
+        assert path.is_file(), f
+        assert contract_of(path).entity == f["entity"], f
+        if f["kind"] in VALUE_KINDS:
+            assert f["column"] in contract_of(path).column_names, f
+
+
+def test_value_faults_are_in_the_named_file_line_and_column(faulty_world):
+    roster = _roster_ids(faulty_world)
+    checked = Counter()
+    for f in faulty_world.manifest["faults"]:
+        if f["kind"] not in VALUE_KINDS:
+            continue
+        path = faulty_world.inbox / f["file"]
+        column = contract_of(path).column(f["column"])
+        value = _row(path, f["line"])[f["column"]]
+        kind = f["kind"]
+        if kind == "bad_date_format":
+            assert value == "2025/13/45", f
+            with pytest.raises(ValueError, match="does not match format"):
+                datetime.strptime(value, "%Y/%m/%d")
+        elif kind == "out_of_range_date":
+            assert value.startswith("2099-01-01"), f
+        elif kind == "unknown_code":
+            assert column.codes, f
+            assert value.zfill(column.width or 0) not in column.codes, f
+        elif kind == "negative_amount":
+            assert float(value) < 0, f
+        elif kind == "bad_id_check_digit":
+            assert not is_valid_id_number(value), f
+            assert is_valid_id_number(value[:17] + id_check_char(value[:17])), "only the check digit is wrong"
+        elif kind == "bad_uscc_check_digit":
+            assert not is_valid_uscc(value), f
+            assert is_valid_uscc(value[:17] + uscc_check_char(value[:17])), "only the check digit is wrong"
+        elif kind == "unknown_worker":
+            assert is_valid_id_number(value), f
+            assert value not in roster, f
+        checked[kind] += 1
+    assert set(checked) == VALUE_KINDS
+
+
+def test_duplicated_rows_repeat_the_row_before_them(faulty_world):
+    dups = [f for f in faulty_world.manifest["faults"] if f["kind"] == "duplicate_row"]
+    assert dups
+    for f in dups:
+        path = faulty_world.inbox / f["file"]
+        original, copy = _row(path, f["line"]), _row(path, f["line"] + 1)
+        original.pop("_line"), copy.pop("_line")
+        assert original == copy, f
+
+
+def test_broken_lines_carry_an_extra_field(faulty_world):
+    broken = [f for f in faulty_world.manifest["faults"] if f["kind"] == "broken_line"]
+    assert broken
+    for f in broken:
+        path = faulty_world.inbox / f["file"]
+        assert f["line"] in [line for line, _ in read_any(path).bad_lines], f
+        text, _ = decode(path.read_bytes())
+        records = list(csv.reader(io.StringIO(text, newline="")))
+        assert len(records[f["line"] - 1]) == len(records[0]) + 1, f
+        assert records[f["line"] - 1][-1] == "多余字段", f
+
+
+def test_unreadable_files_are_unreadable(faulty_world, clean_world):
+    unreadable = [
+        f for f in faulty_world.manifest["faults"] if f["kind"] in ("wrong_encoding", "truncated_file")
+    ]
+    assert {f["kind"] for f in unreadable} == {"wrong_encoding", "truncated_file"}
+    for f in unreadable:
+        path = faulty_world.inbox / f["file"]
+        with pytest.raises(UnreadableFileError):
+            read_any(path)
+        raw = path.read_bytes()
+        if f["kind"] == "wrong_encoding":
+            for enc in ("utf-8", "gb18030"):
+                with pytest.raises(UnicodeDecodeError):
+                    raw.decode(enc)
+        else:  # cut mid-way: a strict prefix of the clean delivery
+            whole = (clean_world.inbox / f["file"]).read_bytes()
+            assert len(raw) < len(whole), f
+            assert whole.startswith(raw), f
+
+
+def test_files_the_manifest_does_not_name_are_the_clean_deliveries(faulty_world, clean_world):
+    named = {f["file"] for f in faulty_world.manifest["faults"]}
+    faulty = {p.relative_to(faulty_world.inbox).as_posix(): p for p in delivered_files(faulty_world.inbox)}
+    clean = {p.relative_to(clean_world.inbox).as_posix(): p for p in delivered_files(clean_world.inbox)}
+    assert set(faulty) == set(clean)
+    for rel, path in faulty.items():
+        if path.suffix == ".xlsx":  # never faulted; the workbook stores its creation time
+            assert rel not in named
+            assert read_any(path).frame.equals(read_any(clean[rel]).frame), rel
+        elif rel in named:
+            assert path.read_bytes() != clean[rel].read_bytes(), rel
+        else:
+            assert path.read_bytes() == clean[rel].read_bytes(), f"{rel}: changed but not in the manifest"
