@@ -66,17 +66,17 @@ def generate(
     att_rng = np.random.default_rng(seed + 2)
     daily_from = world.end - timedelta(days=4)  # the last five days arrive as nightly extracts
     rows = dict.fromkeys(ENTITIES, 0)
+    clean_attendance: list[pl.DataFrame] = []  # the punches as generated, before formats and faults
     for idx, m in enumerate(months):
         me = month_end(m)
         last = me if me < daily_from else daily_from - timedelta(days=1)
         folder = me if me < daily_from else daily_from - timedelta(days=1)
         say(f"  extract {folder}: attendance {m:%Y-%m}")
         att = attendance_for(world, m, last, att_rng)
+        clean_attendance.append(att)
         rows["attendance"] += writer.write_attendance(att, folder, idx, tier)
         if idx and m.month in (1, 4, 7, 10):  # quarter-start re-export repeats part of last month (overlap)
-            prev = attendance_for(
-                world, months[idx - 1], month_end(months[idx - 1]), np.random.default_rng(seed + idx)
-            )
+            prev = clean_attendance[-2]  # the very rows delivered last month: a re-export adds no new punch
             subset = prev.filter(
                 pl.col("project_code").is_in(prev["project_code"].unique().sort().head(5).to_list())
             )
@@ -88,12 +88,13 @@ def generate(
     for k in range(5):  # nightly folders for the last five days
         d = daily_from + timedelta(days=k)
         att = attendance_for(world, d, d, att_rng)
+        clean_attendance.append(att)
         rows["attendance"] += writer.write(att, "attendance", d, k)
         if d == world.end:
             rows_m = writer.write_month(world, months[-1], d, len(months) - 1)
             for e, v in rows_m.items():
                 rows[e] += v
-    _write_truth(world, out, tier)
+    _write_truth(world, out, tier, clean_attendance)
     if faults:
         writer.write_manifest(out / "faults_manifest.json", seed)
     seconds = round(time.monotonic() - started, 1)
@@ -108,7 +109,7 @@ def generate(
     }
 
 
-def _write_truth(world: World, out: Path, tier: str) -> None:
+def _write_truth(world: World, out: Path, tier: str, attendance: list[pl.DataFrame]) -> None:
     truth = out / "truth"
     truth.mkdir(parents=True, exist_ok=True)
     if world.project_month is None or world.events is None:
@@ -120,6 +121,8 @@ def _write_truth(world: World, out: Path, tier: str) -> None:
         for name, df in world.tables.items():
             if not name.startswith("_"):
                 df.write_parquet(truth / "world" / f"{name}.parquet")
+        # the clean punches, for checks that recompute indicators without the delivery path (small tiers only)
+        pl.concat(attendance, how="diagonal_relaxed").write_parquet(truth / "world" / "attendance.parquet")
     areas = pl.DataFrame(
         [
             {"code": k, "name_zh": v[0], "city_zh": v[1], "province_zh": "福建省"}
