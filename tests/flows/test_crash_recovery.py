@@ -20,7 +20,8 @@ from pipelines.runs import WarehouseBusyError, latest_run, run_dir, warehouse_lo
 from tests.checksums import parquet_checksums
 
 FIRST, SECOND = date(2025, 12, 30), date(2025, 12, 31)
-CRASH_AFTER = ["load", "quality", "warnings", "reports"]
+# every step that writes something; a crash inside `publish` itself is tests/pipelines/test_runs.py
+CRASH_AFTER = ["open", "load", "staging", "quality", "models", "score", "warnings", "tables", "reports"]
 
 
 def table_digests(run: Path) -> dict[str, tuple]:
@@ -123,3 +124,32 @@ def test_a_full_rebuild_from_the_inbox_equals_the_nights_run_one_by_one(
     )
     assert result == {FIRST.isoformat(): "published", SECOND.isoformat(): "published"}
     assert table_digests(run_dir(out, SECOND)) == clean_second_night
+
+
+def test_a_blocking_finding_stops_publication_and_keeps_the_previous_night(
+    after_first_night, tiny_world, tmp_path
+):
+    """Every file of the second night arrives unreadable: that blocks; 12-30 stays published, byte for byte."""
+    from pipelines.flows.nightly import nightly
+
+    shutil.copytree(after_first_night, tmp_path / "state", symlinks=True)
+    out, warehouse = tmp_path / "state" / "out", tmp_path / "state" / "wh.duckdb"
+    inbox = tmp_path / "inbox"
+    shutil.copytree(tiny_world / "inbox", inbox)
+    night = inbox / SECOND.isoformat()
+    for path in night.iterdir():
+        path.write_bytes(b"\xff\xfe\x00garbled transfer\x00" * 7)
+    published = run_dir(out, FIRST)
+    before = folder_digest(published)
+
+    summary = nightly(inbox=inbox, out=out, warehouse=warehouse, as_of=SECOND)
+
+    assert summary["status"] == "blocked"
+    assert "阻断" in summary["message"]
+    assert latest_run(out) == published
+    assert folder_digest(published) == before
+    assert not run_dir(out, SECOND).exists()
+    kept = next((out / "attempts").glob(f"{SECOND.isoformat()}_blocked_*"))
+    assert list(kept.rglob("数据质量通报_*.html")), (
+        "the blocked night keeps its bulletin for the data steward"
+    )
