@@ -16,7 +16,7 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 
-.PHONY: demo test install system-deps lint typecheck bench-city bench-province clean-demo
+.PHONY: demo test test-spark install system-deps lint typecheck bench-city bench-province clean-demo
 
 demo: install system-deps
 	$(BIN)/wagewatch generate --tier demo --seed $(SEED) --out $(DEMO_WORLD)
@@ -46,12 +46,36 @@ system-deps:
 	  else echo "install Chromium and Noto CJK fonts with your package manager"; fi; \
 	fi
 
+# Golden DuckDB-vs-Spark tests (tests/pipelines/test_spark_golden.py): Java 17 and the `spark` dependency group.
+# Run after `make test`: its plain `uv sync` leaves PySpark out, and the golden tests skip there.
+test-spark: install
+	@if [ ! -x /usr/bin/java ]; then \
+	  if command -v apt-get >/dev/null; then \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else echo "install a Java 17 runtime (openjdk-17-jre-headless) with your package manager"; exit 1; fi; \
+	fi
+	$(UV) sync --frozen --group spark
+	$(BIN)/python -c "import pyspark"  # fail here rather than let the golden tests skip
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m spark tests/pipelines/test_spark_golden.py
+
 lint: install
 	$(BIN)/ruff check pipelines models tests benchmarks notebooks
 	$(BIN)/ruff format --check pipelines models tests benchmarks notebooks
 
 typecheck: install
 	$(BIN)/mypy
+
+# Benchmarks (not tests): numbers go to benchmarks/RESULTS.md. Worlds and warehouses stay in benchmarks/.work/.
+bench-city: install
+	$(BIN)/python -m benchmarks.ingest --tier city
+	$(BIN)/python -m benchmarks.nightly --tier city
+	$(BIN)/python -m benchmarks.indicators --warehouse benchmarks/.work/city-night/wh.duckdb
+	$(BIN)/python -m benchmarks.quality --warehouse benchmarks/.work/city-night/wh.duckdb
+
+bench-province: install
+	$(BIN)/python -m benchmarks.nightly --tier province
+	$(BIN)/python -m benchmarks.indicators --warehouse benchmarks/.work/province-night/wh.duckdb
 
 clean-demo:
 	rm -rf $(DEMO_WORLD) $(DEMO_OUT) $(DEMO_WAREHOUSE) $(DEMO_WAREHOUSE).wal

@@ -34,9 +34,17 @@ def _m002_raw_columns_follow_contracts(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(f'alter table {table} add column "{name}" {typ}')
 
 
+def _m003_ledger_in_file_duplicates(con: duckdb.DuckDBPyConnection) -> None:
+    """The ledger tells duplicates inside a file (a fault) from rows delivered before (a normal overlap)."""
+    have = {r[0] for r in con.execute("describe load_file").fetchall()}
+    if "rows_duplicate_in_file" not in have:
+        con.execute("alter table load_file add column rows_duplicate_in_file BIGINT DEFAULT 0")
+
+
 MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "initial schema", _m001_initial),
     (2, "raw columns follow the contracts", _m002_raw_columns_follow_contracts),
+    (3, "ledger counts in-file duplicates", _m003_ledger_in_file_duplicates),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

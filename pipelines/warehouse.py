@@ -142,7 +142,9 @@ CREATE TABLE IF NOT EXISTS load_file (
   rows_loaded BIGINT DEFAULT 0,
   rows_duplicate BIGINT DEFAULT 0,
   rows_quarantined BIGINT DEFAULT 0,
-  loaded_at TIMESTAMP
+  loaded_at TIMESTAMP,
+  rows_duplicate_in_file BIGINT DEFAULT 0  -- of rows_duplicate: repeated inside this very file (a fault);
+                                           -- the rest were delivered before (overlapping re-exports: normal)
 )"""
 
 QUARANTINE_DDL = """

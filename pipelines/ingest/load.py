@@ -46,6 +46,7 @@ class FileResult:
     rows_loaded: int = 0
     rows_duplicate: int = 0
     rows_quarantined: int = 0
+    rows_duplicate_in_file: int = 0  # of rows_duplicate: repeated inside this file (the rest came before)
 
     @property
     def conserved(self) -> bool:
@@ -167,16 +168,18 @@ def load_file(
             con.execute("insert into quarantine by name select * from qrows")
         result.rows_quarantined = int(checked.typed["_problem"].sum()) + len(rows.bad_lines)
         result.rows_duplicate = n_dup_in_file + n_dup_existing
+        result.rows_duplicate_in_file = n_dup_in_file
         result.rows_loaded = good.height - n_dup_existing
         con.execute(
-            "update load_file set rows_read=?, rows_loaded=?, rows_duplicate=?, rows_quarantined=?, encoding=? "
-            "where file_id=?",
+            "update load_file set rows_read=?, rows_loaded=?, rows_duplicate=?, rows_quarantined=?, encoding=?, "
+            "rows_duplicate_in_file=? where file_id=?",
             [
                 result.rows_read,
                 result.rows_loaded,
                 result.rows_duplicate,
                 result.rows_quarantined,
                 result.encoding,
+                result.rows_duplicate_in_file,
                 file_id,
             ],
         )

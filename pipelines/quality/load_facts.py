@@ -93,19 +93,19 @@ def quarantine_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date
 
 
 def duplicate_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date) -> list[dict]:
-    """Rows of event entities dropped as duplicates (in one file, or already delivered), per entity.
+    """Rows of event entities repeated inside one file, per entity (dropped at load, reported here).
 
-    Mutable entities are left out: their snapshots repeat unchanged rows by design, and the ledger does not tell a
-    row repeated inside one file from one repeated by the next snapshot.
+    A row delivered again by a later file is not a fault: overlapping re-exports repeat earlier rows by design
+    (sources.md). Mutable entities are left out: their snapshots repeat unchanged rows by design.
     """
     events = [e for e, c in all_contracts().items() if not c.mutable]
     dup = frame(
         con,
         """
-        select entity, sum(rows_duplicate) as n_rows, count_if(rows_duplicate > 0) as n_files
+        select entity, sum(rows_duplicate_in_file) as n_rows, count_if(rows_duplicate_in_file > 0) as n_files
         from load_file
         where status = 'loaded' and extract_date between ? and ? and list_contains(?, entity)
-        group by entity having sum(rows_duplicate) > 0 order by entity
+        group by entity having sum(rows_duplicate_in_file) > 0 order by entity
         """,
         [since, as_of, events],
     )

@@ -19,14 +19,18 @@ NIGHT, EARLIER, LONG_AGO = AS_OF, date(2025, 5, 31), date(2023, 1, 31)
 
 
 def ledger(files: list[tuple], quarantined: list[tuple]) -> duckdb.DuckDBPyConnection:
-    """files: (file_id, path, entity, extract_date, status, rows_read, rows_duplicate, rows_quarantined, reason);
-    quarantined: (file_id, entity, line, column, reason_code)."""
+    """files: (file_id, path, entity, extract_date, status, rows_read, dup, rows_quarantined, reason) where dup is
+    the rows repeated inside the file, or (inside the file, delivered before); quarantined: (file_id, entity, line,
+    column, reason_code)."""
     con = connect()
     ensure_schema(con)
-    for fid, path, entity, day, status, read, dup, quar, reason in files:
+    for fid, path, entity, day, status, read, dups, quar, reason in files:
+        in_file, before = dups if isinstance(dups, tuple) else (dups, 0)
+        dup = in_file + before
         con.execute(
             "insert into load_file (file_id, path, sha256, entity, extract_date, status, reason, rows_read,"
-            " rows_loaded, rows_duplicate, rows_quarantined, loaded_at) values (?,?,?,?,?,?,?,?,?,?,?,?)",
+            " rows_loaded, rows_duplicate, rows_quarantined, loaded_at, rows_duplicate_in_file)"
+            " values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 fid,
                 path,
@@ -40,6 +44,7 @@ def ledger(files: list[tuple], quarantined: list[tuple]) -> duckdb.DuckDBPyConne
                 dup,
                 quar,
                 datetime.now(),
+                in_file,
             ],
         )
     for fid, entity, line, column, code in quarantined:
@@ -81,6 +86,8 @@ def test_files_refused_rows_and_duplicates_of_the_lookback_window():
             (1, "2025-05-31/payroll_0531.csv", "payroll", EARLIER, "loaded", 100, 2, 3, None),
             (2, "2025-05-31/team_0531.json", "team", EARLIER, "failed", 0, 0, 0, "JSON文件不完整"),
             (3, "2025-06-30/payroll_0630.csv", "payroll", NIGHT, "loaded", 100, 0, 1, None),
+            # an overlapping re-export: 60 rows delivered before are normal, not a duplicate finding
+            (7, "2025-06-30/payroll_0630_reexport.csv", "payroll", NIGHT, "loaded", 60, (0, 60), 0, None),
             (
                 4,
                 "2025-06-30/project_0630.csv",
@@ -122,7 +129,7 @@ def test_files_refused_rows_and_duplicates_of_the_lookback_window():
         ("quarantine_broken_line", "payroll"): (1, "1条记录被隔离（1个文件；字段：整行1条）"),
         ("duplicate_rows", "payroll"): (
             2,
-            "2条重复记录已去重（1个文件）",
+            "2条同一文件内的重复记录已去重（1个文件）",
         ),  # not the project snapshot's repeats
     }
     con.close()

@@ -22,30 +22,22 @@ def test_mutable_entity_latest_extract_wins():
     ]
 
 
-def test_event_entity_first_delivery_kept():
+def test_event_entity_rows_delivered_after_as_of_are_not_yet_known():
+    """Events keep each key once already at load (tests/ingest); staging only cuts at as_of."""
+    punch = {
+        "project_code": "P1",
+        "id_card_number_hash": "h1",
+        "direction": "01",
+        "attend_type": "001",
+    }
     con = given_warehouse(
         {
             "attendance": [
-                {
-                    "project_code": "P1",
-                    "id_card_number_hash": "h1",
-                    "date": "2025-06-01 08:00:00",
-                    "direction": "01",
-                    "attend_type": "001",
-                    "_extract_date": date(2025, 6, 1),
-                },
-                {
-                    "project_code": "P1",
-                    "id_card_number_hash": "h1",
-                    "date": "2025-06-01 08:00:00",
-                    "direction": "01",
-                    "attend_type": "010",
-                    "_extract_date": date(2025, 6, 30),
-                },
+                {**punch, "date": "2025-06-01 08:00:00", "_extract_date": date(2025, 6, 1)},
+                {**punch, "date": "2025-06-02 08:00:00", "_extract_date": date(2025, 7, 1)},
             ]
         },
         only=["stg_attendance"],
+        as_of=date(2025, 6, 30),
     )
-    assert rows_of(con, "select attend_type, _extract_date from stg_attendance") == [
-        {"attend_type": "001", "_extract_date": date(2025, 6, 1)},
-    ]
+    assert rows_of(con, "select _extract_date from stg_attendance") == [{"_extract_date": date(2025, 6, 1)}]

@@ -20,7 +20,9 @@ hits as (
     select
         scope.project_code,
         count(*) as n_events,
-        string_agg(distinct coalesce(corps.corp_name, corps.corp_code), '、') as firms
+        -- ordered, so the list reads the same every night and on every engine (Spark golden test)
+        string_agg(distinct coalesce(corps.corp_name, corps.corp_code), '、'
+            order by coalesce(corps.corp_name, corps.corp_code)) as firms
     from scope
     inner join corps on scope.project_code = corps.project_code
     inner join events on corps.corp_code = events.corp_code
