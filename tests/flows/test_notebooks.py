@@ -1,4 +1,4 @@
-"""Every analyst notebook executes top to bottom on the tiny world's warehouse and shows at least one figure."""
+"""Every analyst notebook executes top to bottom on the demo world's warehouse and shows at least one figure."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from pipelines.cli import app
 
 
 @pytest.mark.parametrize("name", notebooks.available())
-def test_notebook_executes_and_shows_figures(name, nightly_run, tmp_path):
+def test_notebook_executes_and_shows_figures(name, demo_night, tmp_path):
     """`wagewatch notebook NAME` (what the README tells analysts) runs it and saves it with its outputs."""
     result = CliRunner().invoke(
-        app, ["notebook", name, "--warehouse", str(nightly_run["warehouse"]), "--out", str(tmp_path)]
+        app, ["notebook", name, "--warehouse", str(demo_night["warehouse"]), "--out", str(tmp_path)]
     )
     assert result.exit_code == 0, result.output
     nb = nbformat.read(tmp_path / f"{name}.ipynb", as_version=4)
