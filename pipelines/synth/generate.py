@@ -66,21 +66,28 @@ def generate(
     att_rng = np.random.default_rng(seed + 2)
     daily_from = world.end - timedelta(days=4)  # the last five days arrive as nightly extracts
     rows = dict.fromkeys(ENTITIES, 0)
-    clean_attendance: list[pl.DataFrame] = []  # the punches as generated, before formats and faults
+    # the punches as generated, before formats and faults: kept for truth on the small tiers only (the province
+    # tier's attendance alone would need ~20 GB of memory); the previous month is kept for the re-export
+    keep_attendance = tier in ("tiny", "demo")
+    clean_attendance: list[pl.DataFrame] = []
+    previous_month: pl.DataFrame | None = None
     for idx, m in enumerate(months):
         me = month_end(m)
         last = me if me < daily_from else daily_from - timedelta(days=1)
         folder = me if me < daily_from else daily_from - timedelta(days=1)
         say(f"  extract {folder}: attendance {m:%Y-%m}")
         att = attendance_for(world, m, last, att_rng)
-        clean_attendance.append(att)
+        if keep_attendance:
+            clean_attendance.append(att)
         rows["attendance"] += writer.write_attendance(att, folder, idx, tier)
         if idx and m.month in (1, 4, 7, 10):  # quarter-start re-export repeats part of last month (overlap)
-            prev = clean_attendance[-2]  # the very rows delivered last month: a re-export adds no new punch
+            prev = previous_month if previous_month is not None else att.clear()
+            # the very rows delivered last month: a re-export adds no new punch
             subset = prev.filter(
                 pl.col("project_code").is_in(prev["project_code"].unique().sort().head(5).to_list())
             )
             writer.write(subset, "attendance", folder, idx + 3, suffix="reexport")
+        previous_month = att
         if me < daily_from:
             rows_m = writer.write_month(world, m, me, idx)
             for k, v in rows_m.items():
@@ -88,7 +95,8 @@ def generate(
     for k in range(5):  # nightly folders for the last five days
         d = daily_from + timedelta(days=k)
         att = attendance_for(world, d, d, att_rng)
-        clean_attendance.append(att)
+        if keep_attendance:
+            clean_attendance.append(att)
         rows["attendance"] += writer.write(att, "attendance", d, k)
         if d == world.end:
             rows_m = writer.write_month(world, months[-1], d, len(months) - 1)
