@@ -120,7 +120,7 @@ def main() -> None:
         tot_p, tot_l, rows = tot_p + ps, tot_l + ls, rows + n
         print(
             f"{fmt:<9}{nf:>6}{n:>12,}{ps:>9.1f}{n / max(ps, 1e-9):>11,.0f}{ls:>9.1f}{n / max(ls, 1e-9):>10,.0f}"
-            f"{ls / max(ps, 1e-9):>6.1f}×"
+            + (f"{ls / ps:>6.1f}×" if n and ps > 0 else "     —")  # empty deliveries have no ratio
         )
     print(
         f"{'all':<9}{len(files):>6}{rows:>12,}{tot_p:>9.1f}{rows / max(tot_p, 1e-9):>11,.0f}{tot_l:>9.1f}"
