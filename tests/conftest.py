@@ -11,6 +11,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
+from pathlib import Path
+
 import pytest
 
 
@@ -21,3 +23,26 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=90):
         yield
+
+
+@pytest.fixture(scope="session")
+def tiny_world(tmp_path_factory) -> Path:
+    """The tiny synthetic world (seed 7: every entity, format and header spelling), generated once a session.
+
+    Shared read-only by every package's tests; a test that changes files copies them first.
+    """
+    from pipelines.synth import generate
+
+    out = tmp_path_factory.mktemp("tiny_world")
+    generate("tiny", 7, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_faulty_world(tmp_path_factory) -> Path:
+    """The same world delivered with the generator's injected faults and their faults_manifest.json."""
+    from pipelines.synth import generate
+
+    out = tmp_path_factory.mktemp("tiny_faulty_world")
+    generate("tiny", 7, out, faults=True)
+    return out

@@ -1,20 +1,8 @@
-"""A generated tiny world and one real nightly run on it, shared by the flow tests."""
+"""Real nightly runs shared by the flow tests: on the tiny world (tests/conftest.py) and on the demo world."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
-
-@pytest.fixture(scope="session")
-def tiny_world(tmp_path_factory) -> Path:
-    """A tiny synthetic world (all entities, formats and header spellings), generated once per session."""
-    from pipelines.synth import generate
-
-    out = tmp_path_factory.mktemp("world")
-    generate("tiny", 7, out)
-    return out
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +18,7 @@ def nightly_run(tiny_world, tmp_path_factory, prefect_harness) -> dict:
 
 @pytest.fixture(scope="session")
 def demo_night(tmp_path_factory, prefect_harness) -> dict:
-    """The demo world (what `make demo` generates) through the real nightly flow: for the analysts' notebooks."""
+    """The demo world (what `make demo` generates) through the real nightly flow, for the analysts' notebooks."""
     from pipelines.flows.nightly import nightly
     from pipelines.synth import generate
 

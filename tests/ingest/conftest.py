@@ -43,21 +43,13 @@ def build_staging(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
 
 
 @pytest.fixture(scope="session")
-def clean_world(tmp_path_factory) -> Path:
-    from pipelines.synth import generate
-
-    out = tmp_path_factory.mktemp("ingest_clean")
-    generate("tiny", 7, out)
-    return out
+def clean_world(tiny_world) -> Path:
+    return tiny_world
 
 
 @pytest.fixture(scope="session")
-def faulty_world(tmp_path_factory) -> Path:
-    from pipelines.synth import generate
-
-    out = tmp_path_factory.mktemp("ingest_faulty")
-    generate("tiny", 7, out, faults=True)
-    return out
+def faulty_world(tiny_faulty_world) -> Path:
+    return tiny_faulty_world
 
 
 @pytest.fixture(scope="session")

@@ -56,13 +56,10 @@ class SparkNight:
 
 
 @pytest.fixture(scope="module")
-def duck_night(tmp_path_factory) -> DuckNight:
-    """generate tiny → load_extracts → every model layer on DuckDB, as pipelines/nightly.py runs them."""
-    from pipelines.synth import generate
-
+def duck_night(tiny_world, tmp_path_factory) -> DuckNight:
+    """The tiny world → load_extracts → every model layer on DuckDB, as pipelines/nightly.py runs them."""
     base = tmp_path_factory.mktemp("golden")
-    generate("tiny", 7, base / "world")
-    inbox = base / "world" / "inbox"
+    inbox = tiny_world / "inbox"
     settings = Settings()
     as_of = resolve_as_of(inbox, None)
     con = open_warehouse(base / "wh.duckdb", settings)

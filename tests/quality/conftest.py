@@ -29,14 +29,11 @@ class CheckedNight:
     manifest: dict | None
 
 
-def check_world(base: Path, *, faults: bool, seed: int = 7) -> CheckedNight:
-    """generate → load_inbox → staging models → run_quality, as the nightly flow runs them."""
+def check_world(world: Path, base: Path) -> CheckedNight:
+    """A generated world → load_inbox → staging models → run_quality, as the nightly flow runs them."""
     from pipelines.ingest import load_inbox
     from pipelines.quality import run_quality
-    from pipelines.synth import generate
 
-    world = base / "world"
-    generate("tiny", seed, world, faults=faults)
     settings = Settings()
     warehouse = base / "wh.duckdb"
     con = connect(warehouse)
@@ -52,16 +49,16 @@ def check_world(base: Path, *, faults: bool, seed: int = 7) -> CheckedNight:
 
 
 @pytest.fixture(scope="session")
-def faulty_night(tmp_path_factory) -> CheckedNight:
+def faulty_night(tiny_faulty_world, tmp_path_factory) -> CheckedNight:
     """The tiny world delivered with the generator's injected faults (and their manifest)."""
-    night = check_world(tmp_path_factory.mktemp("faulty"), faults=True)
+    night = check_world(tiny_faulty_world, tmp_path_factory.mktemp("faulty"))
     yield night
     night.con.close()
 
 
 @pytest.fixture(scope="session")
-def clean_night(tmp_path_factory) -> CheckedNight:
+def clean_night(tiny_world, tmp_path_factory) -> CheckedNight:
     """The tiny world delivered clean."""
-    night = check_world(tmp_path_factory.mktemp("clean"), faults=False)
+    night = check_world(tiny_world, tmp_path_factory.mktemp("clean"))
     yield night
     night.con.close()
