@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import openpyxl
 import polars as pl
 
 from tests.checksums import table_checksums
+from tests.headless import dom, render
 
 WARNING_COLUMNS = ["as_of", "project_code", "area_code", "level", "score", "rules", "reasons", "is_new"]
 
@@ -83,47 +83,18 @@ def remote_resources(page: str) -> list[str]:
     return [u for u in parser.urls if re.match(r"(?:https?:)?//", u)]
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-def headless(page: Path, profile: Path, *extra: str) -> str:
-    """Open a file in headless Chromium with every host unresolvable (no network); returns stdout."""
-    assert CHROMIUM.exists(), "Debian chromium is missing: `make system-deps` installs it"
-    return subprocess.run(
-        [
-            str(CHROMIUM),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
-            f"--user-data-dir={profile}",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            "--virtual-time-budget=8000",
-            *extra,
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=True,
-    ).stdout
-
-
 def test_dashboard_renders_offline_in_chromium(nightly_run, tmp_path):
     html = Path(nightly_run["summary"]["outputs"]["dashboard"])
     page = html.read_text(encoding="utf-8")
     assert remote_resources(page) == []
     assert page.count("plotly.js v") == 1  # the bundle is inlined once
-    dom = headless(html, tmp_path / "p1", "--dump-dom")
+    shown = render(html, tmp_path / "dashboard", window=(1500, 4000))
     n_figures = page.count('class="plotly-graph-div"')
     assert n_figures >= 5
-    assert dom.count('class="main-svg"') >= n_figures  # plotly drew every figure without the network
-    shot = tmp_path / "dashboard.png"
-    headless(html, tmp_path / "p2", f"--screenshot={shot}", "--window-size=1500,4000", "--hide-scrollbars")
-    assert shot.stat().st_size > 100_000  # a blank page is a few kB
-    assert "实名制更新率" in dom
+    assert shown.dom.count('class="main-svg"') >= n_figures  # plotly drew every figure without the network
+    assert shown.screenshot.stat().st_size > 100_000  # a blank page is a few kB
+    assert "实名制更新率" in shown.dom
+    assert shown.requests == []  # nothing left the file
 
 
 def test_quality_reports_open_offline(nightly_run, tmp_path):
@@ -131,8 +102,7 @@ def test_quality_reports_open_offline(nightly_run, tmp_path):
     for key in ("data docs", "data-quality bulletin"):
         page = Path(outputs[key])
         assert remote_resources(page.read_text(encoding="utf-8")) == [], key
-        dom = headless(page, tmp_path / key.replace(" ", "_"), "--dump-dom")
-        assert "<table" in dom, key
+        assert "<table" in dom(page, tmp_path / key.replace(" ", "_")), key
     assert "数据质量通报" in Path(outputs["data-quality bulletin"]).read_text(encoding="utf-8")
 
 

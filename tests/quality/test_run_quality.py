@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from pipelines.quality.offline import remote_references
 from pipelines.quality.schema import FINDING_SCHEMA
 from pipelines.quality.titles_zh import CHECK_TITLES
 from pipelines.warehouse import frame
+from tests.headless import dom
 
 # Each fault kind the generator injects (pipelines/synth/generate.py) → the check that must report it.
 FAULT_CHECK = {
@@ -129,27 +129,6 @@ def _no_clear_personal_data(night, files: list[Path]) -> None:
         assert not leaked, (path, leaked[:3])
 
 
-def _headless_dom(page: Path, profile: Path) -> str:
-    """The page as headless Chromium renders it with every host unresolvable (no network)."""
-    return subprocess.run(
-        [
-            "/usr/bin/chromium",
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            f"--user-data-dir={profile}",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
-
-
 @pytest.mark.browser
 def test_data_docs_and_bulletin_are_readable_offline(faulty_night, tmp_path):
     result = faulty_night.result
@@ -163,16 +142,16 @@ def test_data_docs_and_bulletin_are_readable_offline(faulty_night, tmp_path):
             assert "<script" not in text.lower(), path  # nothing runs, nothing fetches
     _no_clear_personal_data(faulty_night, [*files, result.bulletin_path])
 
-    index = _headless_dom(result.docs_index, tmp_path / "p1")
+    index = dom(result.docs_index, tmp_path / "p1")
     assert index.count("查看") == len(
         all_contracts()
     )  # one validation result per staged entity, listed in HTML
     assert "数据质量检查明细" in index
     validation = next(docs_dir.glob("validations/attendance/*/*/*.html"))
-    page = _headless_dom(validation, tmp_path / "p2")
+    page = dom(validation, tmp_path / "p2")
     assert "考勤记录：主键（项目编码、证件号码、刷卡时间、进出方向）唯一" in page
 
-    bulletin = _headless_dom(result.bulletin_path, tmp_path / "p3")
+    bulletin = dom(result.bulletin_path, tmp_path / "p3")
     assert "数据质量通报" in bulletin
     assert "按企业" in bulletin
     assert "<table" in bulletin

@@ -10,8 +10,8 @@ import pytest
 from pipelines.reports.dashboard import write_dashboard
 from pipelines.reports.warning_list import write_warning_lists
 from pipelines.settings import Settings
+from tests.headless import CHROMIUM
 from tests.reports import given_reports as given
-from tests.reports.headless import CHROMIUM
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,8 @@ from pipelines.reports.dashboard import build_dashboard, render_html, write_dash
 from pipelines.reports.figures import FONT, report_month
 from pipelines.settings import Indicators, Settings
 from pipelines.warnings.schema import WARNING_SCHEMA
+from tests.headless import png_colours, png_size, render
 from tests.reports import given_reports as given
-from tests.reports.headless import png_colours, png_size, render
 
 N_FIGURES = 12  # 3 国考 by district, 3 trends, ranking, compliance, cases, warnings, rules, data quality
 LOADS_FROM_NETWORK = re.compile(

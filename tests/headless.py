@@ -41,27 +41,36 @@ class Rendering:
     requests: list[str]  # network URLs the page asked for
 
 
-def render(page: Path, work: Path, window: tuple[int, int] = (1600, 3000)) -> Rendering:
-    """Load `page` from disk once: DOM after scripts ran, a screenshot, and the page's network requests."""
-    work.mkdir(parents=True, exist_ok=True)
-    shot, netlog = work / "screenshot.png", work / "netlog.json"
-    dom = subprocess.run(
-        [
-            str(CHROMIUM),
-            *FLAGS,
-            f"--user-data-dir={work / 'profile'}",
-            f"--window-size={window[0]},{window[1]}",
-            f"--screenshot={shot}",
-            f"--log-net-log={netlog}",
-            "--dump-dom",
-            page.resolve().as_uri(),
-        ],
+def chromium(page: Path, profile: Path, *args: str) -> str:
+    """Open `page` from disk in headless Chromium with no network; returns what Chromium printed (stdout)."""
+    assert CHROMIUM.exists(), "Debian chromium is missing: `make system-deps` installs it"
+    return subprocess.run(
+        [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args, page.resolve().as_uri()],
         capture_output=True,
         text=True,
         timeout=120,
         check=True,
     ).stdout
-    return Rendering(dom=dom, screenshot=shot, requests=page_requests(netlog))
+
+
+def dom(page: Path, work: Path) -> str:
+    """The page's DOM after its scripts ran."""
+    return chromium(page, work / "profile", "--dump-dom")
+
+
+def render(page: Path, work: Path, window: tuple[int, int] = (1600, 3000)) -> Rendering:
+    """Load `page` from disk once: DOM after scripts ran, a screenshot, and the page's network requests."""
+    work.mkdir(parents=True, exist_ok=True)
+    shot, netlog = work / "screenshot.png", work / "netlog.json"
+    page_dom = chromium(
+        page,
+        work / "profile",
+        f"--window-size={window[0]},{window[1]}",
+        f"--screenshot={shot}",
+        f"--log-net-log={netlog}",
+        "--dump-dom",
+    )
+    return Rendering(dom=page_dom, screenshot=shot, requests=page_requests(netlog))
 
 
 def page_requests(netlog: Path) -> list[str]:
