@@ -6,19 +6,19 @@ One run, three ways, on the raw tables of an existing warehouse file (attached r
   3. a bare DuckDB scan-and-group of the same attendance columns (a floor: no dedupe, no rules).
 Prints wall times, ratios, and the largest difference between the SQL and pandas area values.
 
-    .venv/bin/python benchmarks/indicators.py --warehouse data/warehouse/wagewatch.duckdb [--as-of 2025-06-30]
+    .venv/bin/python -m benchmarks.indicators --warehouse data/warehouse/wagewatch.duckdb [--as-of 2025-06-30]
 """
 
 from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
+from benchmarks.timing import timed
 from pipelines.settings import Settings, sql_params
 from pipelines.warehouse import connect, discover_models, run_models
 
@@ -50,14 +50,6 @@ def needed_models() -> dict:
         keep.add(name)
         todo.extend(r for r in models[name].refs if r in models)
     return {n: m for n, m in models.items() if n in keep}
-
-
-def timed(label: str, fn, times: dict):
-    start = time.perf_counter()
-    out = fn()
-    times[label] = time.perf_counter() - start
-    print(f"{label:<34}{times[label]:>9.2f} s", flush=True)
-    return out
 
 
 def latest(df: pd.DataFrame, key: list[str]) -> pd.DataFrame:

@@ -7,8 +7,8 @@ One run on a generated tier (or an inbox you name), into a fresh warehouse in a 
   3. the same inbox loaded a second time (every file already in the ledger): the cost of a re-run.
 Prints per format: files, rows, seconds, rows/s for both, the load ÷ parse ratio; then peak memory (max RSS).
 
-    .venv/bin/python benchmarks/ingest.py --tier city            # generate the city tier (seed 7) and load it
-    .venv/bin/python benchmarks/ingest.py --inbox DIR            # an existing inbox
+    .venv/bin/python -m benchmarks.ingest --tier city            # generate the city tier (seed 7) and load it
+    .venv/bin/python -m benchmarks.ingest --inbox DIR            # an existing inbox
 """
 
 from __future__ import annotations

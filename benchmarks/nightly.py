@@ -8,8 +8,8 @@ One run, in this order, all measured here:
 Prints each step's seconds and its ratio to the floor, the night's total, the warehouse size and the peak memory
 of the run (max RSS of the child process).
 
-    .venv/bin/python benchmarks/nightly.py --tier city
-    .venv/bin/python benchmarks/nightly.py --tier province
+    .venv/bin/python -m benchmarks.nightly --tier city
+    .venv/bin/python -m benchmarks.nightly --tier province
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ One run on a copy of a loaded warehouse (the original is never changed), staged 
   4. run_quality as the nightly calls it (suites, cross-source and load checks, findings, Data Docs, bulletin).
 Prints wall times, rows validated and the ratios of 1 and 4 to the scan.
 
-    .venv/bin/python benchmarks/quality.py                      # generate the city tier (seed 7), load, check
-    .venv/bin/python benchmarks/quality.py --warehouse FILE     # reuse a loaded warehouse of that size
+    .venv/bin/python -m benchmarks.quality                      # generate the city tier (seed 7), load, check
+    .venv/bin/python -m benchmarks.quality --warehouse FILE     # reuse a loaded warehouse of that size
 """
 
 from __future__ import annotations
@@ -17,23 +17,15 @@ import argparse
 import os
 import shutil
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
+from benchmarks.timing import timed
 from pipelines.quality.gx_suites import Rule, all_rules, run_suites
 from pipelines.settings import Settings, sql_params
 from pipelines.warehouse import connect, discover_models, ensure_schema, run_models
-
-
-def timed(label: str, fn, times: dict):
-    start = time.perf_counter()
-    out = fn()
-    times[label] = time.perf_counter() - start
-    print(f"{label:<44}{times[label]:>9.2f} s", flush=True)
-    return out
 
 
 def city_warehouse(work: Path, seed: int, settings: Settings, times: dict) -> Path:
