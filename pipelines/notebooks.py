@@ -40,10 +40,10 @@ def execute(
     source = "\n".join(f"{k} = {v!r}" for k, v in params.items())
     nb.cells.insert(at + 1, jupytext.reads(source + "\n", fmt="py:percent").cells[0])
     workdir = out.parent if out else path.parent
+    workdir.mkdir(parents=True, exist_ok=True)  # the kernel starts in it: it must exist before, not after
     NotebookClient(
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
     ).execute()
     if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, out)
     return nb
