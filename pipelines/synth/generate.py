@@ -24,6 +24,8 @@ from pipelines.synth.world import TIERS, World, attendance_for, build_world, mon
 
 FORMATS = ("csv_utf8", "csv_bom", "csv_gbk", "jsonl", "json_payload", "xlsx", "parquet")
 SPELLINGS = ("snake", "camel", "zh")
+# tiers small enough to also write the clean world (tables and punches) to truth/world/ for independent checks
+TRUTH_TIERS = ("tiny", "demo")
 MUTABLE_SNAPSHOTS = (
     "project",
     "project_corp",
@@ -68,7 +70,7 @@ def generate(
     rows = dict.fromkeys(ENTITIES, 0)
     # the punches as generated, before formats and faults: kept for truth on the small tiers only (the province
     # tier's attendance alone would need ~20 GB of memory); the previous month is kept for the re-export
-    keep_attendance = tier in ("tiny", "demo")
+    keep_attendance = tier in TRUTH_TIERS
     clean_attendance: list[pl.DataFrame] = []
     previous_month: pl.DataFrame | None = None
     for idx, m in enumerate(months):
@@ -124,7 +126,7 @@ def _write_truth(world: World, out: Path, tier: str, attendance: list[pl.DataFra
         raise ValueError("the world has no truth tables")
     world.project_month.write_parquet(truth / "project_month.parquet")
     world.events.sort("project_code", "event_date").write_parquet(truth / "events.parquet")
-    if tier in ("tiny", "demo"):
+    if tier in TRUTH_TIERS:
         (truth / "world").mkdir(exist_ok=True)
         for name, df in world.tables.items():
             if not name.startswith("_"):
