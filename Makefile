@@ -46,8 +46,9 @@ system-deps:
 	  else echo "install Chromium and Noto CJK fonts with your package manager"; fi; \
 	fi
 
-# Golden DuckDB-vs-Spark tests (tests/pipelines/test_spark_golden.py): Java 17 and the `spark` dependency group.
-# Run after `make test`: its plain `uv sync` leaves PySpark out, and the golden tests skip there.
+# Spark tests (`-m spark` under tests/pipelines: the golden DuckDB-vs-Spark tests and `wagewatch spark-run` end to
+# end): Java 17 and the `spark` dependency group. Run after `make test`: its plain `uv sync` leaves PySpark out, and
+# the Spark tests skip there.
 test-spark: install
 	@if [ ! -x /usr/bin/java ]; then \
 	  if command -v apt-get >/dev/null; then \
@@ -57,7 +58,7 @@ test-spark: install
 	fi
 	$(UV) sync --frozen --group spark
 	$(BIN)/python -c "import pyspark"  # fail here rather than let the golden tests skip
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m spark tests/pipelines/test_spark_golden.py
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m spark tests/pipelines
 
 lint: install
 	$(BIN)/ruff check pipelines models tests benchmarks notebooks

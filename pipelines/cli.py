@@ -1,4 +1,4 @@
-"""`wagewatch` command line: generate a world, run a night, backfill, train the risk model."""
+"""`wagewatch` command line: generate a world, run a night (or its SQL layers on Spark), backfill, train."""
 
 from __future__ import annotations
 
@@ -117,6 +117,77 @@ def _print_outcome(summary: dict) -> None:
     typer.echo(f"{status}: {summary.get('message', '')}", err=True)
     typer.echo(f"details: {summary.get('output_dir')}", err=True)
     raise typer.Exit(3 if status == "blocked" else 1)
+
+
+@app.command("spark-run")
+def spark_run(
+    warehouse: Annotated[
+        Path | None,
+        typer.Option(
+            help="DuckDB warehouse loaded by `wagewatch run` (default: data/warehouse/wagewatch.duckdb)."
+        ),
+    ] = None,
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Output folder: raw/, models/<model>/ (Parquet), summary.json. Shared by all executors."
+        ),
+    ] = Path("data/out/spark"),
+    as_of: Annotated[
+        str | None, typer.Option(help="As-of date YYYY-MM-DD (default: the newest extract date loaded).")
+    ] = None,
+    master: Annotated[
+        str, typer.Option(help="Spark master URL: local[2], spark://host:7077, yarn …")
+    ] = "local[2]",
+    driver_memory: Annotated[str, typer.Option(help="Spark driver memory (spark.driver.memory).")] = "2g",
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify", help="Also build the models on DuckDB and require the same rows (small worlds only)."
+        ),
+    ] = False,
+) -> None:
+    """Run the SQL layers (staging → intermediate → rules → marts) on Apache Spark from a loaded warehouse.
+
+    Ingestion, checks, scoring and reports stay single-node. Needs Java 17 and `uv sync --group spark`.
+    """
+    from pipelines import spark_run as sr
+    from pipelines.settings import get_settings
+
+    try:
+        as_of_date = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise typer.BadParameter(f"not a date (YYYY-MM-DD): {as_of}", param_hint="--as-of") from None
+    settings = get_settings()
+    try:
+        result = sr.spark_run(
+            warehouse or settings.paths.warehouse,
+            out,
+            as_of=as_of_date,
+            master=master,
+            driver_memory=driver_memory,
+            verify=verify,
+            settings=settings,
+            progress=_say,
+        )
+    except sr.SparkRunError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    for step, seconds in result.seconds.items():
+        n = sum(1 for m in result.models.values() if m["layer"] == step)
+        models = f", {n} models" if n else ""
+        _say(f"  {step:<12} {seconds:>7.1f} s{models}")
+    typer.echo(f"models: {Path(result.out) / 'models'}")
+    typer.echo(f"summary: {Path(result.out) / 'summary.json'}")
+    for name, error in result.failed.items():
+        typer.echo(f"failed on Spark: {name}: {error}", err=True)
+    if result.verified:
+        for diff in result.differences.values():
+            typer.echo(f"differs from DuckDB: {diff}", err=True)
+        if not result.differences:
+            typer.echo(f"verified: all {len(result.models)} models give the same rows on Spark and DuckDB")
+    if not result.ok:
+        raise typer.Exit(1)
 
 
 @app.command()

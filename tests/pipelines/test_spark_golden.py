@@ -1,9 +1,10 @@
 """Golden tests: every SQL model gives the same rows on Spark (pipelines.spark_sql) as on DuckDB.
 
-One tiny world is loaded and modelled the way the nightly does it. Its raw tables go to Parquet; one local Spark
-session (the `spark` fixture, tests/pipelines/conftest.py) reads them and builds every model in dependency order,
-each written once to Parquet and read back (the next model reads rows, not the whole upstream plan again). Each model is then compared with DuckDB's table:
-same columns, same number of rows, same multiset of rows (doubles to 6 decimals, NULL equals NULL).
+The tiny world is loaded and modelled the way the nightly does it (the `tiny_warehouse` fixture,
+tests/pipelines/conftest.py). Its raw tables go to Parquet and one local Spark session builds every model in
+dependency order, each written once to Parquet and read back (pipelines.spark_run: the same export and build as
+`wagewatch spark-run`). Each model is then compared with DuckDB's table by `spark_run.model_difference`: same
+columns, same number of rows, same multiset of rows (doubles to 6 decimals, NULL equals NULL).
 
 Needs PySpark and Java: `make test-spark`. Without PySpark (plain `make test`) the module is skipped.
 """
@@ -11,23 +12,26 @@ Needs PySpark and Java: `make test-spark`. Without PySpark (plain `make test`) t
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
 
 pytest.importorskip("pyspark", reason="PySpark is the optional `spark` group: make test-spark")
 
-from pipelines.nightly import build_layer, load_extracts, open_warehouse, resolve_as_of
-from pipelines.settings import Settings, sql_params
+from pipelines.settings import sql_params
+from pipelines.spark_run import (
+    ModelRun,
+    build_models,
+    export_raw,
+    model_difference,
+    normalised_rows,
+    raw_tables,
+    register_raw,
+)
 from pipelines.spark_sql import to_spark
-from pipelines.warehouse import LAYERS, SqlModel, build_order, connect, discover_models, set_params
+from pipelines.warehouse import SqlModel, build_order, connect, discover_models, set_params
 
 pytestmark = [
     pytest.mark.spark,
@@ -40,111 +44,33 @@ ORDER = build_order(MODELS)
 
 @dataclass
 class DuckNight:
-    """The tiny world after the nightly's load and model steps: the warehouse and the raw tables as Parquet."""
+    """The tiny warehouse after the nightly's load and model steps, open read-only, and the night's params."""
 
     con: duckdb.DuckDBPyConnection
     params: dict[str, object]
-    raw_parquet: dict[str, Path]
-
-
-@dataclass
-class SparkNight:
-    """Every model built on Spark as a temp view, or the error that stopped it."""
-
-    session: Any  # pyspark.sql.SparkSession
-    errors: dict[str, str] = field(default_factory=dict)
 
 
 @pytest.fixture(scope="module")
-def duck_night(tiny_world, tmp_path_factory) -> DuckNight:
-    """The tiny world → load_extracts → every model layer on DuckDB, as pipelines/nightly.py runs them."""
-    base = tmp_path_factory.mktemp("golden")
-    inbox = tiny_world / "inbox"
-    settings = Settings()
-    as_of = resolve_as_of(inbox, None)
-    con = open_warehouse(base / "wh.duckdb", settings)
-    load_extracts(con, inbox, settings, as_of)
-    build_layer(con, settings, as_of, LAYERS)
-    raw_dir = base / "raw"
-    raw_dir.mkdir()
-    raw_parquet = {}
-    for (name,) in con.execute(
-        "select table_name from duckdb_tables() where table_name like 'raw\\_%' escape '\\' order by 1"
-    ).fetchall():
-        raw_parquet[name] = raw_dir / f"{name}.parquet"
-        con.execute(f"copy {name} to '{raw_parquet[name]}' (format parquet)")
-    yield DuckNight(con, sql_params(settings, as_of), raw_parquet)
+def duck_night(tiny_warehouse) -> DuckNight:
+    con = connect(tiny_warehouse.path, read_only=True)
+    yield DuckNight(con, sql_params(tiny_warehouse.settings, tiny_warehouse.as_of))
     con.close()
 
 
 @pytest.fixture(scope="module")
-def spark_night(spark, duck_night, tmp_path_factory) -> SparkNight:
-    """The raw Parquet as views, then every model built once on Spark, in dependency order."""
-    tables = tmp_path_factory.mktemp("spark_models")
-    night = SparkNight(spark)
-    for name, path in duck_night.raw_parquet.items():
-        spark.read.parquet(str(path)).createOrReplaceTempView(name)
-    for name in ORDER:
-        failed = sorted(d for d in MODELS[name].refs if d in night.errors)
-        if failed:
-            night.errors[name] = f"not built: upstream {', '.join(failed)} failed on Spark"
-            continue
-        try:
-            sql = to_spark(MODELS[name], duck_night.params, columns_of=lambda n: spark.table(n).columns)
-            # Materialise as Parquet, as a Spark deployment writes tables: later models read rows instead of
-            # re-planning every upstream model (cache() kept the plans: 5 min). localCheckpoint() failed on
-            # rule_firing's 17-way union with a Spark-internal NoSuchElementException (pyspark 4.3.0).
-            spark.sql(sql).write.parquet(str(tables / name))
-            spark.read.parquet(str(tables / name)).createOrReplaceTempView(name)
-        except Exception as e:  # one model's failure is that model's test failure, not everyone's
-            first_line = next((line for line in str(e).splitlines() if line.strip()), "")
-            night.errors[name] = f"{type(e).__name__}: {first_line}"
-    return night
-
-
-def _normalised(value: Any) -> Any:
-    """One cell in an engine-neutral form: numbers as floats to 6 decimals, dates and times as ISO text."""
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, int | float | Decimal):
-        f = float(value)
-        return "NaN" if math.isnan(f) else round(f, 6)
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return tuple(_normalised(v) for v in value)
-    if isinstance(value, dict):
-        return tuple(sorted((k, _normalised(v)) for k, v in value.items()))
-    return repr(value)
-
-
-def _rows(rows: Iterable[Iterable[Any]]) -> Counter:
-    return Counter(tuple(_normalised(v) for v in row) for row in rows)
-
-
-def _sample(rows: Counter, n: int = 5) -> str:
-    return "\n".join(f"  {row} ×{k}" for row, k in sorted(rows.items(), key=repr)[:n]) or "  (none)"
+def spark_night(spark, duck_night, tmp_path_factory) -> dict[str, ModelRun]:
+    """The raw tables as Parquet and Spark views, then every model built once on Spark, in dependency order."""
+    base = tmp_path_factory.mktemp("golden")
+    register_raw(spark, export_raw(duck_night.con, raw_tables(MODELS), base / "raw"))
+    return build_models(spark, duck_night.params, base / "models", MODELS)
 
 
 @pytest.mark.parametrize("name", ORDER)
-def test_model_gives_the_same_rows_on_spark(name: str, duck_night: DuckNight, spark_night: SparkNight):
-    if name in spark_night.errors:
-        pytest.fail(f"{name} does not run on Spark: {spark_night.errors[name]}")
-    duck = duck_night.con.execute(f"select * from {name}")
-    duck_columns = [d[0] for d in duck.description]
-    duck_rows = _rows(duck.fetchall())
-    spark_df = spark_night.session.table(name)
-    assert spark_df.columns == duck_columns, f"{name}: columns differ"
-    spark_rows = _rows(spark_df.collect())
-    assert spark_rows.total() == duck_rows.total(), f"{name}: row counts differ"
-    assert spark_rows == duck_rows, (
-        f"{name}: rows differ ({duck_columns})\nonly on DuckDB:\n{_sample(duck_rows - spark_rows)}\n"
-        f"only on Spark:\n{_sample(spark_rows - duck_rows)}"
-    )
+def test_model_gives_the_same_rows_on_spark(name: str, duck_night: DuckNight, spark_night, spark):
+    if spark_night[name].error:
+        pytest.fail(f"{name} does not run on Spark: {spark_night[name].error}")
+    difference = model_difference(duck_night.con, name, spark.table(name))
+    assert difference is None, difference
 
 
 # The tiny world leaves some rules without a single firing (R07, R08, R10, R13, R17 at its as_of): their models
@@ -216,10 +142,10 @@ def test_dialect_rule_gives_the_same_rows_on_spark(case: str, spark):
     con = connect()
     set_params(con, DIALECT_PARAMS)
     duck = con.execute(DIALECT_CASES[case])
-    duck_columns, duck_rows = [d[0] for d in duck.description], _rows(duck.fetchall())
+    duck_columns, duck_rows = [d[0] for d in duck.description], normalised_rows(duck.fetchall())
     spark_df = spark.sql(to_spark(model, DIALECT_PARAMS, columns_of=lambda n: spark.table(n).columns))
     assert spark_df.columns == duck_columns
-    spark_rows = _rows(spark_df.collect())
+    spark_rows = normalised_rows(spark_df.collect())
     assert spark_rows == duck_rows, (
         f"only on DuckDB: {duck_rows - spark_rows}\nonly on Spark: {spark_rows - duck_rows}"
     )
