@@ -15,6 +15,7 @@ from pipelines.settings import Settings
 log = logging.getLogger(__name__)
 
 FALLBACK_NOTE_ZH = "风险模型未训练，按预警规则信号排序"
+STALE_MODEL_NOTE_ZH = "风险模型与当前特征不一致（需重新训练），按预警规则信号排序"
 
 RULE_SIGNAL_ZH = {
     "r01_red": "R01 连续或累计多月无人工费拨付",
@@ -34,8 +35,8 @@ RULE_SIGNAL_ZH = {
 }
 
 
-def rules_fallback(features: pl.DataFrame) -> pl.DataFrame:
-    """Score = rules_signal_score ÷ its maximum (0–1); factors name the rule signals that fire."""
+def rules_fallback(features: pl.DataFrame, note: str = FALLBACK_NOTE_ZH) -> pl.DataFrame:
+    """Score = rules_signal_score ÷ its maximum (0–1); factors name the rule signals that fire, after `note`."""
     top = max(float(features["rules_signal_score"].cast(pl.Float64).max() or 0.0), 1.0)  # type: ignore[arg-type]
     factors = []
     for row in features.iter_rows(named=True):
@@ -46,7 +47,7 @@ def rules_fallback(features: pl.DataFrame) -> pl.DataFrame:
             for col, zh in RULE_SIGNAL_ZH.items()
             if col.endswith(level) and row.get(col)
         ]
-        factors.append(f"{FALLBACK_NOTE_ZH}：" + ("；".join(fired[:3]) if fired else "无规则信号"))
+        factors.append(f"{note}：" + ("；".join(fired[:3]) if fired else "无规则信号"))
     return pl.DataFrame(
         {
             "project_code": features["project_code"],
@@ -66,8 +67,16 @@ def score_projects(
     if not model_path.exists() or not (model_path.parent / "metadata.json").exists():
         log.warning("no trained risk model at %s: scores fall back to the rules-only ranking", model_path)
         return rules_fallback(features)
+    from models.risk.features import FEATURES
     from models.risk.predict import score
     from models.risk.train import load
 
-    scored = score(load(model_path), features)
+    model = load(model_path)
+    if model.metadata.get("features") != FEATURES:
+        # a model trained before the features changed would fail or, worse, read columns in the wrong place
+        log.warning(
+            "the risk model at %s was trained on other features: retrain it (wagewatch train)", model_path
+        )
+        return rules_fallback(features, STALE_MODEL_NOTE_ZH)
+    scored = score(model, features)
     return scored.with_columns(pl.lit("model").alias("score_source"))

@@ -7,7 +7,7 @@ from datetime import date
 
 from models.risk.train import save, train
 from pipelines.features import score_projects
-from pipelines.features.scoring import FALLBACK_NOTE_ZH
+from pipelines.features.scoring import FALLBACK_NOTE_ZH, STALE_MODEL_NOTE_ZH
 from pipelines.settings import Settings
 from tests.features.given_world import tiny_world
 from tests.models.synthetic_frame import synthetic_frame
@@ -33,3 +33,12 @@ def test_with_a_model_every_project_has_a_probability_and_factors(tmp_path):
     assert scores["factors_zh"].str.len_chars().min() > 0
     p2 = scores.filter(scores["project_code"] == "P2").row(0, named=True)
     assert "人工费" in p2["factors_zh"] or "工资" in p2["factors_zh"]
+
+
+def test_a_model_trained_on_other_features_is_not_used(tmp_path):
+    model = train(synthetic_frame(n_projects=300, n_months=4), kinds=("logistic",))
+    model.metadata["features"] = model.metadata["features"][:-1]  # as if trained before a feature was added
+    path = save(model, tmp_path)
+    scores = score_projects(tiny_world(), date(2025, 5, 31), Settings(), path)
+    assert scores["score_source"].unique().to_list() == ["rules_fallback"]
+    assert all(f.startswith(STALE_MODEL_NOTE_ZH) for f in scores["factors_zh"])
