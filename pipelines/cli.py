@@ -225,11 +225,25 @@ def train(
     ),
     seed: Annotated[int, typer.Option(help="Seed of the training world.")] = 11,
     validation_seed: Annotated[int, typer.Option(help="Seed of the held-out validation world.")] = 23,
+    projects: Annotated[
+        int | None,
+        typer.Option(help="Projects per generated world (province tier); default: the protocol's."),
+    ] = None,
+    work_dir: Annotated[
+        Path | None, typer.Option(help="Where the worlds are generated (reused when already there).")
+    ] = None,
 ) -> None:
     """Retrain the risk model on a generated training world and validate it on another seed."""
-    from pipelines.features.train_command import train_and_validate
+    from pipelines.features.train_command import TRAIN_PROJECTS, train_and_validate
 
-    report = train_and_validate(out=out, seed=seed, validation_seed=validation_seed, progress=_say)
+    report = train_and_validate(
+        out=out,
+        seed=seed,
+        validation_seed=validation_seed,
+        progress=_say,
+        n_projects=projects or TRAIN_PROJECTS,
+        work_dir=work_dir,
+    )
     typer.echo(f"model: {report['model_path']}")
     typer.echo(f"model card: {report['model_card']}")
 

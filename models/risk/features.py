@@ -19,6 +19,7 @@ NUMERIC = [
     "months_to_planned_completion",
     "work_done_share",
     # owner payments
+    "owner_pay_rate_1m",
     "owner_pay_rate_3m",
     "owner_pay_rate_cum",
     "owner_pay_rate_all_projects",
@@ -32,6 +33,7 @@ NUMERIC = [
     "balance_change_3m_months_of_payroll",
     # payroll history
     "n_late_pay_months_6m",
+    "contractor_late_pay_share_6m",
     "max_outstanding_share_6m",
     "last_shortfall_share",
     "last_unpaid_worker_share",
@@ -81,6 +83,7 @@ FACTORS_ZH: dict[str, Factor] = {
     "age_months": Factor(lambda v: f"开工时长{v:.0f}个月"),
     "months_to_planned_completion": Factor(lambda v: f"距计划竣工{v:.0f}个月"),
     "work_done_share": Factor(lambda v: f"已完成产值占合同{_pct(v)}"),
+    "owner_pay_rate_1m": Factor(lambda v: f"建设单位本月工程款支付率低（{_pct(v)}）"),
     "owner_pay_rate_3m": Factor(lambda v: f"建设单位近3个月工程款支付率低（{_pct(v)}）"),
     "owner_pay_rate_cum": Factor(lambda v: f"建设单位累计工程款支付率低（{_pct(v)}）"),
     "owner_pay_rate_all_projects": Factor(lambda v: f"建设单位在各项目的工程款支付率低（{_pct(v)}）"),
@@ -91,6 +94,7 @@ FACTORS_ZH: dict[str, Factor] = {
     "inflow_outflow_ratio_3m": Factor(lambda v: f"专户近3个月收支比{v:.2f}"),
     "balance_months_of_payroll": Factor(lambda v: f"专户余额仅够{v:.1f}个月工资"),
     "balance_change_3m_months_of_payroll": Factor(lambda v: f"专户余额近3个月变化{v:+.1f}个月工资"),
+    "contractor_late_pay_share_6m": Factor(lambda v: f"总包单位近6个月各项目工资逾期月份占{_pct(v)}"),
     "n_late_pay_months_6m": Factor(lambda v: f"近6个月有{v:.0f}个月工资未按期足额发放"),
     "max_outstanding_share_6m": Factor(lambda v: f"近6个月工资最高欠发比例{_pct(v)}"),
     "last_shortfall_share": Factor(lambda v: f"上一发放月工资欠发{_pct(v)}"),

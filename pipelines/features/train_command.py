@@ -23,6 +23,9 @@ from pipelines.settings import REPO_ROOT, Settings
 from pipelines.warehouse import connect, ensure_schema
 
 MODEL_CARD = REPO_ROOT / "models" / "risk" / "MODEL_CARD.md"
+# projects per world: the protocol's training window holds only the month ends whose labels closed before the
+# test window opens (two, in a 13-month world), so the training world needs many projects to hold enough events
+TRAIN_PROJECTS = 4000
 METRICS_START, METRICS_END = "<!-- metrics:start -->", "<!-- metrics:end -->"
 
 
@@ -63,7 +66,7 @@ def snapshot_dates(con: duckdb.DuckDBPyConnection, settings: Settings, warmup_mo
     return month_ends(start, end)
 
 
-def with_baselines(frame: pl.DataFrame, world: Path | None, horizon_days: int) -> pl.DataFrame:
+def with_baselines(frame: pl.DataFrame, world: Path | None) -> pl.DataFrame:
     """Add the rankings the model is compared with: rules only, complaint history only, and the true hazard."""
     out = frame.with_columns(
         pl.col("rules_signal_score").cast(pl.Float64).alias("rules_score"),
@@ -80,24 +83,13 @@ def with_baselines(frame: pl.DataFrame, world: Path | None, horizon_days: int) -
     if truth is None or not truth.exists():
         return out
     hazard = pl.read_parquet(truth).select("project_code", pl.col("month").cast(pl.String), "true_hazard")
-    n_months = max(1, round(horizon_days / 30))
-    keys = (
-        out.select("as_of", "project_code")
-        .with_columns(pl.int_ranges(1, n_months + 1).alias("ahead"))
-        .explode("ahead")
-        .with_columns(
-            pl.col("as_of")
-            .dt.offset_by(pl.format("{}mo", pl.col("ahead")))
-            .dt.strftime("%Y-%m")
-            .alias("month")
-        )
+    # the ceiling ranks by what an oracle would know: the generator's hazard for the month ending at as_of, which
+    # is by construction the hazard of an event within the horizon after that month end (pipelines/synth/world.py:
+    # that month's pay falls due, and its complaints arrive, inside the window)
+    oracle = out.select("as_of", "project_code").with_columns(
+        pl.col("as_of").dt.strftime("%Y-%m").alias("month")
     )
-    # the ceiling ranks by the true hazard of the horizon's months (what an oracle would know)
-    oracle = (
-        keys.join(hazard, on=["project_code", "month"], how="left")
-        .group_by("as_of", "project_code")
-        .agg(pl.col("true_hazard").mean())
-    )
+    oracle = oracle.join(hazard, on=["project_code", "month"], how="left").drop("month")
     return out.join(oracle, on=["as_of", "project_code"], how="left")
 
 
@@ -114,7 +106,7 @@ def world_frame(world: Path, settings: Settings, progress=None) -> pl.DataFrame:
         f"{time.perf_counter() - t0:.0f}s, event rate {frame['label'].cast(pl.Float64).to_numpy().mean():.3f}",
     )
     con.close()
-    return with_baselines(frame, world, settings.score.horizon_days)
+    return with_baselines(frame, world)
 
 
 def train_and_validate(
@@ -124,12 +116,14 @@ def train_and_validate(
     progress: Callable[[str], Any] | None = None,
     *,
     tier: str = "province",
-    n_projects: int | None = 2000,
+    n_projects: int | None = TRAIN_PROJECTS,
     test_months: int = 3,
     work_dir: Path | None = None,
     settings: Settings | None = None,
+    model_card: Path | None = MODEL_CARD,
 ) -> dict[str, Any]:
-    """Generate (or reuse) both worlds, train on one, test on the other, save model + metadata + model card."""
+    """Generate (or reuse) both worlds, train on one, test on the other, save model + metadata + model card
+    (`model_card=None` leaves the card alone, for trial runs)."""
     from models.risk.backtest import evaluate, shuffled_label_control
     from models.risk.predict import predict_proba
     from models.risk.train import save, to_pandas, train
@@ -138,8 +132,11 @@ def train_and_validate(
     work_dir = work_dir or REPO_ROOT / "data" / "worlds"
     started = time.perf_counter()
     frames = {}
+    worlds_reused = True
     for role, s in (("train", seed), ("validation", validation_seed)):
-        world = generate_world(tier, s, work_dir / f"{tier}-{n_projects or 'full'}-seed{s}", n_projects)
+        folder = work_dir / f"{tier}-{n_projects or 'full'}-seed{s}"
+        worlds_reused &= (folder / "warehouse.duckdb").exists()
+        world = generate_world(tier, s, folder, n_projects)
         frames[role] = to_pandas(world_frame(world, settings, progress))
     tr, va = frames["train"], frames["validation"]
     va_dates = sorted(va["as_of"].unique())
@@ -177,12 +174,14 @@ def train_and_validate(
         "held_out": metrics,
         "shuffled_label_control_in_training_world": {"model": control["model"], "brier": control["brier"]},
         "seconds": round(time.perf_counter() - started),
+        "worlds_reused": worlds_reused,
     }
     model_path = save(model, Path(out), {"validation": report})
-    write_model_card_metrics(report)
+    if model_card is not None:
+        write_model_card_metrics(report, model_card)
     (Path(out) / "backtest.json").write_text(json.dumps(report, indent=2, default=str, ensure_ascii=False))
     _say(progress, summary_line(report))
-    return {"model_path": model_path, "model_card": MODEL_CARD, "metrics": report}
+    return {"model_path": model_path, "model_card": model_card, "metrics": report}
 
 
 def summary_line(r: dict[str, Any]) -> str:
@@ -201,7 +200,8 @@ def metrics_markdown(r: dict[str, Any]) -> str:
         rows.append(("true hazard (ceiling)", h["ceiling"]))
     lines = [
         f"Measured by `wagewatch train --seed {r['seed']} --validation-seed {r['validation_seed']}` "
-        f"({r['tier']} tier, {r['n_projects']} projects per world, {r['seconds']} s).",
+        f"({r['tier']} tier, {r['n_projects']} projects per world, {r['seconds']} s"
+        f"{', the worlds already generated and loaded' if r.get('worlds_reused') else ''}).",
         f"Train window {r['train_window'][0]} … {r['train_window'][1]} ({r['n_train_rows']} rows, seed {r['seed']}); "
         f"test window {r['test_window'][0]} … {r['test_window'][1]} ({r['n_test_rows']} rows, seed "
         f"{r['validation_seed']}), event rate {h['event_rate']:.3f}; horizon {r['horizon_days']} d, "

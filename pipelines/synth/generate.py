@@ -154,6 +154,11 @@ class _Writer:
         self._turn = 0
         self._fault_turn = 0
 
+    def _file_fault_due(self, kind: str, every: int, at: int) -> bool:
+        """Whether this file gets a file-level fault: every `every`-th turn, and the first chance until one was
+        injected, so that every faulty world holds every kind whatever its size."""
+        return self._fault_turn % every == at or not any(f["kind"] == kind for f in self.faults)
+
     # -------------------------------------------------------------- per month
     def write_month(self, world: World, m: date, folder: date, idx: int) -> dict[str, int]:
         rows: dict[str, int] = {}
@@ -280,7 +285,12 @@ class _Writer:
             body = "".join(lines)
             enc = {"csv_utf8": "utf-8", "csv_bom": "utf-8-sig", "csv_gbk": "gbk"}[fmt]
             raw = body.encode(enc, errors="replace")
-            if self.faults_on and fmt == "csv_gbk" and self._fault_turn % 23 == 5 and len(raw) > 200:
+            if (
+                self.faults_on
+                and fmt == "csv_gbk"
+                and self._file_fault_due("wrong_encoding", 23, 5)
+                and len(raw) > 200
+            ):
                 raw = raw[:100] + b"\xff\xfe\x81\x30" * 8 + raw[100:]  # decodes as neither UTF-8 nor GB18030
                 self.faults.append(
                     {
@@ -316,7 +326,7 @@ class _Writer:
                     r.pop(parent, None)
             payload[array] = records
             blob = json.dumps(payload, ensure_ascii=False)
-            if self.faults_on and self._fault_turn % 17 == 3 and len(blob) > 200:
+            if self.faults_on and self._file_fault_due("truncated_file", 17, 3) and len(blob) > 200:
                 blob = blob[: len(blob) // 2]
                 self.faults.append(
                     {

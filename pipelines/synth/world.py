@@ -99,6 +99,23 @@ def _firm_name(rng: np.random.Generator, kind: str) -> str:
     return f"{place}{rng.choice(list('鑫华泰隆盛鸿宏兴海达安'))}{rng.choice(list('源丰德信通业昌发'))}{word}有限公司"
 
 
+# explicit, because a small calm world may have no complaint at all
+COMPLAINT_SCHEMA = {
+    "case_id": pl.Utf8,
+    "project_code": pl.Utf8,
+    "corp_code": pl.Utf8,
+    "area_code": pl.Utf8,
+    "received_date": pl.Date,
+    "channel": pl.Utf8,
+    "workers_involved": pl.Int64,
+    "amount_claimed": pl.Float64,
+    "status": pl.Utf8,
+    "closed_date": pl.Date,
+    "is_verified": pl.Boolean,
+    "amount_recovered": pl.Float64,
+}
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -121,6 +138,9 @@ def build_world(
             "corp_code": [_uscc(rng, rng.choice(area_codes)) for _ in range(n_con)],
             "corp_name": [_firm_name(rng, "contractor") for _ in range(n_con)],
             "distress": rng.beta(1.6, 5.0, n_con),
+            # careless with the paperwork, whatever its finances: managers seldom on site, no deposit, attendance
+            # uploads with gaps — rules R09/R10/R11/R12 fire on its projects although its workers are paid
+            "sloppy": rng.random(n_con) < 0.25,
         }
     )
     owners = pl.DataFrame(
@@ -128,6 +148,9 @@ def build_world(
             "corp_code": [_uscc(rng, rng.choice(area_codes)) for _ in range(n_own)],
             "corp_name": [_firm_name(rng, "owner") for _ in range(n_own)],
             "stress": rng.beta(1.6, 5.0, n_own),
+            # how often the owner funds the labour cost (人工费): most monthly; some prepay two or three months at
+            # once, whatever their stress — a benign pattern the monthly rule R01 flags all the same
+            "pay_period": rng.choice([1, 2, 3], n_own, p=[0.7, 0.18, 0.12]),
         }
     )
     supervisors = pl.DataFrame(
@@ -160,18 +183,23 @@ def build_world(
     crew = np.maximum(4, rng.gamma(4.0, spec.workers_per_project / 4.0, n)).round().astype(int)
     contract = np.round(crew * rng.uniform(0.8, 1.6, n) * 1.2e6, -3)
     codes = [f"{area[i]}{starts[i]:%Y}{i + 1:06d}" for i in range(n)]
-    pm_absent = rng.random(n) < 0.15 + 0.3 * distress  # managers who rarely come (挂证)
+    sloppy = contractors["sloppy"].to_numpy()[con_idx]
+    # managers who rarely come (挂证): common everywhere, the rule with a sloppy contractor
+    pm_absent = rng.random(n) < 0.12 + 0.1 * distress + 0.5 * sloppy
 
-    # latent monthly shock (AR(1)) → true hazard of an arrears event within 60 days after the month end
+    # latent monthly shock (AR(1)) → true hazard of an arrears event within 60 days after the month end.
+    # Calibrated so that arrears are uncommon (≈ 13 % of in-scope month ends see an event within 60 days) and
+    # concentrated where owner stress, contractor distress and a bad month coincide. The owner's funding weighs most
+    # (工程款拖欠 is the main source of 欠薪).
     n_m = len(months)
     shock = np.zeros((n, n_m))
     for t in range(1, n_m):
-        shock[:, t] = 0.6 * shock[:, t - 1] + rng.normal(0, 0.45, n)
+        shock[:, t] = 0.7 * shock[:, t - 1] + rng.normal(0, 0.4, n)
     season = np.array(
         [1.0 if m.month not in (1, 2) else 1.4 for m in months]
     )  # year-end/Spring Festival pressure
     logit = (
-        -4.1 + 3.2 * owner_stress[:, None] + 2.6 * distress[:, None] + 0.9 * shock + np.log(season)[None, :]
+        -5.7 + 4.6 * owner_stress[:, None] + 2.0 * distress[:, None] + 1.4 * shock + np.log(season)[None, :]
     )
     hazard = _sigmoid(logit)
     active = np.array(
@@ -186,7 +214,7 @@ def build_world(
     ends_planned = [starts[i] + timedelta(days=int(duration[i])) for i in range(n)]
     status[[e < spec.end for e in ends_planned]] = "004"
     status[[s > spec.end for s in starts]] = "002"
-    stopped = (hazard[:, -3:].mean(axis=1) > 0.35) & (status == "003") & (rng.random(n) < 0.5)
+    stopped = (hazard[:, -3:].mean(axis=1) > 0.2) & (status == "003") & (rng.random(n) < 0.5)
     status[stopped] = "005"
 
     world.tables["project"] = pl.DataFrame(
@@ -335,6 +363,7 @@ def build_world(
         rng,
         months,
         hazard,
+        shock,
         active,
         owner_stress,
         distress,
@@ -345,9 +374,10 @@ def build_world(
         own_idx,
         owners,
         pm_absent,
+        sloppy,
     )
     world.tables["_crew"] = pl.DataFrame(
-        {"project_code": codes, "crew": crew, "pm_absent": pm_absent, "stopped": stopped}
+        {"project_code": codes, "crew": crew, "pm_absent": pm_absent, "stopped": stopped, "sloppy": sloppy}
     )
     return world
 
@@ -357,6 +387,7 @@ def _money_and_cases(
     rng: np.random.Generator,
     months: list[date],
     hazard: np.ndarray,
+    shock: np.ndarray,
     active: np.ndarray,
     owner_stress: np.ndarray,
     distress: np.ndarray,
@@ -367,6 +398,7 @@ def _money_and_cases(
     own_idx: np.ndarray,
     owners: pl.DataFrame,
     pm_absent: np.ndarray,
+    sloppy: np.ndarray,
 ) -> None:
     """Progress, wage accounts and flows, payroll, guarantees, deposits, complaints and credit events."""
     proj = world.tables["project"]
@@ -400,6 +432,8 @@ def _money_and_cases(
         exits = [_as_date(v) for v in workers["exit_time"].to_list()] if workers is not None else []
         balance = 0.0
         ratio = proj["labor_cost_ratio"][i] or 0.2
+        period = int(owners["pay_period"][int(own_idx[i])])
+        paid_ahead = 0  # months of labour cost a prepaying owner has already funded
         for t, m in enumerate(months):
             if not active[i, t]:
                 continue
@@ -407,7 +441,9 @@ def _money_and_cases(
             h = hazard[i, t]
             completed = contract[i] / 24 * rng.uniform(0.7, 1.3) * (0.3 if m.month == 2 else 1.0)
             certified = completed * rng.uniform(0.85, 0.95)
-            paid_value = certified * float(np.clip(1 - owner_stress[i] * rng.uniform(0.3, 1.1), 0.05, 1))
+            # the owner's payment for the work (给付率) falls with its stress and with a bad month: the first sign
+            shortfall = owner_stress[i] * rng.uniform(0.3, 1.1) + 0.4 * shock[i, t] + rng.normal(0, 0.05)
+            paid_value = certified * float(np.clip(1 - shortfall, 0.05, 1))
             progress.append(
                 {
                     "project_code": code,
@@ -417,16 +453,19 @@ def _money_and_cases(
                     "paid_value": round(paid_value, 2),
                 }
             )
-            # labour-cost inflow (人工费拨付): missing or short when the owner is stressed
-            if has_account and rng.random() > 0.05 + 0.9 * owner_stress[i] * h * 4:
-                # most owners pay the labour share in full (often rounded up); a stressed owner pays short
-                short_pay = rng.random() < 0.6 * owner_stress[i] + 2.0 * h
+            # labour-cost inflow (人工费拨付): a prepaying owner funds `period` months at once; in trouble the
+            # inflow is missing or short (more so when the owner is stressed)
+            due = paid_ahead == 0
+            paid_ahead = max(0, paid_ahead - 1)
+            if has_account and due and rng.random() > 0.03 + 2.5 * h:
+                short_pay = rng.random() < 0.1 * owner_stress[i] + 2.5 * h
                 factor = (
                     float(np.clip(1 - owner_stress[i] * rng.uniform(0.2, 1.2), 0.1, 0.97))
                     if short_pay
                     else float(rng.uniform(1.0, 1.12))
                 )
-                inflow = ratio * certified * factor
+                inflow = ratio * certified * factor * period
+                paid_ahead = period - 1
                 txn_seq += 1
                 balance += inflow
                 txns.append(
@@ -451,14 +490,23 @@ def _money_and_cases(
             ]
             if not crew_m:
                 continue
-            unpaid_share = float(rng.uniform(0.1, 0.5)) if rng.random() < 0.01 + 1.2 * h else 0.0
+            # a few attendees without a pay line happen anywhere (paid by a labour firm elsewhere); in trouble
+            # more go unpaid. Late pay has benign causes too (a disputed final account, a holiday).
+            unpaid_share = (
+                float(rng.uniform(0.1, 0.5))
+                if rng.random() < 0.01 + 1.5 * h
+                else float(rng.uniform(0.02, 0.08))
+                if rng.random() < 0.03
+                else 0.0
+            )
             n_paid = max(1, round(len(crew_m) * (1 - unpaid_share)))
             chosen = rng.choice(crew_m, n_paid, replace=False)
-            late = rng.random() < 0.02 + 1.5 * h
-            short = rng.random() < 0.02 + 1.8 * h
+            late = rng.random() < 0.03 + 2.0 * h
+            short = rng.random() < 0.004 + 2.0 * h
             pay_date = me + timedelta(days=int(rng.integers(35, 75) if late else rng.integers(8, 26)))
-            via_other = rng.random() < 0.03 + 0.2 * distress[i]
+            via_other = rng.random() < 0.04 + 0.1 * distress[i]
             month_total = 0.0
+            lines: list[dict] = []
             for k in chosen:
                 days = int(rng.integers(8, 27))
                 total = round(days * float(rng.uniform(260, 420)), 2)
@@ -466,35 +514,40 @@ def _money_and_cases(
                     round(total * float(rng.uniform(0.4, 0.85)), 2) if short and rng.random() < 0.6 else total
                 )
                 month_total += actual
-                payroll.append(
-                    {
-                        "project_code": code,
-                        "corp_code": proj["contractor_corp_code"][i],
-                        "team_sys_no": None,
-                        "pay_month": f"{m:%Y-%m}",
-                        "id_card_number": ids[k],
-                        "days": days,
-                        "work_hours": days * 8.0,
-                        "total_pay_amount": total,
-                        "actual_amount": actual,
-                        "is_back_pay": False,
-                        "balance_date": pay_date,
-                        "pay_bank_card_number": other_account if via_other or not has_account else account,
-                        "pay_roll_bank_card_number": cards[k],
-                    }
-                )
-                made_good = actual < total and rng.random() < 0.45
-                if made_good:
-                    payroll.append(
+                line = {
+                    "project_code": code,
+                    "corp_code": proj["contractor_corp_code"][i],
+                    "team_sys_no": None,
+                    "pay_month": f"{m:%Y-%m}",
+                    "id_card_number": ids[k],
+                    "days": days,
+                    "work_hours": days * 8.0,
+                    "total_pay_amount": total,
+                    "actual_amount": actual,
+                    "is_back_pay": False,
+                    "balance_date": pay_date,
+                    "pay_bank_card_number": account,
+                    "pay_roll_bank_card_number": cards[k],
+                }
+                lines.append(line)
+                if actual < total and rng.random() < 0.45:  # made good by back pay
+                    lines.append(
                         {
-                            **payroll[-1],
+                            **line,
                             "is_back_pay": True,
                             "actual_amount": round(total - actual, 2),
                             "total_pay_amount": 0.0,
                             "balance_date": pay_date + timedelta(days=int(rng.integers(5, 25))),
                         }
                     )
-            if has_account:
+            # the bank does not let a wage account go negative: without the money there (or without an account)
+            # the contractor pays from another account, which R04 sees
+            from_account = has_account and not via_other and balance >= month_total
+            if not from_account:
+                for line in lines:
+                    line["pay_bank_card_number"] = other_account
+            payroll.extend(lines)
+            if from_account:
                 txn_seq += 1
                 balance -= month_total
                 txns.append(
@@ -510,10 +563,8 @@ def _money_and_cases(
                         "txn_type": "02",
                     }
                 )
-            shortfall_unmade = short and not all(
-                r["is_back_pay"] for r in payroll[-2:] if r["project_code"] == code
-            )
-            if shortfall_unmade:
+            due_total = sum(line["total_pay_amount"] for line in lines)
+            if sum(line["actual_amount"] for line in lines) < due_total - 1:
                 events.append(
                     {
                         "project_code": code,
@@ -522,11 +573,13 @@ def _money_and_cases(
                         "pay_month": f"{m:%Y-%m}",
                     }
                 )
-            # complaints follow trouble with a lag of one to two months
-            if rng.random() < 0.6 * h:
+            # complaints follow trouble with a lag of one to two months; a few come from anywhere (a dispute
+            # over a day rate, a worker who left) and are rarely upheld
+            in_trouble = rng.random() < 0.5 * h
+            if in_trouble or rng.random() < 0.012:
                 received = me + timedelta(days=int(rng.integers(10, 60)))
                 if received <= world.end:
-                    verified = rng.random() < 0.7
+                    verified = rng.random() < (0.7 if in_trouble else 0.15)
                     closed = received + timedelta(days=int(rng.integers(3, 45)))
                     is_closed = closed <= world.end
                     complaints.append(
@@ -554,6 +607,25 @@ def _money_and_cases(
                                 "pay_month": None,
                             }
                         )
+    if not complaints:  # a small calm world may draw none; every entity must be delivered
+        i = int(np.argmax(hazard.max(axis=1)))
+        received = world.end - timedelta(days=int(rng.integers(20, 60)))
+        complaints.append(
+            {
+                "case_id": f"TS{received:%Y%m%d}00001",
+                "project_code": codes[i],
+                "corp_code": proj["contractor_corp_code"][i],
+                "area_code": proj["area_code"][i],
+                "received_date": received,
+                "channel": "12345",
+                "workers_involved": 3,
+                "amount_claimed": 30000.0,
+                "status": "02",
+                "closed_date": None,
+                "is_verified": False,
+                "amount_recovered": None,
+            }
+        )
     world.tables["project_progress"] = pl.DataFrame(progress)
     world.tables["wage_account"] = pl.DataFrame(accounts, infer_schema_length=None).with_columns(
         pl.col("close_date").cast(pl.Date)
@@ -564,16 +636,14 @@ def _money_and_cases(
     world.tables["payroll"] = pl.DataFrame(payroll, infer_schema_length=None).with_columns(
         pl.col("team_sys_no").cast(pl.Utf8)
     )
-    world.tables["complaint"] = pl.DataFrame(complaints, infer_schema_length=None).with_columns(
-        pl.col("closed_date").cast(pl.Date), pl.col("amount_recovered").cast(pl.Float64)
-    )
+    world.tables["complaint"] = pl.DataFrame(complaints, schema=COMPLAINT_SCHEMA)
     world.events = pl.DataFrame(
         events, schema={"project_code": pl.Utf8, "event_date": pl.Date, "kind": pl.Utf8, "pay_month": pl.Utf8}
     )
 
     # guarantees (工程款支付担保) and deposits (工资保证金)
     n = len(codes)
-    has_g = rng.random(n) < 0.75 - 0.3 * owner_stress
+    has_g = rng.random(n) < 0.75 - 0.2 * owner_stress - 0.4 * sloppy
     g_start = proj["start_date"].to_list()
     world.tables["payment_guarantee"] = pl.DataFrame(
         [
@@ -603,7 +673,10 @@ def _money_and_cases(
         ]
     )
     n_con = contractors.height
-    has_d = rng.random(n_con) < 0.85 - 0.4 * contractors["distress"].to_numpy()
+    has_d = (
+        rng.random(n_con)
+        < 0.85 - 0.3 * contractors["distress"].to_numpy() - 0.5 * contractors["sloppy"].to_numpy()
+    )
     world.tables["wage_deposit"] = pl.DataFrame(
         [
             {
@@ -656,7 +729,7 @@ def _money_and_cases(
             "points": pl.Float64,
             "source": pl.Utf8,
         },
-    ).unique(["corp_code", "event_type", "event_date"])
+    ).unique(["corp_code", "event_type", "event_date"], maintain_order=True)
     _ = (own_idx, owners, pm_absent, crew)
 
 
@@ -689,14 +762,19 @@ def attendance_for(world: World, first: date, last: date, rng: np.random.Generat
         pm = world.project_month.filter(pl.col("project_code") == code)
         hz = dict(zip(pm["month"], pm["true_hazard"], strict=True))
         month_h = np.array([hz.get(f"{d:%Y-%m}", 0.0) for d in days])
-        p = p * np.clip(1.1 - 1.6 * month_h, 0.15, 1.0)  # crews melt away before an arrears event
+        p = p * np.clip(1.0 - 2.0 * month_h, 0.15, 1.0)  # crews melt away before an arrears event
         if crew["stopped"][i]:
             p = np.where(days > world.end - timedelta(days=25), p * 0.05, p)
+        if crew["sloppy"][i] and len(days) >= 20 and rng.random() < 0.3:  # a gap in the uploads, not on site
+            gap = int(rng.integers(0, len(days) - 10))
+            p[gap : gap + int(rng.integers(8, 12))] = 0.0
         present = (rng.random(on_roster.shape) < p[:, None]) & on_roster
         manager = role == "10"
         mgr_p = 0.25 if crew["pm_absent"][i] else 0.85
         present[:, manager] = (
-            (rng.random((len(days), manager.sum())) < mgr_p) & on_roster[:, manager] & (dow != 6)[:, None]
+            (rng.random((len(days), manager.sum())) < mgr_p)
+            & on_roster[:, manager]
+            & ((dow != 6) & (p > 0))[:, None]  # p is 0 only in an upload gap
         )
         di, wi = np.nonzero(present)
         if len(di) == 0:

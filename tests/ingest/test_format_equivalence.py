@@ -33,8 +33,14 @@ def given_rows(clean_world) -> dict[str, pl.DataFrame]:
     so JSON payloads also carry the parent's projectCode outside the array."""
     rows = {}
     for entity in ENTITIES:
-        path = [p for p in delivered_files(clean_world / "inbox") if entity_of_file(p.name) == entity][-1]
-        frame = canonical_frame(path).drop("_line")
+        paths = [p for p in delivered_files(clean_world / "inbox") if entity_of_file(p.name) == entity]
+        frames = [canonical_frame(p).drop("_line") for p in paths[-8:]]
+        # the platform's own codes: the writer then adds the vendor variants itself (a file that already carries
+        # one, e.g. direction 1/0, would be mapped twice)
+        canonical = [
+            f for f in frames if "direction" not in f.columns or f["direction"].is_in(["01", "02"]).all()
+        ]
+        frame = canonical[-1]
         if "project_code" in frame.columns and frame["project_code"].null_count() == 0:
             frame = frame.filter(pl.col("project_code") == frame["project_code"].mode().sort()[0])
         if frame.height > ROWS_PER_ENTITY:  # first and last rows: attendance then has both directions

@@ -83,3 +83,13 @@ def test_selection_is_time_ordered_and_recorded(frame):
     assert sel["chosen"] in ("hgb", "logistic")
     assert sel["validation_from"] == "2025-08-31"
     assert model.metadata["sklearn_version"]
+
+
+def test_selection_on_few_snapshots_uses_disjoint_projects(frame):
+    # the protocol's training window is short (labels must close before the test window): two month ends
+    two = frame[frame["as_of"].isin(sorted(frame["as_of"].unique())[:2])]
+    sel = train(two, random_state=0).metadata["selection"]
+    assert sel["method"] == "3 folds of disjoint projects"
+    assert set(sel["validation_metrics"]) == {"hgb", "logistic"}
+    best = max(sel["validation_metrics"].values(), key=lambda m: (m["precision_at_k"], m["auc_pr"]))
+    assert sel["validation_metrics"][sel["chosen"]] == best

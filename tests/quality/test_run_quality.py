@@ -11,6 +11,7 @@ import pytest
 from pipelines.contracts import all_contracts
 from pipelines.quality.offline import remote_references
 from pipelines.quality.schema import FINDING_SCHEMA
+from pipelines.quality.titles_zh import BULLETIN as T
 from pipelines.quality.titles_zh import CHECK_TITLES
 from pipelines.warehouse import frame
 from tests.headless import dom
@@ -156,4 +157,7 @@ def test_data_docs_and_bulletin_are_readable_offline(faulty_night, tmp_path):
     assert "按企业" in bulletin
     assert "<table" in bulletin
     assert "考勤人员不在项目花名册" in bulletin
-    assert "存在阻断级问题" in bulletin
+    # the status line says what the night decided (the blocked wording itself: test_bulletin.py)
+    blocked = "存在阻断级问题" in bulletin
+    assert blocked == result.blocking
+    assert (T["published"] in bulletin) == (not result.blocking)

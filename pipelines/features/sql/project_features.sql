@@ -42,7 +42,9 @@ progress as (
         sum(certified_value) filter (where cast("month" || '-01' as date) >= snapshots.month_start - interval 2 month)
             as certified_3m,
         sum(paid_value) filter (where cast("month" || '-01' as date) >= snapshots.month_start - interval 2 month)
-            as paid_3m
+            as paid_3m,
+        sum(completed_value) filter (where cast("month" || '-01' as date) = snapshots.month_start) as completed_1m,
+        sum(paid_value) filter (where cast("month" || '-01' as date) = snapshots.month_start) as paid_1m
     from fx_project_progress
     inner join snapshots on fx_project_progress.as_of = snapshots.as_of
     where cast("month" || '-01' as date) <= snapshots.month_start
@@ -247,6 +249,7 @@ payroll as (
         count(*) filter (where deadline_date <= as_of and deadline_date > as_of - 183
             and (paid_by_deadline_yuan < due_yuan - 1 or (n_attended_workers > 0 and due_yuan = 0)))
             as n_late_pay_months_6m,
+        count(*) filter (where deadline_date <= as_of and deadline_date > as_of - 183) as n_pay_months_due_6m,
         max(greatest(0, 1 - paid_by_as_of_yuan / nullif(due_yuan, 0)))
             filter (where deadline_date <= as_of and deadline_date > as_of - 183) as max_outstanding_share_6m,
         arg_max(greatest(0, 1 - paid_by_as_of_yuan / nullif(due_yuan, 0)), pay_month)
@@ -258,6 +261,18 @@ payroll as (
             filter (where deadline_date > as_of) as current_paid_share,
         avg(due_yuan) filter (where deadline_date <= as_of and deadline_date > as_of - 92) as mean_payroll_3m_yuan
     from pay_month_facts
+    group by all
+),
+
+-- the contractor's pay record across its in-scope projects (a firm in trouble is late on more than one site)
+contractor_pay as (
+    select
+        in_scope.as_of,
+        in_scope.contractor_corp_code,
+        sum(payroll.n_late_pay_months_6m) / nullif(sum(payroll.n_pay_months_due_6m), 0)
+            as contractor_late_pay_share_6m
+    from in_scope
+    inner join payroll on in_scope.as_of = payroll.as_of and in_scope.project_code = payroll.project_code
     group by all
 ),
 
@@ -375,6 +390,7 @@ assembled as (
         date_diff('day', in_scope.as_of, in_scope.complete_date) / 30.44 as months_to_planned_completion,
         progress.completed_cum / nullif(in_scope.contract_amount, 0) as work_done_share,
         -- owner payments (开原 给付率)
+        progress.paid_1m / nullif(progress.completed_1m, 0) as owner_pay_rate_1m,
         progress.paid_3m / nullif(progress.completed_3m, 0) as owner_pay_rate_3m,
         progress.paid_cum / nullif(progress.completed_cum, 0) as owner_pay_rate_cum,
         owner_pay.owner_pay_rate_all_projects,
@@ -400,6 +416,7 @@ assembled as (
             / nullif(payroll.mean_payroll_3m_yuan, 0) as balance_change_3m_months_of_payroll,
         -- payroll history
         coalesce(payroll.n_late_pay_months_6m, 0) as n_late_pay_months_6m,
+        contractor_pay.contractor_late_pay_share_6m,
         payroll.max_outstanding_share_6m,
         payroll.last_shortfall_share,
         payroll.last_unpaid_worker_share,
@@ -438,6 +455,8 @@ assembled as (
     left join no_inflow_months
         on in_scope.as_of = no_inflow_months.as_of and in_scope.project_code = no_inflow_months.project_code
     left join payroll on in_scope.as_of = payroll.as_of and in_scope.project_code = payroll.project_code
+    left join contractor_pay
+        on in_scope.as_of = contractor_pay.as_of and in_scope.contractor_corp_code = contractor_pay.contractor_corp_code
     left join attendance on in_scope.as_of = attendance.as_of and in_scope.project_code = attendance.project_code
     left join key_staff_days
         on in_scope.as_of = key_staff_days.as_of and in_scope.project_code = key_staff_days.project_code
