@@ -178,3 +178,29 @@ def test_result_of_reads_counts_and_every_shape_of_error(gx_result, errored, n_r
     got = result_of(rule, gx_result)
     assert (got.errored, got.n_rows) == (errored, n_rows)
     assert not (got.errored and got.success)
+
+
+def test_a_repeated_compound_key_fails_with_the_number_of_repeated_keys(rules):
+    punch = {
+        "project_code": "P1",
+        "id_card_number_hash": "A",
+        "date": datetime(2025, 6, 2, 8),
+        "direction": "01",
+    }
+    later = {**punch, "date": datetime(2025, 6, 3, 8)}
+    con = given_warehouse(
+        {
+            "project": [{"project_code": "P1", "area_code": "350503", "category": "01", "prj_status": "003",
+                         "contractor_corp_code": GOOD_USCC, "start_date": date(2025, 1, 1)}],
+            "attendance": [punch, punch, later, later, later, {**punch, "direction": "02"}],
+        },
+        as_of=AS_OF,
+        only=STAGING,
+    )  # fmt: skip
+    key_rule = next(r for r in rules["attendance"] if r.kind == "key_unique")
+    (result,), _ = run_suites(con, {"attendance": [key_rule]}, None)
+    assert not result.errored
+    assert not result.success
+    assert result.n_rows == 5  # the rows of the two keys that occur more than once
+    assert [(f["project_code"], f["n_rows"]) for f in gx_findings(con, [result])] == [("P1", 5)]
+    con.close()
