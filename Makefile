@@ -70,12 +70,12 @@ typecheck: install
 # Benchmarks (not tests): numbers go to benchmarks/RESULTS.md. Worlds and warehouses stay in benchmarks/.work/.
 bench-city: install
 	$(BIN)/python -m benchmarks.ingest --tier city
-	$(BIN)/python -m benchmarks.nightly --tier city
+	$(BIN)/python -m benchmarks.nightly --tier city --incremental
 	$(BIN)/python -m benchmarks.indicators --warehouse benchmarks/.work/city-night/wh.duckdb
 	$(BIN)/python -m benchmarks.quality --warehouse benchmarks/.work/city-night/wh.duckdb
 
 bench-province: install
-	$(BIN)/python -m benchmarks.nightly --tier province
+	$(BIN)/python -m benchmarks.nightly --tier province --incremental
 	$(BIN)/python -m benchmarks.indicators --warehouse benchmarks/.work/province-night/wh.duckdb
 
 clean-demo:

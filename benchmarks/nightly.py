@@ -4,7 +4,13 @@ One run, in this order, all measured here:
   1. `wagewatch generate --tier T` (skipped when the world is already under benchmarks/.work/T);
   2. the floor: every inbox file parsed once by `read_any` (decode and split only; no checks, no warehouse);
   3. `wagewatch run` on the inbox into a fresh warehouse, exactly as an analyst runs it (a Prefect flow on an
-     ephemeral server); per-step seconds come from the run's own run_summary.json.
+     ephemeral server); per-step seconds come from the run's own run_summary.json;
+  4. with --incremental, step 3 stops two extract folders before the end, and this step is the next night: the
+     next folder (a regular day: that day's attendance; the last folder, which also carries the month-end extracts
+     of every source, is left out) arrives and `wagewatch run` loads it into the same warehouse and rebuilds
+     everything after loading.
+With --rerun, steps 3–4 are replaced by one more night on the warehouse an earlier benchmark left (no new file:
+what a night costs beyond loading its files).
 Prints each step's seconds and its ratio to the floor, the night's total, the warehouse size and the peak memory
 of the run (max RSS of the child process).
 
@@ -48,6 +54,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tier", default="city", choices=["demo", "city", "province"])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--incremental", action="store_true", help="hold back the newest day for a second, incremental night"
+    )
+    parser.add_argument(
+        "--rerun",
+        action="store_true",
+        help="one more night on the warehouse an earlier run left (no new file)",
+    )
     args = parser.parse_args()
 
     world = WORK / args.tier
@@ -67,7 +81,38 @@ def main() -> None:
     print(f"2. parse floor: {files} files, {rows:,} rows, {size_mb:.0f} MB in {floor:.1f} s")
 
     run = WORK / f"{args.tier}-night"
+    if args.rerun:
+        if not (run / "wh.duckdb").exists():
+            raise SystemExit(f"--rerun needs the warehouse of an earlier run: {run / 'wh.duckdb'}")
+        staged = run / "inbox"
+        night(staged if staged.exists() else inbox, run, floor, label="3. the next night, no new file")
+    else:
+        first_nights(inbox, run, floor, incremental=args.incremental)
+    wh_mb = sum(p.stat().st_size for p in run.glob("wh.duckdb*")) / 2**20
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"warehouse {wh_mb:.0f} MB; peak memory of the runs (max RSS) {peak:.0f} MB")
+
+
+def first_nights(inbox: Path, run: Path, floor: float, incremental: bool) -> None:
+    """A first night into a fresh warehouse; with `incremental`, up to two folders before the end, then the next
+    (regular) day's night."""
     shutil.rmtree(run, ignore_errors=True)
+    folders = sorted(p for p in inbox.iterdir() if p.is_dir())
+    held_back = folders[-2] if incremental else None
+    if held_back is not None:  # the first night sees the folders before it (linked, not copied)
+        staged = run / "inbox"
+        staged.mkdir(parents=True)
+        for folder in folders[:-2]:
+            (staged / folder.name).symlink_to(folder.resolve(), target_is_directory=True)
+        inbox = staged
+    night(inbox, run, floor, label="3. wagewatch run")
+    if held_back is not None:
+        (inbox / held_back.name).symlink_to(held_back.resolve(), target_is_directory=True)
+        night(inbox, run, floor, label=f"4. the next night ({held_back.name}'s extracts)")
+
+
+def night(inbox: Path, run: Path, floor: float, label: str) -> None:
+    """`wagewatch run` as an analyst runs it; prints its steps from the run's own run_summary.json."""
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
     env.setdefault("GX_ANALYTICS_ENABLED", "False")
     start = time.perf_counter()
@@ -82,8 +127,9 @@ def main() -> None:
     if proc.returncode != 0:
         print(proc.stdout[-3000:], proc.stderr[-3000:], sep="\n")
         raise SystemExit(f"wagewatch run failed ({proc.returncode})")
-    summary = json.loads(next((run / "out" / "runs").glob("*/run_summary.json")).read_text(encoding="utf-8"))
-    print(f"3. wagewatch run (as_of {summary['as_of']}, {summary['status']}): {wall:.1f} s wall")
+    newest = max((run / "out" / "runs").glob("*/run_summary.json"), key=lambda p: p.parent.name)
+    summary = json.loads(newest.read_text(encoding="utf-8"))
+    print(f"{label} (as_of {summary['as_of']}, {summary['status']}): {wall:.1f} s wall")
     print(f"   {'step':<12}{'seconds':>9}{'÷ floor':>9}{'rows':>12}")
     for step in summary["steps"]:
         rows_out = f"{step['rows']:,}" if step.get("rows") is not None else ""
@@ -91,9 +137,6 @@ def main() -> None:
     in_steps = sum(s["seconds"] for s in summary["steps"])
     print(f"   {'steps':<12}{in_steps:>9.1f}{in_steps / floor:>8.2f}×")
     print(f"   flow start-up and teardown (Prefect ephemeral server): {wall - in_steps:.1f} s")
-    wh_mb = sum(p.stat().st_size for p in run.glob("wh.duckdb*")) / 2**20
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"warehouse {wh_mb:.0f} MB; peak memory of the run (max RSS) {peak:.0f} MB")
 
 
 if __name__ == "__main__":
