@@ -64,10 +64,12 @@ def create_snapshots(con: duckdb.DuckDBPyConnection, as_ofs: Sequence[date]) -> 
             where raw._extract_date <= DATE '{last.isoformat()}'
             qualify row_number() over (partition by {key} order by _extract_date, _file_id, _line) = 1"""
         )
-    # person-day: known from the first delivery of any of its punches; 'any' valid-day rule (≥ 1 punch).
+    # person-day: known from the first delivery of any of its punches; 'any' valid-day rule (≥ 1 punch). The person
+    # is kept as a 64-bit hash of the (already hashed) ID: the features only count persons and match the key staff,
+    # and grouping every punch of the history by a 64-character string spilled tens of GB on the province tier.
     con.execute(
         f"""create or replace temp table fx_person_day as
-        select project_code, id_card_number_hash, cast("date" as date) as work_date,
+        select project_code, hash(id_card_number_hash) as person_key, cast("date" as date) as work_date,
                min(_extract_date) as known_date
         from raw_attendance
         where _extract_date <= DATE '{last.isoformat()}'

@@ -103,7 +103,7 @@ account_flows as (
 
 -- ---------------------------------------------------------------- attendance
 person_days as (
-    select snapshots.as_of, pd.project_code, pd.id_card_number_hash, pd.work_date
+    select snapshots.as_of, pd.project_code, pd.person_key, pd.work_date
     from snapshots
     inner join fx_person_day as pd
         on pd.known_date <= snapshots.as_of
@@ -112,7 +112,7 @@ person_days as (
 ),
 
 project_days as (
-    select as_of, project_code, work_date, count(distinct id_card_number_hash) as n_persons
+    select as_of, project_code, work_date, count(distinct person_key) as n_persons
     from person_days
     group by all
 ),
@@ -132,7 +132,7 @@ attendance as (
 ),
 
 key_staff as (
-    select as_of, project_code, corp_type, any_value(pm_id_card_number_hash) as staff_hash
+    select as_of, project_code, corp_type, hash(any_value(pm_id_card_number_hash)) as staff_key
     from fx_project_corp
     where corp_type in ('009', '007') and pm_id_card_number_hash is not null
     group by all
@@ -148,7 +148,7 @@ key_staff_days as (
     inner join person_days
         on key_staff.as_of = person_days.as_of
         and key_staff.project_code = person_days.project_code
-        and key_staff.staff_hash = person_days.id_card_number_hash
+        and key_staff.staff_key = person_days.person_key
         and person_days.work_date > person_days.as_of - 28
     group by all
 ),
@@ -216,7 +216,7 @@ pay_months as (
 
 attended_months as (
     select as_of, project_code, strftime(work_date, '%Y-%m') as pay_month,
-           count(distinct id_card_number_hash) as n_attended_workers
+           count(distinct person_key) as n_attended_workers
     from person_days
     group by all
 ),
