@@ -368,12 +368,9 @@ def build_world(
         owner_stress,
         distress,
         contract,
-        crew,
         contractors,
-        con_idx,
         own_idx,
         owners,
-        pm_absent,
         sloppy,
     )
     world.tables["_crew"] = pl.DataFrame(
@@ -392,12 +389,9 @@ def _money_and_cases(
     owner_stress: np.ndarray,
     distress: np.ndarray,
     contract: np.ndarray,
-    crew: np.ndarray,
     contractors: pl.DataFrame,
-    con_idx: np.ndarray,
     own_idx: np.ndarray,
     owners: pl.DataFrame,
-    pm_absent: np.ndarray,
     sloppy: np.ndarray,
 ) -> None:
     """Progress, wage accounts and flows, payroll, guarantees, deposits, complaints and credit events."""
@@ -730,7 +724,6 @@ def _money_and_cases(
             "source": pl.Utf8,
         },
     ).unique(["corp_code", "event_type", "event_date"], maintain_order=True)
-    _ = (own_idx, owners, pm_absent, crew)
 
 
 def attendance_for(world: World, first: date, last: date, rng: np.random.Generator) -> pl.DataFrame:
