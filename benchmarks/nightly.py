@@ -55,7 +55,9 @@ def main() -> None:
     parser.add_argument("--tier", default="city", choices=["demo", "city", "province"])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--incremental", action="store_true", help="hold back the newest day for a second, incremental night"
+        "--incremental",
+        action="store_true",
+        help="a first night up to two folders before the end, then the next day's night",
     )
     parser.add_argument(
         "--rerun",

@@ -86,11 +86,11 @@ def with_baselines(frame: pl.DataFrame, world: Path | None) -> pl.DataFrame:
     # the ceiling ranks by what an oracle would know: the generator's hazard for the month ending at as_of, which
     # is by construction the hazard of an event within the horizon after that month end (pipelines/synth/world.py:
     # that month's pay falls due, and its complaints arrive, inside the window)
-    oracle = out.select("as_of", "project_code").with_columns(
-        pl.col("as_of").dt.strftime("%Y-%m").alias("month")
+    return (
+        out.with_columns(pl.col("as_of").dt.strftime("%Y-%m").alias("month"))
+        .join(hazard, on=["project_code", "month"], how="left")
+        .drop("month")
     )
-    oracle = oracle.join(hazard, on=["project_code", "month"], how="left").drop("month")
-    return out.join(oracle, on=["as_of", "project_code"], how="left")
 
 
 def world_frame(world: Path, settings: Settings, progress=None) -> pl.DataFrame:

@@ -422,9 +422,8 @@ def result_of(rule: Rule, r: Any) -> RuleResult:
     if rule.kind == "type":
         return RuleResult(rule, False, 1, message=f"observed {result.get('observed_value')}")
     n = result.get("unexpected_count")
-    if (
-        n is None
-    ):  # UnexpectedRowsExpectation (predicates, compound keys) reports the row count as observed value
+    # UnexpectedRowsExpectation (predicates, compound keys) reports its row count as the observed value
+    if n is None:
         n = result.get("observed_value")
     if n is None:
         return RuleResult(rule, False, 0, errored=True, message=f"no count in result: {result}")
