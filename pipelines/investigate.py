@@ -71,7 +71,7 @@ def project_timeline(con: duckdb.DuckDBPyConnection, project_code: str) -> pl.Da
             select strftime(t.txn_time, '%Y-%m') as "month",
                    sum(t.amount) filter (where t.direction = '01' and t.txn_type = '01') as labor_cost_inflow_yuan,
                    sum(t.amount) filter (where t.direction = '02') as outflow_yuan,
-                   arg_max(t.balance, t.txn_time) as month_end_balance_yuan
+                   arg_max(t.balance, (t.txn_time, t.txn_id)) as month_end_balance_yuan
             from stg_account_txn t join stg_wage_account a using (account_number)
             where a.project_code = $1 group by 1
         ),

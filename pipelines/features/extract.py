@@ -12,12 +12,14 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import polars.selectors as cs
 
 from pipelines.features.snapshot import create_snapshots
 from pipelines.settings import Settings, sql_params
 from pipelines.warehouse import frame, set_params
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
+FEATURE_DECIMALS = 6  # decimals kept of a float feature (see snapshot_features)
 
 # Columns that identify a row or carry context; everything else the SQL returns is a feature or a rule signal.
 ID_COLUMNS = ("as_of", "project_code", "area_code", "contractor_corp_code", "build_corp_code")
@@ -40,7 +42,14 @@ def snapshot_features(
         raise ValueError("at least one as_of date is needed")
     _params(con, settings, max(as_ofs))
     create_snapshots(con, as_ofs)
-    return frame(con, _sql("project_features")).sort("as_of", "project_code")
+    # DuckDB sums doubles in parallel, in no fixed order, so a sum's last bits differ from run to run (a share that
+    # is 0 comes out as 1e-16 on one run), and a tree model fitted on that noise differs too. FEATURE_DECIMALS drop
+    # the noise: money is whole fen (a sum's noise is ~1e-9 yuan), and no share or mean needs finer than 1e-6.
+    return (
+        frame(con, _sql("project_features"))
+        .with_columns(cs.float().round(FEATURE_DECIMALS))
+        .sort("as_of", "project_code")
+    )
 
 
 def project_features(

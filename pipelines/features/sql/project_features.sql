@@ -75,7 +75,8 @@ txns as (
         t.direction,
         t.txn_type,
         t.amount,
-        t.balance
+        t.balance,
+        t.txn_id
     from accounts
     inner join fx_account_txn_first as t
         on accounts.account_number = t.account_number
@@ -96,7 +97,8 @@ account_flows as (
         coalesce(sum(case when direction = '01' then amount else -amount end), 0) as net_flow_cum_yuan,
         coalesce(sum(case when direction = '01' then amount else -amount end) filter (where txn_date <= as_of - 91), 0)
             as net_flow_cum_90d_ago_yuan,
-        arg_max(balance, txn_time) filter (where balance is not null) as last_balance_yuan
+        -- transactions at the same time (a payroll batch) are ordered by the bank's serial number, txn_id
+        arg_max(balance, (txn_time, txn_id)) filter (where balance is not null) as last_balance_yuan
     from txns
     group by all
 ),

@@ -27,7 +27,7 @@ person_year as (
         project_code,
         id_card_number_hash,
         max(paid_yuan) as max_month_yuan,
-        arg_max(pay_month, paid_yuan) as max_pay_month,
+        arg_max(pay_month, (paid_yuan, pay_month)) as max_pay_month,  -- a tie: the later month
         sum(paid_yuan) as year_yuan
     from person_month
     group by project_code, id_card_number_hash
@@ -39,7 +39,7 @@ per_project as (
         count(*) filter (where max_month_yuan > getvariable('r08_month_max_yuan')) as n_over_month,
         count(*) filter (where year_yuan > getvariable('r08_year_max_yuan')) as n_over_year,
         max(max_month_yuan) as top_month_yuan,
-        arg_max(max_pay_month, max_month_yuan) as top_pay_month,
+        arg_max(max_pay_month, (max_month_yuan, max_pay_month)) as top_pay_month,
         max(year_yuan) as top_year_yuan
     from person_year
     where max_month_yuan > getvariable('r08_month_max_yuan') or year_yuan > getvariable('r08_year_max_yuan')

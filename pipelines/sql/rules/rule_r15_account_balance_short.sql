@@ -13,7 +13,7 @@ accounts as (
 last_balance as (
     select
         account_number,
-        arg_max(balance, txn_time) as balance_yuan
+        arg_max(balance, (txn_time, txn_id)) as balance_yuan  -- same time: the bank's serial number decides
     from stg_account_txn
     where cast(txn_time as date) <= getvariable('as_of') and balance is not null
     group by account_number

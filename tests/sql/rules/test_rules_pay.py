@@ -141,6 +141,21 @@ def test_r15_last_balance_before_as_of_against_mean_payroll(warehouse):
     assert got["A"]["reason_zh"] == "专户余额0.2万元，低于近1个月平均应发工资0.3万元"
 
 
+@pytest.mark.parametrize(("serial", "fires"), [("t2a", False), ("t0", True)])
+def test_r15_same_time_transactions_are_ordered_by_the_bank_serial(serial, fires):
+    # a second transaction at the very time of A's last one (a payroll batch): its balance counts only when the
+    # bank's serial number puts it after t2
+    batch = {
+        "txn_id": serial,
+        "account_number": "ACC-A",
+        "txn_time": datetime(2025, 7, 20, 9),
+        "balance": 50000.0,
+    }
+    rows = {**ROWS, "account_txn": [*ROWS["account_txn"], batch]}
+    for _ in range(3):  # the same answer on every build, whatever order the rows are read in
+        assert ("A" in fired(given_warehouse(rows, as_of=AS_OF), "R15")) is fires
+
+
 def test_r16_leavers_owed_after_the_settle_period(warehouse):
     got = fired(warehouse, "R16")
     assert set(got) == {"E"}
