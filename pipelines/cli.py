@@ -232,6 +232,12 @@ def train(
     work_dir: Annotated[
         Path | None, typer.Option(help="Where the worlds are generated (reused when already there).")
     ] = None,
+    also_validate: Annotated[
+        list[int] | None,
+        typer.Option(
+            help="Another held-out seed to test the same model on (repeatable); reported in the card."
+        ),
+    ] = None,
 ) -> None:
     """Retrain the risk model on a generated training world and validate it on another seed."""
     from pipelines.features.train_command import TRAIN_PROJECTS, train_and_validate
@@ -243,6 +249,7 @@ def train(
         progress=_say,
         n_projects=projects or TRAIN_PROJECTS,
         work_dir=work_dir,
+        also_validate=also_validate or (),
     )
     typer.echo(f"model: {report['model_path']}")
     typer.echo(f"model card: {report['model_card']}")

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import polars as pl
 
 from pipelines.features.extract import month_ends, training_frame
@@ -121,9 +122,11 @@ def train_and_validate(
     work_dir: Path | None = None,
     settings: Settings | None = None,
     model_card: Path | None = MODEL_CARD,
+    also_validate: Sequence[int] = (),
 ) -> dict[str, Any]:
     """Generate (or reuse) both worlds, train on one, test on the other, save model + metadata + model card
-    (`model_card=None` leaves the card alone, for trial runs)."""
+    (`model_card=None` leaves the card alone, for trial runs). `also_validate`: more held-out seeds, each tested
+    the same way (its own last `test_months` month ends), to show how much the figures move from world to world."""
     from models.risk.backtest import evaluate, shuffled_label_control
     from models.risk.predict import predict_proba
     from models.risk.train import save, to_pandas, train
@@ -131,24 +134,32 @@ def train_and_validate(
     settings = settings or Settings()
     work_dir = work_dir or REPO_ROOT / "data" / "worlds"
     started = time.perf_counter()
-    frames = {}
     worlds_reused = True
-    for role, s in (("train", seed), ("validation", validation_seed)):
+
+    def frame_of(s: int) -> pd.DataFrame:
+        nonlocal worlds_reused
         folder = work_dir / f"{tier}-{n_projects or 'full'}-seed{s}"
         worlds_reused &= (folder / "warehouse.duckdb").exists()
-        world = generate_world(tier, s, folder, n_projects)
-        frames[role] = to_pandas(world_frame(world, settings, progress))
-    tr, va = frames["train"], frames["validation"]
-    va_dates = sorted(va["as_of"].unique())
-    test_dates = va_dates[-test_months:]
+        return to_pandas(world_frame(generate_world(tier, s, folder, n_projects), settings, progress))
+
+    def test_rows_of(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["as_of"].isin(sorted(frame["as_of"].unique())[-test_months:])]
+
+    tr = frame_of(seed)
+    test_rows = test_rows_of(frame_of(validation_seed))
+    test_dates = sorted(test_rows["as_of"].unique())
     test_start = test_dates[0]
     train_rows = tr[tr["label_complete_date"].astype("datetime64[ns]") <= test_start]
-    test_rows = va[va["as_of"].isin(test_dates)]
     model = train(train_rows, capacity_share=settings.score.capacity_share, random_state=seed)
     _say(
         progress, f"trained {model.kind} on {len(train_rows)} rows; testing on {len(test_rows)} held-out rows"
     )
     metrics = evaluate(test_rows, predict_proba(model, test_rows), settings.score.capacity_share)
+    other_worlds = {}
+    for s in also_validate:
+        rows = test_rows_of(frame_of(s))
+        other_worlds[str(s)] = evaluate(rows, predict_proba(model, rows), settings.score.capacity_share)
+        _say(progress, f"also validated on seed {s}: {held_out_line(other_worlds[str(s)])}")
     control = shuffled_label_control(
         tr,
         test_start=test_start.date(),
@@ -172,6 +183,7 @@ def train_and_validate(
         "makegood_days": settings.score.makegood_days,
         "capacity_share": settings.score.capacity_share,
         "held_out": metrics,
+        "also_validated": other_worlds,
         "shuffled_label_control_in_training_world": {"model": control["model"], "brier": control["brier"]},
         "seconds": round(time.perf_counter() - started),
         "worlds_reused": worlds_reused,
@@ -184,13 +196,16 @@ def train_and_validate(
     return {"model_path": model_path, "model_card": model_card, "metrics": report}
 
 
-def summary_line(r: dict[str, Any]) -> str:
-    h = r["held_out"]
+def held_out_line(h: dict[str, Any]) -> str:
     ceiling = h.get("ceiling", {}).get("precision_at_k", float("nan"))
     return (
-        f"precision@{r['capacity_share']:.0%} {h['model']['precision_at_k']:.3f} (rules {h['rules']['precision_at_k']:.3f}, "
+        f"precision@k {h['model']['precision_at_k']:.3f} (rules {h['rules']['precision_at_k']:.3f}, "
         f"complaints {h['complaints']['precision_at_k']:.3f}, ceiling {ceiling:.3f}); AUC-PR {h['model']['auc_pr']:.3f}"
     )
+
+
+def summary_line(r: dict[str, Any]) -> str:
+    return f"capacity top {r['capacity_share']:.0%}: {held_out_line(r['held_out'])}"
 
 
 def metrics_markdown(r: dict[str, Any]) -> str:
@@ -198,8 +213,12 @@ def metrics_markdown(r: dict[str, Any]) -> str:
     rows = [("model", h["model"]), ("rules only", h["rules"]), ("complaint history only", h["complaints"])]
     if "ceiling" in h:
         rows.append(("true hazard (ceiling)", h["ceiling"]))
+    also = r.get("also_validated") or {}
+    command = f"wagewatch train --seed {r['seed']} --validation-seed {r['validation_seed']}" + "".join(
+        f" --also-validate {s}" for s in also
+    )
     lines = [
-        f"Measured by `wagewatch train --seed {r['seed']} --validation-seed {r['validation_seed']}` "
+        f"Measured by `{command}` "
         f"({r['tier']} tier, {r['n_projects']} projects per world, {r['seconds']} s"
         f"{', the worlds already generated and loaded' if r.get('worlds_reused') else ''}).",
         f"Train window {r['train_window'][0]} … {r['train_window'][1]} ({r['n_train_rows']} rows, seed {r['seed']}); "
@@ -224,7 +243,36 @@ def metrics_markdown(r: dict[str, Any]) -> str:
         "Reliability (probability deciles): "
         + ", ".join(f"{b['mean_predicted']:.3f}→{b['observed']:.3f}" for b in h["reliability"]),
     ]
+    if also:
+        lines += ["", *other_worlds_markdown(r["validation_seed"], h, also)]
     return "\n".join(lines)
+
+
+def other_worlds_markdown(seed: int, held_out: dict[str, Any], also: dict[str, dict[str, Any]]) -> list[str]:
+    """The same model on more held-out worlds (same test months), and the spread of the two ratios."""
+    worlds = {str(seed): held_out, **also}
+
+    def ratio(h: dict[str, Any], key: str) -> float:
+        return h.get(key, float("nan"))
+
+    lifts = [ratio(h, "lift_over_rules") for h in worlds.values()]
+    shares = [ratio(h, "share_of_ceiling") for h in worlds.values()]
+    return [
+        "The same model on more held-out worlds (each its own last month ends; the first row is the world above):",
+        "",
+        "| validation seed | rows | event rate | model | rules only | ceiling | lift over rules | share of ceiling |",
+        "|---|---|---|---|---|---|---|---|",
+        *[
+            f"| {s} | {h['n_rows']} | {h['event_rate']:.3f} | {h['model']['precision_at_k']:.3f} | "
+            f"{h['rules']['precision_at_k']:.3f} | {h.get('ceiling', {}).get('precision_at_k', float('nan')):.3f} | "
+            f"{ratio(h, 'lift_over_rules'):.2f}× | {ratio(h, 'share_of_ceiling'):.2f} |"
+            for s, h in worlds.items()
+        ],
+        "",
+        f"Over the {len(worlds)} worlds: lift over rules {min(lifts):.2f}–{max(lifts):.2f}× "
+        f"(mean {sum(lifts) / len(lifts):.2f}×), share of the ceiling {min(shares):.2f}–{max(shares):.2f} "
+        f"(mean {sum(shares) / len(shares):.2f}).",
+    ]
 
 
 def write_model_card_metrics(report: dict[str, Any], card: Path = MODEL_CARD) -> None:
