@@ -23,6 +23,7 @@ NUMERIC = [
     "owner_pay_rate_3m",
     "owner_pay_rate_cum",
     "owner_pay_rate_all_projects",
+    "owner_pay_rate_all_projects_1m",
     # labour-cost inflows and the wage account
     "labor_inflow_gap_3m",
     "months_since_labor_inflow",
@@ -87,6 +88,7 @@ FACTORS_ZH: dict[str, Factor] = {
     "owner_pay_rate_3m": Factor(lambda v: f"建设单位近3个月工程款支付率低（{_pct(v)}）"),
     "owner_pay_rate_cum": Factor(lambda v: f"建设单位累计工程款支付率低（{_pct(v)}）"),
     "owner_pay_rate_all_projects": Factor(lambda v: f"建设单位在各项目的工程款支付率低（{_pct(v)}）"),
+    "owner_pay_rate_all_projects_1m": Factor(lambda v: f"建设单位本月在各项目的工程款支付率低（{_pct(v)}）"),
     "labor_inflow_gap_3m": Factor(lambda v: f"近3个月人工费拨付不足（缺口率{_pct(v)}）"),
     "months_since_labor_inflow": Factor(lambda v: f"已{v:.1f}个月无人工费拨付"),
     "n_months_no_inflow_12m": Factor(lambda v: f"近12个月有{v:.0f}个施工月无人工费拨付"),

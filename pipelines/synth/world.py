@@ -120,6 +120,38 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+# An owner's funding crisis (资金链断裂 / 资金周转困难): a regime that starts suddenly, hits every project of the
+# owner at once and lasts two months on average (a sale, a loan or the government's 清欠 push ends it). While it
+# lasts the owner pays little of the certified work and the hazard on its projects jumps. The lagging rules (late
+# pay, complaints, months without inflow) see it only after wages have gone unpaid; the owner's payment rate across
+# its projects shows it the month it starts. Short spells are what make the lagging rules miss them: by the time
+# late pay and complaints have piled up, the owner has often found the money again while the rules keep firing.
+CRISIS_LOGIT = 2.5
+CRISIS_PAY_CUT = 0.5  # share of certified work an owner in crisis stops paying, on top of its usual shortfall
+CRISIS_END = 0.5  # chance per month that a crisis ends
+
+
+def crisis_onset(stress: np.ndarray) -> np.ndarray:
+    """Chance per month that an owner's funding breaks: 0.8 % + 14 % × its stress (≈ 4 % at the mean stress)."""
+    return 0.008 + 0.14 * stress
+
+
+def _owner_crises(
+    rng: np.random.Generator, stress: np.ndarray, n_months: int, burn_in: int = 12
+) -> np.ndarray:
+    """owners × months, True while the owner is in a funding crisis (a two-state Markov chain: `crisis_onset`,
+    `CRISIS_END`); the burn-in lets the world open with some owners already in crisis."""
+    onset = crisis_onset(stress)
+    state = np.zeros(len(stress), dtype=bool)
+    out = np.zeros((len(stress), n_months), dtype=bool)
+    for t in range(-burn_in, n_months):
+        draw = rng.random(len(stress))
+        state = np.where(state, draw >= CRISIS_END, draw < onset)
+        if t >= 0:
+            out[:, t] = state
+    return out
+
+
 def build_world(
     tier: str, seed: int, n_projects: int | None = None, areas: dict[str, str] | None = None
 ) -> World:
@@ -187,10 +219,10 @@ def build_world(
     # managers who rarely come (挂证): common everywhere, the rule with a sloppy contractor
     pm_absent = rng.random(n) < 0.12 + 0.1 * distress + 0.5 * sloppy
 
-    # latent monthly shock (AR(1)) → true hazard of an arrears event within 60 days after the month end.
-    # Calibrated so that arrears are uncommon (≈ 13 % of in-scope month ends see an event within 60 days) and
-    # concentrated where owner stress, contractor distress and a bad month coincide. The owner's funding weighs most
-    # (工程款拖欠 is the main source of 欠薪).
+    # latent monthly shock (AR(1)) and the owner's funding crises → true hazard of an arrears event within 60 days
+    # after the month end. Calibrated so that arrears are uncommon (≈ 17 % of in-scope month ends see an event within
+    # 60 days; two in three during an owner's crisis) and concentrated where owner stress, contractor distress and a
+    # bad month coincide. The owner's funding weighs most (工程款拖欠 is the main source of 欠薪).
     n_m = len(months)
     shock = np.zeros((n, n_m))
     for t in range(1, n_m):
@@ -198,8 +230,14 @@ def build_world(
     season = np.array(
         [1.0 if m.month not in (1, 2) else 1.4 for m in months]
     )  # year-end/Spring Festival pressure
+    crisis = _owner_crises(np.random.default_rng([seed, 1]), owners["stress"].to_numpy(), n_m)[own_idx]
     logit = (
-        -5.7 + 4.6 * owner_stress[:, None] + 2.0 * distress[:, None] + 1.4 * shock + np.log(season)[None, :]
+        -5.7
+        + 4.6 * owner_stress[:, None]
+        + 2.0 * distress[:, None]
+        + 1.4 * shock
+        + CRISIS_LOGIT * crisis
+        + np.log(season)[None, :]
     )
     hazard = _sigmoid(logit)
     active = np.array(
@@ -355,6 +393,7 @@ def build_world(
             "owner_stress": np.repeat(owner_stress, n_m),
             "contractor_distress": np.repeat(distress, n_m),
             "shock": shock.ravel(),
+            "owner_crisis": crisis.ravel(),
             "is_active": active.ravel(),
         }
     )
@@ -364,6 +403,7 @@ def build_world(
         months,
         hazard,
         shock,
+        crisis,
         active,
         owner_stress,
         distress,
@@ -385,6 +425,7 @@ def _money_and_cases(
     months: list[date],
     hazard: np.ndarray,
     shock: np.ndarray,
+    crisis: np.ndarray,
     active: np.ndarray,
     owner_stress: np.ndarray,
     distress: np.ndarray,
@@ -436,7 +477,12 @@ def _money_and_cases(
             completed = contract[i] / 24 * rng.uniform(0.7, 1.3) * (0.3 if m.month == 2 else 1.0)
             certified = completed * rng.uniform(0.85, 0.95)
             # the owner's payment for the work (给付率) falls with its stress and with a bad month: the first sign
-            shortfall = owner_stress[i] * rng.uniform(0.3, 1.1) + 0.4 * shock[i, t] + rng.normal(0, 0.05)
+            shortfall = (
+                owner_stress[i] * rng.uniform(0.3, 1.1)
+                + 0.4 * shock[i, t]
+                + CRISIS_PAY_CUT * crisis[i, t]
+                + rng.normal(0, 0.05)
+            )
             paid_value = certified * float(np.clip(1 - shortfall, 0.05, 1))
             progress.append(
                 {

@@ -71,8 +71,20 @@ def test_features_read_the_signals_of_the_failing_project():
     assert f["P1"]["labor_inflow_gap_3m"] == 0.0
     assert round(f["P2"]["labor_inflow_gap_3m"], 3) == 0.667  # one of three months' 人工费 arrived
     assert round(f["P2"]["owner_pay_rate_3m"], 3) == 0.533
+    assert round(f["P2"]["owner_pay_rate_all_projects_1m"], 3) == 0.3  # May alone: the owner pays 30 %
     assert f["P2"]["n_credit_events_2y"] == 1
     assert f["P2"]["rules_signal_score"] > f["P1"]["rules_signal_score"]
+
+
+def test_an_owner_that_stops_paying_shows_on_all_its_projects_the_same_month():
+    rows = tiny_world_rows()
+    for r in rows["project"]:  # P1 and P2 get the same owner; only P2's owner payments fell (April on)
+        r["build_corp_code"] = "B2"
+    features = project_features(given_warehouse(rows, as_of=AS_OF, build=False), AS_OF)
+    f = {r["project_code"]: r for r in features.iter_rows(named=True)}
+    assert f["P1"]["owner_pay_rate_1m"] == 1.0
+    assert round(f["P1"]["owner_pay_rate_all_projects_1m"], 3) == 0.65  # (500k + 150k) / 1,000k in May
+    assert f["P1"]["owner_pay_rate_all_projects_1m"] == f["P2"]["owner_pay_rate_all_projects_1m"]
 
 
 def test_labels_mark_shortfalls_and_verified_complaints_in_the_horizon():

@@ -55,7 +55,9 @@ owner_pay as (
     select
         in_scope.as_of,
         in_scope.build_corp_code,
-        sum(progress.paid_cum) / nullif(sum(progress.completed_cum), 0) as owner_pay_rate_all_projects
+        sum(progress.paid_cum) / nullif(sum(progress.completed_cum), 0) as owner_pay_rate_all_projects,
+        -- the as_of month alone: an owner whose funding breaks stops paying on all its projects at once
+        sum(progress.paid_1m) / nullif(sum(progress.completed_1m), 0) as owner_pay_rate_all_projects_1m
     from in_scope
     inner join progress on in_scope.as_of = progress.as_of and in_scope.project_code = progress.project_code
     group by all
@@ -396,6 +398,7 @@ assembled as (
         progress.paid_3m / nullif(progress.completed_3m, 0) as owner_pay_rate_3m,
         progress.paid_cum / nullif(progress.completed_cum, 0) as owner_pay_rate_cum,
         owner_pay.owner_pay_rate_all_projects,
+        owner_pay.owner_pay_rate_all_projects_1m,
         -- labour-cost inflows vs the contract's share of certified work
         in_scope.ratio * progress.certified_3m as labor_cost_required_3m_yuan,
         greatest(0, 1 - coalesce(account_flows.labor_inflow_3m_yuan, 0)
