@@ -131,6 +131,10 @@ def train_and_validate(
     from models.risk.predict import predict_proba
     from models.risk.train import save, to_pandas, train
 
+    if seed in also_validate or validation_seed in also_validate:
+        raise ValueError(
+            f"--also-validate needs seeds other than the training ({seed}) and validation ({validation_seed}) ones"
+        )
     settings = settings or Settings()
     work_dir = work_dir or REPO_ROOT / "data" / "worlds"
     started = time.perf_counter()
@@ -251,12 +255,9 @@ def metrics_markdown(r: dict[str, Any]) -> str:
 def other_worlds_markdown(seed: int, held_out: dict[str, Any], also: dict[str, dict[str, Any]]) -> list[str]:
     """The same model on more held-out worlds (same test months), and the spread of the two ratios."""
     worlds = {str(seed): held_out, **also}
-
-    def ratio(h: dict[str, Any], key: str) -> float:
-        return h.get(key, float("nan"))
-
-    lifts = [ratio(h, "lift_over_rules") for h in worlds.values()]
-    shares = [ratio(h, "share_of_ceiling") for h in worlds.values()]
+    nan = float("nan")
+    lifts = [h.get("lift_over_rules", nan) for h in worlds.values()]
+    shares = [h.get("share_of_ceiling", nan) for h in worlds.values()]
     return [
         "The same model on more held-out worlds (each its own last month ends; the first row is the world above):",
         "",
@@ -264,9 +265,9 @@ def other_worlds_markdown(seed: int, held_out: dict[str, Any], also: dict[str, d
         "|---|---|---|---|---|---|---|---|",
         *[
             f"| {s} | {h['n_rows']} | {h['event_rate']:.3f} | {h['model']['precision_at_k']:.3f} | "
-            f"{h['rules']['precision_at_k']:.3f} | {h.get('ceiling', {}).get('precision_at_k', float('nan')):.3f} | "
-            f"{ratio(h, 'lift_over_rules'):.2f}× | {ratio(h, 'share_of_ceiling'):.2f} |"
-            for s, h in worlds.items()
+            f"{h['rules']['precision_at_k']:.3f} | {h.get('ceiling', {}).get('precision_at_k', nan):.3f} | "
+            f"{lift:.2f}× | {share:.2f} |"
+            for (s, h), lift, share in zip(worlds.items(), lifts, shares, strict=True)
         ],
         "",
         f"Over the {len(worlds)} worlds: lift over rules {min(lifts):.2f}–{max(lifts):.2f}× "

@@ -68,3 +68,12 @@ def test_the_card_gets_the_command_and_a_row_per_world_between_its_markers(train
     assert f"| 5 | {h['n_rows']} | {h['event_rate']:.3f} | {h['model']['precision_at_k']:.3f} |" in text
     assert "| 4 | " in text
     assert "Over the 2 worlds: lift over rules" in text
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_a_seed_used_for_training_or_validation_is_not_another_held_out_world(seed, tmp_path):
+    with pytest.raises(ValueError, match="other than the training"):
+        train_and_validate(
+            seed=3, validation_seed=4, also_validate=(seed,), work_dir=tmp_path, model_card=None
+        )
+    assert not any(tmp_path.iterdir())  # refused before generating anything
