@@ -146,6 +146,43 @@ def load_contract(entity: str) -> Contract:
     return contract
 
 
+@cache
+def delivery_conventions() -> dict:
+    """data/contracts/_delivery.yaml: payload array names and personal-data header spellings shared by entities."""
+    return yaml.safe_load((CONTRACTS_DIR / "_delivery.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def payload_arrays() -> tuple[str, ...]:
+    """Every name under which an API payload may carry its records: the shared list, then each contract's own."""
+    names = list(delivery_conventions()["payload_arrays"])
+    for contract in all_contracts().values():
+        names += [a for a in contract.payload_arrays if a not in names]
+    return tuple(names)
+
+
+def header_token(header: str) -> str:
+    """A header compared loosely: case, spaces, "_" and "-" ignored (`id_card_no` = `idCardNo` = `ID-CARD-NO`)."""
+    return "".join(ch for ch in header.strip().lower() if ch not in " _-\u3000")
+
+
+@cache
+def personal_headers() -> dict[str, str]:
+    """Header spelling (as header_token) → personal-data kind, for every contract's personal columns and the
+    shared list of other spellings; unknown extra columns and nested fields so named are always protected."""
+    out: dict[str, str] = {}
+    for contract in all_contracts().values():
+        for col in contract.pii_columns:
+            for spelling in col.spellings:
+                out[header_token(spelling)] = col.pii or "id"
+    for kind, names in delivery_conventions()["personal_names"].items():
+        if kind not in PII_KINDS:
+            raise ValueError(f"_delivery.yaml: unknown personal-data kind {kind!r}")
+        for name in names:
+            out.setdefault(header_token(str(name)), kind)
+    return out
+
+
 def all_contracts() -> dict[str, Contract]:
     """Every entity's contract, in processing order."""
     return {e: load_contract(e) for e in ENTITIES}

@@ -106,11 +106,12 @@ class Score(BaseModel):
 class Quality(BaseModel):
     """Data-quality severity and limits: which checks block publication (issue: blocking vs warning)."""
 
-    # check ids (shell-style patterns allowed) whose findings stop the night's lists; every other check only warns
+    # check ids (shell-style patterns allowed) whose findings stop the night's lists; every other check only warns.
+    # Blocking is for a source as a whole (sources.md "Delivery"): a row without its key is quarantined at load
+    # and counts towards quarantine_share; *_key_not_null is a warning-level safety net (docs/decisions.md)
     blocking_checks: list[str] = [
         "file_unreadable_share",  # more than max_unreadable_share of the night's files unreadable
         "quarantine_share",  # more than max_quarantine_share of a source's rows quarantined in the night
-        "*_key_not_null",  # a staged natural key is null: joins and counts are wrong
         "*_key_unique",  # a staged natural key is repeated: joins fan out, counts double
         "gx_check_errored",  # a check that could not run is not a pass
     ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -16,6 +15,7 @@ import polars as pl
 
 from pipelines.contracts import Contract, entity_of_file, load_contract
 from pipelines.identifiers import mask, pii_hash
+from pipelines.ingest.extras import add_extras
 from pipelines.ingest.readers import UnreadableFileError, read_any
 from pipelines.ingest.validate import REASONS_ZH, check_rows
 from pipelines.settings import Settings
@@ -24,12 +24,6 @@ from pipelines.warehouse import entity_columns, staged_key
 log = logging.getLogger("wagewatch.ingest")
 _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl", ".json": "json", ".parquet": "parquet"}
-# values in unknown extra columns that look like personal data are masked before they are kept
-_PII_PATTERNS = (
-    (re.compile(r"^\d{17}[\dXx]$"), "id"),
-    (re.compile(r"^1[3-9]\d{9}$"), "phone"),
-    (re.compile(r"^\d{16,19}$"), "card"),
-)
 
 
 @dataclass
@@ -144,7 +138,11 @@ def load_file(
         log.warning("file %s failed: %s", rel, exc)
         return result
     result.encoding = rows.encoding
-    frame, extras = _map_headers(rows.frame, contract)
+    # _row tells rows apart (a payload line's records share its _line); _item is a record's place in its payload
+    frame = rows.frame.with_row_index("_row").with_columns(
+        pl.Series("_item", rows.items or [None] * rows.frame.height, dtype=pl.Utf8)
+    )
+    frame, extras = _map_headers(frame, contract)
     if not set(contract.key) & set(frame.columns):
         result.status = "failed"
         result.reason = "表头与数据标准不符：找不到任何主键字段（" + "、".join(contract.key) + "）"
@@ -154,7 +152,7 @@ def load_file(
     checked = check_rows(frame, contract, extract_date)
     result.rows_read = frame.height + len(rows.bad_lines)
     good = checked.typed.filter(~pl.col("_problem"))
-    good = _add_extras(good, extras)
+    good = add_extras(good, extras, settings.pii_key)
     good = _protect_pii(good, contract, settings)
     good = good.with_columns(_row_hash(good, contract))
     good, n_dup_in_file = _dedupe_in_file(good, contract)
@@ -163,7 +161,8 @@ def load_file(
     try:
         file_id = _ledger(con, result, sha, extract_date)
         n_dup_existing = _insert_new(con, good, contract, file_id, extract_date)
-        qrows = _quarantine_rows(checked.problems, rows.bad_lines, contract, file_id, rel)
+        problems = checked.problems.join(frame.select("_row", "_item"), on="_row", how="left")
+        qrows = _quarantine_rows(problems, rows.bad_lines, contract, file_id, rel)
         if qrows.height:
             con.execute("insert into quarantine by name select * from qrows")
         result.rows_quarantined = int(checked.typed["_problem"].sum()) + len(rows.bad_lines)
@@ -222,7 +221,7 @@ def _map_headers(df: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, li
     hm = contract.header_map()
     rename, extras, taken = {}, [], set()
     for c in df.columns:
-        if c == "_line":
+        if c in ("_line", "_row", "_item"):
             continue
         key = c.strip().lstrip("\ufeff")
         canon = hm.get(key) or hm.get(key.lower())
@@ -232,31 +231,6 @@ def _map_headers(df: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, li
         else:
             extras.append(c)
     return df.rename(rename), extras
-
-
-def _add_extras(df: pl.DataFrame, extras: list[str]) -> pl.DataFrame:
-    if not extras:
-        return df.with_columns(pl.lit(None, pl.Utf8).alias("_extra"))
-    safe = [
-        pl.col(c).map_elements(_mask_if_personal, return_dtype=pl.Utf8, skip_nulls=True).alias(c)
-        for c in extras
-    ]
-    return (
-        df.with_columns(safe)
-        .with_columns(
-            pl.struct(extras)
-            .map_elements(lambda s: json.dumps(s, ensure_ascii=False), return_dtype=pl.Utf8)
-            .alias("_extra")
-        )
-        .drop(extras)
-    )
-
-
-def _mask_if_personal(v: str) -> str:
-    for pattern, kind in _PII_PATTERNS:
-        if pattern.match(v.strip()):
-            return mask(v, kind) or ""
-    return v
 
 
 def _protect_pii(df: pl.DataFrame, contract: Contract, settings: Settings) -> pl.DataFrame:
@@ -293,7 +267,14 @@ def _dedupe_in_file(df: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame,
     """Repeated rows inside one file: by natural key for events, by content for mutable entities."""
     subset = staged_key(contract) if not contract.mutable else ["_row_hash"]
     subset = [c for c in subset if c in df.columns]
-    kept = df.unique(subset=subset, keep="first", maintain_order=True)
+    # never match on a null key part (check_rows quarantines such rows; this keeps any that slip through apart)
+    keyed = pl.all_horizontal([pl.col(c).is_not_null() for c in staged_key(contract) if c in df.columns])
+    kept = pl.concat(
+        [
+            df.filter(keyed).unique(subset=subset, keep="first", maintain_order=True),
+            df.filter(~keyed),
+        ]
+    ).sort("_row")
     return kept, df.height - kept.height
 
 
@@ -309,7 +290,7 @@ def _insert_new(
     )
     staged = frame.select([*cols, "_extra", "_file_id", "_line", "_extract_date", "_row_hash"])
     match = staged_key(contract) if not contract.mutable else ["_row_hash"]
-    on = " and ".join(f'r."{c}" is not distinct from n."{c}"' for c in match)
+    on = " and ".join(f'r."{c}" = n."{c}"' for c in match)  # a null key part never matches
     select = ", ".join(
         [f'cast(n."{c}" as {types[c]}) as "{c}"' for c in cols]
         + ['n."_extra"', 'n."_file_id"', 'n."_line"', 'n."_extract_date"', 'n."_row_hash"']
@@ -343,7 +324,8 @@ def _quarantine_rows(
         v = r["value"]
         if v is not None and r["column_name"] in pii:
             v = mask(v, pii[r["column_name"]] or "id")
-        rows.append({**r, "value": v, "detail": None})
+        detail = f"第{r['_line']}行{r['_item']}" if r.get("_item") else None  # a record inside a payload
+        rows.append({**r, "value": v, "detail": detail})
     if not rows:
         return pl.DataFrame()
     df = pl.DataFrame(rows, infer_schema_length=None)

@@ -1,7 +1,15 @@
 """Read a delivered file into strings, whatever its format and encoding, with the line each row came from.
 
 Line numbers: CSV and XLSX = physical line with the header as line 1 (a quoted field spanning lines counts the
-line where the record ends); JSONL = physical line; JSON payload = 1-based index in its array; Parquet = 1-based row.
+line where the record ends); JSONL = physical line (every record of a payload on that line shares it); JSON =
+1-based index of the record in the file (a payload's records, or a list's records, counted in order);
+Parquet = 1-based row.
+
+API payloads (sources.md "Delivery"): an object holding a list under one of the payload array names
+(`dataList`, `detailList`, `workerList` …: data/contracts/_delivery.yaml and the contracts) is unpacked into its
+records, each with the parent's other fields merged in (the record's own value wins on a conflict). A `.json`
+file may hold one payload, a list of payloads or plain records; a `.jsonl` line may be a plain record or a
+payload, mixed in one file. Nested objects and arrays are kept as JSON text (never Python repr).
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
-PAYLOAD_ARRAYS = ("dataList", "detailList", "workerList", "list", "data")
+from pipelines.contracts import payload_arrays
 
 
 class UnreadableFileError(Exception):
@@ -30,6 +38,9 @@ class RawRows:
     bad_lines: list[tuple[int, str]] = field(
         default_factory=list
     )  # (line, reason) of rows that could not be split
+    # per row of `frame`: "dataList第3条" for a record unpacked from a payload (the array and the 1-based position in
+    # it), None for a plain record; None for the whole file when it held no payload
+    items: list[str | None] | None = None
 
 
 def decode(raw: bytes) -> tuple[str, str]:
@@ -110,9 +121,23 @@ def _read_xlsx(path: Path) -> RawRows:
     return RawRows(df.with_columns(pl.int_range(2, df.height + 2, dtype=pl.Int32).alias("_line")), None)
 
 
+def unpack(obj: dict) -> list[tuple[dict, str | None]]:
+    """A payload's records with the parent's fields merged in (the record wins), each with its place in the
+    payload; a plain record as itself. Non-object entries of a payload array are skipped by the caller's count."""
+    arrays = payload_arrays()
+    array = next((k for k in arrays if isinstance(obj.get(k), list)), None)
+    if array is None:
+        return [(obj, None)]
+    parent = {k: v for k, v in obj.items() if k not in arrays}
+    return [
+        ({**parent, **r} if isinstance(r, dict) else r, f"{array}第{i}条")
+        for i, r in enumerate(obj[array], start=1)
+    ]
+
+
 def _read_jsonl(path: Path) -> RawRows:
     text, enc = decode(path.read_bytes())
-    records, lines, bad = [], [], []
+    records, lines, items, bad = [], [], [], []
     for i, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -124,9 +149,14 @@ def _read_jsonl(path: Path) -> RawRows:
         if not isinstance(obj, dict):
             bad.append((i, "该行不是JSON对象"))
             continue
-        records.append(obj)
-        lines.append(i)
-    return RawRows(_records_frame(records, lines), enc, bad)
+        for record, item in unpack(obj):
+            if not isinstance(record, dict):
+                bad.append((i, f"{item}不是JSON对象"))
+                continue
+            records.append(record)
+            lines.append(i)
+            items.append(item)
+    return RawRows(_records_frame(records, lines), enc, bad, items if any(items) else None)
 
 
 def _read_json(path: Path) -> RawRows:
@@ -135,18 +165,30 @@ def _read_json(path: Path) -> RawRows:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UnreadableFileError(f"JSON文件不完整或格式错误（第 {exc.lineno} 行：{exc.msg}）") from None
-    if isinstance(obj, list):
-        records = obj
-    elif isinstance(obj, dict):
-        array = next((k for k in PAYLOAD_ARRAYS if isinstance(obj.get(k), list)), None)
-        if array is None:
-            records = [obj]
-        else:
-            parent = {k: v for k, v in obj.items() if not isinstance(v, list | dict)}
-            records = [{**parent, **r} for r in obj[array] if isinstance(r, dict)]
-    else:
+    if isinstance(obj, dict):
+        obj = [obj]
+    if not isinstance(obj, list):
         raise UnreadableFileError("JSON文件既不是对象也不是数组")
-    return RawRows(_records_frame(records, list(range(1, len(records) + 1))), enc)
+    records, items, bad = [], [], []
+    for entry_no, entry in enumerate(obj, start=1):
+        if not isinstance(entry, dict):
+            bad.append((len(records) + len(bad) + 1, f"数组第{entry_no}项不是JSON对象"))
+            continue
+        for record, item in unpack(entry):
+            if not isinstance(record, dict):
+                bad.append((len(records) + len(bad) + 1, f"{item}不是JSON对象"))
+                continue
+            records.append(record)
+            items.append(item)
+    # a record's line is its 1-based position among the file's records (bad entries take a position too)
+    lines, n = [], 0
+    bad_at = {line for line, _ in bad}
+    for _ in records:
+        n += 1
+        while n in bad_at:
+            n += 1
+        lines.append(n)
+    return RawRows(_records_frame(records, lines), enc, bad, items if any(items) else None)
 
 
 def _records_frame(records: list[dict], lines: list[int]) -> pl.DataFrame:
@@ -160,6 +202,8 @@ def _records_frame(records: list[dict], lines: list[int]) -> pl.DataFrame:
 
 
 def _as_text(v: object) -> str:
+    if isinstance(v, dict | list):
+        return json.dumps(v, ensure_ascii=False)
     if isinstance(v, bool):
         return "1" if v else "0"
     if isinstance(v, float) and v.is_integer():

@@ -12,7 +12,7 @@ Normalisation, written down (sources.md "codes may arrive …"):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import polars as pl
@@ -44,8 +44,8 @@ FALSE_WORDS = ["0", "false", "f", "n", "no", "否"]
 class Checked:
     """Typed rows (canonical names, still clear personal values) and the problems found."""
 
-    typed: pl.DataFrame  # one row per input row, "_line" kept, "_problem" bool
-    problems: pl.DataFrame  # _line, column_name, value, reason_code
+    typed: pl.DataFrame  # one row per input row, "_line" and "_row" kept, "_problem" bool
+    problems: pl.DataFrame  # _row, _line, column_name, value, reason_code
 
 
 def normalise_text(df: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -56,8 +56,21 @@ def normalise_text(df: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
 
 
 def check_rows(df: pl.DataFrame, contract: Contract, extract_date: date) -> Checked:
-    """Type every contract column present; collect one problem per bad value."""
-    present = [c for c in contract.columns if c.name in df.columns]
+    """Type every contract column present; collect one problem per bad value.
+
+    Every natural-key part is required, present in the header or not: a row without its key (a payload whose
+    parent fields were lost, a header lacking a key column, an empty cell) cannot be stored or matched reliably
+    and is quarantined as missing_required, never merged with other rows (sources.md "Delivery").
+    Rows are told apart by `_row` (added here when absent): records of one payload line share their `_line`.
+    """
+    if "_row" not in df.columns:
+        df = df.with_row_index("_row")
+    df = df.with_columns([pl.lit(None, pl.Utf8).alias(k) for k in contract.key if k not in df.columns])
+    present = [
+        replace(c, required=True) if c.name in contract.key else c
+        for c in contract.columns
+        if c.name in df.columns
+    ]
     df = normalise_text(df, [c.name for c in present])
     typed_exprs, problem_frames = [], []
     for col in present:
@@ -66,6 +79,7 @@ def check_rows(df: pl.DataFrame, contract: Contract, extract_date: date) -> Chec
         if bad is not None:
             problem_frames.append(
                 df.select(
+                    pl.col("_row"),
                     pl.col("_line"),
                     pl.lit(col.name).alias("column_name"),
                     pl.col(col.name).alias("value"),
@@ -84,11 +98,17 @@ def check_rows(df: pl.DataFrame, contract: Contract, extract_date: date) -> Chec
         pl.concat(problem_frames, how="vertical")
         if problem_frames
         else pl.DataFrame(
-            schema={"_line": pl.Int32, "column_name": pl.Utf8, "value": pl.Utf8, "reason_code": pl.Utf8}
+            schema={
+                "_row": pl.UInt32,
+                "_line": pl.Int32,
+                "column_name": pl.Utf8,
+                "value": pl.Utf8,
+                "reason_code": pl.Utf8,
+            }
         )
     )
-    bad_lines = problems["_line"].unique()
-    typed = typed.with_columns(pl.col("_line").is_in(bad_lines.implode()).alias("_problem"))
+    bad_rows = problems["_row"].unique()
+    typed = typed.with_columns(pl.col("_row").is_in(bad_rows.implode()).alias("_problem"))
     return Checked(typed, problems)
 
 
@@ -198,6 +218,7 @@ def _id_checks(df: pl.DataFrame, typed: pl.DataFrame, col: Column) -> pl.DataFra
     bad = applies.fill_null(False) & value.is_not_null() & ~ok
     return pl.DataFrame(
         {
+            "_row": df["_row"].filter(bad),
             "_line": df["_line"].filter(bad),
             "column_name": pl.Series([col.name] * int(bad.sum()), dtype=pl.Utf8),
             "value": value.filter(bad),

@@ -1,0 +1,126 @@
+"""Unknown extra columns, kept in raw `_extra` as JSON only after their personal data is protected.
+
+sources.md "Delivery": unknown columns may hold personal data; they are kept only after the same hashing and
+masking as known personal columns. What is protected (docs/decisions.md "Personal data in unknown columns"):
+
+- a column (or a field of a nested object, at any depth) whose NAME is a personal-data spelling — any contract's
+  personal column spelling or one of data/contracts/_delivery.yaml `personal_names` — whatever its values are;
+- any other value, flat or nested, that LOOKS like personal data: an 18-character (GB 11643) or 15-digit
+  (first-generation) resident ID number, a mainland mobile number (with or without +86), a 16–19 digit bank card
+  (spaces and dashes between digit groups ignored);
+- such a number inside longer text ("联系电话13812345678") is replaced in place by its mask.
+
+A protected value is stored as `{"hash": <keyed hash, as X_hash>, "masked": <display mask, as X_masked>, "kind": …}`
+so it still joins with the known personal columns (same HMAC key and normalisation) but is never in clear.
+Nested objects and arrays are stored as JSON, not as a string holding JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+
+import polars as pl
+
+from pipelines.contracts import header_token, personal_headers
+from pipelines.identifiers import mask, pii_hash
+
+# whole-value shapes, tried in order (an 18-digit number is read as an ID number before a card)
+_SHAPES = (
+    (re.compile(r"^\d{17}[\dX]$"), "id"),
+    (re.compile(r"^\d{15}$"), "id"),  # first-generation ID numbers (GB 11643-1989), still on old records
+    (re.compile(r"^(?:\+?86)?1[3-9]\d{9}$"), "phone"),
+    (re.compile(r"^\d{16,19}$"), "card"),
+)
+_EMBEDDED = re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15,19}|1[3-9]\d{9})(?!\d)")
+_SEPARATORS = re.compile(r"[\s\-]")
+
+
+def personal_kind(value: str) -> str | None:
+    """The kind of personal data a whole value looks like (id | phone | card), None otherwise."""
+    compact = _SEPARATORS.sub("", unicodedata.normalize("NFKC", value)).upper()
+    if not compact or len(compact) > 22:
+        return None
+    for pattern, kind in _SHAPES:
+        if pattern.match(compact):
+            return kind
+    return None
+
+
+def _embedded_kind(number: str) -> str:
+    return personal_kind(number) or "card"
+
+
+class ExtraProtector:
+    """Protects the values of unknown columns with the run's personal-data key."""
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+        self.names = personal_headers()
+
+    def protected(self, value: str, kind: str) -> dict:
+        compact = unicodedata.normalize("NFKC", value).strip()
+        if kind != "name":
+            compact = _SEPARATORS.sub("", compact)
+        return {"hash": pii_hash(compact, self.key), "masked": mask(compact, kind), "kind": kind}
+
+    def field(self, name: str | None, value: object) -> object:
+        """A value under a field name: protected whole when the name is personal, else judged by its shape."""
+        kind = self.names.get(header_token(name)) if name else None
+        if kind is not None:
+            return self._all(value, kind)
+        return self.value(value)
+
+    def value(self, value: object) -> object:
+        if isinstance(value, dict):
+            return {k: self.field(str(k), v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        if isinstance(value, bool) or value is None or isinstance(value, float):
+            return value
+        text = str(value)
+        if isinstance(value, str) and text.lstrip()[:1] in ("{", "["):
+            try:
+                parsed = json.loads(text)
+            except json.JSONDecodeError:
+                parsed = None
+            if isinstance(parsed, dict | list):
+                return self.value(parsed)
+        kind = personal_kind(text)
+        if kind is not None:
+            return self.protected(text, kind)
+        if isinstance(value, int):
+            return value
+        return _EMBEDDED.sub(lambda m: mask(m.group(1), _embedded_kind(m.group(1))) or "", text)
+
+    def _all(self, value: object, kind: str) -> object:
+        """Every scalar under a personal field name, whatever it looks like (a passport number, a name …)."""
+        if isinstance(value, dict):
+            return {k: self._all(v, kind) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._all(v, kind) for v in value]
+        if value is None or value == "":
+            return value
+        text = str(value)
+        if isinstance(value, str) and text.lstrip()[:1] in ("{", "["):
+            try:
+                parsed = json.loads(text)
+            except json.JSONDecodeError:
+                parsed = None
+            if isinstance(parsed, dict | list):
+                return self._all(parsed, kind)
+        return self.protected(text, kind)
+
+    def row(self, record: dict) -> str | None:
+        kept = {k: self.field(k, v) for k, v in record.items() if v is not None}
+        return json.dumps(kept, ensure_ascii=False) if kept else None
+
+
+def add_extras(df: pl.DataFrame, extras: list[str], key: bytes) -> pl.DataFrame:
+    """Replace the unknown columns by one `_extra` JSON text column, personal data protected."""
+    if not extras:
+        return df.with_columns(pl.lit(None, pl.Utf8).alias("_extra"))
+    protector = ExtraProtector(key)
+    packed = [protector.row(r) for r in df.select(extras).iter_rows(named=True)]
+    return df.with_columns(pl.Series("_extra", packed, dtype=pl.Utf8)).drop(extras)
