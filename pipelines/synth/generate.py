@@ -38,6 +38,18 @@ MUTABLE_SNAPSHOTS = (
 )
 # event entities: (table, column that dates a row into an extract)
 MONTHLY_EVENTS = {"payroll": "balance_date", "account_txn": "txn_time", "credit_event": "event_date"}
+# --faults: JSONL files written as API payloads, one per line (sources.md "Delivery"): entity → (array, parent
+# fields outside the array: contract columns, or an extra named field derived from one)
+PAYLOAD_LINES = {
+    "attendance": ("dataList", ("project_code",), ("punchDay", "date")),
+    "project_worker": ("workerList", ("project_code",), None),
+    "payroll": ("detailList", ("project_code", "pay_month"), None),
+}
+# --faults: unknown columns holding personal data: a clear ID under an unknown name, a known personal spelling
+# whose values do not look like an ID, and a nested object (JSON text in a CSV cell, an object in JSONL)
+PII_EXTRA_FLAT, PII_EXTRA_NAMED, PII_EXTRA_NESTED = "备用证件号", "身份证号", "emergencyContact"
+# headers outside the contracts that faulty deliveries carry (readers of a generated inbox may ignore them)
+INJECTED_EXTRA_HEADERS = ("punchDay", PII_EXTRA_FLAT, PII_EXTRA_NAMED, PII_EXTRA_NESTED)
 
 
 def generate(
@@ -153,6 +165,7 @@ class _Writer:
         self.n_files = 0
         self._turn = 0
         self._fault_turn = 0
+        self._extra_turn = 0  # payload lines, null keys, personal data in extra columns (their own rotation)
 
     def _file_fault_due(self, kind: str, every: int, at: int) -> bool:
         """Whether this file gets a file-level fault: every `every`-th turn, and the first chance until one was
@@ -266,14 +279,29 @@ class _Writer:
         cols = [c for c in contract.column_names if c in df.columns]
         text = _to_text(df.select(cols))
         text = self._vendor_variants(text, entity, fmt)
-        faults = self._plan_faults(text, entity, fmt) if self.faults_on else []
+        payload_lines = self.faults_on and self._payload_lines_due(entity, fmt, text)
+        faults = self._plan_faults(text, entity, fmt) if self.faults_on and not payload_lines else []
+        if self.faults_on and not payload_lines:
+            faults += self._plan_null_key(text, entity, fmt, faults)
         for f in faults:
-            text = _apply_value_fault(text, f)
+            text = _apply_null_key(text, f) if f["kind"] == "null_key" else _apply_value_fault(text, f)
         header_of = {
             c.name: {"snake": c.name, "camel": c.camel, "zh": c.zh}[spelling] for c in contract.columns
         }
         renamed = text.rename({c: header_of[c] for c in text.columns})
         rel = path.relative_to(self.inbox).as_posix()
+        if self.faults_on and self._pii_extras_due(entity, fmt, text):
+            renamed = _with_pii_extras(renamed, text, nested_as_text=fmt.startswith("csv"))
+            self.faults.append(
+                {
+                    "kind": "pii_extra_column",
+                    "entity": entity,
+                    "file": rel,
+                    "line": None,
+                    "column": None,
+                    "detail": "、".join((PII_EXTRA_FLAT, PII_EXTRA_NAMED, PII_EXTRA_NESTED)),
+                }
+            )
         if fmt.startswith("csv"):
             lines = _csv_lines(renamed)
             for f in faults:
@@ -310,10 +338,21 @@ class _Writer:
                 if f["kind"] == "duplicate_row":
                     records.insert(f["line"], records[f["line"] - 1])
             _shift_after_duplicate(faults)
-            path.write_text(
-                "".join(json.dumps(_drop_nulls(r), ensure_ascii=False) + "\n" for r in records),
-                encoding="utf-8",
-            )
+            if payload_lines:
+                lines, n_payloads = _payload_lines([_drop_nulls(r) for r in records], entity, header_of)
+                self.faults.append(
+                    {
+                        "kind": "payload_lines",
+                        "entity": entity,
+                        "file": rel,
+                        "line": None,
+                        "column": None,
+                        "detail": f"{n_payloads} payloads of {len(records)} records, plain lines mixed in",
+                    }
+                )
+            else:
+                lines = [json.dumps(_drop_nulls(r), ensure_ascii=False) for r in records]
+            path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
         elif fmt == "json_payload":
             array = contract.payload_arrays[0]
             # the parent key outside the array, in the file's own spelling (write() uses camel for payloads)
@@ -392,6 +431,46 @@ class _Writer:
         dup = [p for p in planned if p["kind"] == "duplicate_row"]
         return [p for p in planned if p["kind"] != "duplicate_row"] + dup[:1]
 
+    # ------------------------------------------- delivery faults of issue 15 (payloads, null keys, extras)
+    def _payload_lines_due(self, entity: str, fmt: str, text: pl.DataFrame) -> bool:
+        """A JSONL file of attendance, roster or payroll written as payload lines: the first of each entity, then
+        every third."""
+        if fmt != "jsonl" or entity not in PAYLOAD_LINES or text.height < 8:
+            return False
+        self._extra_turn += 1
+        first = not any(f["kind"] == "payload_lines" and f["entity"] == entity for f in self.faults)
+        return first or self._extra_turn % 3 == 0
+
+    def _plan_null_key(self, text: pl.DataFrame, entity: str, fmt: str, planned: list[dict]) -> list[dict]:
+        """A row whose natural-key part is empty (CSV) or absent (JSONL): every fourth text file, and the first."""
+        if fmt not in ("csv_utf8", "csv_bom", "csv_gbk", "jsonl") or text.height < 8:
+            return []
+        self._extra_turn += 1
+        if any(f["kind"] == "null_key" for f in self.faults) and self._extra_turn % 4:
+            return []
+        key = [k for k in load_contract(entity).key if k in text.columns]
+        taken = {f["row"] for f in planned} | {f["row"] + 1 for f in planned if f["kind"] == "duplicate_row"}
+        free = [r for r in range(text.height) if r not in taken]
+        if not key or not free:
+            return []
+        r = free[(self._extra_turn * 7) % len(free)]
+        first_line = 2 if fmt.startswith("csv") else 1
+        return [
+            {"kind": "null_key", "row": r, "line": r + first_line, "column": key[self._extra_turn % len(key)]}
+        ]
+
+    def _pii_extras_due(self, entity: str, fmt: str, text: pl.DataFrame) -> bool:
+        """Roster CSV/JSONL files with personal data in unknown columns: the first of each format, then every
+        third."""
+        if entity != "project_worker" or fmt not in ("csv_utf8", "csv_gbk", "jsonl"):
+            return False
+        if "id_card_number" not in text.columns:
+            return False
+        self._extra_turn += 1
+        ext = "jsonl" if fmt == "jsonl" else "csv"
+        first = not any(f["kind"] == "pii_extra_column" and f["file"].endswith(ext) for f in self.faults)
+        return first or self._extra_turn % 3 == 0
+
     def write_manifest(self, path: Path, seed: int) -> None:
         faults = [
             {k: f[k] for k in ("kind", "entity", "file", "line", "column", "detail") if k in f}
@@ -435,6 +514,72 @@ def _fault_column(contract, kind: str, text: pl.DataFrame) -> str | None:
             "id_card_number" if contract.entity == "attendance" and "id_card_number" in text.columns else None
         )
     return None
+
+
+def _apply_null_key(text: pl.DataFrame, f: dict) -> pl.DataFrame:
+    """Empty the key part of one row: an empty CSV cell, an absent JSONL field."""
+    col, r = f["column"], f["row"]
+    f["detail"] = f"{col}: null_key"
+    return text.with_columns(
+        pl.when(pl.int_range(pl.len()) == r).then(pl.lit(None, pl.Utf8)).otherwise(pl.col(col)).alias(col)
+    )
+
+
+def _payload_lines(records: list[dict], entity: str, header_of: dict[str, str]) -> tuple[list[str], int]:
+    """Records grouped into API payloads, one JSON object per line, the parent's fields outside the array; every
+    third group is written as plain record lines instead, so one file mixes both (as API gateways log them)."""
+    array, parents, derived = PAYLOAD_LINES[entity]
+    outside = [header_of[p] for p in parents]
+    groups: dict[tuple, list[dict]] = {}
+    for r in records:
+        key = tuple(r.get(p) for p in outside)
+        if derived:
+            key += (str(r.get(header_of[derived[1]], ""))[:10],)
+        groups.setdefault(key, []).append(r)
+    lines, n_payloads = [], 0
+    for g, (key, rows) in enumerate(groups.items()):
+        if g % 3 == 2:
+            lines += [json.dumps(r, ensure_ascii=False) for r in rows]
+            continue
+        payload = {p: v for p, v in zip(outside, key, strict=False) if v is not None}
+        if derived:
+            payload[derived[0]] = key[-1]
+        payload[array] = [{k: v for k, v in r.items() if k not in payload} for r in rows]
+        lines.append(json.dumps(payload, ensure_ascii=False))
+        n_payloads += 1
+    return lines, n_payloads
+
+
+def _with_pii_extras(renamed: pl.DataFrame, text: pl.DataFrame, *, nested_as_text: bool) -> pl.DataFrame:
+    """Unknown columns holding each row's clear ID number (flat, under a known personal name in a form that does
+    not look like an ID, and inside a nested object with the phone and bank card)."""
+    ids = text["id_card_number"].to_list()
+    phones = text["cell_phone"].to_list() if "cell_phone" in text.columns else [None] * text.height
+    cards = (
+        text["pay_roll_bank_card_number"].to_list()
+        if "pay_roll_bank_card_number" in text.columns
+        else [None] * text.height
+    )
+    nested = [
+        {
+            "relation": "本人",
+            "idNo": i,
+            "contact": {"mobile": p},
+            "cards": [c] if c else [],
+            "note": f"身份证{i}核验通过" if i else None,
+        }
+        for i, p, c in zip(ids, phones, cards, strict=True)
+    ]
+    nested_col = (
+        pl.Series(PII_EXTRA_NESTED, [json.dumps(n, ensure_ascii=False) for n in nested], dtype=pl.Utf8)
+        if nested_as_text
+        else pl.Series(PII_EXTRA_NESTED, nested)
+    )
+    return renamed.with_columns(
+        pl.Series(PII_EXTRA_FLAT, ids, dtype=pl.Utf8),
+        pl.Series(PII_EXTRA_NAMED, [f"ID-{i[:6]}/{i[6:]}" if i else None for i in ids], dtype=pl.Utf8),
+        nested_col,
+    )
 
 
 def _shift_after_duplicate(faults: list[dict]) -> None:

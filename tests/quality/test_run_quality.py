@@ -29,20 +29,26 @@ FAULT_CHECK = {
     "unknown_worker": "attendance_not_on_roster",
     "wrong_encoding": "file_unreadable",
     "truncated_file": "file_unreadable",
+    "null_key": "quarantine_missing_required",
 }
+# delivery variants the loader handles without a finding: payloads one per line are unpacked, personal data in
+# unknown columns is hashed and masked (tests/ingest/test_payloads.py, test_personal_extras.py)
+NO_FINDING = {"payload_lines", "pii_extra_column"}
 EVENT_ENTITIES = {e for e, c in all_contracts().items() if not c.mutable}
 
 
 def _reportable(fault: dict) -> bool:
     """A duplicated row of a mutable entity (a snapshot) cannot be told from the next snapshot's repeat by the
     ledger, so duplicate_rows covers event entities only (see pipelines/quality/load_facts.py)."""
+    if fault["kind"] in NO_FINDING:
+        return False
     return not (fault["kind"] == "duplicate_row" and fault["entity"] not in EVENT_ENTITIES)
 
 
 def test_every_injected_fault_kind_is_reported_with_the_manifest_counts(faulty_night):
     manifest, findings = faulty_night.manifest, faulty_night.result.findings
     assert manifest is not None
-    assert set(manifest["counts"]) <= set(FAULT_CHECK), (
+    assert set(manifest["counts"]) - NO_FINDING <= set(FAULT_CHECK), (
         "a new fault kind needs a check: map it in FAULT_CHECK"
     )
     expected = Counter((FAULT_CHECK[f["kind"]], f["entity"]) for f in manifest["faults"] if _reportable(f))
@@ -53,7 +59,7 @@ def test_every_injected_fault_kind_is_reported_with_the_manifest_counts(faulty_n
         if check_id in set(FAULT_CHECK.values()):
             reported[(check_id, entity)] = n
     assert reported == expected
-    for kind in manifest["counts"]:  # every kind: at least one finding of its check
+    for kind in set(manifest["counts"]) - NO_FINDING:  # every kind: at least one finding of its check
         assert findings.filter(pl.col("check_id") == FAULT_CHECK[kind]).height > 0, kind
 
 

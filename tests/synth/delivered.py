@@ -7,8 +7,9 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.contracts import Contract, entity_of_file, load_contract
+from pipelines.contracts import Contract, entity_of_file, load_contract, payload_arrays
 from pipelines.ingest.readers import read_any
+from pipelines.synth.generate import INJECTED_EXTRA_HEADERS
 
 SPELLINGS = ("snake", "camel", "zh")
 # The formats sources.md names ("Delivery"), as the generator calls them.
@@ -27,12 +28,14 @@ def contract_of(path: Path) -> Contract:
 
 
 def canonical_frame(path: Path) -> pl.DataFrame:
-    """The file's rows under canonical column names (all strings) plus `_line`; unknown headers fail."""
+    """The file's rows under canonical column names (all strings) plus `_line`; unknown headers fail, except the
+    extra columns a faulty delivery carries on purpose (generate.INJECTED_EXTRA_HEADERS), which are left out."""
     rows = read_any(path)
+    frame = rows.frame.drop([c for c in INJECTED_EXTRA_HEADERS if c in rows.frame.columns])
     header_map = contract_of(path).header_map()
-    unknown = [c for c in rows.frame.columns if c != "_line" and c not in header_map]
+    unknown = [c for c in frame.columns if c != "_line" and c not in header_map]
     assert not unknown, f"{path.name}: headers outside the contract: {unknown}"
-    return rows.frame.rename({c: header_map[c] for c in rows.frame.columns if c != "_line"})
+    return frame.rename({c: header_map[c] for c in frame.columns if c != "_line"})
 
 
 def spellings_of(path: Path) -> set[str]:
@@ -92,8 +95,10 @@ def record_count(path: Path) -> int:
             except UnicodeDecodeError:
                 continue
         return sum(1 for line in text.splitlines()[1:] if line.strip())
-    if suffix == ".jsonl":
-        return sum(1 for line in raw.decode("utf-8").splitlines() if line.strip())
+    if suffix == ".jsonl":  # a line is one record, or a payload holding its records in an array
+        objs = [json.loads(line) for line in raw.decode("utf-8").splitlines() if line.strip()]
+        arrays = payload_arrays()
+        return sum(next((len(o[a]) for a in arrays if isinstance(o.get(a), list)), 1) for o in objs)
     if suffix == ".json":
         obj = json.loads(raw.decode("utf-8"))
         return len(next(v for v in obj.values() if isinstance(v, list)))

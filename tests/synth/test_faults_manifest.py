@@ -30,8 +30,18 @@ FAULT_KINDS = {
     "broken_line",
     "wrong_encoding",
     "truncated_file",
+    "null_key",
+    "payload_lines",
+    "pii_extra_column",
 }
-VALUE_KINDS = FAULT_KINDS - {"duplicate_row", "broken_line", "wrong_encoding", "truncated_file"}
+VALUE_KINDS = FAULT_KINDS - {
+    "duplicate_row",
+    "broken_line",
+    "wrong_encoding",
+    "truncated_file",
+    "payload_lines",
+    "pii_extra_column",
+}
 
 
 def _row(path, line: int) -> dict:
@@ -90,6 +100,9 @@ def test_value_faults_are_in_the_named_file_line_and_column(faulty_world):
         elif kind == "unknown_worker":
             assert is_valid_id_number(value), f
             assert value not in roster, f
+        elif kind == "null_key":
+            assert value is None, f
+            assert f["column"] in contract_of(path).key, f
         checked[kind] += 1
     assert set(checked) == VALUE_KINDS
 
