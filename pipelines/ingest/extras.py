@@ -112,15 +112,20 @@ class ExtraProtector:
                 return self._all(parsed, kind)
         return self.protected(text, kind)
 
-    def row(self, record: dict) -> str | None:
-        kept = {k: self.field(k, v) for k, v in record.items() if v is not None}
-        return json.dumps(kept, ensure_ascii=False) if kept else None
-
 
 def add_extras(df: pl.DataFrame, extras: list[str], key: bytes) -> pl.DataFrame:
     """Replace the unknown columns by one `_extra` JSON text column, personal data protected."""
     if not extras:
         return df.with_columns(pl.lit(None, pl.Utf8).alias("_extra"))
     protector = ExtraProtector(key)
-    packed = [protector.row(r) for r in df.select(extras).iter_rows(named=True)]
+    # each distinct value of a column is judged once (a payload's parent field repeats on every record)
+    judged_columns = []
+    for c in extras:
+        values = df[c].to_list()
+        judged = {v: protector.field(c, v) for v in set(values) if v is not None}
+        judged_columns.append((c, values, judged))
+    packed = []
+    for i in range(df.height):
+        kept = {c: judged[values[i]] for c, values, judged in judged_columns if values[i] is not None}
+        packed.append(json.dumps(kept, ensure_ascii=False) if kept else None)
     return df.with_columns(pl.Series("_extra", packed, dtype=pl.Utf8)).drop(extras)

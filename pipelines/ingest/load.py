@@ -269,12 +269,7 @@ def _dedupe_in_file(df: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame,
     subset = [c for c in subset if c in df.columns]
     # never match on a null key part (check_rows quarantines such rows; this keeps any that slip through apart)
     keyed = pl.all_horizontal([pl.col(c).is_not_null() for c in staged_key(contract) if c in df.columns])
-    kept = pl.concat(
-        [
-            df.filter(keyed).unique(subset=subset, keep="first", maintain_order=True),
-            df.filter(~keyed),
-        ]
-    ).sort("_row")
+    kept = df.filter(~keyed | pl.struct(subset).is_first_distinct())
     return kept, df.height - kept.height
 
 
