@@ -117,3 +117,27 @@ def test_a_night_with_a_few_null_key_rows_still_publishes(clean_world, tmp_path)
     assert nulls == 0
     assert findings.filter(pl.col("check_id") == "attendance_key_not_null").height == 0
     checked.con.close()
+
+
+def test_a_null_key_already_in_raw_never_makes_a_new_row_a_duplicate():
+    """Safety net: even if a keyless row were in raw, a new keyless row would not be matched with it."""
+    from pipelines.ingest.load import _insert_new
+
+    contract = load_contract("attendance")
+    con = fresh_warehouse()
+    row = {
+        "project_code": None,
+        "id_card_number_hash": "h",
+        "date": "2025-06-30 08:00:00",
+        "direction": "01",
+        "_extra": None,
+        "_line": 2,
+        "_row_hash": "1",
+    }
+    df = pl.DataFrame([row], schema_overrides={"project_code": pl.Utf8, "_extra": pl.Utf8, "_line": pl.Int32})
+    assert _insert_new(con, df, contract, 1, NIGHT) == 0
+    assert _insert_new(con, df, contract, 2, NIGHT) == 0  # not a duplicate of the first
+    assert con.execute("select count(*) from raw_attendance").fetchone()[0] == 2
+    keyed = df.with_columns(pl.lit("P1").alias("project_code"))
+    assert _insert_new(con, keyed, contract, 3, NIGHT) == 0
+    assert _insert_new(con, keyed, contract, 4, NIGHT) == 1  # a full key does match

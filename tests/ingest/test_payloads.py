@@ -208,3 +208,15 @@ def test_the_faulty_worlds_payload_line_files_load_every_record(faulty_load, man
             f"select count(*) from raw_{f['entity']} where _file_id = ? and project_code is null", [file_id]
         ).fetchone()[0]
         assert nulls == 0
+
+
+def test_a_json_file_of_plain_records_or_one_payload_object(tmp_path):
+    plain = tmp_path / "attendance_0630.json"
+    plain.write_text(json.dumps([{"projectCode": "P1", **punch(n)} for n in range(3)]), encoding="utf-8")
+    con, result = load(plain)
+    assert (result.rows_read, result.rows_loaded) == (3, 3)
+    assert con.execute("select _line from raw_attendance order by 1").fetchall() == [(1,), (2,), (3,)]
+    single = tmp_path / "attendance_0701.json"
+    single.write_text(json.dumps({"projectCode": "P1", "dataList": [punch(n) for n in range(4)]}))
+    con, result = load(single)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 4, 0)
