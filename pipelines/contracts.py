@@ -183,6 +183,18 @@ def personal_headers() -> dict[str, str]:
     return out
 
 
+def personal_kind_of_header(header: str) -> str | None:
+    """The personal-data kind a header names: a known spelling, or a Chinese header containing a personal part."""
+    token = header_token(header)
+    kind = personal_headers().get(token)
+    if kind is not None:
+        return kind
+    for part_kind, parts in delivery_conventions().get("personal_name_parts", {}).items():
+        if any(part in token for part in parts):
+            return part_kind
+    return None
+
+
 def all_contracts() -> dict[str, Contract]:
     """Every entity's contract, in processing order."""
     return {e: load_contract(e) for e in ENTITIES}

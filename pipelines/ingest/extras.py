@@ -4,7 +4,8 @@ sources.md "Delivery": unknown columns may hold personal data; they are kept onl
 masking as known personal columns. What is protected (docs/decisions.md "Personal data in unknown columns"):
 
 - a column (or a field of a nested object, at any depth) whose NAME is a personal-data spelling — any contract's
-  personal column spelling or one of data/contracts/_delivery.yaml `personal_names` — whatever its values are;
+  personal column spelling or one of data/contracts/_delivery.yaml `personal_names`, or a Chinese header holding
+  one of its `personal_name_parts` (工人姓名, 紧急联系人电话) — whatever its values are;
 - any other value, flat or nested, that LOOKS like personal data: an 18-character (GB 11643) or 15-digit
   (first-generation) resident ID number, a mainland mobile number (with or without +86), a 16–19 digit bank card
   (spaces and dashes between digit groups ignored);
@@ -23,7 +24,7 @@ import unicodedata
 
 import polars as pl
 
-from pipelines.contracts import header_token, personal_headers
+from pipelines.contracts import personal_kind_of_header
 from pipelines.identifiers import mask, pii_hash
 
 # whole-value shapes, tried in order (an 18-digit number is read as an ID number before a card)
@@ -57,7 +58,6 @@ class ExtraProtector:
 
     def __init__(self, key: bytes) -> None:
         self.key = key
-        self.names = personal_headers()
 
     def protected(self, value: str, kind: str) -> dict:
         compact = unicodedata.normalize("NFKC", value).strip()
@@ -67,7 +67,7 @@ class ExtraProtector:
 
     def field(self, name: str | None, value: object) -> object:
         """A value under a field name: protected whole when the name is personal, else judged by its shape."""
-        kind = self.names.get(header_token(name)) if name else None
+        kind = personal_kind_of_header(name) if name else None
         if kind is not None:
             return self._all(value, kind)
         return self.value(value)

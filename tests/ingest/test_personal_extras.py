@@ -64,6 +64,9 @@ def test_flat_nested_named_and_embedded_values_are_protected():
     assert flat["hash"] == pii_hash(ID18, KEY)  # joins with the known personal columns' hashes
     assert p.field("联系电话", "0591-1234567")["kind"] == "phone"  # by name, though no mobile number
     assert p.field("说明", "一切正常") == "一切正常"
+    assert p.field("紧急联系人电话", "0591-1234567")["kind"] == "phone"  # a Chinese header holding 电话
+    assert p.field("工人姓名", "王五")["masked"] == "王*"
+    assert p.field("项目名称", "福州一中") == "福州一中"
 
 
 def test_a_second_id_column_and_a_nested_object_in_a_delivered_file(tmp_path):
