@@ -53,6 +53,14 @@ def _embedded_kind(number: str) -> str:
     return personal_kind(number) or "card"
 
 
+def mask_personal_text(text: str) -> str:
+    """A text with anything that looks like an ID number, phone or card masked (whole value or inside the text)."""
+    kind = personal_kind(text)
+    if kind is not None:
+        return mask(text, kind) or ""
+    return _EMBEDDED.sub(lambda m: mask(m.group(1), _embedded_kind(m.group(1))) or "", text)
+
+
 class ExtraProtector:
     """Protects the values of unknown columns with the run's personal-data key."""
 
@@ -92,7 +100,7 @@ class ExtraProtector:
             return self.protected(text, kind)
         if isinstance(value, int):
             return value
-        return _EMBEDDED.sub(lambda m: mask(m.group(1), _embedded_kind(m.group(1))) or "", text)
+        return mask_personal_text(text)
 
     def _all(self, value: object, kind: str) -> object:
         """Every scalar under a personal field name, whatever it looks like (a passport number, a name …)."""

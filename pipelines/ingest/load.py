@@ -15,7 +15,7 @@ import polars as pl
 
 from pipelines.contracts import Contract, entity_of_file, load_contract
 from pipelines.identifiers import mask, pii_hash
-from pipelines.ingest.extras import add_extras
+from pipelines.ingest.extras import add_extras, mask_personal_text
 from pipelines.ingest.readers import UnreadableFileError, read_any
 from pipelines.ingest.validate import REASONS_ZH, check_rows
 from pipelines.settings import Settings
@@ -319,6 +319,10 @@ def _quarantine_rows(
         v = r["value"]
         if v is not None and r["column_name"] in pii:
             v = mask(v, pii[r["column_name"]] or "id")
+        elif (
+            v is not None
+        ):  # a personal number in the wrong column (a phone typed into 出勤天数) is masked too
+            v = mask_personal_text(v)
         detail = f"第{r['_line']}行{r['_item']}" if r.get("_item") else None  # a record inside a payload
         rows.append({**r, "value": v, "detail": detail})
     if not rows:

@@ -134,3 +134,17 @@ def test_no_clear_value_from_unknown_columns_anywhere_in_the_warehouse(faulty_wo
     assert protected >= 20  # roster rows already loaded with the same content are duplicates
     assert clear_values_in(con, injected) == []
     con.close()
+
+
+def test_a_personal_number_in_a_wrong_column_is_masked_in_the_quarantine(tmp_path):
+    path = tmp_path / "payroll_0630.csv"
+    path.write_text(
+        "project_code,id_card_number,pay_month,is_back_pay,balance_date,days\n"
+        f"P1,{ID18},2025-06,0,2025-06-30,13812345678\n",
+        encoding="utf-8",
+    )
+    con = fresh_warehouse()
+    load_file(con, path, date(2025, 6, 30), Settings(), inbox=tmp_path)
+    assert con.execute("select column_name, value_masked from quarantine").fetchall() == [
+        ("days", "138****5678")
+    ]
