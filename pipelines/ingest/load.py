@@ -319,10 +319,8 @@ def _quarantine_rows(
         v = r["value"]
         if v is not None and r["column_name"] in pii:
             v = mask(v, pii[r["column_name"]] or "id")
-        elif (
-            v is not None
-        ):  # a personal number in the wrong column (a phone typed into 出勤天数) is masked too
-            v = mask_personal_text(v)
+        elif v is not None:
+            v = mask_personal_text(v)  # a personal number in the wrong column (a phone in 出勤天数)
         detail = f"第{r['_line']}行{r['_item']}" if r.get("_item") else None  # a record inside a payload
         rows.append({**r, "value": v, "detail": detail})
     if not rows:
