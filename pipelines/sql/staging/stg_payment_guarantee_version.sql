@@ -4,8 +4,9 @@
 -- A version is valid from its extract date (valid_from) until the next version's (valid_to, exclusive; null = still
 -- current as of as_of). Month M reads the version valid on its last day:
 --   (valid_from is null or valid_from <= month_end) and (valid_to is null or valid_to > month_end).
--- The entity's first extract describes the past as well (valid_from null): a warehouse starts from a snapshot while
--- attendance and pay go back further. A key first delivered later is unknown before its delivery (docs/decisions.md).
+-- The registry's first extract (stg_first_extract) describes the past as well (valid_from null): a warehouse starts
+-- from a snapshot while attendance and pay go back further. A key first delivered later is unknown before its
+-- delivery (docs/decisions.md).
 -- Point in time: a row delivered after as_of is not yet known.
 with deliveries as (
     select * from raw_payment_guarantee
@@ -13,7 +14,7 @@ with deliveries as (
 ),
 
 first_extract as (
-    select min(_extract_date) as first_extract_date from deliveries
+    select first_extract_date from stg_first_extract
 ),
 
 per_extract as (
