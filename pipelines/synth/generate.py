@@ -486,11 +486,13 @@ class _Writer:
 
 def _steady_project(world: World, snapshot: pl.DataFrame, m: date, nth: int) -> str | None:
     """The nth project (by code) that is 在建 in the snapshots of the month before m, m and the month after:
-    started before m, planned to complete after the next month, registered already, 003 in the world."""
+    started before m, planned to complete after the next month, registered already, 003 in the world, and of a
+    category the indicators count (so the history shows in the published tables)."""
     before, after = m - timedelta(days=1), month_end(month_end(m) + timedelta(days=1))
     final = world.tables["project"].filter(pl.col("prj_status") == "003")["project_code"]
     steady = snapshot.filter(
         (pl.col("prj_status") == "003")
+        & pl.col("category").is_in(["01", "02"])  # in the indicators' scope (settings.scope.categories)
         & pl.col("project_code").is_in(final.implode())
         & (pl.col("start_date") <= before)
         & (pl.col("builder_license_date") <= before)

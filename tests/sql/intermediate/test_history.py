@@ -96,7 +96,11 @@ def test_a_later_extract_does_not_rewrite_earlier_months():
         "select month, n_projects_in_scope from indicator_area_month where area_code = '350503' "
         "and month between '2025-04' and '2025-06' order by month",
     )
-    assert [(r["month"], r["n_projects_in_scope"]) for r in area] == [("2025-04", 1), ("2025-05", 2), ("2025-06", 1)]
+    assert [(r["month"], r["n_projects_in_scope"]) for r in area] == [
+        ("2025-04", 1),
+        ("2025-05", 2),
+        ("2025-06", 1),
+    ]
 
 
 def test_key_staff_and_roster_as_delivered_by_month_end():
