@@ -202,6 +202,9 @@ def run_quality(
                 s: int((findings["severity"] == s).sum()) for s in ("blocking", "warning")
             },
             "blocking_checks": sorted(set(blocking["check_id"].to_list())),
+            "corrected_months": sorted(
+                {c.month for c in ctx.corrections}
+            ),  # 更正 (pipelines/quality/corrections.py)
             "seconds": round(time.monotonic() - started, 1),
             "gx_seconds": round(gx_seconds, 1),
         }
