@@ -131,7 +131,7 @@ LEDGER_DDL = """
 CREATE TABLE IF NOT EXISTS load_file (
   file_id INTEGER PRIMARY KEY,
   path VARCHAR NOT NULL,            -- relative to the inbox: '2025-06-30/attendance_0630.csv'
-  sha256 VARCHAR NOT NULL,          -- content hash: the same bytes are never loaded twice
+  sha256 VARCHAR NOT NULL,          -- content hash: the same bytes are loaded once per extract date
   entity VARCHAR,
   extract_date DATE,
   format VARCHAR,

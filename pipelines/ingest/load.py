@@ -116,11 +116,14 @@ def load_file(
     *,
     inbox: Path | None = None,
 ) -> FileResult:
-    """Load one file in one transaction; a file whose bytes are already in the ledger is a no-op."""
+    """Load one file in one transaction; a file whose bytes are already in the ledger for the same extract date
+    is a no-op. The same bytes under a later extract date are a delivery of their own: a snapshot that changed back
+    (A → B → A) can repeat an earlier file byte for byte, and its rows are versions of that date."""
     rel = path.relative_to(inbox).as_posix() if inbox else path.name
     raw = path.read_bytes()
     sha = hashlib.sha256(raw).hexdigest()
-    if con.execute("select count(*) from load_file where sha256 = ?", [sha]).fetchone()[0]:  # type: ignore[index]
+    seen = "select count(*) from load_file where sha256 = ? and extract_date = ?"
+    if con.execute(seen, [sha, extract_date]).fetchone()[0]:  # type: ignore[index]
         return FileResult(rel, None, None, status="already_loaded")
     entity = entity_of_file(path.name)
     fmt = SUFFIXES.get(path.suffix.lower())
@@ -276,7 +279,11 @@ def _dedupe_in_file(df: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame,
 def _insert_new(
     con: duckdb.DuckDBPyConnection, df: pl.DataFrame, contract: Contract, file_id: int, extract_date: date
 ) -> int:
-    """Insert rows not yet in raw_<entity>; return how many were already there (duplicates)."""
+    """Insert rows not yet in raw_<entity>; return how many were already there (duplicates).
+
+    Events: a key already stored is a duplicate. Mutable entities: a row equal to its key's latest version as of
+    this extract is a duplicate (`_latest_versions`); any other row is a new version, kept with its extract date.
+    """
     table = f"raw_{contract.entity}"
     cols = [n for n, _ in entity_columns(contract)]
     types = dict(entity_columns(contract))
@@ -297,14 +304,38 @@ def _insert_new(
     if dated and staged[dated[0]].null_count() == 0 and staged.height:
         lo, hi = staged[dated[0]].min(), staged[dated[0]].max()
         window, params = f' and r."{dated[0]}" between ? and ?', [lo, hi]
+    stored = table
+    if contract.mutable:  # compared with each key's latest version as of this extract, not with every version
+        key = staged_key(contract)
+        stored, params = _latest_versions(table, key), [extract_date]
+        on = " and ".join(f'r."{c}" is not distinct from n."{c}"' for c in [*key, "_row_hash"])
     before = con.execute(f"select count(*) from {table}").fetchone()[0]  # type: ignore[index]
     con.execute(
         f"insert into {table} select {select} from staged n "
-        f"where not exists (select 1 from {table} r where {on}{window})",
+        f"where not exists (select 1 from {stored} r where {on}{window})",
         params,
     )
     after = con.execute(f"select count(*) from {table}").fetchone()[0]  # type: ignore[index]
     return staged.height - (after - before)
+
+
+def _latest_versions(table: str, key: list[str]) -> str:
+    """Each key's latest stored version delivered by an extract date (the `?` parameter), as a subquery.
+
+    A mutable row is a duplicate only when it equals that version: a status that changes back (A → B → A) is a
+    new version with its own extract date, while a re-delivery of what is already current stays a no-op. A late
+    file for an older extract date is compared with the version that was current on that date.
+    """
+    keys = ", ".join(f't."{c}"' for c in key)
+    new_keys = ", ".join(f'"{c}"' for c in key)
+    same = " and ".join(f't."{c}" is not distinct from s."{c}"' for c in key)
+    return (
+        f"(select {keys}, t._row_hash from {table} t "
+        f"semi join (select distinct {new_keys} from staged) s on {same} "
+        "where t._extract_date <= ? "
+        f"qualify row_number() over (partition by {keys} order by t._extract_date desc, t._file_id desc, t._line desc)"
+        " = 1)"
+    )
 
 
 def _quarantine_rows(

@@ -162,7 +162,8 @@ def run_quality(
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> QualityResult:
     """Run every check on the staged tables; write findings, Data Docs and the bulletin under out_dir."""
-    from pipelines.quality.bulletin import BulletinContext, write_bulletin
+    from pipelines.quality.bulletin import BulletinContext, Correction, write_bulletin
+    from pipelines.quality.corrections import corrected_months
 
     own = con is None
     con = con or connect(warehouse)
@@ -186,6 +187,7 @@ def run_quality(
             | {"gx_check_errored": "gx"},
             n_checks=dict(checks.group_by("source").len().iter_rows()),
             docs_href=docs.relative_to(quality_dir).as_posix() if docs else None,
+            corrections=tuple(Correction(**r) for r in corrected_months(con, as_of).iter_rows(named=True)),
         )
         bulletin = write_bulletin(
             findings, history, ctx, quality_dir / f"数据质量通报_{as_of.isoformat()}.html"
@@ -200,6 +202,9 @@ def run_quality(
                 s: int((findings["severity"] == s).sum()) for s in ("blocking", "warning")
             },
             "blocking_checks": sorted(set(blocking["check_id"].to_list())),
+            "corrected_months": sorted(
+                {c.month for c in ctx.corrections}
+            ),  # 更正 (pipelines/quality/corrections.py)
             "seconds": round(time.monotonic() - started, 1),
             "gx_seconds": round(gx_seconds, 1),
         }

@@ -22,8 +22,20 @@ h1{font-size:26px;margin-bottom:4px}h2{font-size:20px;margin-top:28px}.sub{color
 table{border-collapse:collapse;font-size:15px;margin-top:8px}td,th{border:1px solid #bbb;padding:5px 10px}
 th{background:#D9E1F2;white-space:nowrap}td.n{text-align:right;white-space:nowrap}.up{color:#C00000}.down{color:#2E7D32}
 .block{color:#C00000;font-weight:bold}.status{padding:8px 14px;border-left:5px solid #2E7D32;background:#F1F8E9}
-.status.blocked{border-color:#C00000;background:#FDECEA}.notes{color:#555;font-size:14px}
+.status.blocked{border-color:#C00000;background:#FDECEA}.status.corrected{border-color:#ED7D31;background:#FFF4E5}.notes{color:#555;font-size:14px}
 """
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A month already reported whose numbers a late file changed (pipelines/quality/corrections.py)."""
+
+    month: str  # 'yyyy-MM'
+    entity: str
+    path: str
+    extract_date: date
+    rows_loaded: int
+    loaded_on: date
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,7 @@ class BulletinContext:
     check_sources: dict[str, str]  # check_id → load | gx | cross_source
     n_checks: dict[str, int]  # per source
     docs_href: str | None = None
+    corrections: tuple[Correction, ...] = ()  # months already reported that a late file changed (更正)
 
 
 def previous_month_run(history: pl.DataFrame, as_of: date) -> pl.DataFrame:
@@ -223,7 +236,7 @@ def bulletin_html(findings: pl.DataFrame, history: pl.DataFrame, ctx: BulletinCo
         "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>",
         f"<title>{esc(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{esc(title)}</h1><p class='sub'>{T['as_of'].format(as_of=ctx.as_of.isoformat())}；{esc(compared)}</p>",
-        f"{status}<p>{esc(overview)}</p>",
+        f"{status}{_corrected_notice(ctx)}<p>{esc(overview)}</p>",
         f"<h2>{T['by_problem']}</h2>",
         _table([T[h] for h in [*problem_head, "col_rows", "col_last_month", "col_change"]], problem_rows),
         f"<h2>{T['by_area']}</h2>",
@@ -232,10 +245,43 @@ def bulletin_html(findings: pl.DataFrame, history: pl.DataFrame, ctx: BulletinCo
         _table([T[h] for h in [*firm_head, "col_problems"]], firm_rows),
         f"<h2>{T['load']}</h2>",
         _table([T[h] for h in load_head], load_rows),
+        _corrections_section(ctx),
         f"<h2>{T['notes']}</h2><ul class='notes'><li>{T['note_severity']}</li><li>{T['note_firm']}</li>",
         f"{docs}<li>{T['note_privacy']}</li></ul></body></html>",
     ]
     return "".join(parts)
+
+
+def _corrected_notice(ctx: BulletinContext) -> str:
+    """One line under the status: which months already reported were corrected (更正), empty when none."""
+    months = sorted({c.month for c in ctx.corrections})
+    if not months:
+        return ""
+    return f"<p class='status corrected'>{html.escape(T['corrected'].format(months='、'.join(months)))}</p>"
+
+
+def _corrections_section(ctx: BulletinContext) -> str:
+    """五、更正: each corrected month with the late file that changed it; nothing when no month was corrected."""
+    if not ctx.corrections:
+        return ""
+    esc = html.escape
+    rows = [
+        [
+            (f"{esc(c.month)}（{T['corrected_mark']}）", False),
+            (esc(ctx.entity_names.get(c.entity, c.entity)), False),
+            (esc(c.path), False),
+            (c.extract_date.isoformat(), False),
+            (c.rows_loaded, True),
+            (c.loaded_on.isoformat(), False),
+        ]
+        for c in sorted(ctx.corrections, key=lambda c: (c.month, c.path))
+    ]
+    head = ["col_month", "col_source", "col_file", "col_extract_date", "col_rows_changed", "col_loaded_on"]
+    return (
+        f"<h2>{T['corrections']}</h2>"
+        + _table([T[h] for h in head], rows)
+        + f"<p class='notes'>{T['note_corrected']}</p>"
+    )
 
 
 def write_bulletin(findings: pl.DataFrame, history: pl.DataFrame, ctx: BulletinContext, path: Path) -> Path:

@@ -164,6 +164,17 @@ BULLETIN = {
     "note_firm": "企业指项目的总承包单位；“问题处数”为项目×问题类型的个数，记录数为涉及的记录或人数。",
     "note_docs": "逐表校验明细见 Great Expectations 数据文档：",
     "note_privacy": "本通报不含个人身份信息；人员以脱敏形式在系统内核查。",
+    # 更正: a late file for an earlier extract date changed months already reported (pipelines/quality/corrections.py)
+    "corrected": "更正：{months} 的指标因补报的往期数据而更正，与此前发布的通报数值不同，以本期为准。",
+    "corrected_mark": "更正",
+    "corrections": "五、已发布月份更正",
+    "col_month": "月份",
+    "col_file": "补报文件",
+    "col_extract_date": "数据批次日期",
+    "col_rows_changed": "新增或变更记录数",
+    "col_loaded_on": "接收日期",
+    "note_corrected": "各月指标按该月月末前报送的数据计算，以后的报送不改变已发布月份；"
+    "只有在该月之后才送达、批次日期不晚于该月月末的补报文件会更正该月，列于上表。",
 }
 
 # Data Docs: GX's English boilerplate → Chinese (exact text of an element, after trimming).

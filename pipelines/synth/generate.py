@@ -77,6 +77,9 @@ def generate(
     world = build_world(tier, seed, n_projects)
     writer = _Writer(inbox, np.random.default_rng(seed + 1), faults)
     months = month_starts(world.start, world.end)
+    if faults:  # registry history faults in the middle of the world's months (sources.md "Delivery")
+        writer.revert_month = months[len(months) // 2]
+        writer.correction_month = months[max(1, len(months) // 2 - 2)]
     att_rng = np.random.default_rng(seed + 2)
     daily_from = world.end - timedelta(days=4)  # the last five days arrive as nightly extracts
     rows = dict.fromkeys(ENTITIES, 0)
@@ -166,6 +169,14 @@ class _Writer:
         self._turn = 0
         self._fault_turn = 0
         self._extra_turn = 0  # payload lines, null keys, personal data in extra columns (their own rotation)
+        self.last_file: str | None = None  # the inbox-relative path _emit wrote last
+        # registry history the warehouse must keep (not data errors: no check reports them), in the manifest's
+        # "history" list: a status that reverts, a row delivered wrong and corrected by a later file
+        self.history: list[dict] = []
+        self.revert_month: date | None = None  # --faults: a project is 停工 in this month's extract only
+        self.correction_month: date | None = (
+            None  # --faults: a wrong area in this month's extract, then corrected
+        )
 
     def _file_fault_due(self, kind: str, every: int, at: int) -> bool:
         """Whether this file gets a file-level fault: every `every`-th turn, and the first chance until one was
@@ -179,6 +190,12 @@ class _Writer:
         for e in MUTABLE_SNAPSHOTS:
             df = world.tables[e]
             df = self._as_of(e, df, me)
+            if e == "project" and m == self.revert_month:
+                rows[e] = self._status_reverts(world, df, m, folder, idx)
+                continue
+            if e == "project" and m == self.correction_month:
+                rows[e] = self._corrected_registry_row(world, df, m, folder, idx)
+                continue
             rows[e] = self.write(df, e, folder, idx)
         prog = world.tables["project_progress"].filter(pl.col("month") == f"{m:%Y-%m}")
         rows["project_progress"] = self.write(prog, "project_progress", folder, idx)
@@ -193,6 +210,62 @@ class _Writer:
                 part = df.filter((d > month_end(m - timedelta(days=1))) & (d <= folder))
             rows[e] = self.write(part, e, folder, idx)
         return rows
+
+    def _status_reverts(self, world: World, df: pl.DataFrame, m: date, folder: date, idx: int) -> int:
+        """--faults: one project 在建 the month before and after is 停工 (005) in this month's extract only, so its
+        registry goes 003 → 005 → 003 and the third version repeats the first (the loader must keep it)."""
+        code = _steady_project(world, df, m, 0)
+        if code is None:
+            return self.write(df, "project", folder, idx)
+        stopped = pl.when(pl.col("project_code") == code).then(pl.lit("005")).otherwise(pl.col("prj_status"))
+        n = self.write(df.with_columns(prj_status=stopped), "project", folder, idx)
+        self.history.append(
+            {
+                "kind": "status_reverts",
+                "entity": "project",
+                "file": self.last_file,
+                "project_code": code,  # the row is found by its code (value faults may move lines)
+                "column": "prj_status",
+                "detail": "003 → 005 → 003",
+            }
+        )
+        return n
+
+    def _corrected_registry_row(self, world: World, df: pl.DataFrame, m: date, folder: date, idx: int) -> int:
+        """--faults: this month's project extract gives one project a wrong district; a correction file in the same
+        extract folder restates the row right. Loaded with the folder it is an ordinary second file; dropped into
+        the folder after the month was published, it is a correction for that month (更正)."""
+        code = _steady_project(world, df, m, 1)
+        if code is None:
+            return self.write(df, "project", folder, idx)
+        right = df.filter(pl.col("project_code") == code)["area_code"][0]
+        wrong = next(a for a in sorted(FUJIAN_AREAS) if a != right)
+        n = self.write(
+            df.with_columns(
+                area_code=pl.when(pl.col("project_code") == code)
+                .then(pl.lit(wrong))
+                .otherwise(pl.col("area_code"))
+            ),
+            "project",
+            folder,
+            idx,
+        )
+        wrong_file = self.last_file
+        self._emit(
+            df.filter(pl.col("project_code") == code), "project", folder, "csv_utf8", "snake", "correction"
+        )
+        self.history.append(
+            {
+                "kind": "corrected_row",
+                "entity": "project",
+                "file": wrong_file,
+                "correction_file": self.last_file,
+                "project_code": code,
+                "column": "area_code",
+                "detail": f"{wrong} → {right}",
+            }
+        )
+        return n + 1
 
     @staticmethod
     def _as_of(entity: str, df: pl.DataFrame, me: date) -> pl.DataFrame:
@@ -385,6 +458,7 @@ class _Writer:
             renamed.write_parquet(path)
         for f in faults:
             self.faults.append({**f, "entity": entity, "file": rel})
+        self.last_file = rel
         self.n_files += 1
 
     def _vendor_variants(self, text: pl.DataFrame, entity: str, fmt: str) -> pl.DataFrame:
@@ -480,9 +554,30 @@ class _Writer:
         for f in faults:
             counts[f["kind"]] = counts.get(f["kind"], 0) + 1
         path.write_text(
-            json.dumps({"seed": seed, "faults": faults, "counts": counts}, ensure_ascii=False, indent=1),
+            json.dumps(
+                {"seed": seed, "faults": faults, "counts": counts, "history": self.history},
+                ensure_ascii=False,
+                indent=1,
+            ),
             encoding="utf-8",
         )
+
+
+def _steady_project(world: World, snapshot: pl.DataFrame, m: date, nth: int) -> str | None:
+    """The nth project (by code) that is 在建 in the snapshots of the month before m, m and the month after:
+    started before m, planned to complete after the next month, registered already, 003 in the world, and of a
+    category the indicators count (so the history shows in the published tables)."""
+    before, after = m - timedelta(days=1), month_end(month_end(m) + timedelta(days=1))
+    final = world.tables["project"].filter(pl.col("prj_status") == "003")["project_code"]
+    steady = snapshot.filter(
+        (pl.col("prj_status") == "003")
+        & pl.col("category").is_in(["01", "02"])  # in the indicators' scope (settings.scope.categories)
+        & pl.col("project_code").is_in(final.implode())
+        & (pl.col("start_date") <= before)
+        & (pl.col("builder_license_date") <= before)
+        & (pl.col("complete_date").is_null() | (pl.col("complete_date") > after))
+    )["project_code"].sort()
+    return steady[nth] if steady.len() > nth else None
 
 
 def _fault_column(contract, kind: str, text: pl.DataFrame) -> str | None:

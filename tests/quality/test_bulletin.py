@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 import polars as pl
 
-from pipelines.quality.bulletin import BulletinContext, bulletin_html, previous_month_run, write_bulletin
+from pipelines.quality.bulletin import (
+    BulletinContext,
+    Correction,
+    bulletin_html,
+    previous_month_run,
+    write_bulletin,
+)
 from pipelines.quality.offline import remote_references
 from pipelines.quality.schema import FINDING_SCHEMA
 
@@ -103,3 +110,20 @@ def test_a_blocking_finding_is_announced_and_the_page_needs_no_network(tmp_path)
     assert "上月无通报数据" in page
     assert remote_references(page) == []
     assert "<script" not in page
+
+
+def test_corrected_months_are_flagged_once_and_listed_with_their_late_file():
+    late = Correction(
+        "2025-04",
+        "attendance",
+        "2025-04-30/attendance_0430_late.csv",
+        date(2025, 4, 30),
+        120,
+        date(2025, 6, 28),
+    )
+    page = bulletin_html(findings(), findings(LAST_MONTH), replace(context(), corrections=(late,)))
+    assert "更正：2025-04 的指标因补报的往期数据而更正" in page
+    assert "2025-04（更正）" in page
+    assert "attendance_0430_late.csv" in page
+    assert "考勤记录" in page
+    assert "更正" not in bulletin_html(findings(), findings(LAST_MONTH), context())

@@ -14,6 +14,7 @@ from datetime import datetime
 import polars as pl
 import pytest
 
+from pipelines.contracts import entity_of_file
 from pipelines.identifiers import id_check_char, is_valid_id_number, is_valid_uscc, uscc_check_char
 from pipelines.ingest.readers import UnreadableFileError, decode, read_any
 from tests.synth.delivered import canonical_frame, contract_of, delivered_files
@@ -150,10 +151,14 @@ def test_unreadable_files_are_unreadable(faulty_world, clean_world):
 
 
 def test_files_the_manifest_does_not_name_are_the_clean_deliveries(faulty_world, clean_world):
-    named = {f["file"] for f in faulty_world.manifest["faults"]}
+    manifest = faulty_world.manifest
+    named = {f["file"] for f in manifest["faults"] + manifest["history"]}
+    corrections = {f["correction_file"] for f in manifest["history"] if f["kind"] == "corrected_row"}
     faulty = {p.relative_to(faulty_world.inbox).as_posix(): p for p in delivered_files(faulty_world.inbox)}
     clean = {p.relative_to(clean_world.inbox).as_posix(): p for p in delivered_files(clean_world.inbox)}
-    assert set(faulty) == set(clean)
+    assert set(faulty) == set(clean) | corrections
+    assert not corrections & set(clean)
+    faulty = {rel: p for rel, p in faulty.items() if rel not in corrections}
     for rel, path in faulty.items():
         if path.suffix == ".xlsx":  # never faulted; the workbook stores its creation time
             assert rel not in named
@@ -162,3 +167,40 @@ def test_files_the_manifest_does_not_name_are_the_clean_deliveries(faulty_world,
             assert path.read_bytes() != clean[rel].read_bytes(), rel
         else:
             assert path.read_bytes() == clean[rel].read_bytes(), f"{rel}: changed but not in the manifest"
+
+
+def _project_row(path, code: str) -> dict:
+    # a duplicate_row fault may repeat the row: the same row twice is still one row
+    frame = canonical_frame(path).filter(pl.col("project_code") == code).drop("_line").unique()
+    assert frame.height == 1, f"{path.name}: no single row for {code}"
+    return frame.row(0, named=True)
+
+
+def _project_file(inbox, folder: str):
+    (path,) = [p for p in (inbox / folder).iterdir() if entity_of_file(p.name) == "project"]
+    return path
+
+
+def test_a_status_reverts_across_three_extracts(faulty_world, clean_world):
+    (entry,) = [f for f in faulty_world.manifest["history"] if f["kind"] == "status_reverts"]
+    code, path = entry["project_code"], faulty_world.inbox / entry["file"]
+    assert _project_row(path, code)["prj_status"].zfill(3) == "005"
+    assert _project_row(clean_world.inbox / entry["file"], code)["prj_status"].zfill(3) == "003"
+    folders = sorted(
+        {p.parent.name for p in faulty_world.inbox.glob("*/*") if entity_of_file(p.name) == "project"}
+    )
+    i = folders.index(path.parent.name)
+    for folder in (folders[i - 1], folders[i + 1]):  # 在建 the month before and the month after
+        assert _project_row(_project_file(faulty_world.inbox, folder), code)["prj_status"].zfill(3) == "003"
+
+
+def test_a_corrected_registry_row_restates_the_clean_row_in_the_same_folder(faulty_world, clean_world):
+    (entry,) = [f for f in faulty_world.manifest["history"] if f["kind"] == "corrected_row"]
+    code = entry["project_code"]
+    wrong = _project_row(faulty_world.inbox / entry["file"], code)
+    right = _project_row(clean_world.inbox / entry["file"], code)
+    correction = faulty_world.inbox / entry["correction_file"]
+    assert correction.parent == (faulty_world.inbox / entry["file"]).parent
+    assert wrong["area_code"] != right["area_code"]
+    assert _project_row(correction, code)["area_code"] == right["area_code"]
+    assert canonical_frame(correction).height == 1

@@ -1,7 +1,9 @@
 -- grain: one row per project × indicator month M (as int_project_month), describing pay month M − payroll_deadline_months
 -- The deadline is the end of M. Where the spec is silent: the amount due (Σ total_pay_amount) is over the pay
--- month's regular lines (is_back_pay false) whenever they were paid; the amount paid (Σ actual_amount) counts every
--- line of the pay month, back pay included, with balance_date ≤ end of M. Attended workers = persons with a valid
+-- month's regular lines (is_back_pay false) paid by the deadline; the amount paid (Σ actual_amount) counts every
+-- line of the pay month, back pay included, with balance_date ≤ end of M. A line paid after the deadline reaches the
+-- platform after M was reported, so it does not enter M (a reported month keeps its numbers, sources.md
+-- "Delivery"); the workers it pays are the attended workers without a line by the deadline (paid_vs_attended, R03). Attended workers = persons with a valid
 -- day in the pay month who are not roster managers (work_role 10); paid_vs_attended counts those of them with a
 -- pay line by the deadline. "Via account" = pay_bank_card_number is one of the project's own wage accounts.
 with project_months as (
@@ -61,7 +63,7 @@ amounts as (
         "month",
         count(*) as n_pay_lines,
         count(*) filter (where is_by_deadline) as n_pay_lines_by_deadline,
-        coalesce(sum(total_pay_amount) filter (where not is_back_pay), 0) as payroll_due_yuan,
+        coalesce(sum(total_pay_amount) filter (where not is_back_pay and is_by_deadline), 0) as payroll_due_yuan,
         coalesce(sum(actual_amount) filter (where is_by_deadline), 0) as payroll_paid_by_deadline_yuan,
         coalesce(sum(actual_amount) filter (where is_by_deadline and is_via_account), 0)
             as payroll_via_account_yuan

@@ -1,12 +1,13 @@
 -- grain: one row per project × person (id_card_number_hash) × work_date with at least one punch
 -- valid_day_rule 'any': ≥1 punch; 'pair_4h': ≥2 punches and first → last ≥ pair_min_hours (吉建规〔2023〕11号).
--- Punches dated after as_of are ignored (device clocks); work_role comes from the roster, null when not on it.
+-- Punches dated after as_of are ignored (device clocks); work_role comes from the roster as delivered by the end
+-- of the day's month (the stg_project_worker_version valid on that month end), null when not on it then.
 with attendance as (
     select * from stg_attendance
 ),
 
 roster as (
-    select project_code, id_card_number_hash, work_role from stg_project_worker
+    select project_code, id_card_number_hash, work_role, valid_from, valid_to from stg_project_worker_version
 ),
 
 punches as (
@@ -14,7 +15,8 @@ punches as (
         project_code,
         id_card_number_hash,
         cast("date" as date) as work_date,
-        "date" as punch_at
+        "date" as punch_at,
+        cast(last_day(cast("date" as date)) as date) as month_end
     from attendance
     where cast("date" as date) <= getvariable('as_of')
 ),
@@ -26,7 +28,8 @@ person_days as (
         work_date,
         count(*) as n_punches,
         min(punch_at) as first_punch_at,
-        max(punch_at) as last_punch_at
+        max(punch_at) as last_punch_at,
+        max(month_end) as month_end
     from punches
     group by project_code, id_card_number_hash, work_date
 ),
@@ -44,13 +47,21 @@ validated as (
 
 final as (
     select
-        validated.*,
+        validated.project_code,
+        validated.id_card_number_hash,
+        validated.work_date,
+        validated.n_punches,
+        validated.first_punch_at,
+        validated.last_punch_at,
+        validated.is_valid_day,
         roster.work_role,
         roster.id_card_number_hash is not null as is_on_roster
     from validated
     left join roster
         on validated.project_code = roster.project_code
         and validated.id_card_number_hash = roster.id_card_number_hash
+        and (roster.valid_from is null or roster.valid_from <= validated.month_end)
+        and (roster.valid_to is null or roster.valid_to > validated.month_end)
 )
 
 select * from final

@@ -1,6 +1,7 @@
 -- grain: one row per project × work_date on which at least one person has a valid punch day
 -- A working day has ≥1 建筑工人 (work_role 20) with a valid day (indicators.md). Presence of the PM / chief
 -- supervisor is the raw fact "their ID has a valid day"; the roster rule (not on roster = 0) applies per month.
+-- The PM / chief supervisor of a day is the one the registry named at the end of the day's month (int_key_staff).
 with valid_person_days as (
     select * from int_person_day where is_valid_day
 ),
@@ -22,9 +23,13 @@ project_days as (
             as is_chief_supervisor_present
     from valid_person_days
     left join key_staff as pm
-        on valid_person_days.project_code = pm.project_code and pm.staff_role = 'pm'
+        on valid_person_days.project_code = pm.project_code
+        and strftime(valid_person_days.work_date, '%Y-%m') = pm."month"
+        and pm.staff_role = 'pm'
     left join key_staff as chief
-        on valid_person_days.project_code = chief.project_code and chief.staff_role = 'chief_supervisor'
+        on valid_person_days.project_code = chief.project_code
+        and strftime(valid_person_days.work_date, '%Y-%m') = chief."month"
+        and chief.staff_role = 'chief_supervisor'
     group by valid_person_days.project_code, valid_person_days.work_date
 ),
 

@@ -4,10 +4,17 @@
 -- month_start (complete_date < month_start → out), duty_start_date = coalesce(builder_license_date, start_date)
 -- + grace_days ≤ month_end, category in categories.
 -- Where the spec is silent: a null start_date does not exclude (the registry says 在建; flagged is_start_date_missing);
--- with neither date the grace period cannot run and is taken as passed. prj_status is the latest snapshot, so it
--- applies to past months as well. Attendance counts are for the calendar month, up to as_of.
+-- with neither date the grace period cannot run and is taken as passed. Attendance counts are for the calendar month,
+-- up to as_of. History (sources.md "Delivery"): month M reads the registry as delivered by the end of M — the
+-- stg_project_version valid on month_end (status, dates, firms, area, amounts), the roster and key staff likewise —
+-- so a month already reported keeps its numbers when later extracts change the registry. A project not yet
+-- registered at month_end keeps its row with null attributes, out of scope.
 with projects as (
-    select * from stg_project
+    select project_code from stg_project
+),
+
+project_versions as (
+    select * from stg_project_version
 ),
 
 months as (
@@ -27,7 +34,7 @@ key_staff as (
 ),
 
 roster as (
-    select project_code, id_card_number_hash, has_contract from stg_project_worker
+    select project_code, id_card_number_hash, has_contract, valid_from, valid_to from stg_project_worker_version
 ),
 
 person_months as (
@@ -44,6 +51,8 @@ person_months as (
     left join roster
         on person_days.project_code = roster.project_code
         and person_days.id_card_number_hash = roster.id_card_number_hash
+        and (roster.valid_from is null or roster.valid_from <= last_day(person_days.work_date))
+        and (roster.valid_to is null or roster.valid_to > last_day(person_days.work_date))
     group by all
 ),
 
@@ -74,16 +83,17 @@ working_days_by_month as (
     group by all
 ),
 
-key_staff_by_project as (
+key_staff_by_month as (
     select
         project_code,
+        "month",
         bool_or(is_set) filter (where staff_role = 'pm') as is_pm_set,
         bool_or(is_on_roster) filter (where staff_role = 'pm') as is_pm_on_roster,
         bool_or(is_set) filter (where staff_role = 'chief_supervisor') as is_chief_supervisor_set,
         bool_or(is_on_roster) filter (where staff_role = 'chief_supervisor') as is_chief_supervisor_on_roster,
-        max(corp_code) filter (where staff_role = 'pm') as pm_corp_code  -- one pm row per project (int_key_staff)
+        max(corp_code) filter (where staff_role = 'pm') as pm_corp_code  -- one pm row per project-month
     from key_staff
-    group by project_code
+    group by project_code, "month"
 ),
 
 project_months as (
@@ -93,24 +103,30 @@ project_months as (
         months.month_start,
         months.month_end,
         months.month_index,
-        projects.area_code,
-        projects.category,
-        projects.prj_status,
-        coalesce(projects.contractor_corp_code, key_staff_by_project.pm_corp_code) as contractor_corp_code,
-        projects.contract_amount,
-        coalesce(projects.labor_cost_ratio, getvariable('default_labor_cost_ratio')) as labor_cost_ratio,
-        coalesce(projects.is_integrated, false) as is_integrated,
-        projects.start_date,
-        projects.complete_date,
-        coalesce(projects.builder_license_date, projects.start_date) + getvariable('grace_days') as duty_start_date,
-        projects.start_date is null as is_start_date_missing,
-        key_staff_by_project.is_pm_set,
-        key_staff_by_project.is_pm_on_roster,
-        key_staff_by_project.is_chief_supervisor_set,
-        key_staff_by_project.is_chief_supervisor_on_roster
+        project_versions.area_code,
+        project_versions.category,
+        project_versions.prj_status,
+        coalesce(project_versions.contractor_corp_code, key_staff_by_month.pm_corp_code) as contractor_corp_code,
+        project_versions.contract_amount,
+        coalesce(project_versions.labor_cost_ratio, getvariable('default_labor_cost_ratio')) as labor_cost_ratio,
+        coalesce(project_versions.is_integrated, false) as is_integrated,
+        project_versions.start_date,
+        project_versions.complete_date,
+        coalesce(project_versions.builder_license_date, project_versions.start_date) + getvariable('grace_days')
+            as duty_start_date,
+        project_versions.project_code is not null and project_versions.start_date is null as is_start_date_missing,
+        key_staff_by_month.is_pm_set,
+        key_staff_by_month.is_pm_on_roster,
+        key_staff_by_month.is_chief_supervisor_set,
+        key_staff_by_month.is_chief_supervisor_on_roster
     from projects
     cross join months
-    left join key_staff_by_project on projects.project_code = key_staff_by_project.project_code
+    left join project_versions
+        on projects.project_code = project_versions.project_code
+        and (project_versions.valid_from is null or project_versions.valid_from <= months.month_end)
+        and (project_versions.valid_to is null or project_versions.valid_to > months.month_end)
+    left join key_staff_by_month
+        on projects.project_code = key_staff_by_month.project_code and months."month" = key_staff_by_month."month"
 ),
 
 scoped as (

@@ -3,17 +3,19 @@
 -- (null = open-ended); adequate when Σ valid amount ≥ guarantee_min_share_of_contract × contract_amount.
 -- Deposit valid: status 01 有效, deposit_date ≤ month_end, expire_date null or ≥ month_end; it covers the project
 -- when it names the project, or names no project and belongs to the project's 总承包单位 (firm-wide).
--- Status is the latest snapshot, so a deposit now 已动用/已退还 counts as not valid in past months too.
+-- History: guarantees and deposits as delivered by the end of M (the stg_*_version valid on month_end), so a
+-- deposit that is 已动用/已退还 today still counts as valid in the months it was 有效, and a guarantee delivered
+-- later does not cover months already reported.
 with project_months as (
     select project_code, "month", month_end, contractor_corp_code, contract_amount from int_project_month
 ),
 
 guarantees as (
-    select * from stg_payment_guarantee
+    select * from stg_payment_guarantee_version
 ),
 
 deposits as (
-    select * from stg_wage_deposit
+    select * from stg_wage_deposit_version
     where status = '01'
 ),
 
@@ -26,6 +28,8 @@ valid_guarantees as (
     from project_months
     inner join guarantees
         on project_months.project_code = guarantees.project_code
+        and (guarantees.valid_from is null or guarantees.valid_from <= project_months.month_end)
+        and (guarantees.valid_to is null or guarantees.valid_to > project_months.month_end)
         and (guarantees.start_date is null or guarantees.start_date <= project_months.month_end)
         and (guarantees.end_date is null or guarantees.end_date >= project_months.month_end)
     group by all
@@ -44,6 +48,8 @@ valid_deposits as (
             deposits.project_code = project_months.project_code
             or (deposits.project_code is null and deposits.corp_code = project_months.contractor_corp_code)
         )
+        and (deposits.valid_from is null or deposits.valid_from <= project_months.month_end)
+        and (deposits.valid_to is null or deposits.valid_to > project_months.month_end)
         and (deposits.deposit_date is null or deposits.deposit_date <= project_months.month_end)
         and (deposits.expire_date is null or deposits.expire_date >= project_months.month_end)
     group by all

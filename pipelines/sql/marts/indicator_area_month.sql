@@ -5,6 +5,7 @@
 -- Targets: ≥ for rn_update_rate and case_closure_rate, > for avg_attendance and the on-site rates (indicators.md).
 -- <id>_mom / <id>_yoy = value − value of the previous month / the same month a year earlier (percentage points
 -- for rates). *_needed = how many more projects / days / closures would meet the target this month.
+-- A district has a row in the months it has a project row or a case, so a reported month keeps its rows.
 with projects as (
     select * from indicator_project_month
 ),
@@ -23,18 +24,21 @@ project_rows as (
     select 'ALL' as area_code, * exclude (area_code) from projects
 ),
 
-areas as (
-    select area_code from project_rows
-    union
-    select area_code from case_months
-    union
-    select 'ALL' as area_code  -- the city row exists even in a month without projects or cases
-),
-
 area_months as (
-    select areas.area_code, months."month", months.month_index
-    from areas
-    cross join months
+    -- an area has a row in the months it has a project row (in scope or 停工) or complaint cases (received this
+    -- year, open, or closed in the month): a month's rows depend on what was delivered by then, so a reported month
+    -- keeps them (sources.md "Delivery")
+    select distinct appearances.area_code, months."month", months.month_index
+    from (
+        select area_code, "month" from project_rows
+        union all
+        select area_code, "month" from case_months
+        where n_cases_received_ytd > 0 or open_cases > 0 or n_cases_closed_in_month > 0
+    ) as appearances
+    inner join months on appearances."month" = months."month"
+    union
+    select 'ALL' as area_code, months."month", months.month_index  -- the city row exists in every month
+    from months
 ),
 
 pooled as (

@@ -10,7 +10,7 @@ from tests.sql.marts import test_case_indicators, test_compliance_indicators, te
 
 KEYS = {
     "int_month": ["month"],
-    "int_key_staff": ["project_code", "staff_role"],
+    "int_key_staff": ["project_code", "month", "staff_role"],
     "int_person_day": ["project_code", "id_card_number_hash", "work_date"],
     "int_project_day": ["project_code", "work_date"],
     "int_project_month": ["project_code", "month"],

@@ -3,20 +3,26 @@ values a separate pandas implementation computes from the generator's own clean 
 
 The two paths share nothing but the definitions: one goes through every format, header spelling, overlapping
 re-export, ingestion, hashing, staging and the SQL models; the other reads the punches, roster, firms and projects
-exactly as the generator drew them, with the clear ID number as the join key.
+exactly as the generator drew them, with the clear ID number as the join key. Month M is computed from the
+registry as the platform showed it at the end of M (the generator's own month-end snapshot, `_Writer._as_of`), as
+the pipeline computes it from the extracts delivered by then (sources.md "Delivery").
 """
 
 from __future__ import annotations
 
 import math
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import polars as pl
 import pytest
 
 from benchmarks.indicators import pandas_indicators
 from pipelines.nightly import build_layer, load_extracts, open_warehouse, resolve_as_of
 from pipelines.settings import Settings
+from pipelines.synth.generate import _Writer
+from pipelines.synth.world import month_end
 from pipelines.warehouse import LAYERS
 
 INDICATORS = ("rn_update_rate", "avg_attendance", "key_staff_onsite_rate")
@@ -31,13 +37,16 @@ def demo_world(tmp_path_factory) -> Path:
     return out
 
 
-def truth_frames(world: Path, as_of) -> dict[str, pd.DataFrame]:
-    """The generator's clean tables in the shape the pandas reference reads (one snapshot: no lineage to sort)."""
+def truth_frames(world: Path, as_of, month_end: date | None = None) -> dict[str, pd.DataFrame]:
+    """The generator's clean tables in the shape the pandas reference reads (one snapshot: no lineage to sort);
+    with `month_end`, the registry as the platform showed it then (the generator's month-end snapshot)."""
     t = world / "truth" / "world"
 
     def read(name: str) -> pd.DataFrame:
-        df = pd.read_parquet(t / f"{name}.parquet")
-        return df.assign(_extract_date=pd.Timestamp(as_of), _file_id=0, _line=range(len(df)))
+        df = pl.read_parquet(t / f"{name}.parquet")
+        if month_end is not None:
+            df = _Writer._as_of(name, df, month_end)
+        return df.to_pandas().assign(_extract_date=pd.Timestamp(as_of), _file_id=0, _line=range(df.height))
 
     dates = ["entry_time", "exit_time"]
     corp = read("project_corp").rename(columns={"pm_id_card_number": "pm_id_card_number_hash"})
@@ -68,7 +77,14 @@ def test_sql_indicators_equal_an_independent_computation_from_the_clean_world(de
         ).df()
     finally:
         con.close()
-    expected = pandas_indicators(truth_frames(demo_world, as_of), settings, as_of)
+    # each month from the registry as it stood at that month's end; the punches are the same for every month
+    expected = []
+    for month in sorted(sql["month"].unique()):
+        end = month_end(date.fromisoformat(f"{month}-01"))
+        frames = truth_frames(demo_world, as_of, end)
+        got = pandas_indicators(frames, settings, min(end, as_of))
+        expected.append(got[got["month"] == month])
+    expected = pd.concat(expected, ignore_index=True)
 
     both = sql.merge(expected, on=["area_code", "month"], how="outer", suffixes=("_sql", "_truth"))
     assert len(both) == len(sql) == len(expected), "the two sides cover different district-months"
