@@ -308,7 +308,7 @@ def _insert_new(
     if contract.mutable:  # compared with each key's latest version as of this extract, not with every version
         key = staged_key(contract)
         stored, params = _latest_versions(table, key), [extract_date]
-        on = " and ".join(f'r."{c}" is not distinct from n."{c}"' for c in [*key, "_row_hash"])
+        on = " and ".join(f'r."{c}" = n."{c}"' for c in [*key, "_row_hash"])  # null key parts never match
     before = con.execute(f"select count(*) from {table}").fetchone()[0]  # type: ignore[index]
     con.execute(
         f"insert into {table} select {select} from staged n "
@@ -328,7 +328,7 @@ def _latest_versions(table: str, key: list[str]) -> str:
     """
     keys = ", ".join(f't."{c}"' for c in key)
     new_keys = ", ".join(f'"{c}"' for c in key)
-    same = " and ".join(f't."{c}" is not distinct from s."{c}"' for c in key)
+    same = " and ".join(f't."{c}" = s."{c}"' for c in key)
     return (
         f"(select {keys}, t._row_hash from {table} t "
         f"semi join (select distinct {new_keys} from staged) s on {same} "
