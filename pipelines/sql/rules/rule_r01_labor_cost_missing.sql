@@ -1,8 +1,15 @@
 -- grain: one row per in-scope project with months of work and no 人工费 inflow (R01)
 -- 条例 Art 24 (monthly 人工费拨付); Fujian 2018: r01_red_consecutive_months running (up to the evaluation month) or
 -- r01_red_months_in_12 within the last r01_lookback_months escalate to red.
-with scope as (
-    select * from rule_scope
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_attendance and has_wage_account and has_account_txn
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
 ),
 
 months as (

@@ -2,8 +2,15 @@
 -- Pay month M is due by the end of M + r03_pay_deadline_months (gzthsware: the end of M+1); a month with attendance
 -- (valid days of persons who are not roster managers, work_role 10) and no pay line with balance_date by the deadline
 -- fires. Deadlines passed within the last r03_lookback_days are judged (older ones are history, spec silent).
-with scope as (
-    select * from rule_scope
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_attendance and has_payroll
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
 ),
 
 person_days as (

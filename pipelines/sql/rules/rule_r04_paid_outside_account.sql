@@ -1,8 +1,15 @@
 -- grain: one row per in-scope project that paid wages from an account other than its wage account (R04)
 -- 条例: 总包代发 through the project's 专用账户. Pay lines settled within the last r04_lookback_days count
 -- (spec silent: our choice, docs/decisions.md).
-with scope as (
-    select * from rule_scope
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_payroll and has_wage_account
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
 ),
 
 payroll as (

@@ -2,8 +2,15 @@
 -- 按月足额: Σ actual < Σ total of the month's regular lines − owed_tolerance_yuan, back pay counted until the pay
 -- deadline (end of M + r03_pay_deadline_months, as R03) + r05_makegood_days; make-good periods that ended within the
 -- last r05_lookback_days are judged.
-with scope as (
-    select * from rule_scope
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_payroll
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
 ),
 
 payroll as (

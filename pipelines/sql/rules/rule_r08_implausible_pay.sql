@@ -1,8 +1,15 @@
 -- grain: one row per in-scope project with a worker paid implausibly much (R08, suspected 代领/套取)
 -- gzthsware: one person paid > r08_month_max_yuan in a pay month, or > r08_year_max_yuan over the r08_year_months pay months
 -- up to the evaluation month. Paid = Σ actual_amount with balance_date ≤ as_of.
-with scope as (
-    select * from rule_scope
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_payroll
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
 ),
 
 payroll as (

@@ -1,8 +1,15 @@
 -- grain: one row per in-scope project whose attendance went silent or collapsed (R10, stoppage signal)
 -- Fuzhou "无考勤更新" (r10_silent_days); Hebei: mean daily headcount of the last r10_recent_days down more than
 -- r10_drop_share against the r10_baseline_weeks before them.
-with scope as (
-    select * from rule_scope
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_attendance
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
 ),
 
 days as (

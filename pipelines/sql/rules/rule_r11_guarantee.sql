@@ -1,8 +1,15 @@
 -- grain: one row per in-scope project without a valid, adequate 工程款支付担保 (R11)
 -- 条例 Art 24; 建市〔2019〕68号: amount ≥ guarantee_min_share_of_contract of the contract (the indicator's setting:
 -- int_security_project_month judges adequacy, this rule prints the same share).
-with scope as (
-    select * from rule_scope
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_payment_guarantee
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
 ),
 
 securities as (

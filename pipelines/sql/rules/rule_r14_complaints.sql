@@ -1,7 +1,14 @@
 -- grain: one row per in-scope project with an open complaint, or a verified one in the lookback window (R14)
 -- 动态清零: an open case → red; a verified case within r14_verified_lookback_months → orange.
-with scope as (
-    select * from rule_scope
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_complaint
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
 ),
 
 cases as (
