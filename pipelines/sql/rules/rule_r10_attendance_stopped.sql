@@ -56,7 +56,7 @@ final as (
                 || getvariable('r10_baseline_weeks') || '周日均'
                 || round(workers_before) || '人下降' || round(100 * (1 - coalesce(workers_last_week, 0) / workers_before)) || '%'
         end as reason_zh,
-        coalesce(silent_days, 999) as evidence_value
+        silent_days as evidence_value  -- null: never punched, no silence to count
     from signals
     where last_work_date is null
         or silent_days >= getvariable('r10_silent_days')
