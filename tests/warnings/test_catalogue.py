@@ -58,6 +58,9 @@ ALLOWED_LITERALS = {
     r"\bdecimal\(\d+, \d+\)": "a type's precision and scale",
     r", \d\)": "digits of round(x, n) for a shown amount",
     r"\b7 \* getvariable\(r10_baseline_weeks\)": "days per week",
+    r"\* 3600\b": "seconds per hour",
+    r"\) \* 12 \+ month\(": "months per year (int_month's month_index)",
+    r"then n_punches >= 2\b": "a pair of punches is two (valid_day_rule pair_4h)",
     r"(?<![\w.])[01](?![\w.])": "0 and 1: nothing, none, one, the complement of a share (1 − x)",
 }
 
@@ -117,7 +120,20 @@ def test_every_setting_the_rule_reads_is_listed(rule):
     assert unlisted_settings(rule.settings, discover_models()[rule.model].sql) == set()
 
 
-@pytest.mark.parametrize("model", sorted(n for n, m in discover_models().items() if m.layer == "rules"))
+def rule_models_and_what_they_read() -> list[str]:
+    """The rules layer and every staging or intermediate model a rule reads, transitively."""
+    models = discover_models()
+    names = {n for n, m in models.items() if m.layer == "rules"}
+    todo = list(names)
+    while todo:
+        for ref in models[todo.pop()].refs:
+            if ref in models and ref not in names:
+                names.add(ref)
+                todo.append(ref)
+    return sorted(names)
+
+
+@pytest.mark.parametrize("model", rule_models_and_what_they_read())
 def test_rule_sql_spells_no_threshold(model):
     assert threshold_literals(discover_models()[model].sql) == [], model
 
