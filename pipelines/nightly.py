@@ -75,11 +75,12 @@ def build_layer(
     return run_models(con, sql_params(settings, as_of), models=models, only=names)
 
 
-def missing_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Entities with no loaded row at all: indicators that need them are null and named in the summary."""
-    from pipelines.contracts import ENTITIES
+def missing_sources(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> list[str]:
+    """Entities with no row delivered by as_of (at all, without as_of): indicators that need them are null
+    (数据未报送) and named in the summary, and the rules that need them do not fire (int_source_delivered)."""
+    from pipelines.delivery import undelivered_sources
 
-    return [e for e in ENTITIES if con.execute(f"select count(*) from raw_{e}").fetchone()[0] == 0]  # type: ignore[index]
+    return undelivered_sources(con, as_of)
 
 
 def check_quality(
@@ -219,6 +220,7 @@ def write_reports(
         as_of,
         settings,
         path=out_dir / f"看板_{as_of.isoformat()}.html",
+        missing_sources=missing_sources(con, as_of),
     )
     outputs = {
         "warning list (city)": next(

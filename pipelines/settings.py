@@ -70,19 +70,38 @@ class Rules(BaseModel):
 
     r01_red_consecutive_months: int = 2  # Fujian 2018: 2 consecutive
     r01_red_months_in_12: int = 3  # Fujian 2018: 3 cumulative in 12
-    r03_pay_deadline_months: int = 1  # pay month M paid by end of M+1 (gzthsware)
+    r01_lookback_months: int = (
+        12  # Fujian 2018: "近12个月累计3个月" (the window r01_red_months_in_12 counts in)
+    )
+    r03_pay_deadline_months: int = (
+        1  # pay month M paid by end of M+1 (gzthsware); R05's make-good starts there
+    )
+    r03_lookback_days: int = (
+        92  # spec silent: deadlines passed in the last quarter are judged (docs/decisions.md)
+    )
+    r04_lookback_days: int = 92  # spec silent: pay lines of the last quarter (docs/decisions.md)
     r05_makegood_days: int = 30  # shortfall not made good by back pay within 30 days
+    r05_lookback_days: int = (
+        92  # spec silent: make-good periods ended in the last quarter (docs/decisions.md)
+    )
+    owed_tolerance_yuan: float = (
+        1.0  # spec silent: R05/R16 and 涉及工人 ignore gaps up to 1 元 (rounding; decisions.md)
+    )
     r06_red_unpaid_share: float = 0.10  # > 10% of attendees without a pay line (Guangzhou)
     r07_min_attendance_days: int = 20
     r07_min_wage_yuan: dict[str, float] = Field(default_factory=dict)  # per area_code; falls back to default
     r07_min_wage_default_yuan: float = 1890.0  # e.g. 1,890 元 (warnings.md)
     r08_month_max_yuan: float = 50_000.0  # suspected 代领/套取
     r08_year_max_yuan: float = 300_000.0
+    r08_year_months: int = 12  # warnings.md "in a year": the 12 pay months up to the evaluation month
     r09_min_onsite_rate: float = 0.60  # 泉州 60%
     r10_silent_days: int = 7  # Fuzhou "无考勤更新"
     r10_drop_share: float = 0.50  # headcount down > 50% vs previous 4 weeks (Hebei)
+    r10_recent_days: int = (
+        7  # spec silent: "daily headcount" is the mean of the last 7 days (docs/decisions.md)
+    )
     r10_baseline_weeks: int = 4
-    r11_min_share_of_contract: float = 0.10  # 建市〔2019〕68号
+    # R11 reads Indicators.guarantee_min_share_of_contract (one setting for the indicator and the rule)
     r13_lookback_years: int = 2  # 泉州 "近两年内"
     r13_event_types: list[str] = ["01", "06"]
     r14_verified_lookback_months: int = 12

@@ -73,7 +73,7 @@ class NightlyRun(contextlib.AbstractContextManager):
             self.summary.outputs = {k: str(runs.run_dir(self.out, self.as_of) / v) for k, v in result.items()}
         self.summary.record(name, started, rows=_rows_of(result), detail=_detail_of(name, result))
         if name == "load":
-            self.summary.missing_sources = nightly.missing_sources(self.con)
+            self.summary.missing_sources = nightly.missing_sources(self.con, self.as_of)
         return result
 
     def blocked_by(self, quality: Any) -> bool:

@@ -24,6 +24,7 @@ import duckdb
 import polars as pl
 
 from pipelines.contracts import all_contracts
+from pipelines.delivery import undelivered_sources
 from pipelines.quality.cross_source import CROSS_SOURCE
 from pipelines.quality.findings import finding, findings_frame, severity_of, store_findings
 from pipelines.quality.gx_suites import Rule, RuleResult, all_rules, attribution_sql, run_suites
@@ -188,6 +189,7 @@ def run_quality(
             n_checks=dict(checks.group_by("source").len().iter_rows()),
             docs_href=docs.relative_to(quality_dir).as_posix() if docs else None,
             corrections=tuple(Correction(**r) for r in corrected_months(con, as_of).iter_rows(named=True)),
+            missing_sources=tuple(undelivered_sources(con, as_of)),
         )
         bulletin = write_bulletin(
             findings, history, ctx, quality_dir / f"数据质量通报_{as_of.isoformat()}.html"

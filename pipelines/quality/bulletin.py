@@ -13,8 +13,10 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.delivery import undelivered_indicators
 from pipelines.quality.titles_zh import BULLETIN as T
 from pipelines.quality.titles_zh import SEVERITY, SOURCE
+from pipelines.reports.labels_zh import INDICATOR
 
 CSS = """
 body{font-family:"Microsoft YaHei","PingFang SC","Noto Sans CJK SC",SimHei,sans-serif;margin:24px 40px;color:#222}
@@ -50,6 +52,9 @@ class BulletinContext:
     n_checks: dict[str, int]  # per source
     docs_href: str | None = None
     corrections: tuple[Correction, ...] = ()  # months already reported that a late file changed (更正)
+    missing_sources: tuple[
+        str, ...
+    ] = ()  # entities never delivered by as_of: their indicators read 数据未报送
 
 
 def previous_month_run(history: pl.DataFrame, as_of: date) -> pl.DataFrame:
@@ -222,6 +227,20 @@ def bulletin_html(findings: pl.DataFrame, history: pl.DataFrame, ctx: BulletinCo
         for r in load.iter_rows(named=True)
     ]
 
+    not_delivered = ""
+    if ctx.missing_sources:
+        sources = "、".join(ctx.entity_names.get(e, e) for e in ctx.missing_sources)
+        indicators = "、".join(INDICATOR[i] for i in undelivered_indicators(ctx.missing_sources))
+        effect = (
+            T["not_delivered_effect"].format(indicators=indicators)
+            if indicators
+            else T["not_delivered_rules"]
+        )
+        not_delivered = (
+            f"<p class='status blocked'>{esc(T['not_delivered'].format(sources=sources, as_of=ctx.as_of.isoformat()))}"
+            f"{esc(effect)}</p>"
+        )
+
     docs = (
         f"<li>{T['note_docs']}<a href='{esc(ctx.docs_href)}'>{esc(ctx.docs_href)}</a></li>"
         if ctx.docs_href
@@ -244,6 +263,7 @@ def bulletin_html(findings: pl.DataFrame, history: pl.DataFrame, ctx: BulletinCo
         f"<h2>{T['by_firm']}</h2>",
         _table([T[h] for h in [*firm_head, "col_problems"]], firm_rows),
         f"<h2>{T['load']}</h2>",
+        not_delivered,
         _table([T[h] for h in load_head], load_rows),
         _corrections_section(ctx),
         f"<h2>{T['notes']}</h2><ul class='notes'><li>{T['note_severity']}</li><li>{T['note_firm']}</li>",

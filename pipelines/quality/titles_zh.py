@@ -138,6 +138,10 @@ BULLETIN = {
     "by_area": "二、按区县",
     "by_firm": "三、按企业（问题最多的在前）",
     "load": "四、数据接收情况",
+    "not_delivered": "数据未报送：{sources}（截至{as_of}未收到任何数据）。",
+    "not_delivered_effect": "以下指标显示为“数据未报送”，不计算、不按0%计：{indicators}；"
+    "依赖这些数据的预警规则本期不触发。",
+    "not_delivered_rules": "依赖这些数据的预警规则本期不触发。",
     "notes": "说明",
     "col_problem": "问题",
     "col_severity": "级别",

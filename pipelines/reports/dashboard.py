@@ -18,6 +18,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import polars as pl
 
+from pipelines.delivery import undelivered_indicators
 from pipelines.reports import labels_zh as zh
 from pipelines.reports.figures import (
     CITY,
@@ -109,11 +110,20 @@ def _with_columns(area_month: pl.DataFrame) -> pl.DataFrame:
 
 
 def kpi_cards(
-    month_rows: pl.DataFrame, lines: pl.DataFrame, findings: pl.DataFrame, settings: Settings
+    month_rows: pl.DataFrame,
+    lines: pl.DataFrame,
+    findings: pl.DataFrame,
+    settings: Settings,
+    missing_sources: Sequence[str] = (),
 ) -> str:
-    """The headline numbers: the city's 国考 values and cases against target, warnings and blocking problems."""
+    """The headline numbers: the city's 国考 values and cases against target, warnings and blocking problems.
+
+    An indicator whose source was never delivered reads 数据未报送 (not 无数据, not 0 %), and one card names the
+    sources that were not delivered.
+    """
     goals = targets(settings)
     city = month_rows.filter(pl.col("area_code") == CITY)
+    not_delivered = set(undelivered_indicators(missing_sources))
 
     def value(column: str) -> float | None:
         return city[column][0] if city.height else None
@@ -131,16 +141,34 @@ def kpi_cards(
         met = goal.met(v)
         note = f"{zh.CARD_TARGET.format(target=fmt_target(column, goal))} · {zh.MET if met else zh.NOT_MET}"
         label = zh.CARD_CLOSURE if column == "case_closure_rate" else zh.INDICATOR[column]
-        cards.append(card(label, fmt(column, v), note, "ok" if met else "bad"))
+        if v is None and column in not_delivered:
+            cards.append(
+                card(label, zh.NOT_DELIVERED, zh.CARD_TARGET.format(target=fmt_target(column, goal)))
+            )
+        else:
+            cards.append(card(label, fmt(column, v), note, "ok" if met else "bad"))
     open_cases, over = value("open_cases"), value("open_cases_over_30d")
-    cards.append(
-        card(
-            zh.CARD_OPEN_CASES,
-            fmt("open_cases", open_cases or 0),
-            zh.CARD_OVERDUE.format(n=int(over or 0)),
-            "ok" if not open_cases else "bad",
+    if open_cases is None and "open_cases" in not_delivered:
+        cards.append(card(zh.CARD_OPEN_CASES, zh.NOT_DELIVERED, ""))
+    else:
+        cards.append(
+            card(
+                zh.CARD_OPEN_CASES,
+                fmt("open_cases", open_cases or 0),
+                zh.CARD_OVERDUE.format(n=int(over or 0)),
+                "ok" if not open_cases else "bad",
+            )
         )
-    )
+    if missing_sources:
+        names = "、".join(zh.ENTITY.get(e, e) for e in missing_sources)
+        cards.append(
+            card(
+                zh.CARD_NOT_DELIVERED,
+                zh.NOT_DELIVERED,
+                zh.CARD_NOT_DELIVERED_NOTE.format(sources=names),
+                "bad",
+            )
+        )
     for level in LEVELS:
         n = lines.filter(pl.col("level") == level).height
         cards.append(
@@ -207,6 +235,7 @@ def build_dashboard(
     areas: pl.DataFrame,
     as_of: date,
     settings: Settings,
+    missing_sources: Sequence[str] = (),
 ) -> Dashboard:
     """Every chart, card and table of the dashboard from the run's frames (nothing is written)."""
     names = area_names(areas)
@@ -250,7 +279,7 @@ def build_dashboard(
             month=month or zh.NO_DATA,
             month_note=zh.MONTH_NOTE_COMPLETE if month and month != f"{as_of:%Y-%m}" else "",
         ),
-        cards=kpi_cards(month_rows, lines, findings, settings),
+        cards=kpi_cards(month_rows, lines, findings, settings, missing_sources),
         sections=sections,
         footer=zh.DASHBOARD_FOOTER.format(targets=shown_targets, bottom_n=bottom_n),
     )
@@ -382,9 +411,13 @@ def write_dashboard(
     path: Path,
     *,
     static_formats: Sequence[str] = ("png",),
+    missing_sources: Sequence[str] = (),
 ) -> Path:
-    """Write the dashboard HTML, and the key charts as images in 通报图/ beside it (skipped with a warning)."""
-    dashboard = build_dashboard(area_month, ranking, lines, findings, areas, as_of, settings)
+    """Write the dashboard HTML, and the key charts as images in 通报图/ beside it (skipped with a warning).
+
+    `missing_sources`: entities never delivered by as_of (nightly.missing_sources): shown as 数据未报送.
+    """
+    dashboard = build_dashboard(area_month, ranking, lines, findings, areas, as_of, settings, missing_sources)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(render_html(dashboard), encoding="utf-8")

@@ -172,6 +172,9 @@ CARD_OPEN_CASES = "未结案件"
 CARD_CLOSURE = "年内结案率"
 CARD_BLOCKING = "阻断级数据问题"
 CARD_ITEMS = "类"
+NOT_DELIVERED = "数据未报送"  # a source never delivered: its indicators are not computed (not 0 %)
+CARD_NOT_DELIVERED = "未报送的数据源"
+CARD_NOT_DELIVERED_NOTE = "{sources}：相关指标不计算"
 
 # finding sentences: chart titles state what the data show
 GUOKAO_MISSED = "{n} 个区县{name}{verb}{target}（全市 {city}，{status}）"

@@ -24,6 +24,7 @@ class Rule:
     source: str
     settings: tuple[str, ...]
     suggested_check: str
+    sources: tuple[str, ...] = ()  # entities the rule needs delivered (int_source_delivered.has_<entity>)
     escalation: str | None = None
 
 
@@ -43,6 +44,7 @@ def catalogue() -> dict[str, Rule]:
             source=entry["source"],
             settings=tuple(entry.get("settings") or ()),
             suggested_check=entry["suggested_check"],
+            sources=tuple(entry.get("sources") or ()),
             escalation=entry.get("escalation"),
         )
     return rules

@@ -490,7 +490,7 @@ rule_signals as (
         days_since_last_punch >= getvariable('r10_silent_days')
         or coalesce(headcount_trend < 1 - getvariable('r10_drop_share'), false) as r10_orange,
         not has_valid_guarantee
-        or coalesce(guarantee_share_of_contract < getvariable('r11_min_share_of_contract'), true) as r11_orange,
+        or coalesce(guarantee_share_of_contract < getvariable('guarantee_min_share_of_contract'), true) as r11_orange,
         not has_valid_deposit as r12_yellow,
         n_credit_events_2y > 0 as r13_orange,
         n_open_complaints > 0 or n_contractor_open_complaints_other > 0 as r14_red,

@@ -6,6 +6,8 @@
 -- <id>_mom / <id>_yoy = value − value of the previous month / the same month a year earlier (percentage points
 -- for rates). *_needed = how many more projects / days / closures would meet the target this month.
 -- A district has a row in the months it has a project row or a case, so a reported month keeps its rows.
+-- A rate whose source was never delivered by as_of (int_source_delivered) is null, not 0 (数据未报送), like its
+-- project values in indicator_project_month; counts of a source never delivered (open_cases …) are null too.
 with projects as (
     select * from indicator_project_month
 ),
@@ -16,6 +18,10 @@ case_months as (
 
 months as (
     select * from int_month
+),
+
+delivered as (
+    select * from int_source_delivered
 ),
 
 project_rows as (
@@ -98,24 +104,29 @@ indicators as (
         coalesce(pooled.n_projects_stopped, 0) as n_projects_stopped,
         coalesce(pooled.n_stopped_projects_with_attendance, 0) as n_stopped_projects_with_attendance,
         coalesce(pooled.n_projects_updated, 0) as n_projects_updated,
-        pooled.n_projects_updated / nullif(pooled.n_projects_in_scope, 0) as rn_update_rate,
+        case when delivered.has_attendance then pooled.n_projects_updated / nullif(pooled.n_projects_in_scope, 0) end
+            as rn_update_rate,
         coalesce(pooled.n_projects_with_attendance, 0) as n_projects_with_attendance,
         pooled.avg_attendance,
         coalesce(pooled.n_working_days, 0) as n_working_days,
         coalesce(pooled.n_pm_onsite_days, 0) as n_pm_onsite_days,
         coalesce(pooled.n_chief_supervisor_onsite_days, 0) as n_chief_supervisor_onsite_days,
-        pooled.n_pm_onsite_days / nullif(pooled.n_working_days, 0) as pm_onsite_rate,
-        pooled.n_chief_supervisor_onsite_days / nullif(pooled.n_working_days, 0) as chief_supervisor_onsite_rate,
-        (pooled.n_pm_onsite_days + pooled.n_chief_supervisor_onsite_days) / nullif(2 * pooled.n_working_days, 0)
-            as key_staff_onsite_rate,
+        case when delivered.has_project_corp and delivered.has_project_worker
+            then pooled.n_pm_onsite_days / nullif(pooled.n_working_days, 0) end as pm_onsite_rate,
+        case when delivered.has_project_corp and delivered.has_project_worker
+            then pooled.n_chief_supervisor_onsite_days / nullif(pooled.n_working_days, 0) end
+            as chief_supervisor_onsite_rate,
+        case when delivered.has_project_corp and delivered.has_project_worker
+            then (pooled.n_pm_onsite_days + pooled.n_chief_supervisor_onsite_days) / nullif(2 * pooled.n_working_days, 0)
+            end as key_staff_onsite_rate,
         pooled.n_projects_integrated / nullif(pooled.n_projects_in_scope, 0) as platform_share,
         pooled.n_projects_with_account / nullif(pooled.n_projects_in_scope, 0) as account_open_rate,
         pooled.tripartite_rate,
         pooled.labor_cost_monthly_rate,
-        pooled.labor_cost_sufficiency,
+        case when delivered.has_account_txn then pooled.labor_cost_sufficiency end as labor_cost_sufficiency,
         pooled.payroll_on_time_rate,
-        pooled.payroll_via_account_rate,
-        pooled.paid_vs_attended,
+        case when delivered.has_wage_account then pooled.payroll_via_account_rate end as payroll_via_account_rate,
+        case when delivered.has_payroll then pooled.paid_vs_attended end as paid_vs_attended,
         pooled.guarantee_coverage,
         pooled.guarantee_adequacy,
         pooled.deposit_coverage,
@@ -123,8 +134,8 @@ indicators as (
         coalesce(case_months.n_cases_received_ytd, 0) as n_cases_received_ytd,
         coalesce(case_months.n_cases_closed_ytd, 0) as n_cases_closed_ytd,
         case_months.case_closure_rate,
-        coalesce(case_months.open_cases, 0) as open_cases,
-        coalesce(case_months.open_cases_over_30d, 0) as open_cases_over_30d,
+        case when delivered.has_complaint then coalesce(case_months.open_cases, 0) end as open_cases,
+        case when delivered.has_complaint then coalesce(case_months.open_cases_over_30d, 0) end as open_cases_over_30d,
         case_months.days_to_close,
         coalesce(case_months.n_cases_closed_without_date, 0) as n_cases_closed_without_date,
         pooled.rn_update_rate_target_met_share,
@@ -134,13 +145,15 @@ indicators as (
         pooled.key_staff_onsite_rate_target_met_share,
         cast(case_months.case_closure_rate >= getvariable('target_case_closure_rate') as double)
             as case_closure_rate_target_met_share,
-        cast(coalesce(case_months.open_cases, 0) <= getvariable('target_open_cases') as double)
+        case when delivered.has_complaint
+            then cast(coalesce(case_months.open_cases, 0) <= getvariable('target_open_cases') as double) end
             as open_cases_target_met_share,
         coalesce(pooled.n_pm_missing, 0) as n_pm_missing,
         coalesce(pooled.n_pm_not_on_roster, 0) as n_pm_not_on_roster,
         coalesce(pooled.n_chief_supervisor_missing, 0) as n_chief_supervisor_missing,
         coalesce(pooled.n_chief_supervisor_not_on_roster, 0) as n_chief_supervisor_not_on_roster
     from area_months
+    cross join delivered
     left join pooled on area_months.area_code = pooled.area_code and area_months."month" = pooled."month"
     left join case_months
         on area_months.area_code = case_months.area_code and area_months."month" = case_months."month"
@@ -151,26 +164,27 @@ distances as (
         *,
         -- ≥ target: ceil(target × n); > target: floor(target × n) + 1. round() absorbs binary noise (0.9 × 10).
         -- greatest() skips nulls in DuckDB: every nullable input is guarded by a case.
-        cast(greatest(0,
+        case when rn_update_rate is not null or n_projects_in_scope = 0 then cast(greatest(0,
             ceil(round(getvariable('target_rn_update_rate') * n_projects_in_scope, 9)) - n_projects_updated
-        ) as bigint) as rn_update_projects_needed,
+        ) as bigint) end as rn_update_projects_needed,
         case when avg_attendance is not null
             then greatest(0, getvariable('target_avg_attendance') - avg_attendance) end as avg_attendance_gap,
-        case when n_working_days > 0 then cast(greatest(0,
+        case when pm_onsite_rate is not null then cast(greatest(0,
             floor(round(getvariable('target_pm_onsite_rate') * n_working_days, 9)) + 1 - n_pm_onsite_days
         ) as bigint) end as pm_days_needed,
-        case when n_working_days > 0 then cast(greatest(0,
+        case when chief_supervisor_onsite_rate is not null then cast(greatest(0,
             floor(round(getvariable('target_chief_supervisor_onsite_rate') * n_working_days, 9)) + 1
             - n_chief_supervisor_onsite_days
         ) as bigint) end as chief_supervisor_days_needed,
-        case when n_working_days > 0 then cast(greatest(0,
+        case when key_staff_onsite_rate is not null then cast(greatest(0,
             floor(round(getvariable('target_key_staff_onsite_rate') * 2 * n_working_days, 9)) + 1
             - n_pm_onsite_days - n_chief_supervisor_onsite_days
         ) as bigint) end as key_staff_days_needed,
         cast(greatest(0,
             ceil(round(getvariable('target_case_closure_rate') * n_cases_received_ytd, 9)) - n_cases_closed_ytd
         ) as bigint) as case_closures_needed,
-        greatest(0, open_cases - getvariable('target_open_cases')) as open_cases_to_close
+        case when open_cases is not null then greatest(0, open_cases - getvariable('target_open_cases')) end
+            as open_cases_to_close
     from indicators
 ),
 

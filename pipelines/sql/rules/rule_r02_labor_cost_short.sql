@@ -1,7 +1,14 @@
 -- grain: one row per in-scope project whose 人工费 inflow fell short of the contract share this month (R02)
 -- Required = labor_cost_ratio (default setting) × certified value; Yinchuan 22%, Hengshan 15%.
-with scope as (
-    select * from rule_scope
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_wage_account and has_account_txn and has_project_progress
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
 ),
 
 accounts as (

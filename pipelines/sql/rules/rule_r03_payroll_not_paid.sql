@@ -1,25 +1,71 @@
 -- grain: one row per in-scope project with a worked pay month still unpaid after its deadline (R03)
--- Pay month M is due by the end of M+1 (gzthsware); a month with attendance and no pay line counts too.
-with scope as (
-    select * from rule_scope
+-- Pay month M is due by the end of M + r03_pay_deadline_months (gzthsware: the end of M+1); a month with attendance
+-- (valid days of persons who are not roster managers, work_role 10) and no pay line with balance_date by the deadline
+-- fires. Deadlines passed within the last r03_lookback_days are judged (older ones are history, spec silent).
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_attendance and has_payroll
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
+),
+
+person_days as (
+    select project_code, id_card_number_hash, work_date from int_person_day
+    where is_valid_day
+        and work_role is distinct from '10'
+        -- only pay months whose deadline can fall in the lookback window
+        and work_date >= date_trunc('month', getvariable('as_of') - to_days(getvariable('r03_lookback_days')))
+            - to_months(getvariable('r03_pay_deadline_months'))
 ),
 
 payroll as (
-    select * from int_payroll_project_month
+    select project_code, pay_month, balance_date from stg_payroll
+),
+
+attended as (
+    select
+        project_code,
+        strftime(work_date, '%Y-%m') as pay_month,
+        count(distinct id_card_number_hash) as n_attended_workers
+    from person_days
+    group by project_code, strftime(work_date, '%Y-%m')
+),
+
+due as (
+    select
+        project_code,
+        pay_month,
+        n_attended_workers,
+        cast(last_day(cast(pay_month || '-01' as date) + to_months(getvariable('r03_pay_deadline_months'))) as date)
+            as deadline_date
+    from attended
+),
+
+paid as (
+    select distinct
+        due.project_code,
+        due.pay_month
+    from due
+    inner join payroll on due.project_code = payroll.project_code and due.pay_month = payroll.pay_month
+    where payroll.balance_date <= due.deadline_date
 ),
 
 unpaid as (
     select
         scope.project_code,
-        payroll.pay_month,
-        payroll.deadline_date,
-        payroll.n_attended_workers
+        due.pay_month,
+        due.deadline_date,
+        due.n_attended_workers
     from scope
-    inner join payroll on scope.project_code = payroll.project_code
-    where payroll.deadline_date <= getvariable('as_of')
-        and payroll.deadline_date > getvariable('as_of') - interval 92 day
-        and payroll.n_attended_workers > 0
-        and coalesce(payroll.n_pay_lines_by_deadline, 0) = 0
+    inner join due on scope.project_code = due.project_code
+    left join paid on due.project_code = paid.project_code and due.pay_month = paid.pay_month
+    where paid.project_code is null
+        and due.deadline_date <= getvariable('as_of')
+        and due.deadline_date > getvariable('as_of') - to_days(getvariable('r03_lookback_days'))
 ),
 
 final as (

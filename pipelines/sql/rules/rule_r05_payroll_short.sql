@@ -1,7 +1,16 @@
 -- grain: one row per in-scope project with a pay month paid short and not made good in time (R05)
--- 按月足额: Σ actual < Σ total of the month's regular lines, back pay counted until deadline + r05_makegood_days.
-with scope as (
-    select * from rule_scope
+-- 按月足额: Σ actual < Σ total of the month's regular lines − owed_tolerance_yuan, back pay counted until the pay
+-- deadline (end of M + r03_pay_deadline_months, as R03) + r05_makegood_days; make-good periods that ended within the
+-- last r05_lookback_days are judged.
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_payroll
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
 ),
 
 payroll as (
@@ -13,7 +22,7 @@ months as (
     select
         project_code,
         pay_month,
-        cast(date_trunc('month', strptime(pay_month || '-01', '%Y-%m-%d')) + interval 2 month - interval 1 day as date)
+        cast(last_day(cast(pay_month || '-01' as date) + to_months(getvariable('r03_pay_deadline_months'))) as date)
             as deadline_date
     from payroll
     group by project_code, pay_month
@@ -29,13 +38,13 @@ settled as (
     from months
     inner join payroll on months.project_code = payroll.project_code and months.pay_month = payroll.pay_month
     where months.deadline_date + getvariable('r05_makegood_days') <= getvariable('as_of')
-        and months.deadline_date + getvariable('r05_makegood_days') > getvariable('as_of') - interval 92 day
+        and months.deadline_date + getvariable('r05_makegood_days') > getvariable('as_of') - to_days(getvariable('r05_lookback_days'))
     group by months.project_code, months.pay_month
 ),
 
 short as (
     select * from settled
-    where paid_yuan < due_yuan - 1
+    where paid_yuan < due_yuan - getvariable('owed_tolerance_yuan')
 ),
 
 final as (

@@ -1,7 +1,14 @@
 -- grain: one row per in-scope project where fewer workers were paid than attended (R06)
 -- gzthsware; Guangzhou: more than r06_red_unpaid_share of attendees without a pay line → red.
-with scope as (
-    select * from rule_scope
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_attendance and has_payroll
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
 ),
 
 payroll as (

@@ -2,8 +2,15 @@
 -- gzthsware: workers with ≥ r07_min_attendance_days valid days in the pay month; their mean pay (Σ actual_amount of
 -- the pay month, back pay included) below the area's minimum wage (r07_min_wage_yuan per area, else the default).
 -- Only workers with a pay line count: no pay at all is R03/R06's finding, not a low wage.
-with scope as (
-    select * from rule_scope
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_attendance and has_payroll
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
 ),
 
 pay_month as (

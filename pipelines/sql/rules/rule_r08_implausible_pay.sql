@@ -1,8 +1,15 @@
 -- grain: one row per in-scope project with a worker paid implausibly much (R08, suspected 代领/套取)
--- gzthsware: one person paid > r08_month_max_yuan in a pay month, or > r08_year_max_yuan over the 12 pay months
+-- gzthsware: one person paid > r08_month_max_yuan in a pay month, or > r08_year_max_yuan over the r08_year_months pay months
 -- up to the evaluation month. Paid = Σ actual_amount with balance_date ≤ as_of.
-with scope as (
-    select * from rule_scope
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_payroll
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
 ),
 
 payroll as (
@@ -18,7 +25,7 @@ person_month as (
         sum(payroll.actual_amount) as paid_yuan
     from payroll
     inner join scope on payroll.project_code = scope.project_code
-    where payroll.pay_month > strftime(cast(getvariable('as_of') as date) - interval 12 month, '%Y-%m')
+    where payroll.pay_month > strftime(cast(getvariable('as_of') as date) - to_months(getvariable('r08_year_months')), '%Y-%m')
     group by payroll.project_code, payroll.id_card_number_hash, payroll.pay_month
 ),
 
@@ -57,7 +64,8 @@ final as (
                 then n_over_month || '名工人单月实发超过' || cast(getvariable('r08_month_max_yuan') / 10000 as decimal(9, 1))
                     || '万元（最高' || cast(round(top_month_yuan / 10000, 1) as decimal(9, 1)) || '万元，' || top_pay_month
                     || '），疑似代领或套取工资款'
-            else n_over_year || '名工人近12个月实发超过' || cast(getvariable('r08_year_max_yuan') / 10000 as decimal(9, 1))
+            else n_over_year || '名工人近' || getvariable('r08_year_months') || '个月实发超过'
+                || cast(getvariable('r08_year_max_yuan') / 10000 as decimal(9, 1))
                 || '万元（最高' || cast(round(top_year_yuan / 10000, 1) as decimal(9, 1)) || '万元），疑似代领或套取工资款'
         end as reason_zh,
         top_month_yuan as evidence_value

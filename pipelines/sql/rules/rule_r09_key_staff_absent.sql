@@ -1,7 +1,14 @@
 -- grain: one row per in-scope project whose PM or chief supervisor was on site too rarely, or is not set (R09)
 -- 泉州 60% (r09_min_onsite_rate); Jilin 80%.
-with scope as (
-    select * from rule_scope
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_attendance and has_project_corp and has_project_worker
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
 ),
 
 months as (

@@ -1,7 +1,15 @@
 -- grain: one row per in-scope project whose attendance went silent or collapsed (R10, stoppage signal)
--- Fuzhou "无考勤更新" (r10_silent_days); Hebei: headcount down > r10_drop_share vs the previous 4 weeks.
-with scope as (
-    select * from rule_scope
+-- Fuzhou "无考勤更新" (r10_silent_days); Hebei: mean daily headcount of the last r10_recent_days down more than
+-- r10_drop_share against the r10_baseline_weeks before them.
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_attendance
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
 ),
 
 days as (
@@ -13,9 +21,11 @@ recent as (
     select
         project_code,
         max(work_date) as last_work_date,
-        avg(case when work_date > getvariable('as_of') - interval 7 day then n_workers end) as workers_last_week,
-        avg(case when work_date <= getvariable('as_of') - interval 7 day
-            and work_date > getvariable('as_of') - interval (7 + 7 * getvariable('r10_baseline_weeks')) day
+        avg(case when work_date > getvariable('as_of') - to_days(getvariable('r10_recent_days')) then n_workers end)
+            as workers_last_week,
+        avg(case when work_date <= getvariable('as_of') - to_days(getvariable('r10_recent_days'))
+            and work_date > getvariable('as_of') - to_days(getvariable('r10_recent_days'))
+                - to_days(7 * getvariable('r10_baseline_weeks'))
             then n_workers end) as workers_before
     from days
     group by project_code
@@ -42,10 +52,11 @@ final as (
             when last_work_date is null then '在建项目无任何考勤记录'
             when silent_days >= getvariable('r10_silent_days')
                 then '已连续' || silent_days || '天无考勤（最后考勤' || strftime(last_work_date, '%Y-%m-%d') || '）'
-            else '近一周日均在岗' || round(coalesce(workers_last_week, 0)) || '人，较前4周日均'
+            else '近' || getvariable('r10_recent_days') || '天日均在岗' || round(coalesce(workers_last_week, 0)) || '人，较前'
+                || getvariable('r10_baseline_weeks') || '周日均'
                 || round(workers_before) || '人下降' || round(100 * (1 - coalesce(workers_last_week, 0) / workers_before)) || '%'
         end as reason_zh,
-        coalesce(silent_days, 999) as evidence_value
+        silent_days as evidence_value  -- null: never punched, no silence to count
     from signals
     where last_work_date is null
         or silent_days >= getvariable('r10_silent_days')

@@ -1,7 +1,14 @@
 -- grain: one row per in-scope project whose 总承包单位 holds no valid 工资保证金 (R12)
 -- 人社部发〔2021〕65号.
-with scope as (
-    select * from rule_scope
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_wage_deposit
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
 ),
 
 securities as (

@@ -1,7 +1,14 @@
 -- grain: one row per in-scope project whose 总包 or a 分包 has a wage-arrears or illegal-subcontracting record (R13)
 -- 泉州 "近两年内欠薪失信…企业承建项目": event types r13_event_types within r13_lookback_years.
-with scope as (
-    select * from rule_scope
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_project_corp and has_credit_event
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
 ),
 
 corps as (

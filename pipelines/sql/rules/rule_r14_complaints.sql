@@ -1,7 +1,14 @@
--- grain: one row per in-scope project with an open complaint, or a verified one in the past 12 months (R14)
+-- grain: one row per in-scope project with an open complaint, or a verified one in the lookback window (R14)
 -- 动态清零: an open case → red; a verified case within r14_verified_lookback_months → orange.
-with scope as (
-    select * from rule_scope
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_complaint
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
 ),
 
 cases as (
@@ -30,7 +37,8 @@ final as (
         'R14' as rule_id,
         case when n_open > 0 then 'red' else 'orange' end as level,
         case when n_open > 0 then '有' || n_open || '件欠薪投诉尚未办结'
-            else '近12个月有' || n_verified || '件查实欠薪投诉' end as reason_zh,
+            else '近' || getvariable('r14_verified_lookback_months') || '个月有' || n_verified || '件查实欠薪投诉' end
+            as reason_zh,
         n_open + n_verified as evidence_value
     from per_project
     where n_open > 0 or n_verified > 0

@@ -1,8 +1,15 @@
 -- grain: one row per in-scope project with workers who left owed wages (R16, 离场未结清)
--- gzthsware: exit_time set; Σ payable (regular lines) > Σ paid (all lines, balance_date ≤ as_of). Where the spec is
+-- gzthsware: exit_time set; Σ payable (regular lines) − Σ paid (all lines, balance_date ≤ as_of) > owed_tolerance_yuan. Where the spec is
 -- silent: judged only for exits at least r16_settle_days before as_of, the time a final settlement takes.
-with scope as (
-    select * from rule_scope
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_project_worker and has_payroll
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
 ),
 
 leavers as (
@@ -36,7 +43,7 @@ per_project as (
         sum(balance.payable_yuan - balance.paid_yuan) as owed_yuan
     from balance
     inner join scope on balance.project_code = scope.project_code
-    where balance.payable_yuan - balance.paid_yuan > 1
+    where balance.payable_yuan - balance.paid_yuan > getvariable('owed_tolerance_yuan')
     group by balance.project_code
 ),
 

@@ -1,8 +1,15 @@
 -- grain: one row per in-scope project where people punched on another project within the window (R17)
 -- Data integrity (代打卡 / 挂证): consecutive punches of one person on two projects less than r17_window_minutes
 -- apart, over the last r17_lookback_days. Each project of the pair is flagged.
-with scope as (
-    select * from rule_scope
+-- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
+with delivered as (
+    select * from int_source_delivered
+    where has_attendance
+),
+
+scope as (
+    select rule_scope.* from rule_scope
+    cross join delivered
 ),
 
 punches as (

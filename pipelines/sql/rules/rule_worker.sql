@@ -61,7 +61,7 @@ final as (
     from affected
     left join roster
         on affected.project_code = roster.project_code and affected.id_card_number_hash = roster.id_card_number_hash
-    where affected.amount_owed_yuan > 1
+    where affected.amount_owed_yuan > getvariable('owed_tolerance_yuan')
 )
 
 select * from final

@@ -19,6 +19,7 @@ KEYS = {
     "int_security_project_month": ["project_code", "month"],
     "int_case": ["case_id"],
     "int_case_area_month": ["area_code", "month"],
+    "int_source_delivered": ["as_of"],
     "indicator_project_month": ["project_code", "month"],
     "indicator_area_month": ["area_code", "month"],
     "rpt_area_ranking": ["area_code", "month", "indicator"],

@@ -15,6 +15,16 @@ def test_bottom_districts_climb_the_ladder_month_by_month():
         # rn_update_rate per district: Apr A1 1, A2 1, A3 0; May A1 1, A2 0, A3 0; Jun A1 1, A2 1, A3 0
         "attendance": [punch("PA", "w", f"2025-{m:02d}-02 08:00:00") for m in (4, 5, 6)]
         + [punch("PB", "w", f"2025-{m:02d}-02 08:00:00") for m in (4, 6)],
+        # complaints are delivered (one, closed the next day), so open_cases is 0, not 数据未报送 (null)
+        "complaint": [
+            {
+                "case_id": "K1",
+                "area_code": "A1",
+                "received_date": date(2025, 4, 1),
+                "closed_date": date(2025, 4, 2),
+                "status": "03",
+            }
+        ],
     }
     settings = Settings(indicators=Indicators(ranking_bottom_n=1))
     con = indicator_warehouse(rows, as_of=AS_OF, settings=settings)

@@ -1,0 +1,201 @@
+"""R03–R08 and R16 at their thresholds: each fires just past its threshold and not at it; windows are settings."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from pipelines.settings import Settings
+from tests.sql.rules.given_rules import AS_OF, fired, levels, pay, projects, punches, rule_warehouse, worker
+
+# ---------------------------------------------------------------- R03: pay month M due by the end of M+1
+R03_AS_OF = date(2025, 8, 5)  # June is due by 31 July
+R03_ROWS = {
+    "project": projects("ONTIME", "LATE", "APRIL"),
+    "attendance": punches("ONTIME", "o", date(2025, 6, 2), 3)
+    + punches("LATE", "l", date(2025, 6, 2), 3)
+    + punches("APRIL", "a", date(2025, 4, 2), 3),  # April: due 31 May, 66 days before as_of, never paid
+    "payroll": [
+        pay("ONTIME", "o", 3000, on=date(2025, 7, 31)),  # on the deadline day
+        pay("LATE", "l", 3000, on=date(2025, 8, 1)),  # a day late
+    ],
+}
+
+
+def test_r03_paid_on_the_deadline_day_is_on_time_a_day_later_is_not():
+    got = fired(rule_warehouse(R03_ROWS, "R03", as_of=R03_AS_OF), "R03")
+    assert set(got) == {"LATE", "APRIL"}
+    assert got["LATE"]["reason_zh"] == "2025-06（1人有考勤） 工资逾期未发放"
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "expected"),
+    [
+        ("r03_lookback_days", 66, {"LATE"}),  # April's deadline is exactly 66 days back: outside
+        ("r03_lookback_days", 67, {"LATE", "APRIL"}),
+        ("r03_pay_deadline_months", 2, {"APRIL"}),  # June is due by 31 August: not late yet
+    ],
+)
+def test_r03_deadline_and_lookback_are_settings(setting, value, expected):
+    con = rule_warehouse(R03_ROWS, "R03", as_of=R03_AS_OF, settings=Settings(rules={setting: value}))
+    assert set(fired(con, "R03")) == expected
+
+
+# ---------------------------------------------------------------- R04: paid from a card that is not a wage account
+R04_ROWS = {
+    "project": projects("OWN", "EDGE", "IN"),
+    "wage_account": [{"account_number": "ACC-OWN", "project_code": "OWN"}],
+    "payroll": [
+        pay("OWN", "o", 3000, card="ACC-OWN"),
+        pay("EDGE", "e", 3000, card="6222", on=AS_OF - timedelta(days=92)),  # exactly 92 days back: outside
+        pay("IN", "i", 3000, card="6222", on=AS_OF - timedelta(days=91)),
+    ],
+}
+
+
+def test_r04_counts_outside_payments_of_the_lookback_only():
+    got = fired(rule_warehouse(R04_ROWS, "R04"), "R04")
+    assert set(got) == {"IN"}
+    assert got["IN"]["reason_zh"] == "近92天有1笔工资（0.3万元）未通过本项目专用账户代发"
+
+
+def test_r04_lookback_is_a_setting():
+    con = rule_warehouse(R04_ROWS, "R04", settings=Settings(rules={"r04_lookback_days": 93}))
+    assert set(fired(con, "R04")) == {"EDGE", "IN"}
+
+
+# ---------------------------------------------------------------- R05: May is due 30 June, made good by 30 July
+R05_ROWS = {
+    "project": projects("GAP1", "SHORT", "MADEGOOD", "TOOLATE"),
+    "payroll": [
+        pay(
+            "GAP1", "g", 4999.0, total=5000.0, month="2025-05", on=date(2025, 6, 10)
+        ),  # 1 元 short: tolerated
+        pay("SHORT", "s", 4998.99, total=5000.0, month="2025-05", on=date(2025, 6, 10)),
+        pay("MADEGOOD", "m", 4000.0, total=5000.0, month="2025-05", on=date(2025, 6, 10)),
+        pay("MADEGOOD", "m", 1000.0, total=0.0, month="2025-05", on=date(2025, 7, 30), back=True),  # last day
+        pay("TOOLATE", "t", 4000.0, total=5000.0, month="2025-05", on=date(2025, 6, 10)),
+        pay(
+            "TOOLATE", "t", 1000.0, total=0.0, month="2025-05", on=date(2025, 7, 31), back=True
+        ),  # a day late
+    ],
+}
+
+
+def test_r05_shortfall_beyond_the_tolerance_not_made_good_in_time():
+    got = fired(rule_warehouse(R05_ROWS, "R05"), "R05")
+    assert set(got) == {"SHORT", "TOOLATE"}
+    assert got["TOOLATE"]["evidence_value"] == pytest.approx(1000)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "expected"),
+    [
+        ("owed_tolerance_yuan", 0.5, {"GAP1", "SHORT", "TOOLATE"}),
+        ("r05_makegood_days", 31, {"SHORT"}),  # back pay on 31 July is in time; nothing judged before 31 July
+        ("r05_makegood_days", 29, {"SHORT", "MADEGOOD", "TOOLATE"}),  # back pay on 30 July is a day late
+    ],
+)
+def test_r05_tolerance_and_make_good_period_are_settings(setting, value, expected):
+    con = rule_warehouse(R05_ROWS, "R05", settings=Settings(rules={setting: value}))
+    assert set(fired(con, "R05")) == expected
+
+
+# ---------------------------------------------------------------- R06: attendees of June without a pay line by 31 July
+def crew(project_code: str, n_attended: int, n_paid: int) -> tuple[list[dict], list[dict]]:
+    people = [f"{project_code}-{i}" for i in range(n_attended)]
+    attendance = [p for person in people for p in punches(project_code, person, date(2025, 6, 2), 1)]
+    return attendance, [pay(project_code, person, 3000) for person in people[:n_paid]]
+
+
+R06_CREWS = {"ALL": crew("ALL", 10, 10), "TENTH": crew("TENTH", 10, 9), "FIFTH": crew("FIFTH", 10, 8)}
+R06_ROWS = {
+    "project": projects(*R06_CREWS),
+    "attendance": [p for a, _ in R06_CREWS.values() for p in a],
+    "payroll": [p for _, paid in R06_CREWS.values() for p in paid],
+}
+
+
+def test_r06_red_above_a_tenth_unpaid_yellow_at_it():
+    assert levels(rule_warehouse(R06_ROWS, "R06"), "R06") == {"TENTH": "yellow", "FIFTH": "red"}
+
+
+def test_r06_red_share_is_a_setting():
+    con = rule_warehouse(R06_ROWS, "R06", settings=Settings(rules={"r06_red_unpaid_share": 0.25}))
+    assert levels(con, "R06") == {"TENTH": "yellow", "FIFTH": "yellow"}
+
+
+# ---------------------------------------------------------------- R07: full-timers' mean pay below the minimum wage
+R07_ROWS = {
+    "project": projects("AT", "BELOW", "PART"),
+    "attendance": punches("AT", "a", date(2025, 6, 2), 20)
+    + punches("BELOW", "b", date(2025, 6, 2), 20)
+    + punches("PART", "p", date(2025, 6, 2), 19),
+    "payroll": [pay("AT", "a", 1890.0), pay("BELOW", "b", 1889.99), pay("PART", "p", 100.0)],
+}
+
+
+def test_r07_mean_pay_at_the_minimum_wage_does_not_fire():
+    assert set(fired(rule_warehouse(R07_ROWS, "R07"), "R07")) == {"BELOW"}
+
+
+def test_r07_full_time_days_are_a_setting():
+    con = rule_warehouse(R07_ROWS, "R07", settings=Settings(rules={"r07_min_attendance_days": 19}))
+    assert set(fired(con, "R07")) == {"BELOW", "PART"}
+
+
+# ---------------------------------------------------------------- R08: > 50,000 a month, > 300,000 in 12 pay months
+MONTHS_13 = [f"2024-{m:02d}" for m in range(7, 13)] + [
+    f"2025-{m:02d}" for m in range(1, 8)
+]  # Jul 2024 … Jul 2025
+R08_ROWS = {
+    "project": projects("MAX", "OVER", "YEAR"),
+    "payroll": [
+        pay("MAX", "m", 50_000.0),
+        pay("OVER", "o", 50_000.01),
+        *[pay("YEAR", "y", 25_000.0, month=m) for m in MONTHS_13],  # 12 months in the window: 300,000 exactly
+    ],
+}
+
+
+def test_r08_month_and_year_ceilings_fire_above_not_at():
+    got = fired(rule_warehouse(R08_ROWS, "R08"), "R08")
+    assert set(got) == {"OVER"}
+
+
+def test_r08_year_window_is_a_setting():
+    con = rule_warehouse(R08_ROWS, "R08", settings=Settings(rules={"r08_year_months": 13}))
+    got = fired(con, "R08")
+    assert set(got) == {"OVER", "YEAR"}
+    assert got["YEAR"]["reason_zh"] == "1名工人近13个月实发超过30.0万元（最高32.5万元），疑似代领或套取工资款"
+
+
+# ---------------------------------------------------------------- R16: leavers owed more than 1 元, 30 days after exit
+def leaver(project_code: str, person: str, days_ago: int) -> dict:
+    exit_day = AS_OF - timedelta(days=days_ago)
+    return worker(project_code, person, exit_time=datetime(exit_day.year, exit_day.month, exit_day.day, 17))
+
+
+R16_ROWS = {
+    "project": projects("ONE", "MORE", "RECENT"),
+    "project_worker": [leaver("ONE", "o", 30), leaver("MORE", "m", 30), leaver("RECENT", "r", 29)],
+    "payroll": [
+        pay("ONE", "o", 4999.0, total=5000.0, month="2025-05", on=date(2025, 6, 10)),  # owes 1 元
+        pay("MORE", "m", 4998.99, total=5000.0, month="2025-05", on=date(2025, 6, 10)),  # owes 1.01 元
+        pay("RECENT", "r", 0.0, total=5000.0, month="2025-05", on=date(2025, 6, 10)),  # left 29 days ago
+    ],
+}
+
+
+def test_r16_owed_beyond_the_tolerance_after_the_settle_period():
+    got = fired(rule_warehouse(R16_ROWS, "R16"), "R16")
+    assert set(got) == {"MORE"}
+    assert got["MORE"]["evidence_value"] == pytest.approx(1.01)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "expected"),
+    [("r16_settle_days", 29, {"MORE", "RECENT"}), ("owed_tolerance_yuan", 0.99, {"ONE", "MORE"})],
+)
+def test_r16_settle_period_and_tolerance_are_settings(setting, value, expected):
+    con = rule_warehouse(R16_ROWS, "R16", settings=Settings(rules={setting: value}))
+    assert set(fired(con, "R16")) == expected
