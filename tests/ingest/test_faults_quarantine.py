@@ -21,6 +21,7 @@ QUARANTINE_REASON = {
     "bad_id_check_digit": "id_check_digit",
     "bad_uscc_check_digit": "uscc_check_digit",
     "broken_line": "broken_line",
+    "cut_last_line": "broken_line",  # the cut last record has fewer fields than the header
 }
 UNREADABLE = {"wrong_encoding": "编码", "truncated_file": "JSON"}  # kind → word the reason must name
 
