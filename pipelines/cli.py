@@ -123,6 +123,9 @@ def _print_outcome(summary: dict) -> None:
     for s in summary["steps"]:
         rows = f", {s['rows']} rows" if s.get("rows") is not None else ""
         _say(f"  {s['step']:<10} {s['status']:<7} {s['seconds']:>7.1f} s{rows}")
+    for s in summary["steps"]:
+        for line in (s.get("detail") or {}).get("deliveries") or []:
+            _say(f"  delivery: {line}")
     if summary.get("missing_sources"):
         _say("  sources not delivered (their indicators are null): " + ", ".join(summary["missing_sources"]))
     if status == "published":

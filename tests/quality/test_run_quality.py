@@ -82,6 +82,8 @@ def test_a_cut_file_is_named_in_the_findings_and_the_bulletin(faulty_night):
     assert [d.split("：", 1)[0] for d in findings["detail_zh"]] == cut
     assert findings["severity"].to_list() == ["warning"]
     assert "字段数" in findings["detail_zh"][0]
+    # the run summary (the quality step's detail) lists it by file
+    assert [d for d in faulty_night.result.summary["deliveries"] if cut[0] in d] != []
     bulletin = faulty_night.result.bulletin_path.read_text(encoding="utf-8")
     assert cut[0] in bulletin
     assert CHECK_TITLES["file_cut_last_line"] in bulletin
