@@ -125,7 +125,9 @@ class Quality(BaseModel):
     # covered (rows not delivered before ÷ days since the source's previous delivery), snapshots per delivery.
     # The findings `volume_low`, `volume_high` and `file_cut_last_line` only warn: add their ids to
     # blocking_checks to make them stop publication.
-    volume_history_deliveries: int = 7  # the median is taken over the previous 7 deliveries (about a week)
+    volume_history_deliveries: int = 7  # event sources: median of the previous 7 deliveries (about a week)
+    # snapshots are registries that grow (a young complaints register doubles in months): the previous 3 only
+    volume_snapshot_history_deliveries: int = 3
     volume_min_history: int = 3  # fewer earlier deliveries than this: no comparison (a new source)
     volume_low_ratio: float = (
         0.4  # below 40% of the median: far fewer (the generator's Sundays are about half a weekday)

@@ -181,7 +181,8 @@ def volume_findings(
             if not d["n_loaded"] or (gap is None and not is_snapshot):
                 continue
             measure = float(n) if is_snapshot else n / gap  # type: ignore[operator]
-            recent = history[-q.volume_history_deliveries :]
+            n_history = q.volume_snapshot_history_deliveries if is_snapshot else q.volume_history_deliveries
+            recent = history[-n_history:]
             history.append((measure, n))
             if day < since or len(recent) < q.volume_min_history:
                 continue
