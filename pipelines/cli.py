@@ -29,6 +29,10 @@ OFFLINE_ENV = {
 }
 
 
+# `run` refuses an as-of date before the first extract, or behind OUT/LATEST without --republish (README)
+EXIT_REFUSED = 4
+
+
 @app.callback()
 def _main() -> None:
     for k, v in OFFLINE_ENV.items():
@@ -79,8 +83,20 @@ def run(
         str | None, typer.Option(help="As-of date YYYY-MM-DD (default: the newest extract date).")
     ] = None,
     wait: Annotated[float, typer.Option(help="Seconds to wait if another run holds the warehouse.")] = 0.0,
+    republish: Annotated[
+        bool,
+        typer.Option(
+            "--republish",
+            help="Allow an as-of date earlier than OUT/LATEST: it is re-published into OUT/runs/<date>, "
+            "LATEST and the warehouse's published tables stay on the newest run.",
+        ),
+    ] = False,
 ) -> None:
-    """Run the nightly job once: load, check, compute indicators and warnings, publish lists and dashboard."""
+    """Run the nightly job once: load, check, compute indicators and warnings, publish lists and dashboard.
+
+    Exit codes: 0 published, 3 blocked by a data-quality finding, 4 as-of date refused (before the first extract,
+    or earlier than OUT/LATEST without --republish), 2 warehouse busy, 1 failure.
+    """
     from pipelines.flows.nightly import nightly
     from pipelines.runs import WarehouseBusyError
     from pipelines.settings import get_settings
@@ -94,6 +110,7 @@ def run(
             warehouse=warehouse,
             as_of=date.fromisoformat(as_of) if as_of else None,
             wait_for_lock_seconds=wait,
+            republish=republish,
         )
     except WarehouseBusyError as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -106,15 +123,22 @@ def _print_outcome(summary: dict) -> None:
     for s in summary["steps"]:
         rows = f", {s['rows']} rows" if s.get("rows") is not None else ""
         _say(f"  {s['step']:<10} {s['status']:<7} {s['seconds']:>7.1f} s{rows}")
+    for s in summary["steps"]:
+        for line in (s.get("detail") or {}).get("deliveries") or []:
+            _say(f"  delivery: {line}")
     if summary.get("missing_sources"):
         _say("  sources not delivered (their indicators are null): " + ", ".join(summary["missing_sources"]))
     if status == "published":
+        if summary.get("message"):  # a re-published past date says where LATEST stays
+            _say(summary["message"])
         outputs = summary.get("outputs") or {}
         for label, path in outputs.items():
             typer.echo(f"{label}: {path}")
         typer.echo(f"run folder: {summary['output_dir']}")
         return
     typer.echo(f"{status}: {summary.get('message', '')}", err=True)
+    if status == "refused":  # nothing was written: no details folder
+        raise typer.Exit(EXIT_REFUSED)
     typer.echo(f"details: {summary.get('output_dir')}", err=True)
     raise typer.Exit(3 if status == "blocked" else 1)
 
@@ -200,6 +224,13 @@ def backfill(
     every: Annotated[
         str, typer.Option(help="Which dates: 'extract' (each delivered extract date) or 'month-end'.")
     ] = "extract",
+    republish: Annotated[
+        bool,
+        typer.Option(
+            "--republish",
+            help="Also run dates earlier than OUT/LATEST (LATEST stays on the newest run).",
+        ),
+    ] = False,
 ) -> None:
     """Run the nightly job for each as-of date in a range, oldest first; already-published dates are skipped."""
     from pipelines.flows.backfill import backfill as _backfill
@@ -211,6 +242,7 @@ def backfill(
         end=date.fromisoformat(end),
         warehouse=warehouse,
         every=every,
+        republish=republish,
     )
     for d, status in result.items():
         typer.echo(f"{d}: {status}")

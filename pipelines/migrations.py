@@ -41,10 +41,18 @@ def _m003_ledger_in_file_duplicates(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("alter table load_file add column rows_duplicate_in_file BIGINT DEFAULT 0")
 
 
+def _m004_ledger_tail_problem(con: duckdb.DuckDBPyConnection) -> None:
+    """The ledger says when a text file's last record was cut off in transfer (a half delivery)."""
+    have = {r[0] for r in con.execute("describe load_file").fetchall()}
+    if "tail_problem" not in have:
+        con.execute("alter table load_file add column tail_problem VARCHAR")
+
+
 MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "initial schema", _m001_initial),
     (2, "raw columns follow the contracts", _m002_raw_columns_follow_contracts),
     (3, "ledger counts in-file duplicates", _m003_ledger_in_file_duplicates),
+    (4, "ledger notes a cut last line", _m004_ledger_tail_problem),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -29,6 +29,9 @@ PUBLISHED_TABLES = (
 )
 
 _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# While a run works, the published tables it is about to rebuild are kept aside under this prefix; they come back
+# if the run does not publish (blocked, failed, crashed) and are dropped when it does.
+HELD_PREFIX = "_held_"
 
 
 def extract_dates(inbox: Path) -> list[date]:
@@ -48,6 +51,57 @@ def resolve_as_of(inbox: Path, as_of: date | None) -> date:
     if not dates:
         raise FileNotFoundError(f"no extract folders (YYYY-MM-DD) in {inbox}")
     return dates[-1]
+
+
+def first_extract(inbox: Path, warehouse: Path) -> date | None:
+    """The oldest extract date delivered: the inbox's first folder, or an older one the warehouse already holds."""
+    dates = extract_dates(inbox)[:1] if inbox.is_dir() else []
+    if warehouse.exists():
+        con = connect(warehouse, read_only=True)
+        try:
+            if has_table(con, "load_file"):
+                oldest = con.execute("select min(extract_date) from load_file").fetchone()[0]  # type: ignore[index]
+                dates += [oldest] if oldest is not None else []
+        finally:
+            con.close()
+    return min(dates) if dates else None
+
+
+def hold_published(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Set the published tables aside before a run rebuilds them; other tools keep reading them only after publish.
+
+    A run that died without putting them back (a crash, a kill) left them aside: they are restored first.
+    """
+    release_published(con, keep_new=False)
+    held = [name for name in PUBLISHED_TABLES if has_table(con, name)]
+    con.execute("begin")
+    try:
+        for name in held:
+            con.execute(f"alter table {name} rename to {HELD_PREFIX}{name}")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return held
+
+
+def release_published(con: duckdb.DuckDBPyConnection, *, keep_new: bool) -> None:
+    """End a run's hold: keep the tables it built (it publishes the newest date) or put the held ones back."""
+    con.execute("begin")
+    try:
+        for name in PUBLISHED_TABLES:
+            held = f"{HELD_PREFIX}{name}"
+            if not has_table(con, held):
+                continue
+            if keep_new and has_table(con, name):
+                con.execute(f"drop table {held}")
+            else:
+                con.execute(f"drop table if exists {name}")
+                con.execute(f"alter table {held} rename to {name}")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
 
 
 def open_warehouse(path: Path, settings: Settings) -> duckdb.DuckDBPyConnection:

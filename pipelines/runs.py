@@ -26,6 +26,33 @@ class WarehouseBusyError(RuntimeError):
     """Another run holds the warehouse (DuckDB allows one writer)."""
 
 
+class AsOfRefusedError(RuntimeError):
+    """The as-of date asked for cannot be published: before any extract, or behind LATEST without --republish."""
+
+
+def check_as_of(as_of: date, first_extract: date | None, latest: date | None, republish: bool) -> None:
+    """Refuse a date with no data, and a date earlier than the latest published run unless re-publishing.
+
+    A date before the first extract is refused even with --republish: there is nothing to compute, and an empty
+    list would read as "no warning" (docs/decisions.md).
+    """
+    if first_extract is None or as_of < first_extract:
+        first = first_extract.isoformat() if first_extract else "无 / none"
+        raise AsOfRefusedError(
+            f"拒绝运行：数据日期 {as_of} 早于最早的数据提取日期（{first}），没有可计算的数据；"
+            "空清单会被误读为“无预警”，已发布的清单和数据仓库未作任何改动。\n"
+            f"refused: as-of {as_of} is before the first extract ({first}): there is no data to compute, and an "
+            "empty list would read as all clear; nothing was published or changed."
+        )
+    if latest is not None and as_of < latest and not republish:
+        raise AsOfRefusedError(
+            f"拒绝运行：数据日期 {as_of} 早于已发布的最新一期（{latest}，见 OUT/LATEST）。如需重新发布该历史日期，"
+            f"请加 --republish：结果写入 runs/{as_of}，latest 仍指向 {latest}。\n"
+            f"refused: as-of {as_of} is earlier than the latest published run ({latest}, OUT/LATEST). To re-publish "
+            f"that past date add --republish: it goes to runs/{as_of} and latest stays on {latest}."
+        )
+
+
 @contextlib.contextmanager
 def warehouse_lock(warehouse: Path, *, wait_seconds: float = 0.0, poll: float = 1.0) -> Iterator[Path]:
     """Hold an exclusive lock on `<warehouse>.lock` for the whole run; wait up to `wait_seconds`, then refuse."""
@@ -77,7 +104,7 @@ def run_dir(out: Path, as_of: date) -> Path:
 
 
 def publish(staged: Path, out: Path, as_of: date) -> Path:
-    """Move a finished run folder into place, then move the LATEST pointer. Returns the published folder."""
+    """Move a finished run folder into place, then move the LATEST pointer (never backwards). Returns the folder."""
     final = run_dir(out, as_of)
     final.parent.mkdir(parents=True, exist_ok=True)
     if final.exists():
@@ -88,8 +115,15 @@ def publish(staged: Path, out: Path, as_of: date) -> Path:
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(staged, final)
-    _point_latest(out, final)
+    if moves_latest(out, as_of):
+        _point_latest(out, final)
     return final
+
+
+def moves_latest(out: Path, as_of: date) -> bool:
+    """LATEST never moves backwards: only a run as new as the one it names (or the first run) moves it."""
+    current = latest_as_of(out)
+    return current is None or as_of >= current
 
 
 def _point_latest(out: Path, final: Path) -> None:
@@ -115,6 +149,17 @@ def latest_run(out: Path) -> Path | None:
     return out / p.read_text(encoding="utf-8").strip()
 
 
+def latest_as_of(out: Path) -> date | None:
+    """The as-of date of the run LATEST names (its folder is runs/<as_of>), if any."""
+    run = latest_run(out)
+    if run is None:
+        return None
+    try:
+        return date.fromisoformat(run.name)
+    except ValueError:
+        return None
+
+
 def discard(staged: Path) -> None:
     """Remove an unpublished run folder (after a failure or a blocked night)."""
     shutil.rmtree(staged, ignore_errors=True)
@@ -137,7 +182,7 @@ class RunSummary:
 
     as_of: str
     started_at: str
-    status: str = "running"  # published | blocked | failed
+    status: str = "running"  # published | blocked | failed | refused
     warehouse: str = ""
     output_dir: str | None = None
     demo_secret: bool = False

@@ -140,6 +140,20 @@ class Quality(BaseModel):
     project_early_days: int = 30  # work dated up to 30 days before the recorded start is accepted
     project_overrun_days: int = 365  # complete_date is planned; a year of overrun is still plausible
     load_lookback_days: int = 366  # load problems of the last year are reported, older ones are history
+    # Volume (issue 15 item 6; spec silent, our choices in docs/decisions.md). A source's rows on an extract day
+    # (all its files of that day) are compared with the median of its previous deliveries: event sources per day
+    # covered (rows not delivered before ÷ days since the source's previous delivery), snapshots per delivery.
+    # The findings `volume_low`, `volume_high` and `file_cut_last_line` only warn: add their ids to
+    # blocking_checks to make them stop publication.
+    volume_history_deliveries: int = 7  # event sources: median of the previous 7 deliveries (about a week)
+    # snapshots are registries that grow (a young complaints register doubles in months): the previous 3 only
+    volume_snapshot_history_deliveries: int = 3
+    volume_min_history: int = 3  # fewer earlier deliveries than this: no comparison (a new source)
+    volume_low_ratio: float = (
+        0.4  # below 40% of the median: far fewer (the generator's Sundays are about half a weekday)
+    )
+    volume_high_ratio: float = 2.5  # above 2.5× the median: far more (a doubled or mis-dated export)
+    volume_min_rows: int = 20  # sources whose usual delivery is under 20 rows swing by chance: not compared
 
 
 class Settings(BaseSettings):

@@ -143,8 +143,9 @@ CREATE TABLE IF NOT EXISTS load_file (
   rows_duplicate BIGINT DEFAULT 0,
   rows_quarantined BIGINT DEFAULT 0,
   loaded_at TIMESTAMP,
-  rows_duplicate_in_file BIGINT DEFAULT 0  -- of rows_duplicate: repeated inside this very file (a fault);
+  rows_duplicate_in_file BIGINT DEFAULT 0, -- of rows_duplicate: repeated inside this very file (a fault);
                                            -- the rest were delivered before (overlapping re-exports: normal)
+  tail_problem VARCHAR              -- CSV/JSONL whose last record is cut off (ingest/tail.py), plain words
 )"""
 
 QUARANTINE_DDL = """

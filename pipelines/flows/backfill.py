@@ -44,14 +44,19 @@ def backfill(
     warehouse: Path | None = None,
     every: str = "extract",
     rerun: bool = False,
+    republish: bool = False,
 ) -> dict[str, str]:
-    """Run each as-of date once, oldest first; a failed date stops the backfill so it resumes there."""
+    """Run each as-of date once, oldest first; a failed date stops the backfill so it resumes there.
+
+    Dates earlier than OUT/LATEST are refused (and stop the backfill) unless `republish`: then each is published
+    into runs/<date> while LATEST stays on the newest run.
+    """
     result: dict[str, str] = {}
     for as_of in backfill_dates(inbox, start, end, every):
         if not rerun and already_published(out, as_of):
             result[as_of.isoformat()] = "skipped"
             continue
-        summary = nightly(inbox=inbox, out=out, warehouse=warehouse, as_of=as_of)
+        summary = nightly(inbox=inbox, out=out, warehouse=warehouse, as_of=as_of, republish=republish)
         result[as_of.isoformat()] = summary["status"]
         if summary["status"] != "published":
             break

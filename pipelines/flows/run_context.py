@@ -28,6 +28,7 @@ class NightlyRun(contextlib.AbstractContextManager):
         as_of: date | None,
         wait_for_lock_seconds: float = 0.0,
         settings: Settings | None = None,
+        republish: bool = False,
     ) -> None:
         self.settings = settings or get_settings()
         # absolute from here on: GX's Data Docs store and the published links need them, and a run must not
@@ -37,6 +38,7 @@ class NightlyRun(contextlib.AbstractContextManager):
         self.warehouse = Path(warehouse or self.settings.paths.warehouse).absolute()
         self.as_of = nightly.resolve_as_of(self.inbox, as_of)
         self.wait_for_lock_seconds = wait_for_lock_seconds
+        self.republish = republish
         self.summary = runs.RunSummary(
             as_of=self.as_of.isoformat(),
             started_at=datetime.now().isoformat(timespec="seconds"),
@@ -51,6 +53,13 @@ class NightlyRun(contextlib.AbstractContextManager):
     def __enter__(self) -> NightlyRun:
         self._lock = runs.warehouse_lock(self.warehouse, wait_seconds=self.wait_for_lock_seconds)
         self._lock.__enter__()
+        try:
+            # under the lock: no other run publishes between this check and ours
+            first = nightly.first_extract(self.inbox, self.warehouse)
+            runs.check_as_of(self.as_of, first, runs.latest_as_of(self.out), self.republish)
+        except Exception:
+            self._lock.__exit__(None, None, None)
+            raise
         self.staged = runs.staging_dir(self.out, self.as_of)
         return self
 
@@ -68,6 +77,7 @@ class NightlyRun(contextlib.AbstractContextManager):
             raise
         if name == "open":
             self.con = result
+            nightly.hold_published(self.con)
         if name == "reports":
             # paths are relative to the run folder until it is published
             self.summary.outputs = {k: str(runs.run_dir(self.out, self.as_of) / v) for k, v in result.items()}
@@ -88,11 +98,28 @@ class NightlyRun(contextlib.AbstractContextManager):
         """Write the summary into the run folder, then move it into place (the LATEST pointer moves last)."""
         self.summary.status = "published"
         self.summary.output_dir = str(runs.run_dir(self.out, self.as_of))
+        newest = runs.moves_latest(self.out, self.as_of)
+        if not newest:
+            latest = runs.latest_as_of(self.out)
+            self.summary.message = (
+                f"已重新发布历史日期 {self.as_of}（--republish）；latest 和数据仓库中的发布表仍为最新一期 {latest}。"
+                f" / re-published {self.as_of}; latest and the warehouse's published tables stay on {latest}."
+            )
         self.summary.write(self.staged / "run_summary.json")
         started = time.monotonic()
+        # the warehouse's published tables change here, with the folder: kept when this run is the newest,
+        # put back when it re-publishes a past date (other tools read the current list from them)
+        nightly.release_published(self.con, keep_new=newest)
         self._published = publish_fn(self.staged, self.out, self.as_of)
         self.summary.record("publish", started)
         return self._published
+
+    def refused(self, exc: Exception) -> dict:
+        """The summary of a run refused before it started: nothing was opened, written or published."""
+        self.summary.status = "refused"
+        self.summary.message = str(exc)
+        log.error("%s", exc)
+        return self.summary_dict()
 
     def finish(self) -> dict:
         """End a run that stops early (blocked): keep its reports for the analyst, publish nothing."""
@@ -104,6 +131,11 @@ class NightlyRun(contextlib.AbstractContextManager):
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
             if self.con is not None:
+                if self._published is None:
+                    try:  # not published: the published tables go back as they were
+                        nightly.release_published(self.con, keep_new=False)
+                    except Exception as err:  # the next run restores them when it opens the warehouse
+                        log.error("could not restore the published tables: %s", err)
                 self.con.close()
             if exc is not None:
                 self.summary.status = "failed"

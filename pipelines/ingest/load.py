@@ -17,6 +17,7 @@ from pipelines.contracts import Contract, entity_of_file, load_contract
 from pipelines.identifiers import mask, pii_hash
 from pipelines.ingest.extras import add_extras, mask_personal_text
 from pipelines.ingest.readers import UnreadableFileError, read_any
+from pipelines.ingest.tail import cut_last_line
 from pipelines.ingest.validate import REASONS_ZH, check_rows
 from pipelines.settings import Settings
 from pipelines.warehouse import entity_columns, staged_key
@@ -41,6 +42,7 @@ class FileResult:
     rows_duplicate: int = 0
     rows_quarantined: int = 0
     rows_duplicate_in_file: int = 0  # of rows_duplicate: repeated inside this file (the rest came before)
+    tail_problem: str | None = None  # why the last record looks cut off (ingest/tail.py), None when whole
 
     @property
     def conserved(self) -> bool:
@@ -127,7 +129,7 @@ def load_file(
         return FileResult(rel, None, None, status="already_loaded")
     entity = entity_of_file(path.name)
     fmt = SUFFIXES.get(path.suffix.lower())
-    result = FileResult(rel, entity, fmt)
+    result = FileResult(rel, entity, fmt, tail_problem=cut_last_line(raw, fmt))
     if entity is None:
         result.status, result.reason = "unknown_entity", "文件名不以任何已知数据实体开头，未加载"
         _ledger(con, result, sha, extract_date)
@@ -198,7 +200,8 @@ def _ledger(con: duckdb.DuckDBPyConnection, r: FileResult, sha: str, extract_dat
     file_id = con.execute("select coalesce(max(file_id), 0) + 1 from load_file").fetchone()[0]  # type: ignore[index]
     con.execute(
         "insert into load_file (file_id, path, sha256, entity, extract_date, format, encoding, status, reason, "
-        "rows_read, rows_loaded, rows_duplicate, rows_quarantined, loaded_at) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "rows_read, rows_loaded, rows_duplicate, rows_quarantined, loaded_at, tail_problem) "
+        "values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             file_id,
             r.path,
@@ -214,6 +217,7 @@ def _ledger(con: duckdb.DuckDBPyConnection, r: FileResult, sha: str, extract_dat
             r.rows_duplicate,
             r.rows_quarantined,
             datetime.now(),
+            r.tail_problem,
         ],
     )
     return int(file_id)

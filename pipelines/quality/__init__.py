@@ -37,6 +37,8 @@ from pipelines.warehouse import connect, frame, set_params
 log = logging.getLogger("wagewatch.quality")
 
 QUALITY_FOLDER = "数据质量"
+# load findings about a delivery as a whole, listed by file in the run summary (load_facts.py)
+DELIVERY_CHECKS = ("file_cut_last_line", "volume_low", "volume_high")
 
 
 @dataclass
@@ -207,6 +209,11 @@ def run_quality(
             "corrected_months": sorted(
                 {c.month for c in ctx.corrections}
             ),  # 更正 (pipelines/quality/corrections.py)
+            # deliveries to ask the platform about, named by file: cut files and far too small or large days
+            "deliveries": [
+                f"{r['title_zh']}：{r['detail_zh']}"
+                for r in findings.filter(pl.col("check_id").is_in(DELIVERY_CHECKS)).iter_rows(named=True)
+            ],
             "seconds": round(time.monotonic() - started, 1),
             "gx_seconds": round(gx_seconds, 1),
         }

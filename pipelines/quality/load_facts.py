@@ -1,4 +1,5 @@
-"""Load-level facts from the ledger and the quarantine: unreadable files, refused rows, duplicates, the night's shares.
+"""Load-level facts from the ledger and the quarantine: unreadable or cut files, refused rows, duplicates, volumes,
+and the night's shares.
 
 Rows refused at load never reach the staged tables, so these facts are where load-time checks (date formats, code
 sets, negative amounts, ID and USCC check digits, broken lines) are reported. Files and rows of the last
@@ -120,6 +121,101 @@ def duplicate_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date)
     ]
 
 
+def cut_file_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date) -> list[dict]:
+    """One finding per CSV/JSONL file whose last record was cut off in transfer (ledger `tail_problem`)."""
+    files = frame(
+        con,
+        "select path, entity, tail_problem from load_file "
+        "where tail_problem is not null and extract_date between ? and ? order by path",
+        [since, as_of],
+    )
+    return [
+        finding(
+            "file_cut_last_line",
+            f["entity"] or "unknown",
+            1,  # one file, as for unreadable files; its cut line is also a quarantined broken line
+            DETAIL["file_cut_last_line"].format(path=f["path"], reason=f["tail_problem"]),
+        )
+        for f in files.iter_rows(named=True)
+    ]
+
+
+def volume_findings(
+    con: duckdb.DuckDBPyConnection, since: date, as_of: date, settings: Settings
+) -> list[dict]:
+    """Extract days on which a source delivered far fewer or far more rows than the median of its previous deliveries.
+
+    A delivery is all of a source's files of one extract date (attendance may come in part files). Event sources
+    are measured in rows not delivered before (an overlapping re-export adds none) per day since the source's
+    previous delivery, so a month's extract and a night's compare; snapshots (mutable entities) in rows per
+    delivery. A day whose files all failed is reported as unreadable instead, but still counts as a delivery
+    for the days-since measure. The first delivery has no measure; Settings.quality holds the limits.
+    """
+    q = settings.quality
+    mutable = [e for e, c in all_contracts().items() if c.mutable]
+    days = frame(
+        con,
+        """
+        select entity, extract_date,
+               count_if(status = 'loaded') as n_loaded,
+               sum(case when status <> 'loaded' then 0
+                        when list_contains(?, entity) then rows_read
+                        else rows_read - rows_duplicate + rows_duplicate_in_file end) as n_rows,
+               list(path order by path) as files
+        from load_file
+        where entity is not null and status in ('loaded', 'failed') and extract_date <= ?
+        group by entity, extract_date
+        order by entity, extract_date
+        """,
+        [mutable, as_of],
+    )
+    rows: list[dict] = []
+    for (entity,), group in days.group_by(["entity"], maintain_order=True):
+        is_snapshot = entity in mutable
+        history: list[tuple[float, int]] = []  # (measure, rows) of earlier deliveries, oldest first
+        previous: date | None = None
+        for d in group.iter_rows(named=True):
+            day, n = d["extract_date"], int(d["n_rows"] or 0)
+            gap = (day - previous).days if previous is not None else None
+            previous = day
+            if not d["n_loaded"] or (gap is None and not is_snapshot):
+                continue
+            measure = float(n) if is_snapshot else n / gap  # type: ignore[operator]
+            n_history = q.volume_snapshot_history_deliveries if is_snapshot else q.volume_history_deliveries
+            recent = history[-n_history:]
+            history.append((measure, n))
+            if day < since or len(recent) < q.volume_min_history:
+                continue
+            median = _median([m for m, _ in recent])
+            if _median([r for _, r in recent]) < q.volume_min_rows or median <= 0:
+                continue
+            ratio = measure / median
+            if q.volume_low_ratio <= ratio <= q.volume_high_ratio:
+                continue
+            check_id = "volume_low" if ratio < q.volume_low_ratio else "volume_high"
+            values = {
+                "day": day.isoformat(),
+                "n": n,
+                "k": len(recent),
+                "median": median,
+                "ratio": ratio,
+                "files": "、".join(d["files"]),
+            }
+            detail = (
+                DETAIL["volume_snapshot"].format(**values)
+                if is_snapshot
+                else DETAIL["volume_events"].format(**values, rate=measure, days=gap)
+            )
+            rows.append(finding(check_id, entity, n, detail))
+    return rows
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return float(ordered[mid]) if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
 def night_share_findings(con: duckdb.DuckDBPyConnection, as_of: date, settings: Settings) -> list[dict]:
     """The night's unreadable-file share and each source's quarantined-row share, against their limits."""
     night = frame(
@@ -166,6 +262,8 @@ def load_findings(con: duckdb.DuckDBPyConnection, as_of: date, settings: Setting
         file_findings(con, since, as_of)
         + quarantine_findings(con, since, as_of)
         + duplicate_findings(con, since, as_of)
+        + cut_file_findings(con, since, as_of)
+        + volume_findings(con, since, as_of, settings)
         + night_share_findings(con, as_of, settings)
     )
 
@@ -177,6 +275,9 @@ LOAD_CHECKS = (
         set(QUARANTINE_CHECK.values()) | {"quarantine_out_of_range_date", "quarantine_out_of_range_number"}
     ),
     "duplicate_rows",
+    "file_cut_last_line",
+    "volume_low",
+    "volume_high",
     "file_unreadable_share",
     "quarantine_share",
 )

@@ -404,6 +404,8 @@ class _Writer:
                     }
                 )
                 faults = []
+            elif self.faults_on and _cut_due(self.faults, entity, text, raw):
+                raw, faults = _cut_mid_line(raw, faults)
             path.write_bytes(raw)
         elif fmt == "jsonl":
             records = renamed.to_dicts()
@@ -738,6 +740,33 @@ def _to_text(df: pl.DataFrame) -> pl.DataFrame:
         else:
             exprs.append(c.cast(pl.Utf8))
     return df.select(exprs)
+
+
+def _cut_due(done: list[dict], entity: str, text: pl.DataFrame, raw: bytes) -> bool:
+    """One attendance CSV per world is cut: the first night's extract (one day of punches) of some size."""
+    if entity != "attendance" or "date" not in text.columns or raw.count(b"\n") < 9:
+        return False
+    one_day = text["date"].drop_nulls().str.slice(0, 10).n_unique() == 1
+    return one_day and not any(f["kind"] == "cut_last_line" for f in done)
+
+
+def _cut_mid_line(raw: bytes, faults: list[dict]) -> tuple[bytes, list[dict]]:
+    """A transfer that stopped early: the header and about half the records, then half of the next record.
+
+    The cut falls right after a comma in the middle of that record (ASCII: never inside a multi-byte character), so
+    the last line has fewer fields than the header and no line break. Row faults planned on the lost part vanish.
+    """
+    ends = [i for i, b in enumerate(raw) if b == 0x0A]  # line ends (CRLF: the \n)
+    kept = 1 + (len(ends) - 1) // 2  # header + half the records
+    start = ends[kept - 1] + 1
+    line = raw[start : ends[kept]]
+    commas = [i for i, b in enumerate(line) if b == 0x2C]
+    cut_line = kept + 1
+    cut = raw[: start + commas[len(commas) // 2] + 1]
+    # a duplicate's copy is the line after the one the manifest names
+    survivors = [f for f in faults if f["line"] + (f["kind"] == "duplicate_row") < cut_line]
+    detail = f"cut mid-line after {kept - 1} of {len(ends) - 1} records"
+    return cut, [*survivors, {"kind": "cut_last_line", "line": cut_line, "column": None, "detail": detail}]
 
 
 def _csv_lines(df: pl.DataFrame) -> list[str]:

@@ -12,12 +12,14 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import openpyxl
 import pytest
 
 from pipelines.flows.run_context import NightlyRun
+from pipelines.nightly import PUBLISHED_TABLES
 from pipelines.runs import WarehouseBusyError, latest_run, run_dir, warehouse_lock
-from tests.checksums import parquet_checksums
+from tests.checksums import parquet_checksums, table_checksums
 
 FIRST, SECOND = date(2025, 12, 30), date(2025, 12, 31)
 # every step that writes something; a crash inside `publish` itself is tests/pipelines/test_runs.py
@@ -27,6 +29,17 @@ CRASH_AFTER = ["open", "load", "staging", "quality", "models", "score", "warning
 def table_digests(run: Path) -> dict[str, tuple]:
     """Order-independent checksums of every published table of a run folder."""
     return parquet_checksums(run / "tables")
+
+
+def published_tables(warehouse: Path) -> dict[str, tuple]:
+    """Checksums of the warehouse's published tables (pipelines/nightly.py PUBLISHED_TABLES)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        every = table_checksums(con)
+    finally:
+        con.close()
+    assert "warning" in every
+    return {name: every[name] for name in PUBLISHED_TABLES if name in every}
 
 
 def folder_digest(folder: Path) -> dict[str, str]:
@@ -141,10 +154,13 @@ def test_a_blocking_finding_stops_publication_and_keeps_the_previous_night(
         path.write_bytes(b"\xff\xfe\x00garbled transfer\x00" * 7)
     published = run_dir(out, FIRST)
     before = folder_digest(published)
+    tables_before = published_tables(warehouse)
 
     summary = nightly(inbox=inbox, out=out, warehouse=warehouse, as_of=SECOND)
 
     assert summary["status"] == "blocked"
+    # the warehouse's published tables (the list other tools read, dq_finding …) are still 12-30's
+    assert published_tables(warehouse) == tables_before
     assert "阻断" in summary["message"]
     assert latest_run(out) == published
     assert folder_digest(published) == before

@@ -22,6 +22,7 @@ QUARANTINE_REASON = {
     "bad_uscc_check_digit": "uscc_check_digit",
     "broken_line": "broken_line",
     "null_key": "missing_required",
+    "cut_last_line": "broken_line",  # the cut last record has fewer fields than the header
 }
 UNREADABLE = {"wrong_encoding": "编码", "truncated_file": "JSON"}  # kind → word the reason must name
 

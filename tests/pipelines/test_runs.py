@@ -59,3 +59,70 @@ def test_second_run_is_refused_with_a_clear_message(tmp_path):
         p.join(10)
     with warehouse_lock(wh, wait_seconds=1):
         pass
+
+
+def test_latest_never_moves_backwards(tmp_path):
+    from pipelines.runs import latest_as_of
+
+    out = tmp_path / "out"
+    for day in (date(2025, 6, 30), date(2025, 5, 31)):
+        staged = staging_dir(out, day)
+        (staged / "list.csv").write_text(day.isoformat())
+        publish(staged, out, day)
+    assert latest_as_of(out) == date(2025, 6, 30)
+    assert (out / "latest" / "list.csv").read_text() == "2025-06-30"
+    assert (out / "runs" / "2025-05-31" / "list.csv").read_text() == "2025-05-31", (
+        "the past date is published"
+    )
+
+
+@pytest.mark.parametrize(
+    ("as_of", "republish", "refused"),
+    [
+        (date(2025, 1, 1), False, "早于最早的数据提取日期"),
+        (date(2025, 1, 1), True, "before the first extract"),  # nothing to re-publish before any data
+        (date(2025, 6, 29), False, "--republish"),
+        (date(2025, 6, 29), True, None),
+        (date(2025, 6, 30), False, None),  # re-running the latest night
+        (date(2025, 7, 1), False, None),
+    ],
+)
+def test_as_of_is_refused_before_the_data_and_behind_latest(as_of, republish, refused):
+    from pipelines.runs import AsOfRefusedError, check_as_of
+
+    first, latest = date(2025, 3, 31), date(2025, 6, 30)
+    if refused is None:
+        check_as_of(as_of, first, latest, republish)
+        return
+    with pytest.raises(AsOfRefusedError, match=refused) as err:
+        check_as_of(as_of, first, latest, republish)
+    assert "拒绝运行" in str(err.value)
+    assert "refused" in str(err.value)
+
+
+def test_published_tables_change_only_when_kept(tmp_path):
+    """Held aside while a run works; back when it does not publish (or re-publishes a past date); a crashed
+    run's held tables come back when the next run opens the warehouse."""
+    from pipelines.nightly import HELD_PREFIX, hold_published, release_published
+    from pipelines.warehouse import connect
+
+    con = connect(tmp_path / "w.duckdb")
+    con.execute("create table warning as select 'old' as v")
+
+    def current() -> list:
+        return con.execute("select v from warning").fetchall()
+
+    for keep, expected in ((False, [("old",)]), (True, [("new",)])):
+        assert hold_published(con) == ["warning"]
+        con.execute("create table warning as select 'new' as v")
+        release_published(con, keep_new=keep)
+        assert current() == expected
+        con.execute("create or replace table warning as select 'old' as v")
+    hold_published(con)  # the run dies here, after rebuilding the table
+    con.execute("create table warning as select 'half' as v")
+    hold_published(con)  # the next run
+    con.execute("create table warning as select 'next' as v")
+    release_published(con, keep_new=False)
+    assert current() == [("old",)]
+    held = con.execute("select count(*) from duckdb_tables() where table_name like ?", [HELD_PREFIX + "%"])
+    assert held.fetchone()[0] == 0

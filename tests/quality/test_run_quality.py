@@ -30,10 +30,13 @@ FAULT_CHECK = {
     "wrong_encoding": "file_unreadable",
     "truncated_file": "file_unreadable",
     "null_key": "quarantine_missing_required",
+    "cut_last_line": "file_cut_last_line",
 }
 # delivery variants the loader handles without a finding: payloads one per line are unpacked, personal data in
 # unknown columns is hashed and masked (tests/ingest/test_payloads.py, test_personal_extras.py)
 NO_FINDING = {"payload_lines", "pii_extra_column"}
+# a fault that a second check also reports: the cut last record is a line with fewer fields than the header
+ALSO_CHECK = {"cut_last_line": "quarantine_broken_line"}
 EVENT_ENTITIES = {e for e, c in all_contracts().items() if not c.mutable}
 
 
@@ -52,6 +55,9 @@ def test_every_injected_fault_kind_is_reported_with_the_manifest_counts(faulty_n
         "a new fault kind needs a check: map it in FAULT_CHECK"
     )
     expected = Counter((FAULT_CHECK[f["kind"]], f["entity"]) for f in manifest["faults"] if _reportable(f))
+    expected += Counter(
+        (ALSO_CHECK[f["kind"]], f["entity"]) for f in manifest["faults"] if f["kind"] in ALSO_CHECK
+    )
     reported = Counter()
     for check_id, entity, n in (
         findings.group_by("check_id", "entity").agg(pl.col("n_rows").sum()).iter_rows()
@@ -74,6 +80,19 @@ def test_unreadable_files_are_named_as_in_the_manifest(faulty_night):
         for d in faulty_night.result.findings.filter(pl.col("check_id") == "file_unreadable")["detail_zh"]
     }
     assert named == broken
+
+
+def test_a_cut_file_is_named_in_the_findings_and_the_bulletin(faulty_night):
+    cut = [f["file"] for f in faulty_night.manifest["faults"] if f["kind"] == "cut_last_line"]
+    findings = faulty_night.result.findings.filter(pl.col("check_id") == "file_cut_last_line")
+    assert [d.split("：", 1)[0] for d in findings["detail_zh"]] == cut
+    assert findings["severity"].to_list() == ["warning"]
+    assert "字段数" in findings["detail_zh"][0]
+    # the run summary (the quality step's detail) lists it by file
+    assert [d for d in faulty_night.result.summary["deliveries"] if cut[0] in d] != []
+    bulletin = faulty_night.result.bulletin_path.read_text(encoding="utf-8")
+    assert cut[0] in bulletin
+    assert CHECK_TITLES["file_cut_last_line"] in bulletin
 
 
 def test_faults_add_no_finding_that_no_fault_explains(faulty_night, clean_night):

@@ -34,6 +34,7 @@ FAULT_KINDS = {
     "null_key",
     "payload_lines",
     "pii_extra_column",
+    "cut_last_line",
 }
 VALUE_KINDS = FAULT_KINDS - {
     "duplicate_row",
@@ -42,6 +43,7 @@ VALUE_KINDS = FAULT_KINDS - {
     "truncated_file",
     "payload_lines",
     "pii_extra_column",
+    "cut_last_line",
 }
 
 
@@ -204,3 +206,28 @@ def test_a_corrected_registry_row_restates_the_clean_row_in_the_same_folder(faul
     assert wrong["area_code"] != right["area_code"]
     assert _project_row(correction, code)["area_code"] == right["area_code"]
     assert canonical_frame(correction).height == 1
+
+
+def test_a_cut_attendance_csv_is_half_a_clean_delivery_ending_mid_line(faulty_world, clean_world):
+    cut = [f for f in faulty_world.manifest["faults"] if f["kind"] == "cut_last_line"]
+    assert len(cut) == 1
+    f = cut[0]
+    assert f["entity"] == "attendance", f
+    assert f["file"].endswith(".csv"), f
+    raw = (faulty_world.inbox / f["file"]).read_bytes()
+    whole = (clean_world.inbox / f["file"]).read_bytes()
+    assert not raw.endswith(b"\n"), "the last line has no line break"
+    text, _ = decode(raw)
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(records) == f["line"], "the manifest names the cut line"
+    assert len(records[-1]) < len(records[0]), "the cut line has fewer fields than the header"
+    assert f["line"] in [line for line, _ in read_any(faulty_world.inbox / f["file"]).bad_lines]
+    n_clean = len(list(csv.reader(io.StringIO(decode(whole)[0], newline="")))) - 1
+    assert 0.4 < (len(records) - 2) / n_clean < 0.6, "about half the rows arrive whole"
+    # the rows before the cut are the clean delivery's (row faults aside), the rest is missing
+    assert len(raw) < len(whole) / 1.5
+    assert all(
+        g["line"] < f["line"]
+        for g in faulty_world.manifest["faults"]
+        if g["file"] == f["file"] and g["kind"] != "cut_last_line"
+    )
