@@ -45,10 +45,10 @@ LADDER_COLORS = ("#F2F2F2", "#FFE699", "#F4B183", "#E06666")  # not flagged, 通
 MIN_LABEL_SHARE = (
     0.08  # a stacked segment narrower than 8% of the longest bar gets no label (the legend names it)
 )
+FINDING = "finding"  # name of the annotation that states the chart's finding on exported images
 VALUE_COLUMN = (
     100  # px right of the plot area where district bars print their values (clear of the target line)
 )
-CAPTION = "caption"  # name of the annotation that carries city, period, source and date on exported images
 
 
 @dataclass(frozen=True)
@@ -139,15 +139,12 @@ def _wrap(finding: str, width: int = 38) -> str:
 def styled(fig: go.Figure, finding: str, height: int = 520, *, top_extra: int = 0) -> go.Figure:
     """Projector-readable styling: large CJK font chain, the finding as the title, white background."""
     title = _wrap(finding)
+    above = 40 + top_extra  # a legend row, or a heatmap's tick labels, between the plot and the finding
     fig.update_layout(
         template="plotly_white",
-        title={
-            "text": title, "x": 0.01, "xanchor": "left", "y": 0.99, "yref": "container", "yanchor": "top",
-            "font": {"size": 24, "color": "#111"},
-        },
         font={"family": FONT, "size": 17, "color": "#222"},
         height=height,
-        margin={"l": 90, "r": 40, "t": 80 + 34 * title.count("<br>") + top_extra, "b": 60},
+        margin={"l": 90, "r": 40, "t": above + 34 * (title.count("<br>") + 1) + 14, "b": 60},
         legend={  # above the plot: below it, rotated tick labels and the legend can collide
             "orientation": "h",
             "yanchor": "bottom",
@@ -157,7 +154,16 @@ def styled(fig: go.Figure, finding: str, height: int = 520, *, top_extra: int = 
             "traceorder": "normal",
         },
         hoverlabel={"font": {"family": FONT, "size": 16}},
-        uniformtext={"minsize": 12, "mode": "hide"},  # a label that does not fit its bar is hidden, not shrunk
+        uniformtext={
+            "minsize": 12,
+            "mode": "hide",
+        },  # a label that does not fit its bar is hidden, not shrunk
+    )
+    # The finding is an annotation, not layout.title: plotly misplaces a multi-line title anchored at the top
+    # (its first line leaves the image), while an annotation's block is anchored as a whole.
+    fig.add_annotation(
+        name=FINDING, text=title, showarrow=False, xref="paper", yref="paper", x=0, y=1, xanchor="left",
+        yanchor="bottom", xshift=-80, yshift=above, align="left", font={"size": 24, "color": "#111"},
     )  # fmt: skip
     fig.update_xaxes(gridcolor=GRID, automargin=True)
     fig.update_yaxes(gridcolor=GRID, automargin=True)
@@ -165,23 +171,29 @@ def styled(fig: go.Figure, finding: str, height: int = 520, *, top_extra: int = 
 
 
 def for_page(fig: go.Figure) -> go.Figure:
-    """The figure as the page shows it: no plotly title (the page prints the finding as a heading that wraps
-    on a phone), a small top margin; the legend still pushes the margin it needs (automargin)."""
+    """The figure as the page shows it: without the finding (the page prints it as a heading that wraps on a
+    phone) and with a small top margin; the legend still pushes the margin it needs (automargin)."""
     page = go.Figure(fig)
-    page.update_layout(title={"text": ""}, margin={"t": 36})  # room for the modebar above the plot
+    page.layout.annotations = [a for a in page.layout.annotations if a.name != FINDING]
+    page.update_layout(margin={"t": 36})  # room for the modebar above the plot
     return page
 
 
+def finding_text(fig: go.Figure) -> str:
+    """The text of a figure's finding annotation ('' without one)."""
+    return next((a.text for a in fig.layout.annotations if a.name == FINDING), "")
+
+
 def with_caption(fig: go.Figure, caption: str) -> go.Figure:
-    """A copy carrying the caption (city, period, data source, generation date) at its foot, for images that
-    travel without the page (通报图)."""
+    """A copy whose finding carries a last, smaller line with the caption (city, period, data source and
+    generation date), for images that travel without the page (通报图): pasted into a 通报, they still say
+    where, when and from what."""
     out = go.Figure(fig)
-    bottom = int(out.layout.margin.b or 60)
-    out.add_annotation(
-        name=CAPTION, text=caption, showarrow=False, xref="paper", yref="container", x=0, y=0.005,
-        xanchor="left", yanchor="bottom", align="left", font={"size": 14, "color": "#555"},
-    )  # fmt: skip
-    out.update_layout(margin={"b": bottom + 36}, height=int(out.layout.height or 520) + 36)
+    line = f"<span style='font-size:15px;color:#555'>{caption}</span>"
+    out.update_annotations(selector={"name": FINDING}, text=f"{finding_text(out)}<br>{line}")
+    out.update_layout(
+        margin={"t": int(out.layout.margin.t or 80) + 26}, height=int(out.layout.height or 520) + 26
+    )
     return out
 
 
@@ -599,7 +611,7 @@ def warnings_by_district(lines: pl.DataFrame, names: Mapping[str, str]) -> Chart
         y=labels,
         x=totals["len"].to_list(),
         mode="text",
-        text=[str(k) for k in totals["len"]],
+        text=[f" {k}" for k in totals["len"]],
         textposition="middle right",
         showlegend=False,
         hoverinfo="skip",
@@ -647,7 +659,7 @@ def rules_chart(lines: pl.DataFrame) -> Chart:
             hovertemplate="%{y}：%{x} 个<extra>" + zh.LEVEL[level] + "</extra>",
         )  # fmt: skip
     fig.add_scatter(
-        y=labels, x=counts["len"].to_list(), mode="text", text=[str(k) for k in counts["len"]],
+        y=labels, x=counts["len"].to_list(), mode="text", text=[f" {k}" for k in counts["len"]],
         textposition="middle right", showlegend=False, hoverinfo="skip", cliponaxis=False,
     )  # fmt: skip
     fig.update_layout(barmode="stack")

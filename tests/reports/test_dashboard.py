@@ -56,7 +56,9 @@ def test_titles_state_the_findings_computed_from_the_data():
         "本期预警 14 个项目：红色 4、橙色 4、黄色 6；新增 3、升级 1；丰泽区最多（5 个）"
     )
     # the most frequent rule, and the rule behind the most red lines (R12's lines are all yellow here)
-    assert t["rules"] == "触发最多的规则：R12 未缴存工资保证金（2 个项目）；产生红色预警最多的规则：R03（1 个）"
+    assert (
+        t["rules"] == "触发最多的规则：R12 未缴存工资保证金（2 个项目）；产生红色预警最多的规则：R03（1 个）"
+    )
     assert t["quality"].startswith(
         "数据质量：4 类问题，其中阻断级 1 类（文件无法读取）"
     )  # the closed finding is gone
