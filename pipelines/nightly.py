@@ -192,7 +192,7 @@ def write_reports(
     quality: Any,
 ) -> dict[str, str]:
     """Inspectors' Excel lists and CSV, the leaders' HTML dashboard; returns label → path inside out_dir."""
-    from pipelines.reports.dashboard import write_dashboard
+    from pipelines.reports.dashboard import firm_inputs, write_dashboard
     from pipelines.reports.warning_list import write_warning_lists
 
     areas = read_areas(settings)
@@ -219,6 +219,7 @@ def write_reports(
         as_of,
         settings,
         path=out_dir / f"看板_{as_of.isoformat()}.html",
+        firms=firm_inputs(con),
     )
     outputs = {
         "warning list (city)": next(
