@@ -296,7 +296,6 @@ def kpi_cards(
                 "ok" if met else "bad",
             )
         )
-    changes = lines["change"].value_counts() if lines.height else pl.DataFrame({"change": [], "count": []})
     for level in LEVELS:
         at = lines.filter(pl.col("level") == level)
         moved = at["change"].value_counts() if at.height else pl.DataFrame({"change": [], "count": []})
@@ -310,7 +309,6 @@ def kpi_cards(
                 color=zh.LEVEL_COLOR[level],
             )
         )
-    del changes
     blocking = (
         findings.filter(pl.col("severity") == "blocking")["check_id"].n_unique() if findings.height else 0
     )
@@ -557,8 +555,9 @@ def firm_section(table: pl.DataFrame, settings: Settings) -> Section:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in zh.FIRM_COLUMNS)
     body = []
     for n, r in enumerate(shown.iter_rows(named=True), start=1):
+        cell = zh.FIRM_LADDER_CELL if (r["consecutive_months"] or 0) > 1 else zh.FIRM_LADDER_CELL_FIRST
         step = (
-            zh.FIRM_LADDER_CELL.format(
+            cell.format(
                 mark=zh.LADDER_MARK[r["ladder_level"]],
                 action=r["ladder_label_zh"],
                 months=r["consecutive_months"],
@@ -673,7 +672,7 @@ def build_dashboard(
 
 CSS = f"""
 * {{ box-sizing: border-box; }}
-body {{ font-family: {FONT}; margin: 0; padding: 24px 40px; color: #222; background: #F4F5F7; font-size: 18px;
+body {{ font-family: {FONT}; margin: 0 auto; max-width: 1680px; padding: 24px 40px; color: #222; background: #F4F5F7; font-size: 18px;
   overflow-wrap: anywhere; }}
 header {{ display: flex; flex-wrap: wrap; align-items: flex-start; justify-content: space-between; gap: 12px; }}
 h1 {{ font-size: 34px; margin: 0 0 6px; }}

@@ -279,6 +279,7 @@ FIRM_COLUMNS = (
 )  # fmt: skip
 FIRM_COLUMN_CLASSES = ("n", "name", "role", "n", "n", "n", "n", "n", "step")
 FIRM_LADDER_CELL = "{mark}{action}（连续{months}个月）"
+FIRM_LADDER_CELL_FIRST = "{mark}{action}（本月首次）"
 FIRMS_NOTE = (
     "整改事项：该企业项目上可发函整改的规则（{rules}）触发次数；信用记录：近{years}年失信、扣分等记录数；"
     "投诉阶梯：连续进入投诉前{top_n}的月数，按 约谈 → 更换项目经理 → 黑榜 递进。按红色、橙色预警项目数排序。"
