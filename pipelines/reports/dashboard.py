@@ -724,6 +724,8 @@ footer {{ color: #666; font-size: 15px; margin: 24px 0; }}
   section {{ break-inside: auto; padding: 0; margin-top: 12px; }}
   .chart, .card, tr {{ break-inside: avoid; }}
   .scroll {{ overflow: visible; }}
+  table.grid {{ font-size: 12px; width: 100%; }}
+  table.grid th, table.grid td {{ padding: 3px 5px; white-space: normal !important; }}
   .chart .inner {{ min-width: 0 !important; }}
 }}
 """
