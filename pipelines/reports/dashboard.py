@@ -26,12 +26,12 @@ from pipelines.reports import labels_zh as zh
 from pipelines.reports.figures import (
     CITY,
     COMPLIANCE,
-    COUNTS,
     FONT,
     GUOKAO,
     Chart,
     Target,
     cases_chart,
+    change_text,
     compliance_heatmap,
     flagged,
     fmt,
@@ -167,22 +167,6 @@ def shift_month(month: str, months: int) -> str:
     """'2025-07' moved by `months` (negative: earlier)."""
     year, m = divmod(int(month[:4]) * 12 + int(month[5:7]) - 1 + months, 12)
     return f"{year:04d}-{m + 1:02d}"
-
-
-def change_text(indicator: str, delta: float | None) -> str:
-    """A change as people read it: '+1.2 个百分点', '−3.4 人', '+2 件', '持平'; '—' without a comparison."""
-    if delta is None:
-        return zh.NO_COMPARISON
-    if indicator in COUNTS or indicator == "days_to_close":
-        shown = round(delta, 0 if COUNTS.get(indicator) == zh.CASE_UNIT else 1)
-        unit = COUNTS.get(indicator, zh.DAY_UNIT)
-        text = f"{abs(shown):.0f} {unit}" if unit == zh.CASE_UNIT else f"{abs(shown):.1f} {unit}"
-    else:
-        shown = round(delta * 100, 1)
-        text = zh.PERCENT_POINTS.format(value=abs(shown))
-    if shown == 0:
-        return zh.TREND_FLAT
-    return f"{'+' if shown > 0 else '−'}{text}"
 
 
 def months_to_target(
@@ -623,6 +607,7 @@ def build_dashboard(
     findings = current_findings(findings, as_of)
     month = report_month(area_month, as_of)
     month_rows = area_month.filter(pl.col("month") == month) if month else area_month.clear()
+    previous = area_month.filter(pl.col("month") == shift_month(month, -1)) if month else area_month.clear()
     districts = [c for c in area_month["area_code"].unique().to_list() if c in names]
     city = city_name(areas, districts) or zh.CITY
     loop = disposition_section(disposition, names, month)
@@ -633,7 +618,7 @@ def build_dashboard(
         Section(
             "guokao",
             zh.SECTION["guokao"],
-            tuple(guokao_districts(month_rows, i, goals[i], names) for i in GUOKAO),
+            tuple(guokao_districts(month_rows, i, goals[i], names, previous) for i in GUOKAO),
         ),
         Section(
             "trends",
@@ -642,7 +627,11 @@ def build_dashboard(
         ),
         Section("ranking", zh.SECTION["ranking"], (ranking_heatmap(ranking, month, names, bottom_n),)),
         Section("compliance", zh.SECTION["compliance"], (compliance_heatmap(month_rows, names),)),
-        Section("cases", zh.SECTION["cases"], (cases_chart(month_rows, names, goals["case_closure_rate"]),)),
+        Section(
+            "cases",
+            zh.SECTION["cases"],
+            (cases_chart(month_rows, names, goals["case_closure_rate"], previous),),
+        ),
         Section("warnings", zh.SECTION["warnings"], (warnings_by_district(lines, names), rules_chart(lines))),
         Section("quality", zh.SECTION["quality"], (quality_chart(findings),)),
     )

@@ -236,6 +236,22 @@ def empty_figure(finding: str, height: int = 320) -> go.Figure:
     return styled(fig, finding, height)
 
 
+def change_text(indicator: str, delta: float | None) -> str:
+    """A change as people read it: '+1.2 个百分点', '−3.4 人', '+2 件', '持平'; '—' without a comparison."""
+    if delta is None:
+        return zh.NO_COMPARISON
+    if indicator in COUNTS or indicator == "days_to_close":
+        shown = round(delta, 0 if COUNTS.get(indicator) == zh.CASE_UNIT else 1)
+        unit = COUNTS.get(indicator, zh.DAY_UNIT)
+        text = f"{abs(shown):.0f} {unit}" if unit == zh.CASE_UNIT else f"{abs(shown):.1f} {unit}"
+    else:
+        shown = round(delta * 100, 1)
+        text = zh.PERCENT_POINTS.format(value=abs(shown))
+    if shown == 0:
+        return zh.TREND_FLAT
+    return f"{'+' if shown > 0 else '−'}{text}"
+
+
 def _districts(month_rows: pl.DataFrame) -> pl.DataFrame:
     return month_rows.filter(~pl.col("area_code").is_in([CITY, UNKNOWN]))
 
@@ -246,7 +262,11 @@ def _city_value(month_rows: pl.DataFrame, column: str) -> float | None:
 
 
 def guokao_districts(
-    month_rows: pl.DataFrame, indicator: str, target: Target, names: Mapping[str, str]
+    month_rows: pl.DataFrame,
+    indicator: str,
+    target: Target,
+    names: Mapping[str, str],
+    previous: pl.DataFrame | None = None,
 ) -> Chart:
     """One 国考 indicator per district (worst on top) and for the city, against its target.
 
@@ -299,7 +319,7 @@ def guokao_districts(
         fig.update_xaxes(tickformat=".0%", range=[0, max(1.0, top) * 1.02])
     fig.update_yaxes(autorange="reversed", type="category")
     missed = sum(1 for ok in met[:-1] if ok is False)
-    fields = {"name": name, "city": fmt(indicator, city)}
+    fields = {"name": name, "city": fmt(indicator, city), "change": _city_change(indicator, city, previous)}
     if missed:
         finding = zh.GUOKAO_MISSED.format(
             n=missed,
@@ -519,7 +539,17 @@ def compliance_heatmap(month_rows: pl.DataFrame, names: Mapping[str, str]) -> Ch
     return Chart("compliance", name, finding, fig, min_width=340 + 80 * len(areas))
 
 
-def cases_chart(month_rows: pl.DataFrame, names: Mapping[str, str], target: Target) -> Chart:
+def _city_change(indicator: str, now: float | None, previous: pl.DataFrame | None) -> str:
+    """'，较上月 +1.2 个百分点' for the city, or '' without last month's value."""
+    before = _city_value(previous, indicator) if previous is not None else None
+    if now is None or before is None:
+        return ""
+    return zh.CITY_CHANGE.format(change=change_text(indicator, now - before))
+
+
+def cases_chart(
+    month_rows: pl.DataFrame, names: Mapping[str, str], target: Target, previous: pl.DataFrame | None = None
+) -> Chart:
     """Open wage-arrears cases by area (within / over 30 days) and the year-to-date closure rate against target."""
     name = zh.CHART_NAME["cases"]
     areas = month_rows.filter(pl.col("area_code") != CITY).with_columns(
@@ -576,6 +606,13 @@ def cases_chart(month_rows: pl.DataFrame, names: Mapping[str, str], target: Targ
         finding = zh.CASES_CLEARED.format(rate=fmt("case_closure_rate", rate))
     if days is not None:
         finding += zh.CASES_DAYS.format(days=f"{days:.1f}")
+    rate_change = _city_change("case_closure_rate", rate, previous)
+    open_change = _city_change("open_cases", _city_value(month_rows, "open_cases"), previous)
+    if rate_change and open_change:
+        finding += zh.CASES_CHANGE.format(
+            rate=rate_change.removeprefix(zh.CITY_CHANGE.format(change="")),
+            open=open_change.removeprefix(zh.CITY_CHANGE.format(change="")),
+        )
     return Chart("cases", name, finding, styled(fig, finding, 220 + 40 * max(areas.height, 3), top_extra=30))
 
 

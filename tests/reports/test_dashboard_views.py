@@ -287,3 +287,14 @@ def test_the_zh_cn_locale_is_inlined_and_configured():
     assert "'下载图表为PNG格式'" in page
     assert page.count('"locale": "zh-CN"') == len(built().charts)
     assert "sendChartToCloud" in page  # removed from every modebar
+
+
+def test_titles_say_what_changed_since_last_month():
+    findings = {c.key: c.finding for c in built().charts}
+    rn = city("rn_update_rate", MONTH) - city("rn_update_rate", "2025-06")
+    assert (
+        f"（全市 {city('rn_update_rate', MONTH) * 100:.1f}%，较上月 {points(rn)}，"
+        in findings["rn_update_rate"]
+    )
+    closure = city("case_closure_rate", MONTH) - city("case_closure_rate", "2025-06")
+    assert f"；较上月：结案率 {points(closure)}，未结案件 " in findings["cases"]
