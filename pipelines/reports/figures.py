@@ -175,7 +175,8 @@ def for_page(fig: go.Figure) -> go.Figure:
     phone) and with a small top margin; the legend still pushes the margin it needs (automargin)."""
     page = go.Figure(fig)
     page.layout.annotations = [a for a in page.layout.annotations if a.name != FINDING]
-    page.update_layout(margin={"t": 36})  # room for the modebar above the plot
+    ticks_on_top = page.layout.xaxis.side == "top"  # the matrices: the modebar must clear their column names
+    page.update_layout(margin={"t": 70 if ticks_on_top else 36})  # room for the modebar above the plot
     return page
 
 
@@ -488,7 +489,7 @@ def ranking_heatmap(
             k=counts.get(worst, 0),
         )
     fig = styled(fig, finding, 180 + 36 * len(indicators), top_extra=30)
-    return Chart("ranking", name, finding, fig, min_width=260 + 96 * len(areas))
+    return Chart("ranking", name, finding, fig, min_width=240 + 88 * len(areas))
 
 
 def compliance_heatmap(month_rows: pl.DataFrame, names: Mapping[str, str]) -> Chart:
