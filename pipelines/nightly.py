@@ -247,7 +247,7 @@ def write_reports(
     quality: Any,
 ) -> dict[str, str]:
     """Inspectors' Excel lists and CSV, the leaders' HTML dashboard; returns label → path inside out_dir."""
-    from pipelines.reports.dashboard import write_dashboard
+    from pipelines.reports.dashboard import firm_inputs, write_dashboard
     from pipelines.reports.warning_list import write_warning_lists
 
     areas = read_areas(settings)
@@ -275,6 +275,7 @@ def write_reports(
         settings,
         path=out_dir / f"看板_{as_of.isoformat()}.html",
         missing_sources=missing_sources(con, as_of),
+        firms=firm_inputs(con),
     )
     outputs = {
         "warning list (city)": next(

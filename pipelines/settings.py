@@ -63,6 +63,11 @@ class Indicators(BaseModel):
     firm_complaint_top_n: int = 30  # firm complaint top-30 ladder
     payroll_deadline_months: int = 1  # payroll_on_time_rate: pay month M−1 paid by end of M
     target_open_cases: int = 0  # 动态清零: open cases at month end (indicators.md case indicators)
+    kpi_trend_months: int = (
+        3  # dashboard: months to target at the average change of the last 3 months (decisions.md)
+    )
+    kpi_target_horizon_months: int = 36  # dashboard: a target further off than 3 years is "3年内无法达标"
+    dashboard_firms_shown: int = 20  # dashboard: the firm table lists the 20 most severe firms (decisions.md)
 
 
 class Rules(BaseModel):

@@ -6,7 +6,9 @@ for a file:// page); the browser's own background calls carry "not an origin" an
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import struct
 import subprocess
 import zlib
@@ -133,3 +135,100 @@ def png_colours(path: Path) -> int:
         return 0
     packed = np.concatenate(rows) @ np.array([1 << 16, 1 << 8, 1])
     return int(np.unique(packed).size)
+
+
+# Measures the laid-out page in the browser and writes the result as JSON into <pre id="layout-probe">, which
+# --dump-dom then returns. A box counts where it is visible: clipped by every ancestor that hides overflow (a
+# table or chart that scrolls inside its own box is measured as the box shows it), skipped when hidden.
+PROBE = r"""
+<script>
+(function () {
+  function clipped(el, r) {
+    var b = {left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+    for (var a = el.parentElement; a && a !== document.body && a !== document.documentElement; a = a.parentElement) {
+      var cs = getComputedStyle(a), ar = a.getBoundingClientRect();
+      if (cs.overflowX !== 'visible') { b.left = Math.max(b.left, ar.left); b.right = Math.min(b.right, ar.right); }
+      if (cs.overflowY !== 'visible') { b.top = Math.max(b.top, ar.top); b.bottom = Math.min(b.bottom, ar.bottom); }
+    }
+    return b;
+  }
+  function visible(el) {
+    return el.checkVisibility({opacityProperty: true, visibilityProperty: true});
+  }
+  function describe(el) {
+    var cls = (el.getAttribute('class') || '').split(' ').slice(0, 2).join('.');
+    return el.tagName.toLowerCase() + (cls ? '.' + cls : '') + ' ' + (el.textContent || '').trim().slice(0, 30);
+  }
+  function run() {
+    var vw = document.documentElement.clientWidth, out = {viewport: vw, scrollWidth:
+      document.documentElement.scrollWidth, past_right: [], texts: [], overlaps: [], locales: [], modebar: []};
+    document.body.querySelectorAll('*').forEach(function (el) {
+      if (el.id === 'layout-probe' || !visible(el)) return;
+      var r = el.getBoundingClientRect();
+      if (r.width <= 0 || r.height <= 0) return;
+      var b = clipped(el, r);
+      if (b.right - b.left > 0.5 && b.bottom - b.top > 0.5 && b.right > vw + 1)
+        out.past_right.push(describe(el) + ' right=' + Math.round(b.right));
+    });
+    var boxes = [];
+    function add(el, r, text) {
+      var b = clipped(el, r);
+      if (b.right - b.left > 0.5 && b.bottom - b.top > 0.5) boxes.push({b: b, text: text});
+    }
+    var walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+      var parent = node.parentElement;
+      if (!node.textContent.trim() || !parent || parent.closest('svg, script, style, #layout-probe')) continue;
+      if (!visible(parent)) continue;
+      var range = document.createRange();
+      range.selectNodeContents(node);
+      Array.prototype.forEach.call(range.getClientRects(), function (r) { add(parent, r, node.textContent.trim()); });
+    }
+    document.querySelectorAll('svg text').forEach(function (t) {
+      if (!t.textContent.trim() || !visible(t)) return;
+      var lines = t.querySelectorAll('tspan.line');
+      var parts = lines.length ? Array.prototype.slice.call(lines) : [t];
+      parts.forEach(function (p) {
+        if (p.textContent.trim()) add(t, p.getBoundingClientRect(), p.textContent.trim());
+      });
+    });
+    boxes.sort(function (x, y) { return x.b.top - y.b.top; });
+    for (var i = 0; i < boxes.length; i++) {
+      for (var j = i + 1; j < boxes.length && boxes[j].b.top < boxes[i].b.bottom; j++) {
+        var a = boxes[i].b, c = boxes[j].b;
+        var w = Math.min(a.right, c.right) - Math.max(a.left, c.left);
+        var h = Math.min(a.bottom, c.bottom) - Math.max(a.top, c.top);
+        if (w > 2 && h > 2) out.overlaps.push(boxes[i].text.slice(0, 30) + ' × ' + boxes[j].text.slice(0, 30));
+      }
+    }
+    out.texts = boxes.length;
+    document.querySelectorAll('.js-plotly-plot').forEach(function (gd) {
+      out.locales.push(gd._context ? gd._context.locale : null);
+    });
+    document.querySelectorAll('.modebar-btn[data-title]').forEach(function (b) {
+      if (out.modebar.indexOf(b.getAttribute('data-title')) < 0) out.modebar.push(b.getAttribute('data-title'));
+    });
+    var pre = document.createElement('pre');
+    pre.id = 'layout-probe';
+    pre.style.display = 'none';
+    pre.textContent = JSON.stringify(out);
+    document.body.appendChild(pre);
+  }
+  window.addEventListener('load', function () { setTimeout(run, 1500); });
+})();
+</script>
+"""
+
+
+def layout(page: Path, work: Path, width: int, height: int = 2000) -> dict:
+    """Lay `page` out at `width` px in headless Chromium and measure it (PROBE): elements whose visible box ends
+    past the viewport's right edge, pairs of visible text boxes (HTML text and SVG text) that overlap, each
+    plotly chart's locale and the modebar's tooltips."""
+    work.mkdir(parents=True, exist_ok=True)
+    probed = work / f"probed_{width}.html"
+    source = page.read_text(encoding="utf-8")
+    probed.write_text(source.replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    page_dom = chromium(probed, work / f"profile_{width}", f"--window-size={width},{height}", "--dump-dom")
+    found = re.search(r'<pre id="layout-probe"[^>]*>(.*?)</pre>', page_dom, re.DOTALL)
+    assert found, "the layout probe did not run (no #layout-probe in the DOM)"
+    return json.loads(html.unescape(found.group(1)))

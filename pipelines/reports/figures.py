@@ -7,7 +7,6 @@ lines (WARNING_SCHEMA) and the data-quality findings (FINDING_SCHEMA).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -43,6 +42,13 @@ TREND_MONTHS = 12
 MISS, MEET, CITY_BAR, GRID = "#C00000", "#2F75B5", "#404040", "#E5E5E5"
 DISTRICT_LINES = ("#88CCEE", "#CC6677", "#DDCC77", "#117733", "#332288", "#AA4499", "#44AA99", "#999933")
 LADDER_COLORS = ("#F2F2F2", "#FFE699", "#F4B183", "#E06666")  # not flagged, 通报, 约谈, 问责
+MIN_LABEL_SHARE = (
+    0.08  # a stacked segment narrower than 8% of the longest bar gets no label (the legend names it)
+)
+FINDING = "finding"  # name of the annotation that states the chart's finding on exported images
+VALUE_COLUMN = (
+    100  # px right of the plot area where district bars print their values (clear of the target line)
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class Chart:
     name: str
     finding: str
     figure: go.Figure
+    min_width: int = 0  # px below which the chart scrolls sideways in its own box (wide matrices)
 
 
 @dataclass(frozen=True)
@@ -132,30 +139,91 @@ def _wrap(finding: str, width: int = 38) -> str:
 def styled(fig: go.Figure, finding: str, height: int = 520, *, top_extra: int = 0) -> go.Figure:
     """Projector-readable styling: large CJK font chain, the finding as the title, white background."""
     title = _wrap(finding)
+    above = 40 + top_extra  # a legend row, or a heatmap's tick labels, between the plot and the finding
     fig.update_layout(
         template="plotly_white",
-        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 24, "color": "#111"}},
         font={"family": FONT, "size": 17, "color": "#222"},
         height=height,
-        margin={"l": 90, "r": 40, "t": 80 + 34 * title.count("<br>") + top_extra, "b": 80},
-        legend={
+        margin={"l": 90, "r": 40, "t": above + 34 * (title.count("<br>") + 1) + 14, "b": 60},
+        legend={  # above the plot: below it, rotated tick labels and the legend can collide
             "orientation": "h",
-            "yanchor": "top",
-            "y": -0.12,
+            "yanchor": "bottom",
+            "y": 1.02,
             "x": 0,
             "font": {"size": 16},
             "traceorder": "normal",
         },
         hoverlabel={"font": {"family": FONT, "size": 16}},
+        uniformtext={
+            "minsize": 12,
+            "mode": "hide",
+        },  # a label that does not fit its bar is hidden, not shrunk
     )
+    # The finding is an annotation, not layout.title: plotly misplaces a multi-line title anchored at the top
+    # (its first line leaves the image), while an annotation's block is anchored as a whole.
+    fig.add_annotation(
+        name=FINDING, text=title, showarrow=False, xref="paper", yref="paper", x=0, y=1, xanchor="left",
+        yanchor="bottom", xshift=-80, yshift=above, align="left", font={"size": 24, "color": "#111"},
+    )  # fmt: skip
     fig.update_xaxes(gridcolor=GRID, automargin=True)
     fig.update_yaxes(gridcolor=GRID, automargin=True)
     return fig
 
 
+def for_page(fig: go.Figure) -> go.Figure:
+    """The figure as the page shows it: without the finding (the page prints it as a heading that wraps on a
+    phone) and with a small top margin; the legend still pushes the margin it needs (automargin)."""
+    page = go.Figure(fig)
+    page.layout.annotations = [a for a in page.layout.annotations if a.name != FINDING]
+    ticks_on_top = page.layout.xaxis.side == "top"  # the matrices: the modebar must clear their column names
+    page.update_layout(margin={"t": 70 if ticks_on_top else 36})  # room for the modebar above the plot
+    return page
+
+
+def finding_text(fig: go.Figure) -> str:
+    """The text of a figure's finding annotation ('' without one)."""
+    return next((a.text for a in fig.layout.annotations if a.name == FINDING), "")
+
+
+def with_caption(fig: go.Figure, caption: str) -> go.Figure:
+    """A copy whose finding carries a last, smaller line with the caption (city, period, data source and
+    generation date), for images that travel without the page (通报图): pasted into a 通报, they still say
+    where, when and from what."""
+    out = go.Figure(fig)
+    line = f"<span style='font-size:15px;color:#555'>{caption}</span>"
+    out.update_annotations(selector={"name": FINDING}, text=f"{finding_text(out)}<br>{line}")
+    out.update_layout(
+        margin={"t": int(out.layout.margin.t or 80) + 26}, height=int(out.layout.height or 520) + 26
+    )
+    return out
+
+
+def legend_entry(fig: go.Figure, name: str, color: str, *, line: bool = False) -> None:
+    """A legend-only item: a colour square (bars) or a dashed line (a target)."""
+    if line:
+        fig.add_scatter(
+            x=[None], y=[None], mode="lines", name=name, line={"dash": "dash", "color": color, "width": 2}
+        )
+    else:
+        fig.add_scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            name=name,
+            marker={"symbol": "square", "size": 14, "color": color},
+        )
+
+
 def count_axis(largest: Any) -> dict:
-    """Axis settings for whole counts (the largest count shown, or None): integer ticks from zero."""
-    return {"rangemode": "tozero", "dtick": max(1, math.ceil(float(largest or 0) / 8)), "tickformat": "d"}
+    """Axis settings for whole counts (the largest count shown, or None): integer ticks from zero.
+
+    Up to 10, a tick every 1 or 2; above, plotly's automatic ticks, which thin out on a narrow phone axis
+    instead of rotating a fixed number of labels into each other.
+    """
+    top = float(largest or 0)
+    if top <= 10:
+        return {"rangemode": "tozero", "dtick": 1 if top <= 5 else 2, "tickformat": "d"}
+    return {"rangemode": "tozero", "tickmode": "auto", "tickformat": "d"}
 
 
 def empty_figure(finding: str, height: int = 320) -> go.Figure:
@@ -169,6 +237,22 @@ def empty_figure(finding: str, height: int = 320) -> go.Figure:
     return styled(fig, finding, height)
 
 
+def change_text(indicator: str, delta: float | None) -> str:
+    """A change as people read it: '+1.2 个百分点', '−3.4 人', '+2 件', '持平'; '—' without a comparison."""
+    if delta is None:
+        return zh.NO_COMPARISON
+    if indicator in COUNTS or indicator == "days_to_close":
+        shown = round(delta, 0 if COUNTS.get(indicator) == zh.CASE_UNIT else 1)
+        unit = COUNTS.get(indicator, zh.DAY_UNIT)
+        text = f"{abs(shown):.0f} {unit}" if unit == zh.CASE_UNIT else f"{abs(shown):.1f} {unit}"
+    else:
+        shown = round(delta * 100, 1)
+        text = zh.PERCENT_POINTS.format(value=abs(shown))
+    if shown == 0:
+        return zh.TREND_FLAT
+    return f"{'+' if shown > 0 else '−'}{text}"
+
+
 def _districts(month_rows: pl.DataFrame) -> pl.DataFrame:
     return month_rows.filter(~pl.col("area_code").is_in([CITY, UNKNOWN]))
 
@@ -179,9 +263,17 @@ def _city_value(month_rows: pl.DataFrame, column: str) -> float | None:
 
 
 def guokao_districts(
-    month_rows: pl.DataFrame, indicator: str, target: Target, names: Mapping[str, str]
+    month_rows: pl.DataFrame,
+    indicator: str,
+    target: Target,
+    names: Mapping[str, str],
+    previous: pl.DataFrame | None = None,
 ) -> Chart:
-    """One 国考 indicator per district (worst first) and for the city, against its target."""
+    """One 国考 indicator per district (worst on top) and for the city, against its target.
+
+    Horizontal bars read on a phone (names never rotate); the values stand in a column right of the plot area,
+    so neither the target line nor its label can cross them; the target is a legend item, not an annotation.
+    """
     name = zh.INDICATOR[indicator]
     rows = _districts(month_rows).filter(pl.col(indicator).is_not_null()).sort(indicator, "area_code")
     city = _city_value(month_rows, indicator)
@@ -200,34 +292,35 @@ def guokao_districts(
     )
     fig = go.Figure(
         go.Bar(
-            x=labels,
-            y=values,
-            marker={
-                "color": colors,
-                "line": {"color": [*colors[:-1], MISS if not met[-1] else MEET], "width": 3},
-            },
+            y=labels,
+            x=values,
+            orientation="h",
+            marker={"color": colors},
             text=[fmt(indicator, v) for v in values],
-            textposition="outside",
-            textfont={"size": 18},
+            textposition="none",
             customdata=[fmt("share", s) for s in shares],
-            hovertemplate=zh.HOVER_GUOKAO,
+            hovertemplate=zh.HOVER_GUOKAO_H,
             showlegend=False,
         )
     )
-    fig.add_hline(
-        y=target.value,
-        line={"dash": "dash", "color": "#555", "width": 2},
-        annotation_text=zh.TARGET_LINE.format(target=fmt_target(indicator, target)),
-        annotation_position="top left",
-        annotation_font={"size": 16},
-    )
+    for label, value, ok in zip(labels, values, met, strict=True):
+        fig.add_annotation(
+            text=fmt(indicator, value), x=1, xref="paper", xshift=8, xanchor="left", y=label, yref="y",
+            showarrow=False, font={"size": 17, "color": "#111" if ok is not False else MISS},
+        )  # fmt: skip
+    fig.add_vline(x=target.value, line={"dash": "dash", "color": "#555", "width": 2})
+    legend_entry(fig, zh.MET, MEET)
+    legend_entry(fig, zh.NOT_MET, MISS)
+    legend_entry(fig, zh.CITY_LINE, CITY_BAR)
+    legend_entry(fig, zh.TARGET_LINE.format(target=fmt_target(indicator, target)), "#555", line=True)
     top = max([v for v in values if v is not None] + [target.value])
     if indicator in COUNTS:
-        fig.update_yaxes(range=[0, top * 1.15])
+        fig.update_xaxes(range=[0, top * 1.05])
     else:
-        fig.update_yaxes(tickformat=".0%", range=[0, max(1.0, top) * 1.12])
+        fig.update_xaxes(tickformat=".0%", range=[0, max(1.0, top) * 1.02])
+    fig.update_yaxes(autorange="reversed", type="category")
     missed = sum(1 for ok in met[:-1] if ok is False)
-    fields = {"name": name, "city": fmt(indicator, city)}
+    fields = {"name": name, "city": fmt(indicator, city), "change": _city_change(indicator, city, previous)}
     if missed:
         finding = zh.GUOKAO_MISSED.format(
             n=missed,
@@ -238,7 +331,9 @@ def guokao_districts(
         )
     else:
         finding = zh.GUOKAO_ALL_MET.format(target=fmt_target(indicator, target), **fields)
-    return Chart(indicator, name, finding, styled(fig, finding))
+    fig = styled(fig, finding, 150 + 40 * len(values))
+    fig.update_layout(margin={"r": VALUE_COLUMN})
+    return Chart(indicator, name, finding, fig)
 
 
 def guokao_trend(
@@ -257,32 +352,36 @@ def guokao_trend(
     for i, code in enumerate(sorted(_districts(rows)["area_code"].unique().to_list())):
         d = rows.filter(pl.col("area_code") == code)
         fig.add_scatter(
-            x=d["month"].to_list(),
+            x=_month_dates(d["month"]),
             y=d[indicator].to_list(),
             name=area_label(code, names),
             mode="lines",
             line={"width": 2, "color": DISTRICT_LINES[i % len(DISTRICT_LINES)]},
             opacity=0.85,
         )
+    city_values = city[indicator].to_list()
     fig.add_scatter(
-        x=city["month"].to_list(),
-        y=city[indicator].to_list(),
+        x=_month_dates(city["month"]),
+        y=city_values,
         name=zh.CITY_LINE,
         mode="lines+markers+text",
         line={"width": 5, "color": "#111"},
         marker={"size": 9},
-        text=[fmt(indicator, v, 0) for v in city[indicator].to_list()],
-        textposition="top center",
-        textfont={"size": 14},
+        text=[""] * (len(city_values) - 1) + [fmt(indicator, city_values[-1])],  # the latest value only
+        textposition="top left",
+        textfont={"size": 16},
+        cliponaxis=False,
     )
-    fig.add_hline(
-        y=target.value,
-        line={"dash": "dash", "color": MISS, "width": 2},
-        annotation_text=zh.TARGET_LINE.format(target=fmt_target(indicator, target)),
-        annotation_position="bottom right",
-        annotation_font={"size": 16, "color": MISS},
-    )
-    fig.update_xaxes(type="category")
+    fig.add_hline(y=target.value, line={"dash": "dash", "color": MISS, "width": 2})
+    legend_entry(fig, zh.TARGET_LINE.format(target=fmt_target(indicator, target)), MISS, line=True)
+    first, last = date.fromisoformat(f"{window[0]}-01"), date.fromisoformat(f"{window[-1]}-01")
+    fig.update_xaxes(  # half a month of room each side: the first month's label clears the y axis's labels
+        type="date", tickformat=zh.MONTH_TICK, hoverformat=zh.MONTH_TICK, ticklabelstandoff=10,
+        range=[(first - timedelta(days=15)).isoformat(), (last + timedelta(days=15)).isoformat()],
+    )  # fmt: skip
+    shown = [v for v in rows[indicator].to_list() if v is not None] + [target.value]
+    pad = max(max(shown) - min(shown), 0.05 if indicator not in COUNTS else 5.0) * 0.08
+    fig.update_yaxes(range=[min(shown) - pad, max(shown) + pad])  # the lowest tick label clears the x axis's
     if indicator not in COUNTS:
         fig.update_yaxes(tickformat=".0%")
     values = city[indicator].to_list()
@@ -290,6 +389,11 @@ def guokao_trend(
         name=name, n=len(window), met=sum(1 for v in values if target.met(v))
     ) + _month_change(indicator, values, city["month"][-1])
     return Chart(key, zh.TREND_NAME.format(name=name), finding, styled(fig, finding))
+
+
+def _month_dates(months: pl.Series) -> list[str]:
+    """'2025-07' → '2025-07-01' for a date axis (plotly thins date ticks to the width; categories it rotates)."""
+    return [f"{m}-01" for m in months]
 
 
 def _month_change(indicator: str, values: Sequence[float | None], month: str) -> str:
@@ -384,7 +488,8 @@ def ranking_heatmap(
             area=area_label(worst, names),
             k=counts.get(worst, 0),
         )
-    return Chart("ranking", name, finding, styled(fig, finding, 180 + 36 * len(indicators), top_extra=30))
+    fig = styled(fig, finding, 180 + 36 * len(indicators), top_extra=30)
+    return Chart("ranking", name, finding, fig, min_width=240 + 88 * len(areas))
 
 
 def compliance_heatmap(month_rows: pl.DataFrame, names: Mapping[str, str]) -> Chart:
@@ -431,10 +536,21 @@ def compliance_heatmap(month_rows: pl.DataFrame, names: Mapping[str, str]) -> Ch
         finding = zh.COMPLIANCE.format(area=area_label(worst, names), k=below[worst], **fields)
     else:
         finding = zh.COMPLIANCE_CITY_ONLY.format(**fields)
-    return Chart("compliance", name, finding, styled(fig, finding, 180 + 44 * len(indicators), top_extra=30))
+    fig = styled(fig, finding, 180 + 44 * len(indicators), top_extra=30)
+    return Chart("compliance", name, finding, fig, min_width=340 + 80 * len(areas))
 
 
-def cases_chart(month_rows: pl.DataFrame, names: Mapping[str, str], target: Target) -> Chart:
+def _city_change(indicator: str, now: float | None, previous: pl.DataFrame | None) -> str:
+    """'，较上月 +1.2 个百分点' for the city, or '' without last month's value."""
+    before = _city_value(previous, indicator) if previous is not None else None
+    if now is None or before is None:
+        return ""
+    return zh.CITY_CHANGE.format(change=change_text(indicator, now - before))
+
+
+def cases_chart(
+    month_rows: pl.DataFrame, names: Mapping[str, str], target: Target, previous: pl.DataFrame | None = None
+) -> Chart:
     """Open wage-arrears cases by area (within / over 30 days) and the year-to-date closure rate against target."""
     name = zh.CHART_NAME["cases"]
     areas = month_rows.filter(pl.col("area_code") != CITY).with_columns(
@@ -442,11 +558,9 @@ def cases_chart(month_rows: pl.DataFrame, names: Mapping[str, str], target: Targ
     )
     areas = areas.filter(
         (pl.col("open_cases") > 0) | (pl.col("n_cases_received_ytd") > 0) | (pl.col("area_code") != UNKNOWN)
-    ).sort("open_cases", "area_code")
+    ).sort(["open_cases", "area_code"], descending=[True, False])
     labels = [area_label(None if c == UNKNOWN else c, names) for c in areas["area_code"]]
-    fig = make_subplots(
-        rows=1, cols=2, shared_yaxes=True, subplot_titles=zh.CASES_SUBPLOTS, horizontal_spacing=0.06
-    )
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.06)
     fig.add_bar(
         y=labels, x=(areas["open_cases"] - areas["open_cases_over_30d"]).to_list(), orientation="h",
         name=zh.CASES_OPEN_WITHIN, marker_color="#F4B183", row=1, col=1,
@@ -457,15 +571,29 @@ def cases_chart(month_rows: pl.DataFrame, names: Mapping[str, str], target: Targ
     )  # fmt: skip
     rates = areas["case_closure_rate"].to_list()
     fig.add_bar(
-        y=labels, x=rates, orientation="h", showlegend=False, row=1, col=2,
+        y=labels,
+        x=rates,
+        orientation="h",
+        showlegend=False,
+        row=1,
+        col=2,
         marker_color=[MEET if target.met(v) else MISS for v in rates],
-        text=[fmt("case_closure_rate", v) for v in rates], textposition="outside",
-    )  # fmt: skip
+        text=[fmt("case_closure_rate", v) for v in rates],
+        textposition="inside",
+        insidetextanchor="start",
+        textangle=0,
+        textfont={"color": "#fff"},
+    )  # fmt: skip  (labels at the bar's base: the target line near its end never crosses them)
     fig.add_vline(x=target.value, line={"dash": "dash", "color": "#555", "width": 2}, row=1, col=2)
+    legend_entry(
+        fig, zh.TARGET_LINE.format(target=fmt_target("case_closure_rate", target)), "#555", line=True
+    )
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(count_axis(areas["open_cases"].max() or 0), row=1, col=1)
-    fig.update_xaxes(tickformat=".0%", range=[0, 1.15], row=1, col=2)
-    fig.update_annotations(font_size=18)
+    fig.update_xaxes(
+        count_axis(areas["open_cases"].max() or 0), title_text=zh.CASES_SUBPLOTS[0], row=1, col=1
+    )
+    fig.update_xaxes(tickformat=".0%", range=[0, 1.02], title_text=zh.CASES_SUBPLOTS[1], row=1, col=2)
+    fig.update_yaxes(autorange="reversed")
     open_cases = int(_city_value(month_rows, "open_cases") or 0)
     over = int(_city_value(month_rows, "open_cases_over_30d") or 0)
     rate = _city_value(month_rows, "case_closure_rate")
@@ -479,11 +607,22 @@ def cases_chart(month_rows: pl.DataFrame, names: Mapping[str, str], target: Targ
         finding = zh.CASES_CLEARED.format(rate=fmt("case_closure_rate", rate))
     if days is not None:
         finding += zh.CASES_DAYS.format(days=f"{days:.1f}")
+    rate_change = _city_change("case_closure_rate", rate, previous)
+    open_change = _city_change("open_cases", _city_value(month_rows, "open_cases"), previous)
+    if rate_change and open_change:
+        finding += zh.CASES_CHANGE.format(
+            rate=rate_change.removeprefix(zh.CITY_CHANGE.format(change="")),
+            open=open_change.removeprefix(zh.CITY_CHANGE.format(change="")),
+        )
     return Chart("cases", name, finding, styled(fig, finding, 220 + 40 * max(areas.height, 3), top_extra=30))
 
 
 def warnings_by_district(lines: pl.DataFrame, names: Mapping[str, str]) -> Chart:
-    """This run's warning lines per district, stacked by level, the busiest district first."""
+    """This run's warning lines per district, stacked by level, the busiest district on top.
+
+    A segment narrower than MIN_LABEL_SHARE of the longest bar carries no number (the legend names its colour and
+    the hover its count): tiny segments with squeezed or rotated labels are unreadable.
+    """
     name = zh.CHART_NAME["warnings"]
     if lines.height == 0:
         return Chart("warnings", name, zh.WARNINGS_NONE, empty_figure(zh.WARNINGS_NONE))
@@ -494,15 +633,31 @@ def warnings_by_district(lines: pl.DataFrame, names: Mapping[str, str]) -> Chart
         .sort(["len", "area_code"], descending=[True, False], nulls_last=True)
     )
     areas = totals["area_code"].to_list()
+    longest = int(totals["len"].max() or 0)
+    labels = [area_label(a, names) for a in areas]
     fig = go.Figure()
     for level in LEVELS:
         n = dict(per.filter(pl.col("level") == level).select("area_code", "len").iter_rows())
+        counts = [n.get(a, 0) for a in areas]
         fig.add_bar(
-            x=[area_label(a, names) for a in areas], y=[n.get(a, 0) for a in areas], name=zh.LEVEL[level],
-            marker_color=zh.LEVEL_COLOR[level], text=[n.get(a) or "" for a in areas], textposition="inside",
+            y=labels, x=counts, orientation="h", name=zh.LEVEL[level], marker_color=zh.LEVEL_COLOR[level],
+            text=[str(k) if k and k >= MIN_LABEL_SHARE * longest else "" for k in counts],
+            textposition="inside", insidetextanchor="middle", textangle=0, textfont={"color": "#fff"},
+            hovertemplate="%{y}：%{x} 个<extra>" + zh.LEVEL[level] + "</extra>",
         )  # fmt: skip
+    fig.add_scatter(
+        y=labels,
+        x=totals["len"].to_list(),
+        mode="text",
+        text=[f" {k}" for k in totals["len"]],
+        textposition="middle right",
+        showlegend=False,
+        hoverinfo="skip",
+        cliponaxis=False,
+    )  # fmt: skip  (each bar's total at its end)
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(count_axis(totals["len"].max()), title_text=zh.PROJECTS_AXIS)
+    fig.update_xaxes(count_axis(longest), range=[0, longest * 1.12], title_text=zh.PROJECTS_AXIS)
+    fig.update_yaxes(autorange="reversed", type="category")
     by_level = {lv: lines.filter(pl.col("level") == lv).height for lv in LEVELS}
     changes = lines["change"].value_counts()
     by_change = dict(zip(changes["change"], changes["count"], strict=True))
@@ -510,41 +665,52 @@ def warnings_by_district(lines: pl.DataFrame, names: Mapping[str, str]) -> Chart
         n=lines.height, **by_level, new=by_change.get("new", 0), escalated=by_change.get("escalated", 0),
         area=area_label(areas[0], names), k=totals["len"][0],
     )  # fmt: skip
-    return Chart("warnings", name, finding, styled(fig, finding))
+    return Chart("warnings", name, finding, styled(fig, finding, 150 + 40 * len(areas)))
 
 
 def rules_chart(lines: pl.DataFrame) -> Chart:
-    """How many lines each rule put on the list, most frequent on top, coloured by the rule's default level."""
+    """How many lines each rule put on the list, most frequent on top, split by the level those lines got.
+
+    The colour is the level the rule actually produced on this list (the `warning` table), not the rule's
+    catalogue default: a yellow-by-default rule on 77 red lines shows 77 red.
+    """
     name = zh.CHART_NAME["rules"]
-    fired = lines.select("rules").explode("rules").drop_nulls() if lines.height else pl.DataFrame()
+    fired = (
+        lines.select("project_code", "rules", "level").explode("rules").drop_nulls().unique()
+        if lines.height
+        else pl.DataFrame()
+    )
     if fired.height == 0:
         return Chart("rules", name, zh.RULES_NONE, empty_figure(zh.RULES_NONE))
-    counts = fired.group_by("rules").len().sort(["len", "rules"], descending=[False, True])
-    default_level = _rule_levels()
-    fig = go.Figure(
-        go.Bar(
-            x=counts["len"].to_list(),
-            y=[rule_label(r) for r in counts["rules"]],
-            orientation="h",
-            marker_color=[zh.LEVEL_COLOR.get(default_level.get(r, ""), MEET) for r in counts["rules"]],
-            text=counts["len"].to_list(),
-            textposition="outside",
-            showlegend=False,
-        )
-    )
-    fig.update_xaxes(count_axis(counts["len"].max()), title_text=zh.PROJECTS_AXIS)
-    top = counts.row(-1, named=True)
+    counts = fired.group_by("rules").len().sort(["len", "rules"], descending=[True, False])
+    per = fired.group_by("rules", "level").len()
+    labels = [rule_label(r) for r in counts["rules"]]
+    fig = go.Figure()
+    longest = int(counts["len"].max() or 0)
+    for level in LEVELS:
+        n = dict(per.filter(pl.col("level") == level).select("rules", "len").iter_rows())
+        k = [n.get(r, 0) for r in counts["rules"]]
+        fig.add_bar(
+            y=labels, x=k, orientation="h", name=zh.LEVEL[level], marker_color=zh.LEVEL_COLOR[level],
+            text=[str(v) if v and v >= MIN_LABEL_SHARE * longest else "" for v in k],
+            textposition="inside", insidetextanchor="middle", textangle=0, textfont={"color": "#fff"},
+            hovertemplate="%{y}：%{x} 个<extra>" + zh.LEVEL[level] + "</extra>",
+        )  # fmt: skip
+    fig.add_scatter(
+        y=labels, x=counts["len"].to_list(), mode="text", text=[f" {k}" for k in counts["len"]],
+        textposition="middle right", showlegend=False, hoverinfo="skip", cliponaxis=False,
+    )  # fmt: skip
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(count_axis(longest), range=[0, longest * 1.12], title_text=zh.PROJECTS_AXIS)
+    fig.update_yaxes(autorange="reversed", type="category")
+    top = counts.row(0, named=True)
     finding = zh.RULES.format(rule=rule_label(top["rules"]), k=top["len"])
-    return Chart("rules", name, finding, styled(fig, finding, 160 + 38 * counts.height))
-
-
-def _rule_levels() -> dict[str, str]:
-    try:
-        from pipelines.warnings.catalogue import catalogue
-
-        return {rule_id: rule.level for rule_id, rule in catalogue().items()}
-    except Exception:  # colours only; the catalogue is optional here
-        return {}
+    red = per.filter(pl.col("level") == "red").sort(["len", "rules"], descending=[True, False])
+    if red.height and red["rules"][0] == top["rules"]:
+        finding += zh.RULES_RED_SAME.format(k=red["len"][0])
+    elif red.height:
+        finding += zh.RULES_RED.format(rule=red["rules"][0], k=red["len"][0])
+    return Chart("rules", name, finding, styled(fig, finding, 150 + 38 * counts.height))
 
 
 def quality_chart(findings: pl.DataFrame) -> Chart:
@@ -573,7 +739,11 @@ def quality_chart(findings: pl.DataFrame) -> Chart:
             showlegend=False,
         )
     )
-    fig.update_xaxes(count_axis(by["places"].max()), title_text=zh.QUALITY_AXIS)
+    fig.update_xaxes(
+        count_axis(by["places"].max()),
+        range=[0, float(by["places"].max()) * 1.15],
+        title_text=zh.QUALITY_AXIS,
+    )  # room for the outside labels
     top = by.sort(["places", "is_blocking"], descending=True).row(0, named=True)
     blocking = by.filter(pl.col("is_blocking"))["title_zh"].unique(maintain_order=True).to_list()
     finding = zh.QUALITY.format(

@@ -156,29 +156,51 @@ DASHBOARD_FOOTER = (
 )
 CITY_LINE = "全市"
 TARGET_LINE = "目标 {target}"
-SECTION = {
-    "guokao": "一、国考实名制指标（区县对比）",
-    "trends": "二、近12个月趋势",
-    "ranking": "三、区县排名与通报",
-    "compliance": "四、《保障农民工工资支付条例》合规（六制一金一表）",
-    "cases": "五、欠薪案件",
-    "warnings": "六、预警项目",
-    "quality": "七、数据质量",
+SECTION = {  # numbered in page order by the dashboard (一、二、…)
+    "agenda": "本月会议议程（通报 → 约谈 → 问责）",
+    "firms": "重点企业（总包 / 建设单位）",
+    "guokao": "国考实名制指标（区县对比）",
+    "trends": "近12个月趋势",
+    "ranking": "区县排名与通报",
+    "compliance": "《保障农民工工资支付条例》合规（六制一金一表）",
+    "cases": "欠薪案件",
+    "warnings": "预警项目",
+    "quality": "数据质量",
+    "disposition": "预警核查与处置（闭环）",
 }
+NUMERALS = "一二三四五六七八九十"
 CARD_TARGET = "目标 {target}"
+CARD_TARGET_ZERO = "目标 动态清零（{target} 件）"
+MOM = "环比"  # against the previous month
+YOY = "同比"  # against the same month last year
+NO_COMPARISON = "—"  # no value to compare with
+MET_ALREADY = "已达标"
+TO_TARGET = "按近{k}个月趋势约 {n} 个月达标"
+TO_TARGET_BEYOND = "按近{k}个月趋势{years}年内无法达标"
+TO_TARGET_NEVER = "按近{k}个月趋势无法达标"
+TO_TARGET_NO_TREND = "历史数据不足，无法估算达标时间"
+NOT_DELIVERED = "数据未报送"  # a null indicator: its source was not delivered
+CARD_NOT_DELIVERED = "本月源数据未报送，无法计算"
+CARD_WARNING_CHANGE = "新增 {new} · 升级 {escalated}"
+CARD_BLOCKING_NOTE = "存在阻断级问题时预警清单暂停发布"
+PRINT_BUTTON = "打印版"
+PRINT_HINT = "按 A4 打印或另存为 PDF"
+IMAGE_CAPTION = (
+    "{city}　指标月份：{month}　数据来源：农民工工资支付监管平台（数据截至 {as_of}）　生成日期：{generated}"
+)
 CARD_WARNINGS = "{level}预警"
-CARD_PROJECTS = "个项目"
+CARD_PROJECTS = "个"
 CARD_OPEN_CASES = "未结案件"
 CARD_CLOSURE = "年内结案率"
 CARD_BLOCKING = "阻断级数据问题"
 CARD_ITEMS = "类"
-NOT_DELIVERED = "数据未报送"  # a source never delivered: its indicators are not computed (not 0 %)
-CARD_NOT_DELIVERED = "未报送的数据源"
+CARD_MISSING_SOURCES = "未报送的数据源"
 CARD_NOT_DELIVERED_NOTE = "{sources}：相关指标不计算"
 
 # finding sentences: chart titles state what the data show
-GUOKAO_MISSED = "{n} 个区县{name}{verb}{target}（全市 {city}，{status}）"
-GUOKAO_ALL_MET = "各区县{name}均达到目标{target}（全市 {city}）"
+GUOKAO_MISSED = "{n} 个区县{name}{verb}{target}（全市 {city}{change}，{status}）"
+GUOKAO_ALL_MET = "各区县{name}均达到目标{target}（全市 {city}{change}）"
+CITY_CHANGE = "，较上月 {change}"
 GUOKAO_NO_DATA = "{name}：本月无指标数据"
 TREND = "{name}近{n}个月：全市 {met} 个月达标"
 TREND_CHANGE = "，{month} 较上月{direction} {delta}"
@@ -201,6 +223,7 @@ COMPLIANCE = "条例合规：全市{name}最低（{value}）；{area}有 {k} 项
 COMPLIANCE_CITY_ONLY = "条例合规：全市{name}最低（{value}）"
 COMPLIANCE_NO_DATA = "条例合规：本月无指标数据"
 CASES = "欠薪案件：全市未结 {open} 件（超期 {over} 件），年内结案率 {rate}（目标≥{target}，{status}）"
+CASES_CHANGE = "；较上月：结案率 {rate}，未结案件 {open}"
 CASES_DAYS = "；本月平均办结 {days} 天"
 CASES_CLEARED = "欠薪案件：本月末无未结案件，已动态清零；年内结案率 {rate}"
 CASES_OPEN_WITHIN = "30天内未结"
@@ -217,6 +240,10 @@ QUALITY_AXIS = "发现处数（项目/单位）"
 PROJECTS_AXIS = "项目数"
 STATIC_FOLDER = "通报图"  # beside the dashboard: the key charts as images for the monthly 通报 document
 HOVER_GUOKAO = "%{x}：%{text}<br>达标项目占比 %{customdata}<extra></extra>"
+HOVER_GUOKAO_H = "%{y}：%{text}<br>达标项目占比 %{customdata}<extra></extra>"
+MONTH_TICK = "%Y-%m"  # month axes: 2025-07 (never "Jul 2025")
+RULES_RED_SAME = "，其中红色 {k} 个"
+RULES_RED = "；产生红色预警最多的规则：{rule}（{k} 个）"
 HOVER_QUALITY = "%{y}：%{x} 处，涉及 %{customdata} 条记录<extra></extra>"
 CHART_NAME = {  # short names: PNG file names of the 通报 export
     "ranking": "区县排名",
@@ -228,3 +255,36 @@ CHART_NAME = {  # short names: PNG file names of the 通报 export
 }
 TREND_NAME = "{name}趋势"
 CARD_OVERDUE = "其中超期 {n} 件"
+
+# ── meeting agenda and firm view ───────────────────────────────────────────────────────────────────────────
+AGENDA = "本月议程 {n} 项：区县问责 {l3} 项、约谈 {l2} 项、通报 {l1} 项，企业 {firms} 家（投诉阶梯）"
+AGENDA_FIRST = "；首项：{action} {who}"
+AGENDA_NONE = "本月无区县或企业进入通报、约谈、问责程序"
+AGENDA_KIND_LINE = "{kind} · {document}"
+AGENDA_KIND_AREA = "区县"
+AGENDA_KIND_FIRM = "企业"
+AGENDA_AREA_REASON = "{name} {value}，连续{months}个月排名后{bottom_n}"
+AGENDA_FIRM_REASON = (
+    "本月欠薪投诉 {n} 件（第{rank}名，涉及 {projects} 个项目），连续{months}个月列投诉前{top_n}"
+)
+AGENDA_AREA_REASON_FIRST = "{name} {value}，本月首次排名后{bottom_n}"
+AGENDA_FIRM_REASON_FIRST = (
+    "本月欠薪投诉 {n} 件（第{rank}名，涉及 {projects} 个项目），本月首次列投诉前{top_n}"
+)
+AGENDA_FIRM_DOCUMENT = "约谈通知书"
+FIRMS = (
+    "{n} 家企业的项目有红色或橙色预警；{name}（{role}）居首：红色 {red} 个、橙色 {orange} 个项目，"
+    "未结投诉 {cases} 件（列出前 {shown} 家，共 {total} 家）"
+)
+FIRMS_NONE = "本期无企业涉及预警、未结投诉、整改事项或信用记录"
+FIRM_ROLE = {"contractor": "总包", "build": "建设单位"}
+FIRM_COLUMNS = (
+    "序号", "企业名称", "角色", "红色预警项目", "橙色预警项目", "未结投诉", "整改事项", "信用记录", "投诉阶梯",
+)  # fmt: skip
+FIRM_COLUMN_CLASSES = ("n", "name", "role", "n", "n", "n", "n", "n", "step")
+FIRM_LADDER_CELL = "{mark}{action}（连续{months}个月）"
+FIRM_LADDER_CELL_FIRST = "{mark}{action}（本月首次）"
+FIRMS_NOTE = (
+    "整改事项：该企业项目上可发函整改的规则（{rules}）触发次数；信用记录：近{years}年失信、扣分等记录数；"
+    "投诉阶梯：连续进入投诉前{top_n}的月数，按 约谈 → 更换项目经理 → 黑榜 递进。按红色、橙色预警项目数排序。"
+)

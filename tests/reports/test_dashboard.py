@@ -55,7 +55,10 @@ def test_titles_state_the_findings_computed_from_the_data():
     assert t["warnings"].startswith(
         "本期预警 14 个项目：红色 4、橙色 4、黄色 6；新增 3、升级 1；丰泽区最多（5 个）"
     )
-    assert t["rules"] == "触发最多的规则：R12 未缴存工资保证金（2 个项目）"
+    # the most frequent rule, and the rule behind the most red lines (R12's lines are all yellow here)
+    assert (
+        t["rules"] == "触发最多的规则：R12 未缴存工资保证金（2 个项目）；产生红色预警最多的规则：R03（1 个）"
+    )
     assert t["quality"].startswith(
         "数据质量：4 类问题，其中阻断级 1 类（文件无法读取）"
     )  # the closed finding is gone
@@ -84,11 +87,6 @@ def test_the_ranking_marks_the_ladder():
     )
     cells = [t for row in ranking.charts[0].figure.data[0].text for t in row]
     assert sum(t.startswith("③") for t in cells) == count.get(3, 0)
-    # the table: one row per flagged district, its indicators under the ladder step they reached
-    assert ranking.table.count("<tr>") == 1 + bottom["area_code"].n_unique()
-    assert ranking.table.count("连续") == bottom.height
-    assert "③问责（问责建议函）" in ranking.table
-    assert "①通报（提示函）" in ranking.table
 
 
 def test_the_report_month_is_the_last_complete_month():
