@@ -68,6 +68,6 @@ if findings.height:
             findings.group_by("title_zh").agg(inv.pl.col("n_rows").sum()),
             "title_zh",
             "n_rows",
-            f"数据质量问题 {findings.height} 类（按涉及记录数）",
+            f"数据质量问题 {findings['title_zh'].n_unique()} 类（按涉及记录数）",
         )
     )

@@ -332,7 +332,7 @@ def bar_figure(df: pl.DataFrame, x: str, y: str, title: str, value_axis: str = z
         go.Bar(x=d[y].to_list(), y=d[x].to_list(), orientation="h", text=d[y].to_list(), textposition="auto")
     )
     fig.update_layout(title=title, font_family=FONT, height=max(300, 28 * d.height + 140))
-    fig.update_xaxes(title_text=value_axis, rangemode="tozero")
+    fig.update_xaxes(title_text=value_axis, rangemode="tozero", tickformat=",d")  # 5,000 not "5k"
     fig.update_yaxes(type="category", automargin=True)
     return fig
 
@@ -352,5 +352,5 @@ def level_figure(lines: pl.DataFrame, title: str) -> go.Figure:
     )
     fig.update_layout(title=title, font_family=FONT, height=360)
     fig.update_xaxes(type="category", title_text=zh.NB_FIELD["level"])
-    fig.update_yaxes(title_text=zh.NB_PROJECTS_AXIS, rangemode="tozero")
+    fig.update_yaxes(title_text=zh.NB_PROJECTS_AXIS, rangemode="tozero", tickformat=",d")
     return fig

@@ -122,9 +122,12 @@ def test_notebook_runs_in_chinese_one_file_per_subject_with_static_images(name, 
     for o in figures:
         fig = go.Figure(o["data"][notebooks.PLOTLY_MIME])
         problems += [("figure", t) for t in figure_texts(fig) if english_prose(t)]
-        for axis in (fig.layout.xaxis, fig.layout.yaxis):
+        axes = [getattr(fig.layout, a) for a in dir(fig.layout) if re.fullmatch(r"[xy]axis\d*", a)]
+        for axis in axes:
             if axis.title.text == "月份":
                 assert axis.type == "category", "months must print as 2025-01, not Jan 2025"
+            elif axis.type != "category" and axis.title.text:
+                assert axis.tickformat, f"{axis.title.text}: plotly would print 1.2M / 5k"
     for o in outputs:
         if "text/html" in o.get("data", {}):
             heads = re.findall(r"<th[^>]*>(.*?)</th>", o["data"]["text/html"], re.DOTALL)
