@@ -45,7 +45,9 @@ LOCAL_CSS = """<style>
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",SimHei,sans-serif;margin:0;color:#222;
   background:#fafafa;font-size:14px}
 a{color:#2F75B5;text-decoration:none}a:hover{text-decoration:underline}
-nav,.navbar{background:#1F4E79;color:#fff;padding:10px 24px;margin:0}nav a,.navbar a{color:#fff}
+body>nav{background:#1F4E79;color:#fff;padding:10px 24px;margin:0;height:auto!important}body>nav a{color:#fff}
+#navigation{background:#fff;color:#222}.ge-breadcrumbs{display:flex!important;list-style:none;gap:8px;margin:0;
+  padding:0;background:none!important}.ge-breadcrumbs li+li::before{content:"›";margin-right:8px}
 .navbar-brand img,nav img{display:none}
 .container-fluid,.container{padding:0 24px}.row{display:flex;flex-wrap:wrap;gap:16px}
 .col-md-2,.col-lg-2,.ge-breadcrumbs{flex:0 0 220px}.col-md-10,.col-lg-10,.col-md-12,.col{flex:1 1 600px;min-width:0}
@@ -215,7 +217,7 @@ def _translate(page: str, tz: str = "Asia/Shanghai") -> str:
             return names[text]
         for pattern, repl in _PATTERNS:
             if pattern.match(text):
-                return pattern.sub(repl, text)
+                return " / ".join(names.get(part, part) for part in pattern.sub(repl, text).split(" / "))
         return text
 
     def swap(m: re.Match) -> str:

@@ -244,6 +244,7 @@ DOCS_PATTERNS = (
     (r"(\d+(?:\.\d+)?)% unexpected", r"不符合 \1%"),
     (r"Data asset: (.+)", r"数据表：\1"),
     (r"Expectations / (.+)", r"校验套件 / \1"),
+    (r"Validations / ([^/]+?) / [^/]+? / [^/]+? / (.+)", r"校验结果 / \1 / \2"),  # run name and suite dropped
     (r"Validations / (.+)", r"校验结果 / \1"),
 )
 LOCAL_TIME = "{time}（北京时间）"  # GX writes UTC; the pages show the run's local time (Settings.timezone)

@@ -72,6 +72,11 @@ def test_gx_texts_with_numbers_and_utc_times_are_translated():
     assert "不符合 0%" in page
     assert "实发金额（actual_amount）" in page
     assert "<td>文本</td>" in page
+    crumbs, _ = offline_page(
+        "<html><head></head><body><li>Validations / attendance / attendance / __none__ / "
+        "2026-12-02T18:59:25Z</li></body></html>"
+    )
+    assert "<li>校验结果 / 考勤记录（attendance） / 2026-12-03 02:59:25（北京时间）</li>" in crumbs
 
 
 def test_make_offline_rewrites_every_page_and_stylesheet(tmp_path):

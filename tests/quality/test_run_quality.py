@@ -163,6 +163,10 @@ def test_data_docs_and_bulletin_are_readable_offline(faulty_night, tmp_path):
     validation = next(docs_dir.glob("validations/attendance/*/*/*.html"))
     page = dom(validation, tmp_path / "p2")
     assert "考勤记录：主键（项目编码、证件号码、刷卡时间、进出方向）唯一" in page
+    assert (
+        "校验结果 / 考勤记录（attendance）" in page
+    )  # the bar on top: breadcrumbs home, not an empty banner
+    assert "北京时间" in page
 
     bulletin = dom(result.bulletin_path, tmp_path / "p3")
     assert "数据质量通报" in bulletin
