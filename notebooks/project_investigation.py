@@ -11,10 +11,12 @@
 # ---
 
 # %% [markdown]
-# # 项目核查：这个项目为什么是红色？
-# One project's attendance, wage-account flows, payroll and complaints on one timeline, next to the rules that
-# fired. Parameters: `WAREHOUSE` (the DuckDB file of the nightly run) and `PROJECT_CODE` (default: the top line of
-# the current warning list). Run `wagewatch run …` first; open the warehouse while no nightly run is writing it.
+# # 项目核查：这个项目为什么亮灯？
+# 把一个项目的考勤、农民工工资专用账户的人工费拨付、工资发放和欠薪投诉放在同一条时间线上，并列出触发的预警规则和
+# 涉及的工人（个人信息已脱敏）。
+#
+# 参数：`WAREHOUSE`（每晚任务写入的数据仓库文件）和 `PROJECT_CODE`（项目编码；不指定时核查预警清单第一位的项目）。
+# 请先运行每晚任务；打开数据仓库时不要有每晚任务正在写入。命令行：`wagewatch notebook project_investigation --project 项目编码`。
 
 # %% tags=["parameters"]
 WAREHOUSE = "../data/warehouse/wagewatch.duckdb"
@@ -25,7 +27,7 @@ from pipelines import investigate as inv
 
 con = inv.open_warehouse(WAREHOUSE)
 lines = inv.warning_list(con)
-project_code = PROJECT_CODE or (lines["project_code"][0] if lines.height else None)
+project_code = inv.require_project(con, PROJECT_CODE or lines["project_code"][0])
 print(f"清单日期 {inv.latest_as_of(con)}，预警项目 {lines.height} 个；核查项目 {project_code}")
 
 # %% [markdown]
@@ -33,31 +35,36 @@ print(f"清单日期 {inv.latest_as_of(con)}，预警项目 {lines.height} 个�
 
 # %%
 card = inv.project_card(con, project_code)
-for field, value in card.row(0, named=True).items():
-    print(f"{field:>22}: {value}")
+for field, value in inv.card_lines(card):
+    print(f"{field}：{value}")
 
 # %%
 firings = inv.frame(
-    con, "select rule_id, level, reason_zh from rule_firing where project_code = ?", [project_code]
+    con,
+    "select rule_id, level, reason_zh from rule_firing where project_code = ? order by rule_id",
+    [project_code],
 )
-firings
+inv.in_chinese(firings)
 
 # %% [markdown]
 # ## 一条时间线：考勤、专户拨付、工资发放、投诉
+# 柱形为金额（万元，左轴），折线为日均考勤人数、叉号为欠薪投诉件数（右轴）；两条纵轴都从 0 开始。
 
 # %%
 timeline = inv.project_timeline(con, project_code)
-timeline.tail(12)
+inv.in_chinese(timeline.tail(12))
 
 # %%
-inv.timeline_figure(timeline, f"{project_code}：人工费拨付、工资发放与考勤人数")
+inv.timeline_figure(timeline, f"项目 {project_code}：人工费拨付、工资发放与考勤人数（按月）")
 
 # %% [markdown]
-# ## 涉及工人（脱敏）
+# ## 涉及工人（已脱敏）
 
 # %%
-inv.frame(
+workers = inv.frame(
     con,
-    "select * from rule_worker where project_code = ? order by pay_month, amount_owed_yuan desc",
+    "select rule_id, id_card_number_masked, worker_name_masked, pay_month, amount_owed_yuan from rule_worker "
+    "where project_code = ? order by pay_month, amount_owed_yuan desc",
     [project_code],
 )
+inv.in_chinese(workers)

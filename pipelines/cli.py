@@ -301,20 +301,34 @@ def notebook(
     project: Annotated[str | None, typer.Option(help="PROJECT_CODE for project_investigation.")] = None,
     area: Annotated[str | None, typer.Option(help="AREA_CODE for district_drilldown.")] = None,
 ) -> None:
-    """Run an analyst notebook on a warehouse and save it with its tables and figures (open it in Jupyter/VS Code)."""
+    """Run an analyst notebook on a warehouse and save it with its tables and figures (open it in Jupyter/VS Code):
+    one file per subject (project_investigation_<code>.ipynb), its figures also as PNGs in <file>_图片/."""
     from pipelines import notebooks
+    from pipelines.reports import labels_zh as zh
 
+    if name not in notebooks.available():
+        typer.echo(
+            zh.NB_UNKNOWN_NOTEBOOK.format(name=name, choices="、".join(notebooks.available())), err=True
+        )
+        raise typer.Exit(2)
     if not warehouse.exists():
-        typer.echo(f"error: no warehouse at {warehouse}; run `wagewatch run` first", err=True)
+        typer.echo(zh.NB_NO_WAREHOUSE.format(path=warehouse), err=True)
         raise typer.Exit(1)
     params: dict[str, str] = {"WAREHOUSE": str(warehouse.absolute())}
     if project:
         params["PROJECT_CODE"] = project
     if area:
         params["AREA_CODE"] = area
-    target = out.absolute() / f"{name}.ipynb"
-    _say(f"executing notebooks/{name}.py on {warehouse}")
-    notebooks.execute(name, params, target)
+    try:
+        subject = notebooks.resolve_subject(name, warehouse, params)
+        if subject is not None:
+            params[notebooks.SUBJECT_PARAM[name]] = subject
+        target = out.absolute() / notebooks.output_name(name, subject)
+        _say(f"executing notebooks/{name}.py on {warehouse}")
+        notebooks.execute(name, params, target)
+    except notebooks.NotebookError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"notebook: {target}")
 
 

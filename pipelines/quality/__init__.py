@@ -174,7 +174,9 @@ def run_quality(
     try:
         set_params(con, sql_params(settings, as_of))
         quality_dir = Path(out_dir) / QUALITY_FOLDER
-        results, docs = run_suites(con, all_rules(settings, as_of), quality_dir / "data_docs")
+        results, docs = run_suites(
+            con, all_rules(settings, as_of), quality_dir / "data_docs", as_of=as_of, tz=settings.timezone
+        )
         gx_seconds = time.monotonic() - started
         rows = load_findings(con, as_of, settings) + cross_source_findings(con) + gx_findings(con, results)
         findings = store_findings(con, findings_frame(rows, settings, as_of), as_of)

@@ -434,6 +434,9 @@ def run_suites(
     con: duckdb.DuckDBPyConnection,
     rules: dict[str, list[Rule]],
     docs_dir: Path | None = None,
+    *,
+    as_of: date | None = None,
+    tz: str = "Asia/Shanghai",
 ) -> tuple[list[RuleResult], Path | None]:
     """Validate every staged table through a cursor of `con`; return each rule's result and the Data Docs index."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -489,7 +492,7 @@ def run_suites(
                 results.append(
                     RuleResult(by_id[missing], False, 0, errored=True, message="no result returned")
                 )
-        docs = build_docs(context, docs_dir) if docs_dir else None
+        docs = build_docs(context, docs_dir, results, as_of, tz) if docs_dir else None
     finally:
         source.get_execution_engine().close()
         for cur in cursors:
@@ -512,17 +515,29 @@ def docs_site(docs_dir: Path) -> dict:
     }
 
 
-def build_docs(context: Any, docs_dir: Path) -> Path | None:
-    """Build the Data Docs afresh into docs_dir, then make them readable offline (pipelines/quality/offline.py)."""
+def build_docs(
+    context: Any,
+    docs_dir: Path,
+    results: list[RuleResult] | None = None,
+    as_of: date | None = None,
+    tz: str = "Asia/Shanghai",
+) -> Path | None:
+    """Build the Data Docs afresh into docs_dir, make them readable offline and local-timed (offline.py), and put
+    the Chinese front page (数据质量校验明细, docs_index.py) at index.html."""
+    from datetime import UTC, datetime
+
+    from pipelines.quality.docs_index import write_docs_index
     from pipelines.quality.offline import make_offline
 
     if docs_dir.exists():
         shutil.rmtree(docs_dir)
     docs_dir.mkdir(parents=True)
+    run_at = datetime.now(UTC)
     context.build_data_docs(site_names=["local"])
-    make_offline(docs_dir)
-    index = docs_dir / "index.html"
-    return index if index.exists() else None
+    make_offline(docs_dir, tz)
+    if not (docs_dir / "index.html").exists():
+        return None
+    return write_docs_index(docs_dir, results or [], as_of, run_at, tz)
 
 
 def attribution_sql(rule: Rule) -> str | None:

@@ -221,7 +221,55 @@ DOCS_TEXT = {
     "Validation Filter:": "",
     "Status:": "状态：",
     "Expectation Suite:": "校验套件：",
+    "Data Docs created by Great Expectations": "数据质量校验明细",
+    "Data documentation compiled by Great Expectations": "数据质量校验明细",
+    "A collection of Expectations defined for batches of data.": "本表的全部校验规则（由数据标准生成）。",
+    "Expectation Suite Name": "校验套件名称",
+    "Great Expectations Version": "Great Expectations 版本",
+    "Notes": "说明",
+    "Show All": "全部",
+    "Failed Only": "仅未通过",
+    "Clear Filters": "清除筛选",
+    "local": "本地",
+    "| local": "｜本地",
+    "batch_identifiers": "批次标识",
+    "data_asset_name": "数据表",
+    "schema_name": "模式",
+    "table_name": "表名",
+    "type": "类型",
+    "table": "整表",
+    "ge_load_time": "载入时间",
+    "__none__": "—",
+    "None": "—",
+    # observed column types (GX's generic SQLAlchemy names and DuckDB's)
+    "String": "文本",
+    "VARCHAR": "文本",
+    "FLOAT": "数值",
+    "DOUBLE": "数值",
+    "Float": "数值",
+    "DATE": "日期",
+    "Date": "日期",
+    "TIMESTAMP": "日期时间",
+    "DateTime": "日期时间",
+    "INTEGER": "整数",
+    "BIGINT": "整数",
+    "Integer": "整数",
+    "BOOLEAN": "是/否",
+    "Boolean": "是/否",
 }
+# GX sentences with numbers or names in them: (pattern over a whole text node, Chinese replacement)
+DOCS_PATTERNS = (
+    (
+        r"This Expectation suite currently contains (\d+) total Expectations across (\d+) columns\.",
+        r"本套件共 \1 项校验规则，涉及 \2 列。",
+    ),
+    (r"(\d+(?:\.\d+)?)% unexpected", r"不符合 \1%"),
+    (r"Data asset: (.+)", r"数据表：\1"),
+    (r"Expectations / (.+)", r"校验套件 / \1"),
+    (r"Validations / ([^/]+?) / [^/]+? / [^/]+? / (.+)", r"校验结果 / \1 / \2"),  # run name and suite dropped
+    (r"Validations / (.+)", r"校验结果 / \1"),
+)
+LOCAL_TIME = "{time}（北京时间）"  # GX writes UTC; the pages show the run's local time (Settings.timezone)
 
 DOCS_INDEX = {
     "title": "数据质量检查明细（Great Expectations 数据文档）",
@@ -235,4 +283,40 @@ DOCS_INDEX = {
     "passed": "通过",
     "failed": "未通过",
     "open": "查看",
+}
+
+# The Chinese index page of the Data Docs (pipelines/quality/docs_index.py): what each suite checks, its links
+DOCS_HOME = {
+    "title": "数据质量校验明细",
+    "subtitle": "数据截至 {as_of}　校验时间 {run_at}（北京时间）　本页离线可读，不访问任何外部网络资源",
+    "summary": "本次共校验 {n_tables} 张表、{n_rules} 项规则：通过 {n_passed} 项，未通过 {n_failed} 项，执行出错 {n_errored} 项。",
+    "intro": "每张暂存表（已入库、已去重的平台数据）有一套校验规则，由数据标准（data/contracts）自动生成，"
+    "用开源工具 Great Expectations 在数据仓库中直接执行。规则分为以下几类：",
+    "how": "“规则明细”列出一张表的全部规则；“校验结果”列出每条规则本次的结果和不符合的记录数。"
+    "未通过的规则同时作为数据质量问题写入数据质量通报，并按项目和企业拆分。",
+    "table": "数据表",
+    "checks": "本表检查内容",
+    "n_rules": "规则数",
+    "result": "本次结果",
+    "links": "明细",
+    "suite_link": "规则明细",
+    "result_link": "校验结果",
+    "all_passed": "✔ 全部通过",
+    "failed": "✘ 未通过 {n} 项：{titles}",
+    "errored": "⚠ 执行出错 {n} 项：{titles}",
+    "kinds_sep": "、",
+    "gx_index": "Great Expectations 原始索引页（已汉化）",
+    "footer": "由 wagewatch 生成；校验引擎 Great Expectations {version}。",
+}
+RULE_KINDS = {  # Rule.kind → what it checks, as the index page lists it
+    "key_not_null": "主键不为空",
+    "key_unique": "主键不重复",
+    "not_null": "必填字段不为空",
+    "type": "字段数据类型",
+    "in_set": "代码在代码表内",
+    "range": "数值在合理范围内",
+    "positive": "金额为正数",
+    "uscc": "统一社会信用代码校验位（GB 32100）",
+    "id_shape": "证件号码脱敏格式",
+    "sql": "业务规则（日期先后、工期内、不晚于数据日期、跨表一致等）",
 }

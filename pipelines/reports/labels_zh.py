@@ -288,3 +288,98 @@ FIRMS_NOTE = (
     "整改事项：该企业项目上可发函整改的规则（{rules}）触发次数；信用记录：近{years}年失信、扣分等记录数；"
     "投诉阶梯：连续进入投诉前{top_n}的月数，按 约谈 → 更换项目经理 → 黑榜 递进。按红色、橙色预警项目数排序。"
 )
+
+# ── analyst notebooks (notebooks/*.py, pipelines/investigate.py) ───────────────────────────────────────────
+NB_MONTH_AXIS = "月份"
+NB_MONEY_AXIS = "金额（万元）"
+NB_PEOPLE_AXIS = "人数（人）／投诉（件）"
+NB_RATE_AXIS = "比率"
+NB_PROJECTS_AXIS = "项目数（个）"
+NB_ROWS_AXIS = "记录数（条）"
+NB_AREA = "{name}（{code}）"
+NB_TIMELINE_SERIES = {
+    "labor_cost_inflow_yuan": "人工费拨付（万元）",
+    "payroll_due_yuan": "应发工资（万元）",
+    "payroll_paid_yuan": "实发工资（万元）",
+    "avg_daily_workers": "日均考勤人数（人）",
+    "n_complaints": "欠薪投诉（件）",
+}
+NB_UNKNOWN_PROJECT = (
+    "未找到项目编码“{code}”：数据仓库中没有这个项目。请核对项目编码（共 {width} 位，例如 {example}），"
+    "或不指定项目编码，默认核查预警清单第一位的项目。"
+)
+NB_UNKNOWN_AREA = "未找到区县代码“{code}”：数据仓库中没有这个区县的指标。可选的区县：{choices}。"
+NB_NO_WARNINGS = "数据仓库中没有预警清单：请先运行每晚任务（wagewatch run），或指定{what}。"
+NB_NO_WAREHOUSE = "未找到数据仓库文件 {path}：请先运行每晚任务（wagewatch run），或用 --warehouse 指定。"
+NB_FAILED = "笔记本“{name}”执行失败：{reason}（已保存到 {path}，可打开查看出错的单元格）"
+NB_UNKNOWN_NOTEBOOK = "没有名为“{name}”的笔记本；可选：{choices}。"
+NB_IMAGES = "{stem}_图片"  # folder of the static images beside the executed notebook
+NB_FIELD = {  # column → heading of the tables the notebooks show
+    "project_code": "项目编码",
+    "project_name": "项目名称",
+    "area_code": "区县代码",
+    "area_name": "所在区县",
+    "prj_status": "项目状态",
+    "contract_amount": "合同金额（万元）",
+    "contractor_corp_name": "总承包单位",
+    "build_corp_name": "建设单位",
+    "start_date": "开工日期",
+    "complete_date": "竣工日期",
+    "level": "预警等级",
+    "score": "风险分",
+    "rules": "触发规则",
+    "reasons": "触发原因",
+    "factors": "主要风险因素",
+    "suggested_checks": "建议核查事项",
+    "rule_id": "规则",
+    "reason_zh": "触发原因",
+    "evidence_value": "证据值",
+    "month": "月份",
+    "n_working_days": "施工天数",
+    "avg_daily_workers": "日均考勤人数",
+    "labor_cost_inflow_yuan": "人工费拨付（万元）",
+    "outflow_yuan": "专户支出（万元）",
+    "month_end_balance_yuan": "月末余额（万元）",
+    "payroll_due_yuan": "应发工资（万元）",
+    "payroll_paid_yuan": "实发工资（万元）",
+    "n_paid_workers": "发放人数",
+    "n_complaints": "投诉件数",
+    "id_card_number_masked": "身份证号（脱敏）",
+    "worker_name_masked": "姓名（脱敏）",
+    "pay_month": "工资月份",
+    "amount_owed_yuan": "欠发金额（元）",
+    "rn_update_rate": "实名制更新率",
+    "avg_attendance": "平均考勤人数",
+    "pm_onsite_rate": "项目经理到岗率",
+    "status": "状态",
+    "n_files": "文件数",
+    "n_rows": "记录数",
+    "entity": "数据来源",
+    "reason_code": "原因代码",
+    "reason": "原因",
+    "check_id": "检查项",
+    "title_zh": "问题",
+    "severity": "级别",
+    "n_projects": "涉及项目数",
+    "first_seen": "首次发现",
+    "n": "项目数",
+}
+NB_FILE_STATUS = {
+    "loaded": "已入库",
+    "failed": "读取失败",
+    "unknown_entity": "无法识别的文件",
+    "already_loaded": "已入库过",
+}
+NB_CARD_AREA = "所在区县"
+
+
+def code_label(entity: str, column: str, code: str | None) -> str | None:
+    """A code's Chinese name from the input standard's code table (data/contracts), e.g. prj_status 003 → 在建."""
+    from pipelines.contracts import all_contracts
+
+    if code is None:
+        return None
+    for c in all_contracts()[entity].columns:
+        if c.name == column and c.codes:
+            return c.codes.get(str(code), str(code))
+    return str(code)

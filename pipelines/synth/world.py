@@ -152,6 +152,52 @@ def _owner_crises(
     return out
 
 
+# Attendance uploads that never arrive (实名制考勤上传中断). Real platforms report 实名制更新率 between 80 % and
+# 100 %: a district's upload gateway or its vendor's service fails for a month or two and a share of the district's
+# projects upload nothing (a Markov spell per district); a site's device breaks and nobody replaces it for the month
+# (per project-month, more often with a careless contractor); and a project enters the registry (施工许可, 在建)
+# weeks before its device is installed and its first punch is uploaded (registry lag). All drawn from their own
+# random stream, so the rest of the world (firms, projects, money, cases) stays as it was.
+OUTAGE_ONSET = 0.04  # chance per month that a district's upload service fails
+OUTAGE_END = 0.6  # chance per month that it is restored
+OUTAGE_SHARE = (
+    0.25  # share of the district's projects on the failed service (the one vendor) in a spell month
+)
+DEVICE_FAILURE = 0.015  # chance per project-month that the site's device is down all month
+DEVICE_FAILURE_SLOPPY = 0.05  # … with a careless contractor
+REGISTRY_LAG_SHARE = 0.35  # share of projects whose first upload comes after their start date
+REGISTRY_LAG_DAYS = (15, 60)  # … by this many days (uniform)
+
+
+def upload_outages(
+    rng: np.random.Generator,
+    area: np.ndarray,
+    area_codes: list[str],
+    sloppy: np.ndarray,
+    starts: list[date],
+    n_months: int,
+) -> tuple[np.ndarray, list[date]]:
+    """projects × months, True when no punch of the project reaches the platform that month (a district outage
+    spell or the site's own device); and each project's first upload date (its start plus the registry lag)."""
+    district = np.zeros((len(area_codes), n_months), dtype=bool)
+    state = np.zeros(len(area_codes), dtype=bool)
+    for t in range(-6, n_months):
+        draw = rng.random(len(area_codes))
+        state = np.where(state, draw >= OUTAGE_END, draw < OUTAGE_ONSET)
+        if t >= 0:
+            district[:, t] = state
+    where = {a: k for k, a in enumerate(area_codes)}
+    in_spell = district[[where[a] for a in area]]
+    hit = rng.random(in_spell.shape) < OUTAGE_SHARE
+    device = rng.random(in_spell.shape) < np.where(sloppy, DEVICE_FAILURE_SLOPPY, DEVICE_FAILURE)[:, None]
+    lagged = rng.random(len(starts)) < REGISTRY_LAG_SHARE
+    lag = rng.integers(REGISTRY_LAG_DAYS[0], REGISTRY_LAG_DAYS[1] + 1, len(starts))
+    first_upload = [
+        s + timedelta(days=int(d) if late else 0) for s, d, late in zip(starts, lag, lagged, strict=True)
+    ]
+    return (in_spell & hit) | device, first_upload
+
+
 def build_world(
     tier: str, seed: int, n_projects: int | None = None, areas: dict[str, str] | None = None
 ) -> World:
@@ -247,6 +293,9 @@ def build_world(
         ]
     )
     hazard = np.where(active, hazard, 0.0)
+    upload_dark, first_upload = upload_outages(
+        np.random.default_rng([seed, 2]), area, area_codes, sloppy, starts, n_m
+    )
 
     status = np.full(n, "003")
     ends_planned = [starts[i] + timedelta(days=int(duration[i])) for i in range(n)]
@@ -395,6 +444,7 @@ def build_world(
             "shock": shock.ravel(),
             "owner_crisis": crisis.ravel(),
             "is_active": active.ravel(),
+            "upload_dark": upload_dark.ravel(),
         }
     )
     _money_and_cases(
@@ -414,7 +464,14 @@ def build_world(
         sloppy,
     )
     world.tables["_crew"] = pl.DataFrame(
-        {"project_code": codes, "crew": crew, "pm_absent": pm_absent, "stopped": stopped, "sloppy": sloppy}
+        {
+            "project_code": codes,
+            "crew": crew,
+            "pm_absent": pm_absent,
+            "stopped": stopped,
+            "sloppy": sloppy,
+            "first_upload": first_upload,
+        }
     )
     return world
 
@@ -802,6 +859,10 @@ def attendance_for(world: World, first: date, last: date, rng: np.random.Generat
         hz = dict(zip(pm["month"], pm["true_hazard"], strict=True))
         month_h = np.array([hz.get(f"{d:%Y-%m}", 0.0) for d in days])
         p = p * np.clip(1.0 - 2.0 * month_h, 0.15, 1.0)  # crews melt away before an arrears event
+        # the people are on site, but nothing reaches the platform: an upload outage or before the first upload
+        dark = dict(zip(pm["month"], pm["upload_dark"], strict=True))
+        month_dark = np.array([dark.get(f"{d:%Y-%m}", False) for d in days])
+        p = np.where(month_dark | (days < crew["first_upload"][i]), 0.0, p)
         if crew["stopped"][i]:
             p = np.where(days > world.end - timedelta(days=25), p * 0.05, p)
         if crew["sloppy"][i] and len(days) >= 20 and rng.random() < 0.3:  # a gap in the uploads, not on site

@@ -99,3 +99,19 @@ def test_sql_indicators_equal_an_independent_computation_from_the_clean_world(de
         assert not bad, f"{col}: {len(bad)} district-months differ, e.g. {bad[:3]}"
     assert both["rn_update_rate_sql"].between(0, 1).all()
     assert (both["avg_attendance_sql"].dropna() > 0).any()
+
+
+def test_real_name_update_rate_varies_like_a_real_platform_on_the_demo_world(demo_world):
+    """Upload outages and registry lag in the generator: 实名制更新率 is not 100 % everywhere, mostly 80–100 %."""
+    as_of = resolve_as_of(demo_world / "inbox", None)
+    ind = pandas_indicators(truth_frames(demo_world, as_of), Settings(), as_of)
+    rate = ind.dropna(subset=["rn_update_rate"])
+    assert len(rate) >= 5 * 12
+    assert rate["rn_update_rate"].between(0.8, 1.0).mean() >= 0.85  # mostly within a real platform's range
+    assert 0.2 <= (rate["rn_update_rate"] < 1.0).mean() <= 0.8  # some district-months miss, not all
+    by_month = rate.groupby("month")["rn_update_rate"]
+    assert (by_month.nunique() > 1).mean() >= 0.8  # districts differ within a month
+    by_area = rate.groupby("area_code")["rn_update_rate"]
+    assert (by_area.nunique() > 1).mean() >= 0.8  # a district's rate moves from month to month
+    city = rate.groupby("month")["rn_update_rate"].mean()
+    assert city.between(0.85, 0.99).all(), city.to_dict()
