@@ -22,6 +22,8 @@ PUBLISHED_TABLES = (
     "indicator_project_month",
     "indicator_area_month",
     "warning",
+    "project_risk",
+    "disposition_area_month",
     "rule_firing",
     "rule_worker",
     "rpt_area_ranking",
@@ -155,34 +157,47 @@ def score_projects(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: da
 
 @dataclass
 class WarningList:
-    """This run's warning lines, the lines that left the list, and the workers affected."""
+    """Tonight's lines (both lists, with the lines that ended tonight), the project_risk rows, the workers affected."""
 
     lines: pl.DataFrame
     resolved: pl.DataFrame
     workers: pl.DataFrame
+    project_risk: pl.DataFrame | None = None
+
+    @property
+    def inspection(self) -> pl.DataFrame:
+        """The open lines of tonight's 核查清单 (what the dashboard counts)."""
+        return self.lines.filter(
+            (pl.col("list") == "inspection") & (pl.col("status") == "open") & pl.col("rank").is_not_null()
+        )
 
 
 def assemble_warning_list(
     con: duckdb.DuckDBPyConnection, scores: pl.DataFrame, settings: Settings, as_of: date
 ) -> WarningList:
-    """Combine rule firings and scores into the warning list; keep history for is_new and changes."""
-    from pipelines.warnings.assemble import assemble_warnings, resolved
-    from pipelines.warnings.schema import RESOLVED_SCHEMA
+    """Rule firings, scores, owed wages, the previous night's lines and returns → tonight's two lists."""
+    from pipelines.warnings.assemble import assemble_warnings, project_risk, risk_frame
 
     firings = frame(con, "select * from rule_firing")
     projects = frame(con, "select * from stg_project")
-    con.execute("create table if not exists warning_history as select * from (select 1) where false")
+    owed = frame(con, "select * from risk_wages_owed") if has_table(con, "risk_wages_owed") else None
+    dispositions = frame(con, "select * from stg_disposition") if has_table(con, "stg_disposition") else None
     previous = _previous_list(con, as_of)
-    lines = assemble_warnings(firings, scores, projects, previous, settings, as_of)
-    gone = resolved(previous, lines, as_of) if previous is not None else pl.DataFrame(schema=RESOLVED_SCHEMA)
-    _store_warning(con, lines, as_of)
+    cooling = _closed_recently(con, as_of, settings.triage.relist_after_days) if previous is not None else []
+    lines = assemble_warnings(
+        firings, scores, projects, previous, settings, as_of, owed, dispositions, cooling
+    )
+    risk = project_risk(risk_frame(firings, scores, projects, settings, owed), lines, as_of)
+    _store_warning(con, lines, risk, as_of)
     workers = frame(con, "select * from rule_worker")
-    return WarningList(lines=lines, resolved=gone, workers=workers)
+    ended = lines.filter(pl.col("status") != "open")
+    return WarningList(lines=lines, resolved=ended, workers=workers, project_risk=risk)
 
 
 def _previous_list(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFrame | None:
+    """The last night's lines before as_of (the ledger `warning_history`), if any."""
     has_history = con.execute(
-        "select count(*) from information_schema.columns where table_name = 'warning_history' and column_name = 'as_of'"
+        "select count(*) from information_schema.columns where table_name = 'warning_history' and column_name = 'warning_id'"
     ).fetchone()[0]  # type: ignore[index]
     if not has_history:
         return None
@@ -192,14 +207,35 @@ def _previous_list(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFrame 
     return frame(con, "select * from warning_history where as_of = ?", [prev])
 
 
-def _store_warning(con: duckdb.DuckDBPyConnection, lines: pl.DataFrame, as_of: date) -> None:
-    """`warning` holds this run's list; `warning_history` every run's (re-running a night replaces it)."""
+def _closed_recently(con: duckdb.DuckDBPyConnection, as_of: date, days: int) -> list[str]:
+    """Projects whose inspection line closed within `days` before as_of (not re-listed on score alone)."""
+    rows = con.execute(
+        "select distinct project_code from warning_history where list = 'inspection' and status = 'closed' "
+        "and as_of < ? and closed_date > ? - to_days(?)",
+        [as_of, as_of, days],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _store_warning(
+    con: duckdb.DuckDBPyConnection, lines: pl.DataFrame, risk: pl.DataFrame, as_of: date
+) -> None:
+    """`warning` and `project_risk` hold this night's rows; `warning_history` every night's (the lines' ledger;
+    re-running a night replaces its rows). A history from before triage.md (no warning_id) is kept aside."""
     con.execute("begin")
     try:
         con.execute("create or replace table warning as select * from lines")
-        cols = con.execute(
-            "select count(*) from information_schema.columns where table_name = 'warning_history' and column_name = 'as_of'"
-        ).fetchone()[0]  # type: ignore[index]
+        con.execute("create or replace table project_risk as select * from risk")
+        cols = {
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_name = 'warning_history'"
+            ).fetchall()
+        }
+        if cols and "warning_id" not in cols:
+            con.execute("drop table if exists warning_history_before_triage")
+            con.execute("alter table warning_history rename to warning_history_before_triage")
+            cols = set()
         if not cols:
             con.execute("create or replace table warning_history as select * from lines")
         else:
@@ -212,7 +248,8 @@ def _store_warning(con: duckdb.DuckDBPyConnection, lines: pl.DataFrame, as_of: d
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, str]:
-    """The machine-readable outputs: each published table as Parquet and CSV (UTF-8 with BOM for Excel)."""
+    """The machine-readable outputs: each published table as Parquet and CSV for machines (UTF-8 without BOM,
+    text quoted so that codes stay text; people read the Excel lists)."""
     tables_dir = out_dir / "tables"
     tables_dir.mkdir(parents=True, exist_ok=True)
     existing = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
@@ -225,7 +262,7 @@ def write_tables(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, str
         flat = df.with_columns(
             [pl.col(c).list.join(",") for c, t in df.schema.items() if isinstance(t, pl.List)]
         )
-        flat.write_csv(tables_dir / f"{name}.csv", include_bom=True)
+        flat.write_csv(tables_dir / f"{name}.csv", include_bom=False, quote_style="non_numeric")
         written[name] = str(tables_dir / f"{name}.parquet")
     return written
 
@@ -261,14 +298,13 @@ def write_reports(
         areas,
         out_dir / "lists",
         as_of,
-        resolved=warnings.resolved,
     )
     area_month = frame(con, "select * from indicator_area_month")
     ranking = frame(con, "select * from rpt_area_ranking") if has_table(con, "rpt_area_ranking") else None
     dashboard = write_dashboard(
         area_month,
         ranking,
-        warnings.lines,
+        warnings.inspection,
         findings,
         areas,
         as_of,

@@ -127,6 +127,32 @@ class Score(BaseModel):
     yellow_top_share: float = 0.10
 
 
+class Triage(BaseModel):
+    """The two lists and their lifecycle (shared/spec/triage.md; docs/decisions.md "Triage")."""
+
+    # 核查清单 capacity per district and cycle: max(list_capacity_min, ceil(list_capacity_share × projects in risk
+    # scope)); list_capacity overrides it per area_code (a district office's real visit capacity)
+    list_capacity_share: float = 0.05  # triage.md default 5%
+    list_capacity_min: int = 3  # triage.md default: at least 3
+    list_capacity: dict[str, int] = Field(default_factory=dict)
+    list_cycle_days: int = 7  # triage.md: capacity per 7 days
+    # levels from the calibrated probability: chosen on the shipped model's held-out backtest (base rate 18.4%):
+    # scores ≥ 0.40 held events ≥ 2× the base rate there, scores 0.20–0.40 about the base rate (decisions.md)
+    p_red: float = 0.40
+    p_orange: float = 0.20
+    hard_evidence_rules: list[str] = [
+        "R03",
+        "R05",
+        "R16",
+    ]  # wages owed and overdue: always listed (triage.md)
+    rectification_rules: list[str] = ["R11", "R12", "R01", "R02", "R09"]  # fixed by notice (triage.md)
+    review_deadline_days: int = 15  # 超期未核查 after 15 days without a 核查 result (triage.md default)
+    # spec silent: a project whose inspection line was closed (不属实/无法核实/销号) is not re-listed on its score alone
+    # within the score's horizon (60 days), only on new hard evidence (docs/decisions.md)
+    relist_after_days: int = 60
+    risk_tail_days: int = 180  # risk scope: 180 days after the last attendance or status change (triage.md)
+
+
 class Quality(BaseModel):
     """Data-quality severity and limits: which checks block publication (issue: blocking vs warning)."""
 
@@ -175,6 +201,7 @@ class Settings(BaseSettings):
     indicators: Indicators = Indicators()
     rules: Rules = Rules()
     score: Score = Score()
+    triage: Triage = Triage()
     quality: Quality = Quality()
 
     @property
@@ -197,7 +224,7 @@ def get_settings() -> Settings:
 def sql_params(settings: Settings, as_of: object) -> dict[str, object]:
     """Flatten the threshold groups into the variables SQL models read with getvariable('<name>')."""
     params: dict[str, object] = {"as_of": as_of}
-    for group in (settings.scope, settings.indicators, settings.rules, settings.score):
+    for group in (settings.scope, settings.indicators, settings.rules, settings.score, settings.triage):
         for setting, raw in group.model_dump().items():
             # per-area tables (e.g. minimum wages) travel as JSON: json_extract_string(getvariable(..), '$."350502"')
             is_table = isinstance(raw, dict)

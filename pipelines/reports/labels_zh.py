@@ -10,7 +10,17 @@ from __future__ import annotations
 LEVEL = {"red": "红色", "orange": "橙色", "yellow": "黄色"}
 LEVEL_FILL = {"red": "FFC7CE", "orange": "FCE4D6", "yellow": "FFF2CC"}  # Excel row fills, light for print
 LEVEL_COLOR = {"red": "#C00000", "orange": "#ED7D31", "yellow": "#D4A300"}  # dashboard marks
-CHANGE = {"new": "新增", "escalated": "升级", "de-escalated": "降级", "unchanged": "持续", "resolved": "销号"}
+CHANGE = {
+    "new": "新增",
+    "escalated": "升级",
+    "de-escalated": "降级",
+    "unchanged": "持续",
+    "out_of_scope": "移出范围",  # the project left risk scope: never shown as 销号 (triage.md)
+    "closed": "销号",  # a disposition closed the line
+    "resolved": "销号",
+}
+STAGE = {"awaiting": "待核查", "tracking": "整改跟踪"}
+OVERDUE = "超期未核查"
 SEVERITY = {"blocking": "阻断", "warning": "提示"}
 NO_LEVEL = "—"
 
@@ -35,11 +45,29 @@ RULE = {
     "R17": "疑似代打卡或挂证",
 }
 
+# ── a line's honest evidence and why its level (triage.md "Honest lines") ──────────────────────────────────────
+OWED_NOW = "截至目前仍欠发工资{wan:.1f}万元、涉及{n}人（{months}）"
+PAID_LATE = "逾期补发{wan:.1f}万元（{months}），属迟发而非未发"
+BASIS_HARD = "已发生欠薪（{}）：不受名额限制"
+BASIS_SCORE = "欠薪概率{}%，{}"
+BASIS_BAND = {
+    "red": "达红色线（≥{p}%）",
+    "orange": "达橙色线（≥{p}%）",
+    "yellow": "低于橙色线（{p}%）",
+}
+BASIS_RULES = "风险模型不可用，按预警规则排序"
+NO_RULE_REASON = "未触发预警规则，按风险分列入"
+DEFAULT_CHECK = "核查专户人工费拨付、工资发放和考勤情况，评估欠薪风险"
+
 # ── the inspectors' workbook ───────────────────────────────────────────────────────────────────────────────
 FILE_STEM = "欠薪预警清单"
 CITY = "全市"
 UNKNOWN_AREA = "未知区县"
-SHEET_LINES = "预警清单"
+SHEET_LINES = "核查清单"
+SHEET_TRACKING = "整改跟踪"
+SHEET_RECTIFICATION = "整改清单"
+NO_TRACKING = "本期无整改跟踪中的预警"
+NO_RECTIFICATION = "本期无需书面整改的事项"
 SHEET_WORKERS = "涉及工人"
 SHEET_FINDINGS = "数据质量提示"
 SHEET_CHANGES = "变化情况"
@@ -54,19 +82,70 @@ MODEL_FACTORS = "模型因素："
 LIST_SEPARATOR = "；"
 RULE_SEPARATOR = "、"
 
-# Sheet 1: warning-line field → header, in the order of issue 7
+# Sheet 1 (核查清单) and 整改跟踪: warning-line field → header
 LIST_COLUMNS = {
+    "rank": "序号",
+    "warning_id": "预警编号",
     "level": "风险等级",
-    "score": "风险分",
+    "score": "欠薪概率",
     "project_code": "项目编码",
     "project_name": "项目名称",
     "area_name": "所在区县",
     "contractor_corp_name": "总承包单位",
     "build_corp_name": "建设单位",
-    "rule_labels": "触发规则",
-    "risk_factors": "主要风险因素",
-    "change": "新增/持续",
+    "owed_wan": "当前欠发工资（万元）",
+    "workers_owed": "欠薪人数",
+    "late_paid": "逾期补发（迟发非欠发）",
+    "level_basis": "等级依据",
+    "risk_factors": "触发规则及证据",
+    "model_factors": "主要风险因素",
+    "change": "变化",
+    "warning_date": "预警日期",
+    "overdue": "超期未核查",
     "suggested_checks": "建议核查事项",
+}
+# the blank columns inspectors fill in and return (triage.md "Disposition returns"; data/contracts/disposition.yaml)
+RETURN_COLUMNS = {
+    "inspect_date": "核查日期",
+    "outcome": "核查结论",
+    "arrears_amount": "欠薪金额（元）",
+    "workers_owed": "涉及人数",
+    "action": "处置措施",
+    "closed_date": "销号日期",
+    "inspector_org": "核查单位",
+    "note": "备注",
+}
+RETURN_HINT = "核查结论填代码：01 属实：存在欠薪 02 属实：违规但未欠薪 03 不属实 04 无法核实；处置措施：01 责令整改 02 约谈 03 立案查处 04 动用保证金 05 移送公安 09 其他"
+OUTCOME = {"01": "属实：存在欠薪", "02": "属实：违规但未欠薪", "03": "不属实", "04": "无法核实（停工/失联）"}
+ACTION = {
+    "01": "责令整改",
+    "02": "约谈",
+    "03": "立案查处",
+    "04": "动用保证金",
+    "05": "移送公安",
+    "09": "其他",
+}
+LATE_PAID = "{wan:.1f}万元（{months}）"
+YES = "是"
+# 整改清单: one row per project and rule, grouped by the general contractor (总包)
+RECTIFICATION_COLUMNS = {
+    "contractor_corp_name": "总承包单位",
+    "n_projects": "该单位项目数",
+    "warning_id": "预警编号",
+    "project_code": "项目编码",
+    "project_name": "项目名称",
+    "area_name": "所在区县",
+    "rule_label": "问题",
+    "evidence": "证据",
+    "legal_basis": "依据",
+    "change": "变化",
+}
+LEGAL_BASIS = {
+    "R01": "《保障农民工工资支付条例》第二十九条：建设单位应按约定将人工费用及时足额拨付至农民工工资专用账户",
+    "R02": "《保障农民工工资支付条例》第二十九条：人工费用应及时足额拨付至农民工工资专用账户",
+    "R09": "《建筑施工项目经理质量安全责任十项规定（试行）》（建质〔2014〕123号）：项目经理应在岗履职；本地到岗率要求",
+    "R11": "《保障农民工工资支付条例》第二十四条；住房城乡建设部《关于加快推进实行工程款支付担保制度的意见》（建市〔2019〕68号）",
+    "R12": "《保障农民工工资支付条例》第三十二条；《工程建设领域农民工工资保证金规定》（人社部发〔2021〕65号）",
 }
 WORKER_COLUMNS = {
     "project_code": "项目编码",

@@ -1,8 +1,11 @@
 """Inspectors' warning lists: one Excel workbook per district and one for the city, plus the city's lines as CSV.
 
-Sheets: 预警清单 (lines by level, then score), 涉及工人 (masked workers owed wages, payroll rules R05/R16),
-数据质量提示 (the run's findings for that district and the city-wide ones), 变化情况 (new, escalated,
-de-escalated and resolved since the last list). Builders take frames and return frames or ListBooks; only
+Sheets (triage.md): 核查清单 (the inspection lines awaiting a 核查 result, by level then score, with blank return
+columns), 整改跟踪 (lines found true, until 销号), 整改清单 (rectification items grouped by 总包, with evidence and
+legal basis), 涉及工人 (masked workers owed wages, payroll rules R05/R16), 数据质量提示 (the run's findings for that
+district and the city-wide ones), 变化情况 (新增/升级/降级/移出范围/销号 since the last list).
+The CSV beside the workbooks is for machines: UTF-8 without BOM, every text value quoted (project codes stay text);
+people open the Excel workbooks. Builders take frames and return frames or ListBooks; only
 `write_workbook`, `write_csv` and `write_warning_lists` touch the disk.
 """
 
@@ -24,7 +27,14 @@ from pipelines.reports.privacy import mask_columns, scrub_columns
 from pipelines.warnings.schema import LEVELS, RESOLVED_SCHEMA, WARNING_SCHEMA, WORKER_SCHEMA
 
 SEVERITY_ORDER = {level: i for i, level in enumerate(LEVELS)}  # red 0 … yellow 2
-CHANGE_ORDER = {"new": 0, "escalated": 1, "de-escalated": 2, "resolved": 3}  # the 变化情况 sheet's order
+CHANGE_ORDER = {
+    "new": 0,
+    "escalated": 1,
+    "de-escalated": 2,
+    "out_of_scope": 3,
+    "closed": 4,
+    "resolved": 4,
+}  # the 变化情况 sheet's order
 FREE_TEXT = [
     "project_name",
     "contractor_corp_name",
@@ -32,10 +42,28 @@ FREE_TEXT = [
     "reasons",
     "factors",
     "suggested_checks",
+    "level_basis",
 ]
 PERSONAL = {"id_card_number_masked": "id", "worker_name_masked": "name"}
 # column widths in characters (a CJK character counts about double); long text wraps
 WIDTHS = {
+    "rank": 6,
+    "warning_id": 30,
+    "owed_wan": 12,
+    "workers_owed": 9,
+    "late_paid": 22,
+    "level_basis": 22,
+    "model_factors": 40,
+    "warning_date": 11,
+    "overdue": 10,
+    "evidence": 50,
+    "legal_basis": 40,
+    "inspect_date": 11,
+    "outcome": 10,
+    "action": 10,
+    "closed_date": 11,
+    "inspector_org": 14,
+    "note": 20,
     "level": 9,
     "score": 8,
     "project_code": 19,
@@ -54,8 +82,20 @@ WIDTHS = {
     "title_zh": 24,
     "detail_zh": 48,
 }
-NUMBER_FORMATS = {"score": "0.000", "amount_owed_yuan": "#,##0.00", "n_rows": "#,##0"}
-_HEADINGS = (zh.LIST_COLUMNS, zh.WORKER_COLUMNS, zh.FINDING_COLUMNS, zh.CHANGE_COLUMNS)
+NUMBER_FORMATS = {
+    "score": "0%",
+    "owed_wan": "#,##0.0",
+    "amount_owed_yuan": "#,##0.00",
+    "n_rows": "#,##0",
+}
+_HEADINGS = (
+    zh.LIST_COLUMNS,
+    zh.WORKER_COLUMNS,
+    zh.FINDING_COLUMNS,
+    zh.CHANGE_COLUMNS,
+    zh.RETURN_COLUMNS,
+    zh.RECTIFICATION_COLUMNS,
+)
 HEADER_WIDTHS = {h: WIDTHS[k] for columns in _HEADINGS for k, h in columns.items() if k in WIDTHS}
 HEADER_FORMATS = {
     h: NUMBER_FORMATS[k] for columns in _HEADINGS for k, h in columns.items() if k in NUMBER_FORMATS
@@ -73,6 +113,8 @@ class ListBook:
     workers: pl.DataFrame
     findings: pl.DataFrame
     changes: pl.DataFrame
+    tracking: pl.DataFrame | None = None
+    rectification: pl.DataFrame | None = None
 
 
 def conform(frame: pl.DataFrame | None, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
@@ -154,33 +196,61 @@ def _rule_labels(column: str) -> pl.Expr:
 
 
 def ordered_lines(lines: pl.DataFrame) -> pl.DataFrame:
-    """Lines ordered red → orange → yellow, then score (highest first), then project code."""
-    return lines.sort(
-        pl.col("level").replace_strict(SEVERITY_ORDER, default=len(LEVELS), return_dtype=pl.Int8),
-        pl.col("score"),
-        pl.col("project_code"),
-        descending=[False, True, False],
-        nulls_last=True,
+    """Lines by district rank when they have one, else red → orange → yellow, then score, then project code."""
+    return (
+        lines.sort(
+            pl.col("area_code"),
+            pl.col("rank"),
+            pl.col("level").replace_strict(SEVERITY_ORDER, default=len(LEVELS), return_dtype=pl.Int8),
+            pl.col("score"),
+            pl.col("project_code"),
+            descending=[False, False, False, True, False],
+            nulls_last=True,
+        )
+        if "area_code" in lines.columns and lines["rank"].null_count() < lines.height
+        else lines.sort(
+            pl.col("level").replace_strict(SEVERITY_ORDER, default=len(LEVELS), return_dtype=pl.Int8),
+            pl.col("score"),
+            pl.col("project_code"),
+            descending=[False, True, False],
+            nulls_last=True,
+        )
     )
+
+
+def _open(lines: pl.DataFrame) -> pl.Expr:
+    return pl.col("status").fill_null("open") == "open"
+
+
+def inspection_lines(lines: pl.DataFrame) -> pl.DataFrame:
+    """The open 核查清单 lines awaiting a result (a frame without the triage columns counts as such)."""
+    lines = conform(lines, WARNING_SCHEMA)
+    return lines.filter(
+        (pl.col("list").fill_null("inspection") == "inspection")
+        & _open(lines)
+        & (pl.col("stage").fill_null("awaiting") == "awaiting")
+    )
+
+
+def tracking_lines(lines: pl.DataFrame) -> pl.DataFrame:
+    """Open inspection lines found true (outcome 01/02) and not yet 销号: the 整改跟踪 sheet."""
+    lines = conform(lines, WARNING_SCHEMA)
+    return lines.filter((pl.col("list") == "inspection") & _open(lines) & (pl.col("stage") == "tracking"))
 
 
 def list_rows(lines: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:
-    """Sheet 1: one row per line in list order, Chinese headers and values, personal data scrubbed."""
+    """核查清单 rows in list order: Chinese headers and values, personal data scrubbed, blank return columns."""
     lines = scrub_columns(ordered_lines(conform(lines, WARNING_SCHEMA)), FREE_TEXT)
-    factors_new = pl.col("factors").is_not_null() & ~pl.col("reasons").fill_null("").str.contains(
-        pl.col("factors"), literal=True
-    )
-    risk_factors = (
-        pl.when(factors_new & pl.col("reasons").is_not_null())
-        .then(
-            pl.format("{}{}{}{}", "reasons", pl.lit(zh.LIST_SEPARATOR), pl.lit(zh.MODEL_FACTORS), "factors")
-        )
-        .when(factors_new)
-        .then(pl.format("{}{}", pl.lit(zh.MODEL_FACTORS), "factors"))
-        .otherwise(pl.col("reasons"))
-    )
     change = pl.when(pl.col("change").is_null() & pl.col("is_new")).then(pl.lit("new")).otherwise("change")
+    late = pl.when(pl.col("late_paid_yuan").fill_null(0) > 1).then(
+        pl.struct("late_paid_yuan", "late_months").map_elements(
+            lambda r: zh.LATE_PAID.format(wan=r["late_paid_yuan"] / 1e4, months=r["late_months"] or ""),
+            return_dtype=pl.Utf8,
+        )
+    )
     columns = {
+        "rank": pl.col("rank"),
+        "warning_id": pl.col("warning_id"),
         "level": _level_zh("level"),
         "score": pl.col("score").round(3),
         "project_code": pl.col("project_code"),
@@ -188,13 +258,62 @@ def list_rows(lines: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:
         "area_name": _area_zh(names),
         "contractor_corp_name": pl.col("contractor_corp_name"),
         "build_corp_name": pl.col("build_corp_name"),
-        "rule_labels": _rule_labels("rules"),
-        "risk_factors": risk_factors,
+        "owed_wan": (pl.col("owed_yuan") / 1e4).round(1),
+        "workers_owed": pl.col("workers_owed"),
+        "late_paid": late,
+        "level_basis": pl.col("level_basis"),
+        "risk_factors": pl.col("reasons"),
+        "model_factors": pl.col("factors"),
         "change": change.replace_strict(zh.CHANGE, default=zh.CHANGE["unchanged"], return_dtype=pl.Utf8),
+        "warning_date": pl.col("warning_date").dt.to_string("%Y-%m-%d"),
+        "overdue": pl.when(pl.col("overdue")).then(pl.lit(zh.OVERDUE)),
         "suggested_checks": pl.col("suggested_checks"),
     }
+    blanks = [pl.lit(None, dtype=pl.Utf8).alias(h) for h in zh.RETURN_COLUMNS.values()]
     return lines.select(
-        *(expr.alias(zh.LIST_COLUMNS[key]) for key, expr in columns.items()), pl.col("level").alias("_level")
+        *(expr.alias(zh.LIST_COLUMNS[key]) for key, expr in columns.items()),
+        *blanks,
+        pl.col("level").alias("_level"),
+    )
+
+
+def rectification_rows(lines: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:
+    """整改清单: one row per open rectification line and rule, grouped by 总包 (most items first)."""
+    lines = conform(lines, WARNING_SCHEMA)
+    rect = scrub_columns(
+        lines.filter((pl.col("list") == "rectification") & _open(lines)), ["project_name", "reasons"]
+    )
+    items = (
+        rect.with_columns(item=pl.col("reasons").str.split(zh.LIST_SEPARATOR))
+        .explode("item")
+        .with_columns(rule_id=pl.col("item").str.extract(r"^(R\d{2})"))
+        .filter(pl.col("rule_id").is_in(list(zh.LEGAL_BASIS)))
+        .with_columns(
+            evidence=pl.col("item").str.replace(r"^R\d{2}[^：]*：", ""),
+            n_projects=pl.col("project_code").n_unique().over("contractor_corp_name"),
+        )
+        .sort(
+            ["n_projects", "contractor_corp_name", "project_code", "rule_id"],
+            descending=[True, False, False, False],
+        )
+    )
+    columns = {
+        "contractor_corp_name": pl.col("contractor_corp_name"),
+        "n_projects": pl.col("n_projects"),
+        "warning_id": pl.col("warning_id"),
+        "project_code": pl.col("project_code"),
+        "project_name": pl.col("project_name"),
+        "area_name": _area_zh(names),
+        "rule_label": pl.col("rule_id").map_elements(rule_label, return_dtype=pl.Utf8),
+        "evidence": pl.col("evidence"),
+        "legal_basis": pl.col("rule_id").replace_strict(zh.LEGAL_BASIS, return_dtype=pl.Utf8),
+        "change": pl.col("change").replace_strict(
+            zh.CHANGE, default=zh.CHANGE["unchanged"], return_dtype=pl.Utf8
+        ),
+    }
+    return items.select(
+        *(expr.alias(zh.RECTIFICATION_COLUMNS[key]) for key, expr in columns.items()),
+        pl.lit(None, dtype=pl.Utf8).alias("_level"),
     )
 
 
@@ -259,10 +378,20 @@ def finding_rows(findings: pl.DataFrame, area_code: str | None, names: Mapping[s
 
 
 def change_rows(lines: pl.DataFrame, resolved: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:
-    """The 变化情况 sheet: new, escalated, de-escalated, then resolved since the last list."""
+    """The 变化情况 sheet: 新增, 升级, 降级, then 移出范围 and 销号 since the last list (inspection lines)."""
     lines = conform(lines, WARNING_SCHEMA)
-    changed = lines.filter(pl.col("change").is_in(["new", "escalated", "de-escalated"])).select(
-        "change", "project_code", "project_name", "area_code", "previous_level", "level", "rules"
+    on_list = pl.col("list").fill_null("inspection") == "inspection"
+    changed = lines.filter(
+        on_list & pl.col("change").is_in(["new", "escalated", "de-escalated"]) & _open(lines)
+    ).select("change", "project_code", "project_name", "area_code", "previous_level", "level", "rules")
+    ended = lines.filter(on_list & ~_open(lines)).select(
+        "change",
+        "project_code",
+        "project_name",
+        "area_code",
+        "previous_level",
+        pl.lit(None, dtype=pl.Utf8).alias("level"),
+        "rules",
     )
     gone = conform(resolved, RESOLVED_SCHEMA).select(
         pl.lit("resolved").alias("change"),
@@ -273,8 +402,8 @@ def change_rows(lines: pl.DataFrame, resolved: pl.DataFrame, names: Mapping[str,
         pl.lit(None, dtype=pl.Utf8).alias("level"),
         pl.col("previous_rules").alias("rules"),
     )
-    rows = scrub_columns(pl.concat([changed, gone]), ["project_name"]).sort(
-        pl.col("change").replace_strict(CHANGE_ORDER, return_dtype=pl.Int8),
+    rows = scrub_columns(pl.concat([changed, ended, gone]), ["project_name"]).sort(
+        pl.col("change").replace_strict(CHANGE_ORDER, default=9, return_dtype=pl.Int8),
         pl.coalesce("level", "previous_level").replace_strict(
             SEVERITY_ORDER, default=9, return_dtype=pl.Int8
         ),
@@ -314,12 +443,15 @@ def build_books(
     for code in [None, *codes]:
         in_scope = pl.lit(True) if code is None else pl.col("area_code") == code
         part = lines.filter(in_scope)
+        listed = inspection_lines(part)
         books[code] = ListBook(
             scope=f"{city}{zh.CITY}" if code is None else area_label(code, names),
-            lines=list_rows(part, names),
-            workers=worker_rows(workers, part),
+            lines=list_rows(listed, names),
+            workers=worker_rows(workers, listed),
             findings=finding_rows(findings, code, names),
             changes=change_rows(part, resolved.filter(in_scope), names),
+            tracking=list_rows(tracking_lines(part), names),
+            rectification=rectification_rows(part, names),
         )
     return books
 
@@ -358,11 +490,15 @@ def write_workbook(book: ListBook, path: Path, as_of: date) -> Path:
         )
         sheets = (
             (zh.SHEET_LINES, book.lines, zh.NO_LINES),
+            (zh.SHEET_TRACKING, book.tracking, zh.NO_TRACKING),
+            (zh.SHEET_RECTIFICATION, book.rectification, zh.NO_RECTIFICATION),
             (zh.SHEET_WORKERS, book.workers, zh.NO_WORKERS),
             (zh.SHEET_FINDINGS, book.findings, zh.NO_FINDINGS),
             (zh.SHEET_CHANGES, book.changes, zh.NO_CHANGES),
         )
         for name, rows, empty_note in sheets:
+            if rows is None:
+                continue
             _write_sheet(wb, name, rows, empty_note, zh.WORKBOOK_TITLE.format(scope=book.scope, as_of=as_of))
     finally:
         wb.close()
@@ -420,10 +556,13 @@ def csv_safe(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def write_csv(rows: pl.DataFrame, path: Path) -> Path:
-    """Sheet 1's rows as CSV, UTF-8 with BOM so that Excel opens the Chinese correctly; written atomically."""
+    """Sheet 1's rows as CSV for machines: UTF-8 without BOM, every text value quoted so that codes stay text
+    (16-digit 项目编码 would become 3.50521E+15 in a spreadsheet); people use the Excel workbook. Atomic."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    csv_safe(rows.select(c for c in rows.columns if not c.startswith("_"))).write_csv(tmp, include_bom=True)
+    csv_safe(rows.select(c for c in rows.columns if not c.startswith("_"))).write_csv(
+        tmp, include_bom=False, quote_style="non_numeric"
+    )
     tmp.replace(path)
     return path
 

@@ -1,50 +1,108 @@
-"""The warning list: rule firings and risk scores → one line per project with level, reasons and changes.
+"""The two lists of triage.md: the 核查清单 (where to send people) and the 整改清单 (what to fix by notice).
 
-Levels (warnings.md): red if a red rule fires or the score is in the top `red_top_share` of in-scope projects;
-orange for an orange rule or the top `orange_top_share`; yellow for a yellow rule or the top `yellow_top_share`.
-Score shares only count when the score comes from the trained model: the rules fallback ranks by the rules
-themselves, so it cannot add a line the rules did not (docs/decisions.md).
+- Inspection list, per district at capacity (`max(list_capacity_min, ceil(list_capacity_share × projects in risk
+  scope))`, or the district's `list_capacity`): lines still awaiting a 核查 result stay on it (overdue first), and
+  it is topped up with the highest-scored projects without an open line. Projects with hard evidence of wages owed
+  and overdue (R03, R16, or R05 with money still owed) always make it, above capacity if need be.
+- Level from the calibrated probability (red ≥ p_red, orange ≥ p_orange, yellow otherwise); a hard-evidence line is
+  red (wages are owed already). With the rules fallback (no usable model) there is no probability: red = hard
+  evidence, orange = another red or orange rule, yellow otherwise, ranked by the rules signal.
+- Rules are the reasons and evidence on a line; they do not by themselves put a project on the inspection list.
+- Rectification list: projects with a rectification rule (R11, R12, R01, R02, R09) firing, one line per project.
+- A line keeps its `warning_id` across nights until a disposition closes it (outcome 03/04 at the 核查 date,
+  01/02 at its closed_date, in between it is in 整改跟踪); a project that leaves risk scope is out_of_scope.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import polars as pl
 
+from pipelines.reports import labels_zh as zh
 from pipelines.settings import Settings
 from pipelines.warnings.catalogue import catalogue
-from pipelines.warnings.schema import LEVELS, RESOLVED_SCHEMA, WARNING_SCHEMA
+from pipelines.warnings.schema import LEVELS, PROJECT_RISK_SCHEMA, WARNING_SCHEMA
 
 _SEVERITY = {level: i for i, level in enumerate(LEVELS)}  # red 0 (most urgent) … yellow 2
-LEVEL_ZH = {"red": "红色", "orange": "橙色", "yellow": "黄色"}
+LEVEL_ZH = zh.LEVEL
+LIST_PREFIX = {"inspection": "HC", "rectification": "ZG"}  # 核查 / 整改
+CLOSING_OUTCOMES = ("03", "04")  # 不属实, 无法核实: closed at the 核查 date
+TRACKING_OUTCOMES = ("01", "02")  # 属实: 整改跟踪 until closed_date
+MAX_FACTORS = 3
+
+_OWED_SCHEMA = {
+    "project_code": pl.Utf8,
+    "owed_yuan": pl.Float64,
+    "workers_owed": pl.Int32,
+    "owed_months": pl.Utf8,
+    "late_paid_yuan": pl.Float64,
+    "late_months": pl.Utf8,
+    "unpaid_workers": pl.Int32,
+    "unpaid_months": pl.Utf8,
+}
+_DISPOSITION_SCHEMA = {
+    "warning_id": pl.Utf8,
+    "outcome": pl.Utf8,
+    "inspect_date": pl.Date,
+    "closed_date": pl.Date,
+}
 
 
-def score_levels(scores: pl.DataFrame, settings: Settings) -> pl.DataFrame:
-    """project_code, score, score_top_share, score_level (null below the yellow share or for fallback scores)."""
-    s = settings.score
-    n = max(scores.height, 1)
-    ranked = scores.sort(["score", "project_code"], descending=[True, False], nulls_last=True).with_columns(
-        score_top_share=(pl.int_range(1, pl.len() + 1) / n).cast(pl.Float64)
+def warning_id(list_name: str, warning_date: pl.Expr, project_code: pl.Expr) -> pl.Expr:
+    """'HC-20251226-<project_code>': the list, the night it opened and the project (stable across nights)."""
+    return pl.format(
+        "{}-{}-{}", pl.lit(LIST_PREFIX[list_name]), warning_date.dt.strftime("%Y%m%d"), project_code
     )
-    from_model = pl.col("score_source") == "model"
-    share = pl.col("score_top_share")
-    return ranked.with_columns(
-        score_level=pl.when(from_model & pl.col("score").is_not_null() & (share <= s.red_top_share))
-        .then(pl.lit("red"))
-        .when(from_model & pl.col("score").is_not_null() & (share <= s.orange_top_share))
-        .then(pl.lit("orange"))
-        .when(from_model & pl.col("score").is_not_null() & (share <= s.yellow_top_share))
-        .then(pl.lit("yellow"))
-        .otherwise(pl.lit(None, dtype=pl.Utf8))
-    )
 
 
-def _rule_summary(firings: pl.DataFrame) -> pl.DataFrame:
-    """One row per project: fired rule ids (most severe first), their reasons and advice, the rules' level."""
+def capacity(n_in_scope: int, area_code: str | None, settings: Settings) -> int:
+    """A district's inspection capacity this cycle (triage.md)."""
+    t = settings.triage
+    if area_code is not None and area_code in t.list_capacity:
+        return int(t.list_capacity[area_code])
+    return max(t.list_capacity_min, math.ceil(t.list_capacity_share * n_in_scope))
+
+
+def owed_reason(
+    owed_yuan: float, workers: int, months: str | None, late_yuan: float, late: str | None
+) -> str:
+    """The honest amount: owed now (and by how many workers) apart from what was paid late."""
+    parts = []
+    if owed_yuan > 1:
+        parts.append(zh.OWED_NOW.format(wan=owed_yuan / 1e4, n=workers, months=months or ""))
+    if late_yuan > 1:
+        parts.append(zh.PAID_LATE.format(wan=late_yuan / 1e4, months=late or ""))
+    return "，".join(parts)
+
+
+def _rule_summary(firings: pl.DataFrame, owed: pl.DataFrame) -> pl.DataFrame:
+    """One row per project: fired rule ids (most severe first), their evidence and advice, the rules' level.
+
+    R05's own text states the pay month's shortfall at its make-good deadline, which reads as unpaid when the wages
+    were paid late since; it is replaced by the amount owed now and the amount paid late."""
     rules = catalogue()
-    f = firings.with_columns(
+    f = firings.join(owed, on="project_code", how="left").with_columns(
         severity=pl.col("level").replace_strict(_SEVERITY, return_dtype=pl.Int8),
+        reason_zh=pl.when((pl.col("rule_id") == "R05") & pl.col("owed_yuan").is_not_null())
+        .then(
+            pl.struct(
+                "owed_yuan", "workers_owed", "owed_months", "late_paid_yuan", "late_months"
+            ).map_elements(
+                lambda r: owed_reason(
+                    r["owed_yuan"] or 0.0,
+                    r["workers_owed"] or 0,
+                    r["owed_months"],
+                    r["late_paid_yuan"] or 0.0,
+                    r["late_months"],
+                ),
+                return_dtype=pl.Utf8,
+            )
+        )
+        .otherwise(pl.col("reason_zh")),
+    )
+    f = f.with_columns(
         reason_line=pl.format(
             "{}{}：{}",
             pl.col("rule_id"),
@@ -59,51 +117,32 @@ def _rule_summary(firings: pl.DataFrame) -> pl.DataFrame:
     ).sort(["project_code", "severity", "rule_id"])
     return f.group_by("project_code", maintain_order=True).agg(
         rules=pl.col("rule_id").unique(maintain_order=True),
-        reasons=pl.col("reason_line").str.join("；"),
-        suggested_checks=pl.col("advice").unique(maintain_order=True).str.join("；"),
+        reasons=pl.col("reason_line").str.join(zh.LIST_SEPARATOR),
+        suggested_checks=pl.col("advice").unique(maintain_order=True).str.join(zh.LIST_SEPARATOR),
         rule_level=pl.col("severity").min(),
         top_rule=pl.col("rule_id").first(),
     )
 
 
-def assemble_warnings(
+def _factors(text: pl.Expr) -> pl.Expr:
+    """At most three factors (the model names them most important first)."""
+    return text.str.split(zh.LIST_SEPARATOR).list.head(MAX_FACTORS).list.join(zh.LIST_SEPARATOR)
+
+
+def risk_frame(
     firings: pl.DataFrame,
     scores: pl.DataFrame,
     projects: pl.DataFrame,
-    previous: pl.DataFrame | None,
     settings: Settings,
-    as_of: date,
+    owed: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """This run's warning lines (WARNING_SCHEMA), ordered and ranked: level, then score, then project code."""
-    by_rules = _rule_summary(firings) if firings.height else _empty_rule_summary()
-    scored = score_levels(scores, settings) if scores.height else _empty_scores()
-    lines = by_rules.join(scored, on="project_code", how="full", coalesce=True)
-    score_sev = pl.col("score_level").replace_strict(_SEVERITY, default=None, return_dtype=pl.Int8)
-    lines = lines.with_columns(severity=pl.min_horizontal("rule_level", score_sev)).filter(
-        pl.col("severity").is_not_null()
-    )
-    rules_by_level = pl.col("rule_level") == pl.col("severity")
-    share_pct = (pl.col("score_top_share") * 100).round(1)
-    lines = lines.with_columns(
-        level=pl.col("severity").replace_strict(dict(enumerate(LEVELS)), return_dtype=pl.Utf8),
-        rules=pl.col("rules").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))),
-        level_basis=pl.when(rules_by_level)
-        .then(
-            pl.format(
-                "{}规则{}",
-                pl.col("severity").replace_strict(
-                    {i: LEVEL_ZH[v] for i, v in enumerate(LEVELS)}, return_dtype=pl.Utf8
-                ),
-                pl.col("top_rule"),
-            )
-        )
-        .otherwise(pl.format("风险分列在管项目前{}%", share_pct)),
-        reasons=pl.when(pl.col("reasons").is_not_null())
-        .then(pl.col("reasons"))
-        .otherwise(pl.format("风险分列在管项目前{}%，主要因素：{}", share_pct, pl.col("factors_zh"))),
-        suggested_checks=pl.col("suggested_checks").fill_null(
-            "核查专户人工费拨付、工资发放和考勤情况，评估欠薪风险"
-        ),
+    """One row per project in risk scope: score, rules, evidence, owed amounts, level, hard evidence."""
+    t = settings.triage
+    owed = _conform(owed, _OWED_SCHEMA)
+    by_rules = _rule_summary(firings, owed) if firings.height else _empty_rule_summary()
+    scored = scores if scores.height else _empty_scores()
+    risk = scored.join(by_rules, on="project_code", how="full", coalesce=True).join(
+        owed, on="project_code", how="left"
     )
     info = projects.select(
         "project_code",
@@ -114,52 +153,304 @@ def assemble_warnings(
         "build_corp_code",
         "build_corp_name",
     )
-    lines = lines.join(info, on="project_code", how="left")
-    lines = _against_previous(lines, previous)
-    lines = lines.sort(
-        ["severity", "score", "project_code"], descending=[False, True, False], nulls_last=True
-    ).with_columns(
-        as_of=pl.lit(as_of, dtype=pl.Date),
-        rank=pl.int_range(1, pl.len() + 1, dtype=pl.Int32),
-        factors=pl.col("factors_zh"),
+    risk = risk.join(info, on="project_code", how="left").with_columns(
+        rules=pl.col("rules").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))),
+        in_risk_scope=pl.col("score").is_not_null(),
+        owed_yuan=pl.col("owed_yuan").fill_null(0.0),
+        workers_owed=pl.col("workers_owed").fill_null(0).cast(pl.Int32),
+        late_paid_yuan=pl.col("late_paid_yuan").fill_null(0.0),
+        unpaid_workers=pl.col("unpaid_workers").fill_null(0).cast(pl.Int32),
+        score_source=pl.col("score_source").fill_null("rules_fallback"),
     )
-    return lines.select([pl.col(c).cast(t) for c, t in WARNING_SCHEMA.items()])
-
-
-def _against_previous(lines: pl.DataFrame, previous: pl.DataFrame | None) -> pl.DataFrame:
-    """is_new, change and previous_level against the previous run's list."""
-    if previous is None or previous.height == 0:
-        return lines.with_columns(
-            is_new=pl.lit(True),
-            change=pl.lit("new"),
-            previous_level=pl.lit(None, dtype=pl.Utf8),
+    # hard evidence = money owed and overdue NOW: R05 only while an amount is still owed, R03 only while a worked
+    # month still has no pay line at all (paid late since is late payment, not arrears); R16 judges leavers to date
+    fired = {
+        r: pl.col("rules").list.contains(r) & (r in t.hard_evidence_rules) for r in ("R03", "R05", "R16")
+    }
+    hard = (
+        (fired["R05"] & (pl.col("owed_yuan") > 1))
+        | (fired["R03"] & (pl.col("unpaid_workers") > 0))
+        | fired["R16"]
+    )
+    from_model = pl.col("score_source") == "model"
+    by_score = (
+        pl.when(pl.col("score") >= t.p_red)
+        .then(pl.lit(0, dtype=pl.Int8))
+        .when(pl.col("score") >= t.p_orange)
+        .then(pl.lit(1, dtype=pl.Int8))
+        .otherwise(pl.lit(2, dtype=pl.Int8))
+    )
+    by_rules_only = (
+        pl.when(pl.col("rule_level").fill_null(9) <= 1)
+        .then(pl.lit(1, dtype=pl.Int8))
+        .otherwise(pl.lit(2, dtype=pl.Int8))
+    )
+    risk = risk.with_columns(hard_evidence=hard.fill_null(False))
+    risk = risk.with_columns(
+        severity=pl.when(pl.col("hard_evidence"))
+        .then(pl.lit(0, dtype=pl.Int8))
+        .when(from_model)
+        .then(by_score)
+        .otherwise(by_rules_only)
+    )
+    hard_rule = (
+        pl.col("rules").list.eval(pl.element().filter(pl.element().is_in(t.hard_evidence_rules))).list.first()
+    )
+    basis = (
+        pl.when(pl.col("hard_evidence"))
+        .then(pl.format(zh.BASIS_HARD, hard_rule))
+        .when(from_model)
+        .then(
+            pl.format(
+                zh.BASIS_SCORE,
+                (pl.col("score") * 100).round(0).cast(pl.Int32),
+                pl.col("severity").replace_strict(
+                    {
+                        0: zh.BASIS_BAND["red"].format(p=round(t.p_red * 100)),
+                        1: zh.BASIS_BAND["orange"].format(p=round(t.p_orange * 100)),
+                        2: zh.BASIS_BAND["yellow"].format(p=round(t.p_orange * 100)),
+                    },
+                    return_dtype=pl.Utf8,
+                ),
+            )
         )
-    prev = previous.select("project_code", pl.col("level").alias("previous_level"))
+        .otherwise(pl.lit(zh.BASIS_RULES))
+    )
+    return risk.with_columns(
+        level=pl.col("severity").replace_strict(dict(enumerate(LEVELS)), return_dtype=pl.Utf8),
+        level_basis=basis,
+        factors=pl.when(from_model)
+        .then(_factors(pl.col("factors_zh")))
+        .otherwise(pl.lit(None, dtype=pl.Utf8)),
+        reasons=pl.coalesce(pl.col("reasons"), pl.lit(zh.NO_RULE_REASON)),
+        suggested_checks=pl.col("suggested_checks").fill_null(zh.DEFAULT_CHECK),
+    )
+
+
+def _latest_dispositions(dispositions: pl.DataFrame | None, as_of: date) -> pl.DataFrame:
+    d = _conform(dispositions, _DISPOSITION_SCHEMA).filter(pl.col("inspect_date") <= as_of)
+    return d.sort("warning_id", "inspect_date").group_by("warning_id", maintain_order=True).last()
+
+
+def assemble_warnings(
+    firings: pl.DataFrame,
+    scores: pl.DataFrame,
+    projects: pl.DataFrame,
+    previous: pl.DataFrame | None,
+    settings: Settings,
+    as_of: date,
+    owed: pl.DataFrame | None = None,
+    dispositions: pl.DataFrame | None = None,
+    closed_recently: list[str] | None = None,
+) -> pl.DataFrame:
+    """Tonight's lines (WARNING_SCHEMA): open lines of both lists, plus the lines closed or out of scope tonight.
+
+    `previous` is the previous night's `warning` rows; `dispositions` the loaded returns (warning_id, outcome,
+    inspect_date, closed_date); `closed_recently` the projects whose inspection line closed within
+    relist_after_days before tonight (from the ledger): they come back on hard evidence only."""
+    t = settings.triage
+    risk = risk_frame(firings, scores, projects, settings, owed)
+    prev = _conform(previous, WARNING_SCHEMA).filter(pl.col("status") == "open")
+    disp = _latest_dispositions(dispositions, as_of)
+    # the latest return wins; a line keeps its last known outcome when tonight's returns do not mention it
+    prev = (
+        prev.join(disp, on="warning_id", how="left", suffix="_new")
+        .with_columns(
+            [
+                pl.when(pl.col("outcome_new").is_not_null())
+                .then(pl.col(f"{c}_new"))
+                .otherwise(pl.col(c))
+                .alias(c)
+                for c in ("outcome", "inspect_date", "closed_date")
+            ]
+        )
+        .drop("outcome_new", "inspect_date_new", "closed_date_new")
+    )
+    in_scope = set(risk.filter(pl.col("in_risk_scope"))["project_code"].to_list())
+    closes = pl.col("outcome").is_in(CLOSING_OUTCOMES) | (
+        pl.col("outcome").is_in(TRACKING_OUTCOMES) & (pl.col("closed_date") <= as_of)
+    )
+    prev = prev.with_columns(
+        status=pl.when(closes)
+        .then(pl.lit("closed"))
+        .when(~pl.col("project_code").is_in(list(in_scope)))
+        .then(pl.lit("out_of_scope"))
+        .otherwise(pl.lit("open")),
+        closed_date=pl.when(closes)
+        .then(
+            pl.when(pl.col("outcome").is_in(CLOSING_OUTCOMES))
+            .then(pl.col("inspect_date"))
+            .otherwise(pl.col("closed_date"))
+        )
+        .when(~pl.col("project_code").is_in(list(in_scope)))
+        .then(pl.lit(as_of))
+        .otherwise(pl.lit(None, dtype=pl.Date)),
+    )
+    carried = prev.filter(pl.col("status") == "open").select(
+        "warning_id",
+        "warning_date",
+        "list",
+        "project_code",
+        "outcome",
+        "inspect_date",
+        "closed_date",
+        pl.col("level").alias("previous_level"),
+    )
+    ended = prev.filter(pl.col("status") != "open").with_columns(
+        as_of=pl.lit(as_of, dtype=pl.Date),
+        change=pl.col("status").replace_strict({"closed": "closed", "out_of_scope": "out_of_scope"}),
+        previous_level=pl.col("level"),
+        is_new=pl.lit(False),
+        rank=pl.lit(None, dtype=pl.Int32),
+        stage=pl.lit(None, dtype=pl.Utf8),
+        overdue=pl.lit(False),
+    )
+
+    cooling = set(closed_recently or []) | set(
+        prev.filter((pl.col("list") == "inspection") & (pl.col("status") == "closed"))[
+            "project_code"
+        ].to_list()
+    )
+    inspection = _inspection_lines(
+        risk, carried.filter(pl.col("list") == "inspection"), settings, as_of, sorted(cooling)
+    )
+    rectification = _rectification_lines(
+        risk, carried.filter(pl.col("list") == "rectification"), settings, as_of
+    )
+    lines = pl.concat([_shape(inspection, as_of), _shape(rectification, as_of)], how="vertical_relaxed")
+    out = pl.concat([lines, _conform(ended, WARNING_SCHEMA)], how="vertical_relaxed")
+    _ = t
+    return out.select([pl.col(c).cast(tp) for c, tp in WARNING_SCHEMA.items()])
+
+
+def _with_carried(
+    candidates: pl.DataFrame, carried: pl.DataFrame, list_name: str, as_of: date
+) -> pl.DataFrame:
+    """Candidates joined to their open line, or given a new line id opened tonight."""
+    joined = candidates.join(carried.drop("list"), on="project_code", how="left")
+    return joined.with_columns(
+        is_new=pl.col("warning_id").is_null(),
+        warning_date=pl.coalesce(pl.col("warning_date"), pl.lit(as_of, dtype=pl.Date)),
+    ).with_columns(
+        warning_id=pl.coalesce(
+            pl.col("warning_id"), warning_id(list_name, pl.col("warning_date"), pl.col("project_code"))
+        ),
+        list=pl.lit(list_name),
+    )
+
+
+def _inspection_lines(
+    risk: pl.DataFrame, carried: pl.DataFrame, settings: Settings, as_of: date, cooling: list[str]
+) -> pl.DataFrame:
+    t = settings.triage
+    scope = risk.filter(pl.col("in_risk_scope"))
+    counts = scope.group_by("area_code").len("n_in_scope")
+    cap = counts.with_columns(
+        capacity=pl.struct("area_code", "n_in_scope").map_elements(
+            lambda r: capacity(r["n_in_scope"], r["area_code"], settings), return_dtype=pl.Int32
+        )
+    )
+    eligible = pl.col("in_risk_scope") & (~pl.col("project_code").is_in(cooling) | pl.col("hard_evidence"))
+    lines = _with_carried(risk.filter(eligible), carried, "inspection", as_of)
+    lines = lines.join(cap.select("area_code", "capacity"), on="area_code", how="left").with_columns(
+        stage=pl.when(pl.col("outcome").is_in(TRACKING_OUTCOMES))
+        .then(pl.lit("tracking"))
+        .otherwise(pl.lit("awaiting")),
+        overdue=~pl.col("is_new")
+        & pl.col("outcome").is_null()
+        & ((pl.lit(as_of, dtype=pl.Date) - pl.col("warning_date")).dt.total_days() > t.review_deadline_days),
+    )
+    awaiting_open = ~pl.col("is_new") & (pl.col("stage") == "awaiting")
+    # priority within the district: open lines awaiting a result (overdue first), then hard evidence, then score
+    lines = lines.with_columns(
+        _priority=pl.when(awaiting_open & pl.col("overdue"))
+        .then(0)
+        .when(awaiting_open)
+        .then(1)
+        .when(pl.col("hard_evidence"))
+        .then(2)
+        .otherwise(3)
+    ).sort(
+        ["area_code", "_priority", "score", "project_code"],
+        descending=[False, False, True, False],
+        nulls_last=True,
+    )
+    tracking = lines.filter(~pl.col("is_new") & (pl.col("stage") == "tracking"))
+    # a tracking line takes no slot (it is on its own sheet)
+    listed = (
+        lines.filter(pl.col("stage") == "awaiting")
+        .with_columns(_slot=pl.int_range(1, pl.len() + 1).over("area_code"))
+        .filter(awaiting_open | pl.col("hard_evidence") | (pl.col("_slot") <= pl.col("capacity")))
+    )
+    listed = listed.sort(
+        ["area_code", "severity", "score", "project_code"],
+        descending=[False, False, True, False],
+        nulls_last=True,
+    ).with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("area_code"))
+    tracking = tracking.with_columns(rank=pl.lit(None, dtype=pl.Int32))
+    return pl.concat([listed, tracking], how="diagonal_relaxed")
+
+
+def _rectification_lines(
+    risk: pl.DataFrame, carried: pl.DataFrame, settings: Settings, as_of: date
+) -> pl.DataFrame:
+    rules = settings.triage.rectification_rules
+    fired = pl.col("rules").list.eval(pl.element().is_in(rules)).list.any()
+    candidates = risk.filter(
+        pl.col("in_risk_scope") & (fired | pl.col("project_code").is_in(carried["project_code"].to_list()))
+    )
+    lines = _with_carried(candidates, carried, "rectification", as_of)
+    return lines.with_columns(
+        rank=pl.lit(None, dtype=pl.Int32),
+        stage=pl.when(pl.col("outcome").is_in(TRACKING_OUTCOMES))
+        .then(pl.lit("tracking"))
+        .otherwise(pl.lit("awaiting")),
+        overdue=pl.lit(False),
+        capacity=pl.lit(None, dtype=pl.Int32),
+    )
+
+
+def _shape(lines: pl.DataFrame, as_of: date) -> pl.DataFrame:
     prev_sev = pl.col("previous_level").replace_strict(_SEVERITY, default=None, return_dtype=pl.Int8)
-    return lines.join(prev, on="project_code", how="left").with_columns(
-        is_new=pl.col("previous_level").is_null(),
-        change=pl.when(pl.col("previous_level").is_null())
+    return lines.with_columns(
+        as_of=pl.lit(as_of, dtype=pl.Date),
+        status=pl.lit("open"),
+        change=pl.when(pl.col("is_new"))
         .then(pl.lit("new"))
         .when(pl.col("severity") < prev_sev)
         .then(pl.lit("escalated"))
         .when(pl.col("severity") > prev_sev)
         .then(pl.lit("de-escalated"))
         .otherwise(pl.lit("unchanged")),
+        previous_level=pl.when(pl.col("is_new"))
+        .then(pl.lit(None, dtype=pl.Utf8))
+        .otherwise(pl.col("previous_level")),
+        score_top_share=pl.lit(None, dtype=pl.Float64),
+    ).pipe(lambda df: _conform(df, WARNING_SCHEMA))
+
+
+def project_risk(risk_or_inputs: pl.DataFrame, lines: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """`project_risk` (PROJECT_RISK_SCHEMA) from risk_frame's rows and tonight's lines."""
+    listed = lines.filter(
+        (pl.col("list") == "inspection") & (pl.col("status") == "open") & pl.col("rank").is_not_null()
+    )
+    r = risk_or_inputs.filter(pl.col("in_risk_scope")).with_columns(
+        as_of=pl.lit(as_of, dtype=pl.Date),
+        listed=pl.col("project_code").is_in(listed["project_code"].to_list()),
+        district_rank=pl.col("score").rank("ordinal", descending=True).over("area_code").cast(pl.Int32),
+    )
+    return r.sort("area_code", "district_rank").select(
+        [pl.col(c).cast(tp) for c, tp in PROJECT_RISK_SCHEMA.items()]
     )
 
 
-def resolved(previous: pl.DataFrame, current: pl.DataFrame, as_of: date | None = None) -> pl.DataFrame:
-    """Projects on the previous list that left this one (RESOLVED_SCHEMA)."""
-    as_of = as_of or (current["as_of"].max() if current.height else None)
-    gone = previous.join(current.select("project_code"), on="project_code", how="anti")
-    return gone.select(
-        pl.lit(as_of, dtype=pl.Date).alias("as_of"),
-        "project_code",
-        "project_name",
-        "area_code",
-        pl.col("level").alias("previous_level"),
-        pl.col("rules").alias("previous_rules"),
-    ).select([pl.col(c).cast(t) for c, t in RESOLVED_SCHEMA.items()])
+def _conform(frame: pl.DataFrame | None, schema: dict) -> pl.DataFrame:
+    if frame is None or frame.width == 0:
+        return pl.DataFrame(schema=dict(schema))
+    return frame.select(
+        pl.col(c).cast(tp) if c in frame.columns else pl.lit(None, dtype=tp).alias(c)
+        for c, tp in schema.items()
+    )
 
 
 def _empty_rule_summary() -> pl.DataFrame:
@@ -182,7 +473,5 @@ def _empty_scores() -> pl.DataFrame:
             "score": pl.Float64,
             "factors_zh": pl.Utf8,
             "score_source": pl.Utf8,
-            "score_top_share": pl.Float64,
-            "score_level": pl.Utf8,
         }
     )

@@ -1,0 +1,137 @@
+-- grain: one row per project in rule scope with wages owed now or paid late in the last 92 days
+-- The honest amount on a warning line (triage.md "Honest lines"): for every pay month past its deadline (end of
+-- M + r03_pay_deadline_months), each worker's regular pay due (Σ total_pay_amount, back pay excluded) minus everything
+-- paid for that month up to as_of (Σ actual_amount, back pay included); a worker paid more than due does not offset
+-- another. Late payment is kept apart: what was paid after the deadline for pay months due in the last 92 days.
+-- A worked month with no pay line at all to date (R03's case, deadline in the last 92 days) has no amount due on
+-- record: it is counted as unpaid months and the workers who attended them.
+with scope as (
+    select * from rule_scope
+),
+
+payroll as (
+    select * from stg_payroll
+    where balance_date <= getvariable('as_of')
+),
+
+worker_months as (
+    select
+        project_code,
+        pay_month,
+        id_card_number_hash,
+        cast(date_trunc('month', strptime(pay_month || '-01', '%Y-%m-%d'))
+            + to_months(getvariable('r03_pay_deadline_months') + 1) - interval 1 day as date) as deadline_date,
+        sum(case when not is_back_pay then total_pay_amount else 0 end) as due_yuan,
+        sum(actual_amount) as paid_yuan
+    from payroll
+    group by project_code, pay_month, id_card_number_hash
+),
+
+late as (
+    select
+        payroll.project_code,
+        payroll.pay_month,
+        sum(payroll.actual_amount) as late_paid_yuan,
+        max(payroll.balance_date) as last_paid_date
+    from payroll
+    inner join worker_months
+        on payroll.project_code = worker_months.project_code
+        and payroll.pay_month = worker_months.pay_month
+        and payroll.id_card_number_hash = worker_months.id_card_number_hash
+    where payroll.balance_date > worker_months.deadline_date
+        and worker_months.deadline_date > getvariable('as_of') - interval 92 day
+    group by payroll.project_code, payroll.pay_month
+),
+
+owed_months as (
+    select
+        project_code,
+        pay_month,
+        sum(greatest(due_yuan - paid_yuan, 0)) as owed_yuan,
+        count(distinct case when due_yuan - paid_yuan > 1 then id_card_number_hash end) as workers_owed
+    from worker_months
+    where deadline_date <= getvariable('as_of')
+    group by project_code, pay_month
+    having sum(greatest(due_yuan - paid_yuan, 0)) > 1
+),
+
+owed as (
+    select
+        owed_months.project_code,
+        sum(owed_months.owed_yuan) as owed_yuan,
+        string_agg(owed_months.pay_month, '、' order by owed_months.pay_month) as owed_months
+    from owed_months
+    group by owed_months.project_code
+),
+
+owed_workers as (
+    -- a worker owed in two months counts once
+    select worker_months.project_code, count(distinct worker_months.id_card_number_hash) as workers_owed
+    from worker_months
+    where worker_months.deadline_date <= getvariable('as_of') and worker_months.due_yuan - worker_months.paid_yuan > 1
+    group by worker_months.project_code
+),
+
+attended as (
+    select distinct
+        project_code,
+        strftime(work_date, '%Y-%m') as pay_month,
+        id_card_number_hash
+    from int_person_day
+    where is_valid_day and work_role is distinct from '10'
+),
+
+unpaid_months as (
+    select
+        attended.project_code,
+        attended.pay_month,
+        count(distinct attended.id_card_number_hash) as n_attended
+    from attended
+    where cast(date_trunc('month', strptime(attended.pay_month || '-01', '%Y-%m-%d'))
+            + to_months(getvariable('r03_pay_deadline_months') + 1) - interval 1 day as date)
+            between getvariable('as_of') - interval 92 day and getvariable('as_of')
+        and not exists (
+            select 1 from payroll
+            where payroll.project_code = attended.project_code and payroll.pay_month = attended.pay_month
+        )
+    group by attended.project_code, attended.pay_month
+),
+
+unpaid as (
+    select
+        project_code,
+        max(n_attended) as unpaid_workers,
+        string_agg(pay_month, '、' order by pay_month) as unpaid_months
+    from unpaid_months
+    group by project_code
+),
+
+late_total as (
+    select
+        project_code,
+        sum(late_paid_yuan) as late_paid_yuan,
+        string_agg(pay_month || '（' || strftime(last_paid_date, '%m-%d') || '补发）', '、' order by pay_month)
+            as late_months
+    from late
+    group by project_code
+),
+
+final as (
+    select
+        scope.project_code,
+        coalesce(owed.owed_yuan, 0) as owed_yuan,
+        coalesce(owed_workers.workers_owed, 0) as workers_owed,
+        owed.owed_months,
+        coalesce(late_total.late_paid_yuan, 0) as late_paid_yuan,
+        late_total.late_months,
+        coalesce(unpaid.unpaid_workers, 0) as unpaid_workers,
+        unpaid.unpaid_months
+    from scope
+    left join owed on scope.project_code = owed.project_code
+    left join owed_workers on scope.project_code = owed_workers.project_code
+    left join late_total on scope.project_code = late_total.project_code
+    left join unpaid on scope.project_code = unpaid.project_code
+    where owed.project_code is not null or late_total.project_code is not null or unpaid.project_code is not null
+)
+
+select * from final
