@@ -125,7 +125,7 @@ ACTION = {
     "05": "移送公安",
     "09": "其他",
 }
-LATE_PAID = "{wan:.1f}万元（{months}）"
+LATE_PAID = "{}万元（{}）"  # polars format: amount in 万元, pay months and when paid
 YES = "是"
 # 整改清单: one row per project and rule, grouped by the general contractor (总包)
 RECTIFICATION_COLUMNS = {

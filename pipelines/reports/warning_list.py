@@ -196,25 +196,14 @@ def _rule_labels(column: str) -> pl.Expr:
 
 
 def ordered_lines(lines: pl.DataFrame) -> pl.DataFrame:
-    """Lines by district rank when they have one, else red → orange → yellow, then score, then project code."""
-    return (
-        lines.sort(
-            pl.col("area_code"),
-            pl.col("rank"),
-            pl.col("level").replace_strict(SEVERITY_ORDER, default=len(LEVELS), return_dtype=pl.Int8),
-            pl.col("score"),
-            pl.col("project_code"),
-            descending=[False, False, False, True, False],
-            nulls_last=True,
-        )
-        if "area_code" in lines.columns and lines["rank"].null_count() < lines.height
-        else lines.sort(
-            pl.col("level").replace_strict(SEVERITY_ORDER, default=len(LEVELS), return_dtype=pl.Int8),
-            pl.col("score"),
-            pl.col("project_code"),
-            descending=[False, True, False],
-            nulls_last=True,
-        )
+    """Lines ordered red → orange → yellow, then score (highest first), then project code: within a district this
+    is the inspection list's rank (assemble ranks the same way)."""
+    return lines.sort(
+        pl.col("level").replace_strict(SEVERITY_ORDER, default=len(LEVELS), return_dtype=pl.Int8),
+        pl.col("score"),
+        pl.col("project_code"),
+        descending=[False, True, False],
+        nulls_last=True,
     )
 
 
@@ -243,10 +232,7 @@ def list_rows(lines: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:
     lines = scrub_columns(ordered_lines(conform(lines, WARNING_SCHEMA)), FREE_TEXT)
     change = pl.when(pl.col("change").is_null() & pl.col("is_new")).then(pl.lit("new")).otherwise("change")
     late = pl.when(pl.col("late_paid_yuan").fill_null(0) > 1).then(
-        pl.struct("late_paid_yuan", "late_months").map_elements(
-            lambda r: zh.LATE_PAID.format(wan=r["late_paid_yuan"] / 1e4, months=r["late_months"] or ""),
-            return_dtype=pl.Utf8,
-        )
+        pl.format(zh.LATE_PAID, (pl.col("late_paid_yuan") / 1e4).round(1), pl.col("late_months").fill_null(""))
     )
     columns = {
         "rank": pl.col("rank"),

@@ -14,12 +14,14 @@ from pipelines.reports.warning_list import write_warning_lists
 from pipelines.warnings.schema import RESOLVED_SCHEMA, WARNING_SCHEMA, WORKER_SCHEMA
 from tests.reports import given_reports as given
 
-# the issue's columns, in its order (issue 7)
+# triage.md: the line, its honest evidence, then the blank columns inspectors return
 LIST_HEADER = [
-    "风险等级", "风险分", "项目编码", "项目名称", "所在区县", "总承包单位", "建设单位", "触发规则", "主要风险因素",
-    "新增/持续", "建议核查事项",
+    "序号", "预警编号", "风险等级", "欠薪概率", "项目编码", "项目名称", "所在区县", "总承包单位", "建设单位",
+    "当前欠发工资（万元）", "欠薪人数", "逾期补发（迟发非欠发）", "等级依据", "触发规则及证据", "主要风险因素", "变化",
+    "预警日期", "超期未核查", "建议核查事项",
+    "核查日期", "核查结论", "欠薪金额（元）", "涉及人数", "处置措施", "销号日期", "核查单位", "备注",
 ]  # fmt: skip
-SHEETS = ["预警清单", "涉及工人", "数据质量提示", "变化情况"]
+SHEETS = ["核查清单", "整改跟踪", "整改清单", "涉及工人", "数据质量提示", "变化情况"]
 FILL = {"红色": "FFC7CE", "橙色": "FCE4D6", "黄色": "FFF2CC"}
 CLEAR_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 CLEAR_PHONE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
@@ -51,7 +53,7 @@ def test_one_workbook_per_district_one_for_the_city_and_the_csv(lists):
 def test_sheets_headers_panes_filters_and_widths(lists):
     wb = book(lists, "全市")
     assert wb.sheetnames == SHEETS
-    ws = wb["预警清单"]
+    ws = wb["核查清单"]
     assert [c.value for c in ws[1]] == LIST_HEADER
     assert [c.value for c in wb["涉及工人"][1]][3:7] == [
         "身份证号（脱敏）",
@@ -62,50 +64,51 @@ def test_sheets_headers_panes_filters_and_widths(lists):
     for sheet in wb.worksheets:
         assert sheet.freeze_panes == "A2", sheet.title
         assert (sheet.auto_filter.ref or "").startswith("A1:"), sheet.title
-    assert ws.auto_filter.ref == f"A1:K{ws.max_row}"
+    assert ws.auto_filter.ref == f"A1:AA{ws.max_row}"
     widths = {k: v.width for k, v in ws.column_dimensions.items()}
-    # names, factors and checks are readable
-    assert widths["D"] > 20
-    assert widths["I"] > 40
-    assert widths["K"] > 30
+    # names, evidence and checks are readable
+    assert widths["F"] > 20
+    assert widths["N"] > 40
+    assert widths["S"] > 30
 
 
 def test_lines_run_red_then_orange_then_yellow_and_by_score_within(lists):
-    rows = records(book(lists, "全市")["预警清单"])
+    rows = records(book(lists, "全市")["核查清单"])
     assert len(rows) == given.lines().height
     rank = {"红色": 0, "橙色": 1, "黄色": 2}
-    keys = [(rank[r["风险等级"]], -r["风险分"]) for r in rows]
+    keys = [(rank[r["风险等级"]], -r["欠薪概率"]) for r in rows]
     assert keys == sorted(keys)
     assert [r["风险等级"] for r in rows][:4] == ["红色"] * 4
-    assert [r["风险分"] for r in rows[:4]] == [0.97, 0.91, 0.83, 0.74]
+    assert [r["欠薪概率"] for r in rows[:4]] == [0.97, 0.91, 0.83, 0.74]
 
 
 def test_rows_are_filled_by_level(lists):
-    ws = book(lists, "全市")["预警清单"]
+    ws = book(lists, "全市")["核查清单"]
     for row in ws.iter_rows(min_row=2):
-        expected = FILL[row[0].value]
-        assert {c.fill.fgColor.rgb[-6:] for c in row} == {expected}, row[2].value
-        assert row[0].fill.fill_type == "solid"
+        expected = FILL[row[2].value]
+        assert {c.fill.fgColor.rgb[-6:] for c in row} == {expected}, row[4].value
+        assert row[2].fill.fill_type == "solid"
 
 
 def test_line_values_read_in_chinese(lists):
-    rows = {r["项目编码"]: r for r in records(book(lists, "全市")["预警清单"])}
+    rows = {r["项目编码"]: r for r in records(book(lists, "全市")["核查清单"])}
     escalated = rows["3505032024000001"]
     assert escalated["所在区县"] == "丰泽区"
-    assert escalated["触发规则"] == "R03 工资逾期未发放、R05 工资未足额发放"  # names from the rule catalogue
-    assert escalated["新增/持续"] == "升级"
-    assert "模型因素：" in escalated["主要风险因素"]
-    assert rows["3505822024000002"]["新增/持续"] == "新增"
-    assert rows["3505822024000004"]["新增/持续"] == "降级"
-    assert rows["3505022024000008"]["新增/持续"] == "持续"
+    assert escalated["触发规则及证据"].startswith("R03 工资逾期未发放：")
+    assert escalated["变化"] == "升级"
+    assert escalated["主要风险因素"] == "专户人工费拨付减少、考勤人数下降"
+    assert rows["3505822024000002"]["变化"] == "新增"
+    assert rows["3505822024000004"]["变化"] == "降级"
+    assert rows["3505022024000008"]["变化"] == "持续"
     assert rows["3509992024000013"]["所在区县"] == "350999"  # not in areas.csv: the code, never dropped
-    assert rows["3505032024000014"]["主要风险因素"].startswith("=HYPERLINK")  # text, not a formula
+    assert rows["3505032024000014"]["触发规则及证据"].startswith("=HYPERLINK")  # text, not a formula
+    assert all(escalated[h] is None for h in labels_zh.RETURN_COLUMNS.values())  # blank for the inspector
     assert set(labels_zh.RULE) == {f"R{i:02d}" for i in range(1, 18)}
 
 
 def test_a_district_book_holds_its_lines_workers_and_findings_only(lists):
     wb = book(lists, "350503_丰泽区")
-    lines = records(wb["预警清单"])
+    lines = records(wb["核查清单"])
     assert [r["所在区县"] for r in lines] == ["丰泽区"] * 5
     workers = records(wb["涉及工人"])
     # the three workers owed on the R05 project, largest amount first; a project not on the list is left out
@@ -151,15 +154,16 @@ def test_no_clear_personal_data_in_any_workbook_or_the_csv(lists):
         assert masked in text
 
 
-def test_the_csv_is_sheet_one_with_a_bom(lists):
+def test_the_csv_is_sheet_one_for_machines_without_a_bom_and_codes_as_text(lists):
     (csv,) = [p for p in lists if p.suffix == ".csv"]
-    assert csv.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert not csv.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert '"3505032024000001"' in csv.read_text(encoding="utf-8")  # quoted: a reader keeps it text
     frame = pl.read_csv(csv, infer_schema=False)
     assert frame.columns == LIST_HEADER
-    sheet = records(book(lists, "全市")["预警清单"])
+    sheet = records(book(lists, "全市")["核查清单"])
     assert frame["项目编码"].to_list() == [r["项目编码"] for r in sheet]
     # a cell Excel would run as a formula is neutralised
-    assert "'=HYPERLINK" in frame.filter(pl.col("项目编码") == "3505032024000014")["主要风险因素"][0]
+    assert "'=HYPERLINK" in frame.filter(pl.col("项目编码") == "3505032024000014")["触发规则及证据"][0]
 
 
 def test_an_empty_list_still_writes_every_sheet_with_its_header(tmp_path):
@@ -178,18 +182,20 @@ def test_an_empty_list_still_writes_every_sheet_with_its_header(tmp_path):
     ]
     wb = openpyxl.load_workbook(paths[0])
     assert wb.sheetnames == SHEETS
-    ws = wb["预警清单"]
+    ws = wb["核查清单"]
     assert [c.value for c in ws[1]] == LIST_HEADER
     assert ws["A2"].value == "本期无预警项目"
     assert ws.freeze_panes == "A2"
     assert [sheet["A2"].value for sheet in wb.worksheets] == [
         "本期无预警项目",
+        "本期无整改跟踪中的预警",
+        "本期无需书面整改的事项",
         "本期预警项目无涉及欠薪工人明细",
         "本期无数据质量提示",
         "与上期清单相比无变化",
     ]
     assert all(sheet.max_row == 2 for sheet in wb.worksheets)
-    assert paths[1].read_bytes().startswith(b"\xef\xbb\xbf")
+    assert not paths[1].read_bytes().startswith(b"\xef\xbb\xbf")
     assert pl.read_csv(paths[1]).columns == LIST_HEADER
 
 
