@@ -27,6 +27,10 @@ ENTITIES: tuple[str, ...] = (
     "credit_event",
 )
 
+# What comes back from the users rather than from the platform: inspectors' returns of the lists (triage.md). Loaded
+# like any extract, but never counted as a missing source and never generated as a platform delivery.
+RETURN_ENTITIES: tuple[str, ...] = ("disposition",)
+
 COLUMN_TYPES = {"str", "code", "area", "date", "datetime", "month", "decimal", "int", "bool"}
 PII_KINDS = {"id", "name", "phone", "card"}
 
@@ -197,14 +201,14 @@ def personal_kind_of_header(header: str) -> str | None:
 
 def all_contracts() -> dict[str, Contract]:
     """Every entity's contract, in processing order."""
-    return {e: load_contract(e) for e in ENTITIES}
+    return {e: load_contract(e) for e in (*ENTITIES, *RETURN_ENTITIES)}
 
 
 def entity_of_file(filename: str) -> str | None:
     """The entity a delivered file holds, from the start of its name (`attendance_0630_part2.csv`)."""
     stem = Path(filename).name.lower()
     # longest entity name first, so `project_worker_…` is not read as `project`
-    for e in sorted(ENTITIES, key=len, reverse=True):
+    for e in sorted((*ENTITIES, *RETURN_ENTITIES), key=len, reverse=True):
         if stem == e or stem.startswith(e + "_") or stem.startswith(e + "."):
             return e
     return None

@@ -189,6 +189,7 @@ def assemble_warning_list(
     )
     risk = project_risk(risk_frame(firings, scores, projects, settings, owed), lines, as_of)
     _store_warning(con, lines, risk, as_of)
+    _store_disposition_area_month(con, dispositions, settings, as_of)
     workers = frame(con, "select * from rule_worker")
     ended = lines.filter(pl.col("status") != "open")
     return WarningList(lines=lines, resolved=ended, workers=workers, project_risk=risk)
@@ -205,6 +206,53 @@ def _previous_list(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFrame 
     if prev is None:
         return None
     return frame(con, "select * from warning_history where as_of = ?", [prev])
+
+
+def _history(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    has = con.execute(
+        "select count(*) from information_schema.columns where table_name = 'warning_history' and column_name = 'warning_id'"
+    ).fetchone()[0]  # type: ignore[index]
+    return frame(con, "select * from warning_history") if has else pl.DataFrame()
+
+
+def _checked_returns(con: duckdb.DuckDBPyConnection, settings: Settings) -> pl.DataFrame | None:
+    """The inspectors' returns known tonight, checked against the ledger (rejected ones quarantined)."""
+    from pipelines.warnings.disposition import check_returns, ledger_lines, quarantine_returns
+
+    if not has_table(con, "stg_disposition"):
+        return None
+    returns = frame(con, "select * from stg_disposition")
+    if returns.height == 0:
+        return None
+    valid, rejected = check_returns(returns, ledger_lines(_history(con)))
+    quarantine_returns(con, rejected)
+    return valid
+
+
+def _store_disposition_area_month(
+    con: duckdb.DuckDBPyConnection, returns: pl.DataFrame | None, settings: Settings, as_of: date
+) -> None:
+    from pipelines.warnings.disposition import AREA_MONTH_SCHEMA, disposition_area_month
+
+    history = _history(con)
+    history = history.filter(pl.col("as_of") <= as_of) if history.height else history
+    empty = pl.DataFrame(
+        schema={
+            "warning_id": pl.Utf8,
+            "outcome": pl.Utf8,
+            "inspect_date": pl.Date,
+            "arrears_amount": pl.Float64,
+            "workers_owed": pl.Int64,
+        }
+    )
+    (
+        disposition_area_month(
+            history, returns if returns is not None else empty, as_of, settings.triage.review_deadline_days
+        )
+        if history.height
+        else pl.DataFrame(schema=AREA_MONTH_SCHEMA)
+    )
+    con.execute("create or replace table disposition_area_month as select * from area_month")
 
 
 def _closed_recently(con: duckdb.DuckDBPyConnection, as_of: date, days: int) -> list[str]:

@@ -232,7 +232,9 @@ def list_rows(lines: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:
     lines = scrub_columns(ordered_lines(conform(lines, WARNING_SCHEMA)), FREE_TEXT)
     change = pl.when(pl.col("change").is_null() & pl.col("is_new")).then(pl.lit("new")).otherwise("change")
     late = pl.when(pl.col("late_paid_yuan").fill_null(0) > 1).then(
-        pl.format(zh.LATE_PAID, (pl.col("late_paid_yuan") / 1e4).round(1), pl.col("late_months").fill_null(""))
+        pl.format(
+            zh.LATE_PAID, (pl.col("late_paid_yuan") / 1e4).round(1), pl.col("late_months").fill_null("")
+        )
     )
     columns = {
         "rank": pl.col("rank"),

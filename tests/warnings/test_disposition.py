@@ -1,0 +1,158 @@
+"""Inspectors' returns against the ledger (quarantine reasons, the latest return wins) and `disposition_area_month`
+counted by hand on a tiny world of two districts over two nights."""
+
+from datetime import date, timedelta
+
+import polars as pl
+
+from pipelines.settings import Settings
+from pipelines.warnings.assemble import assemble_warnings
+from pipelines.warnings.disposition import (
+    AREA_MONTH_SCHEMA,
+    check_returns,
+    disposition_area_month,
+    ledger_lines,
+)
+
+N1 = date(2025, 7, 31)
+N2 = date(2025, 8, 20)
+AS_OF = date(2025, 8, 31)
+FIRINGS = pl.DataFrame(
+    schema={"project_code": pl.Utf8, "rule_id": pl.Utf8, "level": pl.Utf8, "reason_zh": pl.Utf8}
+)
+
+
+def world(n=20):
+    """20 projects, A… in 350503 and B… in 350504 alternately; capacity 3 each; scores descend with the index."""
+    codes = [f"{'AB'[i % 2]}{i:02d}" for i in range(n)]
+    projects = pl.DataFrame(
+        {
+            "project_code": codes,
+            "name": codes,
+            "area_code": ["350503" if c[0] == "A" else "350504" for c in codes],
+            "contractor_corp_code": "C",
+            "contractor_corp_name": "某建设集团",
+            "build_corp_code": "B",
+            "build_corp_name": "某置业公司",
+        }
+    )
+    scores = pl.DataFrame(
+        {
+            "project_code": codes,
+            "score": [0.9 - i * 0.04 for i in range(n)],
+            "factors_zh": "x",
+            "score_source": "model",
+        }
+    )
+    return projects, scores
+
+
+def returns(*rows):
+    cols = (
+        "warning_id",
+        "project_code",
+        "warning_date",
+        "inspect_date",
+        "outcome",
+        "arrears_amount",
+        "workers_owed",
+    )
+    return pl.DataFrame(
+        [dict(zip(cols, r, strict=True)) for r in rows],
+        schema={
+            "warning_id": pl.Utf8,
+            "project_code": pl.Utf8,
+            "warning_date": pl.Date,
+            "inspect_date": pl.Date,
+            "outcome": pl.Utf8,
+            "arrears_amount": pl.Float64,
+            "workers_owed": pl.Int64,
+        },
+    ).with_columns(closed_date=pl.lit(None, dtype=pl.Date))
+
+
+def test_returns_are_checked_against_the_ledger_and_the_latest_counts():
+    projects, scores = world()
+    night1 = assemble_warnings(FIRINGS, scores, projects, None, Settings(), N1)
+    lines = ledger_lines(night1)
+    r = returns(
+        ("HC-20250731-A00", "A00", N1, N1 + timedelta(days=3), "03", None, None),
+        ("HC-20250731-A00", "A00", N1, N1 + timedelta(days=9), "01", 5000.0, 3),  # later: supersedes
+        (None, "A02", N1, N1 + timedelta(days=4), "02", None, None),  # no id: found by code + date
+        ("HC-20250731-Z99", "Z99", N1, N1 + timedelta(days=4), "03", None, None),  # unknown
+        ("HC-20250731-B01", "B01", N1, N1 - timedelta(days=1), "03", None, None),  # before the warning
+        ("HC-20250731-B03", "B03", N1, N1 + timedelta(days=2), "01", 0.0, 2),  # 01 without an amount
+    )
+    valid, rejected = check_returns(r, lines)
+    assert dict(zip(valid["warning_id"], valid["outcome"], strict=True)) == {
+        "HC-20250731-A00": "01",
+        "HC-20250731-A02": "02",
+    }
+    assert rejected["reason_code"].to_list() == [
+        "unknown_warning",
+        "inspect_before_warning",
+        "amount_not_positive",
+    ]
+    assert rejected["reason"][0] == "反馈的预警编号（或项目编码+预警日期）在预警台账中不存在"
+
+
+def test_disposition_area_month_equals_a_hand_count():
+    projects, scores = world()
+    s = Settings()
+    night1 = assemble_warnings(FIRINGS, scores, projects, None, s, N1)
+    # night 1 lists A00 A02 A04 (350503) and B01 B03 B05 (350504), ranks 1-3 each
+    r = returns(
+        ("HC-20250731-A00", "A00", N1, N1 + timedelta(days=5), "01", 12000.0, 4),  # on time, verified
+        (
+            "HC-20250731-A02",
+            "A02",
+            N1,
+            N1 + timedelta(days=10),
+            "03",
+            None,
+            None,
+        ),  # on time, not verified: closed
+        (
+            "HC-20250731-B01",
+            "B01",
+            N1,
+            N1 + timedelta(days=18),
+            "02",
+            None,
+            None,
+        ),  # late (18 > 15), not verified
+        (
+            "HC-20250731-B03",
+            "B03",
+            N1,
+            N1 + timedelta(days=12),
+            "04",
+            None,
+            None,
+        ),  # on time, 无法核实: closed
+    )
+    valid, _ = check_returns(r, ledger_lines(night1))
+    night2 = assemble_warnings(FIRINGS, scores, projects, night1, s, N2, dispositions=valid)
+    # night 2 (08-20): A02 and B03 closed; A00 and B01 in 整改跟踪 (no slot); A04, B05 awaiting; each district
+    # refills its two free slots: A06, A08 and B07, B09 opened
+    history = pl.concat([night1, night2])
+    table = disposition_area_month(history, valid, AS_OF, s.triage.review_deadline_days)
+    assert table.schema == pl.Schema(AREA_MONTH_SCHEMA)
+    rows = {(r["area_code"], r["month"]): r for r in table.iter_rows(named=True)}
+    a7, b7 = rows[("350503", "2025-07")], rows[("350504", "2025-07")]
+    # 350503, July: 3 opened; A00 and A02 inspected within 15 days; 1 verified (A00) of 2 judged; A02 closed after
+    # 10 days; A00 (tracking) and A04 (awaiting, 31 days old at 08-31: overdue) open; 12,000 元 and 4 workers found
+    assert (a7["n_opened"], a7["n_inspected_on_time"], a7["handling_rate"]) == (3, 2, 2 / 3)
+    assert (a7["n_verified"], a7["n_not_verified"], a7["verification_rate"]) == (1, 1, 0.5)
+    assert (a7["n_closed"], a7["days_to_close"], a7["n_open"], a7["n_overdue"]) == (1, 10.0, 2, 1)
+    assert (a7["arrears_found_yuan"], a7["workers_owed"]) == (12000.0, 4)
+    assert (a7["verification_rate_red"], a7["verification_rate_top5"]) == (0.5, 0.5)
+    # 350504, July: B01 late (not on time), B03 on time (04 counts as handled, not judged); 0 of 1 judged verified
+    assert (b7["n_opened"], b7["n_inspected_on_time"], b7["n_verified"], b7["n_not_verified"]) == (3, 1, 0, 1)
+    assert (b7["verification_rate"], b7["n_closed"], b7["days_to_close"]) == (0.0, 1, 12.0)
+    assert (b7["n_open"], b7["n_overdue"], b7["arrears_found_yuan"]) == (2, 1, 0.0)
+    # August: the lines opened on 08-20 to refill the freed slots, none inspected yet, none overdue at 08-31
+    a8, b8 = rows[("350503", "2025-08")], rows[("350504", "2025-08")]
+    assert (a8["n_opened"], a8["n_open"], a8["n_overdue"], a8["handling_rate"]) == (2, 2, 0, 0.0)
+    assert b8["n_opened"] == 2
+    assert a8["verification_rate"] is None
