@@ -10,6 +10,9 @@ DEMO_WORLD := data/generated/demo
 DEMO_OUT := data/out
 DEMO_WAREHOUSE := data/warehouse/demo.duckdb
 SEED ?= 7
+# make demo runs two nights: the first's 核查清单 is returned by simulated inspectors (play-inspectors) before the last
+DEMO_FIRST_NIGHT := 2025-11-30
+DEMO_LAST_NIGHT := 2025-12-31
 # Offline and quiet: no telemetry from Prefect or GX (shared/spec/ecosystem-notes.md).
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
@@ -20,6 +23,8 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 
 demo: install system-deps
 	$(BIN)/wagewatch generate --tier demo --seed $(SEED) --out $(DEMO_WORLD)
+	$(BIN)/wagewatch run --inbox $(DEMO_WORLD)/inbox --out $(DEMO_OUT) --warehouse $(DEMO_WAREHOUSE) --as-of $(DEMO_FIRST_NIGHT)
+	$(BIN)/wagewatch play-inspectors --warehouse $(DEMO_WAREHOUSE) --truth $(DEMO_WORLD)/truth --inbox $(DEMO_WORLD)/inbox --deliver-on $(DEMO_LAST_NIGHT)
 	$(BIN)/wagewatch run --inbox $(DEMO_WORLD)/inbox --out $(DEMO_OUT) --warehouse $(DEMO_WAREHOUSE)
 
 test: install system-deps

@@ -214,6 +214,33 @@ def spark_run(
         raise typer.Exit(1)
 
 
+@app.command("play-inspectors")
+def play_inspectors(
+    warehouse: Annotated[Path, typer.Option(help="The warehouse whose published lines are inspected.")],
+    truth: Annotated[Path, typer.Option(help="The generated world's truth folder (events.parquet).")],
+    inbox: Annotated[Path, typer.Option(help="The drop folder the returns are written into.")],
+    deliver_on: Annotated[str, typer.Option(help="Extract date YYYY-MM-DD the returns arrive with.")],
+    seed: Annotated[int, typer.Option(help="Random seed of the simulated inspectors.")] = 7,
+) -> None:
+    """Demo only: simulated inspectors return the latest night's 核查清单 from the world's truth (triage.md)."""
+    import duckdb
+    import polars as pl
+
+    from pipelines.synth.inspectors import simulate_returns, write_returns
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        lines = con.execute("select * from warning").pl()
+    finally:
+        con.close()
+    events = pl.read_parquet(truth / "events.parquet")
+    day = date.fromisoformat(deliver_on)
+    returns = simulate_returns(lines, events, day, seed=seed)
+    path = write_returns(returns, inbox, day)
+    counts = dict(returns.group_by("outcome").len().sort("outcome").iter_rows())
+    _say(f"{returns.height} returns for {lines.height} lines → {path} (outcomes {counts})")
+
+
 @app.command()
 def backfill(
     inbox: Annotated[Path, typer.Option(help="The drop folder.")],
