@@ -124,6 +124,62 @@ FACTORS_ZH: dict[str, Factor] = {
     "category": Factor(lambda v: "项目分类"),
 }
 
+# Features that describe a project rather than a risk: the model may use them, a line never names them as a reason
+# (issue 16: "投资类型：国有企业投资" and "预警规则信号分19" are not risks; the rules are listed as evidence already).
+CONTEXT_FEATURES = frozenset(
+    {
+        "invest_type",
+        "category",
+        "rules_signal_score",
+        "log_contract_amount",
+        "age_months",
+        "months_to_planned_completion",
+        "work_done_share",
+        "headcount_28d",
+        "n_working_days_28d",
+        "n_contractor_projects",
+        "inflow_outflow_ratio_3m",
+        "current_paid_share",
+    }
+)
+# a binary or level feature names a risk only on its risky side
+_RISKY_SIDE = {
+    "has_wage_account": lambda v: v < 0.5,
+    "has_valid_guarantee": lambda v: v < 0.5,
+    "has_valid_deposit": lambda v: v < 0.5,
+    "balance_months_of_payroll": lambda v: v < 1.0,
+    "balance_change_3m_months_of_payroll": lambda v: v < 0,
+    "headcount_trend": lambda v: v < 0.8,
+    "pm_onsite_rate_28d": lambda v: v < 0.6,
+    "chief_onsite_rate_28d": lambda v: v < 0.6,
+    "guarantee_share_of_contract": lambda v: v < 0.1,
+    **{
+        f: (lambda v: v < 0.9)  # an owner paying under 90 % of the certified work ("支付率低")
+        for f in (
+            "owner_pay_rate_1m",
+            "owner_pay_rate_3m",
+            "owner_pay_rate_cum",
+            "owner_pay_rate_all_projects",
+            "owner_pay_rate_all_projects_1m",
+        )
+    },
+}
+
+
+def is_risk_factor(feature: str, value: object) -> bool:
+    """Whether a feature at this value reads as a risk on a warning line (with its number)."""
+    if feature in CONTEXT_FEATURES:
+        return False
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    if v != v:  # noqa: PLR0124 - a missing value is not a risk with a number
+        return False
+    side = _RISKY_SIDE.get(feature)
+    return side(v) if side else v > 0
+
+
 INVEST_TYPE_ZH = {"01": "政府投资", "02": "国有企业投资", "03": "社会投资"}
 
 

@@ -4,7 +4,9 @@ Attribution (documented in MODEL_CARD.md):
 - logistic: contribution of a feature = Σ over its transformed columns of coefficient × standardised value
   (coefficients averaged over the calibration folds), i.e. its share of the log-odds against an average project;
 - hgb: local perturbation: p(x) − p(x with the feature set to its typical training value), one feature at a time.
-Only contributions that raise the risk are named; a project without any is told so.
+Only contributions that raise the risk are named, and only features that read as a risk at their value
+(features.is_risk_factor: not the project's context such as its investment type or size, not the rules' signal);
+a project without any is told so.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from models.risk.features import CATEGORICAL, FEATURES, NUMERIC, factor_text
+from models.risk.features import CATEGORICAL, FEATURES, NUMERIC, factor_text, is_risk_factor
 from models.risk.train import TrainedModel, to_pandas
 
 N_FACTORS = 3
@@ -72,8 +74,9 @@ def score(model: TrainedModel, features: Any) -> pl.DataFrame:
     factors = []
     for i in range(len(df)):
         row = contrib.iloc[i]
-        top = row[row > 1e-9].sort_values(ascending=False).head(N_FACTORS)
-        texts = [factor_text(f, df.at[i, f]) for f in top.index]
+        raising = row[row > 1e-9].sort_values(ascending=False)
+        top = [f for f in raising.index if is_risk_factor(f, df.at[i, f])][:N_FACTORS]
+        texts = [factor_text(f, df.at[i, f]) for f in top]
         factors.append("；".join(texts) if texts else NO_FACTOR_ZH)
     return pl.DataFrame(
         {"project_code": df["project_code"].astype(str).tolist(), "score": p, "factors_zh": factors}

@@ -93,3 +93,20 @@ def test_selection_on_few_snapshots_uses_disjoint_projects(frame):
     assert set(sel["validation_metrics"]) == {"hgb", "logistic"}
     best = max(sel["validation_metrics"].values(), key=lambda m: (m["precision_at_k"], m["auc_pr"]))
     assert sel["validation_metrics"][sel["chosen"]] == best
+
+
+def test_a_line_names_only_risks_with_their_number():
+    from models.risk.features import is_risk_factor
+
+    # issue 16: context and the rules' own signal are not reasons; a safe state is not a risk
+    assert not is_risk_factor("invest_type", "02")
+    assert not is_risk_factor("rules_signal_score", 19)
+    assert not is_risk_factor("balance_months_of_payroll", 13.9)
+    assert not is_risk_factor("has_valid_guarantee", 1.0)
+    assert not is_risk_factor("n_late_pay_months_6m", 0)
+    assert not is_risk_factor("owner_pay_rate_1m", float("nan"))
+    assert is_risk_factor("balance_months_of_payroll", 0.4)
+    assert is_risk_factor("has_valid_guarantee", 0.0)
+    assert is_risk_factor("n_late_pay_months_6m", 2)
+    assert is_risk_factor("owner_pay_rate_1m", 0.0)
+    assert not is_risk_factor("owner_pay_rate_1m", 0.97)
