@@ -48,11 +48,17 @@ def _m004_ledger_tail_problem(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("alter table load_file add column tail_problem VARCHAR")
 
 
+def _m005_return_entities(con: duckdb.DuckDBPyConnection) -> None:
+    """Raw tables of the users' returns (disposition, triage.md) in a warehouse made before them."""
+    ensure_schema(con)
+
+
 MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "initial schema", _m001_initial),
     (2, "raw columns follow the contracts", _m002_raw_columns_follow_contracts),
     (3, "ledger counts in-file duplicates", _m003_ledger_in_file_duplicates),
     (4, "ledger notes a cut last line", _m004_ledger_tail_problem),
+    (5, "raw tables for the inspectors' returns", _m005_return_entities),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
