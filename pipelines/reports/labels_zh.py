@@ -48,7 +48,7 @@ RULE = {
 # ── a line's honest evidence and why its level (triage.md "Honest lines") ──────────────────────────────────────
 OWED_NOW = "截至目前仍欠发工资{wan:.1f}万元、涉及{n}人（{months}）"
 PAID_LATE = "逾期补发{wan:.1f}万元（{months}），属迟发而非未发"
-BASIS_HARD = "已发生欠薪（{}）：不受名额限制"
+BASIS_HARD = "已发生欠薪（{}），不受名额限制"
 BASIS_SCORE = "欠薪概率{}%，{}"
 BASIS_BAND = {
     "red": "达红色线（≥{p}%）",

@@ -4,9 +4,10 @@
   scope))`, or the district's `list_capacity`): lines still awaiting a 核查 result stay on it (overdue first), and
   it is topped up with the highest-scored projects without an open line. Projects with hard evidence of wages owed
   and overdue (R03, R16, or R05 with money still owed) always make it, above capacity if need be.
-- Level from the calibrated probability (red ≥ p_red, orange ≥ p_orange, yellow otherwise); a hard-evidence line is
-  red (wages are owed already). With the rules fallback (no usable model) there is no probability: red = hard
-  evidence, orange = another red or orange rule, yellow otherwise, ranked by the rules signal.
+- Level from the calibrated probability of a (new) arrears event in the horizon for every line (red ≥ p_red,
+  orange ≥ p_orange, yellow otherwise); a hard-evidence line is listed whatever its level, and its 等级依据 says
+  so first. With the rules fallback (no usable model) there is no probability: red = hard evidence, orange =
+  another red or orange rule, yellow otherwise, ranked by the rules signal.
 - Rules are the reasons and evidence on a line; they do not by themselves put a project on the inspection list.
 - Rectification list: projects with a rectification rule (R11, R12, R01, R02, R09) firing, one line per project.
 - A line keeps its `warning_id` across nights until a disposition closes it (outcome 03/04 at the 核查 date,
@@ -186,35 +187,26 @@ def risk_frame(
         .otherwise(pl.lit(2, dtype=pl.Int8))
     )
     risk = risk.with_columns(hard_evidence=hard.fill_null(False))
-    risk = risk.with_columns(
-        severity=pl.when(pl.col("hard_evidence"))
-        .then(pl.lit(0, dtype=pl.Int8))
-        .when(from_model)
-        .then(by_score)
-        .otherwise(by_rules_only)
-    )
+    by_fallback = pl.when(pl.col("hard_evidence")).then(pl.lit(0, dtype=pl.Int8)).otherwise(by_rules_only)
+    risk = risk.with_columns(severity=pl.when(from_model).then(by_score).otherwise(by_fallback))
     hard_rule = (
         pl.col("rules").list.eval(pl.element().filter(pl.element().is_in(t.hard_evidence_rules))).list.first()
     )
+    bands = {
+        0: zh.BASIS_BAND["red"].format(p=round(t.p_red * 100)),
+        1: zh.BASIS_BAND["orange"].format(p=round(t.p_orange * 100)),
+        2: zh.BASIS_BAND["yellow"].format(p=round(t.p_orange * 100)),
+    }
+    score_basis = pl.format(
+        zh.BASIS_SCORE,
+        (pl.col("score") * 100).round(0).cast(pl.Int32),
+        pl.col("severity").replace_strict(bands, return_dtype=pl.Utf8),
+    )
+    own_basis = pl.when(from_model).then(score_basis).otherwise(pl.lit(zh.BASIS_RULES))
     basis = (
         pl.when(pl.col("hard_evidence"))
-        .then(pl.format(zh.BASIS_HARD, hard_rule))
-        .when(from_model)
-        .then(
-            pl.format(
-                zh.BASIS_SCORE,
-                (pl.col("score") * 100).round(0).cast(pl.Int32),
-                pl.col("severity").replace_strict(
-                    {
-                        0: zh.BASIS_BAND["red"].format(p=round(t.p_red * 100)),
-                        1: zh.BASIS_BAND["orange"].format(p=round(t.p_orange * 100)),
-                        2: zh.BASIS_BAND["yellow"].format(p=round(t.p_orange * 100)),
-                    },
-                    return_dtype=pl.Utf8,
-                ),
-            )
-        )
-        .otherwise(pl.lit(zh.BASIS_RULES))
+        .then(pl.format("{}{}{}", pl.format(zh.BASIS_HARD, hard_rule), pl.lit(zh.LIST_SEPARATOR), own_basis))
+        .otherwise(own_basis)
     )
     return risk.with_columns(
         level=pl.col("severity").replace_strict(dict(enumerate(LEVELS)), return_dtype=pl.Utf8),

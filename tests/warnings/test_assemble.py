@@ -163,16 +163,18 @@ def test_hard_evidence_of_wages_owed_now_is_listed_above_capacity_and_red():
     listed = ins["project_code"].to_list()
     assert {"P080", "P081", "P083"} <= set(listed)
     assert "P082" not in listed
-    assert listed[3:] == ["P000", "P001"]  # hard evidence takes slots first; the highest scores fill the rest
+    # hard evidence takes slots first and the highest scores fill the rest; the order is level then score
+    assert listed == ["P000", "P001", "P080", "P081", "P083"]
     many = firings(*[(f"P{i:03d}", "R16", "red", "离场未结清") for i in range(90, 98)])
     assert inspection(assemble(many))["project_code"].to_list() == [
         f"P{i:03d}" for i in range(90, 98)
     ]  # 8 > 5
     hard = ins.filter(pl.col("hard_evidence"))
-    assert hard["level"].unique().to_list() == ["red"]
+    # the level is the forecast (a new event in the horizon), the basis says the wages are owed already
+    assert hard["level"].unique().to_list() == ["yellow"]
     assert (
         hard.filter(pl.col("project_code") == "P080")["level_basis"].item()
-        == "已发生欠薪（R03）：不受名额限制"
+        == "已发生欠薪（R03），不受名额限制；欠薪概率10%，低于橙色线（20%）"
     )
     p083 = ins.filter(pl.col("project_code") == "P083").row(0, named=True)
     assert p083["owed_yuan"] == 72242.0
