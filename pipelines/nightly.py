@@ -360,6 +360,9 @@ def write_reports(
         path=out_dir / f"看板_{as_of.isoformat()}.html",
         missing_sources=missing_sources(con, as_of),
         firms=firm_inputs(con),
+        disposition=frame(con, "select * from disposition_area_month")
+        if has_table(con, "disposition_area_month")
+        else None,
     )
     outputs = {
         "warning list (city)": next(

@@ -594,11 +594,16 @@ def disposition_section(
 ) -> Section | None:
     """The closed loop (triage.md): lines checked, found true, put right, overdue — per district and month.
 
-    The place for `disposition_area_month` on the page (between the firms and the 国考 charts); returns None
-    (no section) until that table reaches the dashboard.
+    `disposition_area_month` summed per district over every month of the lines' opening (reports/closed_loop.py);
+    None (no section) before the first 核查清单. `month` is unused: a line opened last month is still being checked.
     """
-    del disposition, names, month
-    return None
+    from pipelines.reports.closed_loop import closed_loop_html
+
+    del month
+    if disposition is None or disposition.height == 0:
+        return None
+    finding, grid = closed_loop_html(disposition, names)
+    return Section("disposition", zh.SECTION["disposition"], table=grid, finding=finding)
 
 
 def build_dashboard(

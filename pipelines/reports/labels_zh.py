@@ -248,6 +248,23 @@ SECTION = {  # numbered in page order by the dashboard (一、二、…)
     "disposition": "预警核查与处置（闭环）",
 }
 NUMERALS = "一二三四五六七八九十"
+CLOSED_LOOP = (
+    "累计开出核查 {n} 条，处置率 {handling}，核实率 {verification}，已销号 {closed} 条，"
+    "超期未核查 {overdue} 条；查实欠薪 {wan:.1f} 万元、涉及 {workers} 人"
+)
+CLOSED_LOOP_NONE = "尚无核查清单记录"
+CLOSED_LOOP_COLUMNS = (
+    "区县",
+    "开出核查",
+    "处置率",
+    "核实率",
+    "销号（销号率）",
+    "平均销号天数",
+    "在办",
+    "超期未核查",
+    "查实欠薪（万元）",
+    "涉及人数",
+)
 CARD_TARGET = "目标 {target}"
 CARD_TARGET_ZERO = "目标 动态清零（{target} 件）"
 MOM = "环比"  # against the previous month

@@ -156,3 +156,32 @@ def test_disposition_area_month_equals_a_hand_count():
     assert (a8["n_opened"], a8["n_open"], a8["n_overdue"], a8["handling_rate"]) == (2, 2, 0, 0.0)
     assert b8["n_opened"] == 2
     assert a8["verification_rate"] is None
+
+
+def test_the_dashboard_block_sums_districts_and_recomputes_rates():
+    from pipelines.reports.closed_loop import closed_loop_html, closed_loop_rows
+
+    table = pl.DataFrame(
+        {
+            "area_code": ["350503", "350503", "350504"],
+            "month": ["2025-07", "2025-08", "2025-07"],
+            "n_opened": [3, 2, 3],
+            "n_inspected_on_time": [2, 0, 1],
+            "n_verified": [1, 0, 0],
+            "n_not_verified": [1, 0, 1],
+            "n_closed": [1, 0, 1],
+            "days_to_close": [10.0, None, 12.0],
+            "n_open": [2, 2, 2],
+            "n_overdue": [1, 0, 1],
+            "arrears_found_yuan": [12000.0, 0.0, 0.0],
+            "workers_owed": [4, 0, 0],
+        }
+    )
+    city = closed_loop_rows(table).filter(pl.col("area_code").is_null()).row(0, named=True)
+    assert (city["n_opened"], city["handling_rate"], city["verification_rate"]) == (8, 3 / 8, 1 / 3)
+    assert (city["n_closed"], city["days_to_close"], city["n_overdue"]) == (2, 11.0, 2)
+    finding, grid = closed_loop_html(table, {"350503": "丰泽区"})
+    assert finding == (
+        "累计开出核查 8 条，处置率 38%，核实率 33%，已销号 2 条，超期未核查 2 条；查实欠薪 1.2 万元、涉及 4 人"
+    )
+    assert "<td>丰泽区</td><td>5</td><td>40%</td><td>50%</td>" in grid
