@@ -130,6 +130,10 @@ def open_warehouse(path: str | Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=True)
 
 
+# the `warning` table holds both lists and the lines that ended tonight (triage.md); the 核查清单 is these rows
+_ON_LIST = "list = 'inspection' and status = 'open' and rank is not null"
+
+
 def latest_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
     """The as_of date of the warning list currently in the warehouse."""
     if not has_table(con, "warning"):
@@ -139,9 +143,11 @@ def latest_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
 
 
 def warning_list(con: duckdb.DuckDBPyConnection, area_code: str | None = None) -> pl.DataFrame:
-    """The current warning list (optionally one district), most urgent first."""
-    where = "where area_code = ?" if area_code else ""
-    return frame(con, f"select * from warning {where} order by rank", [area_code] if area_code else None)
+    """The current 核查清单 (optionally one district), most urgent first (open inspection lines only)."""
+    where = f"where {_ON_LIST}" + (" and area_code = ?" if area_code else "")
+    return frame(
+        con, f"select * from warning {where} order by area_code, rank", [area_code] if area_code else None
+    )
 
 
 def project_card(con: duckdb.DuckDBPyConnection, project_code: str) -> pl.DataFrame:
@@ -152,7 +158,8 @@ def project_card(con: duckdb.DuckDBPyConnection, project_code: str) -> pl.DataFr
         select p.project_code, p.name as project_name, p.area_code, p.prj_status, p.contract_amount,
                p.contractor_corp_name, p.build_corp_name, p.start_date, p.complete_date,
                w.level, w.score, w.rules, w.reasons, w.factors, w.suggested_checks
-        from stg_project p left join warning w using (project_code)
+        from stg_project p
+        left join (select * from warning where list = 'inspection' and status = 'open') w using (project_code)
         where p.project_code = ?
         """,
         [project_code],
@@ -274,6 +281,7 @@ def worst_district(con: duckdb.DuckDBPyConnection) -> str | None:
     row = con.execute(
         """
         select area_code from warning
+        where list = 'inspection' and status = 'open' and rank is not null
         group by area_code
         order by count(*) filter (where level = 'red') desc, count(*) filter (where level = 'orange') desc, area_code
         limit 1

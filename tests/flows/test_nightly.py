@@ -21,9 +21,16 @@ def test_nightly_publishes_lists_dashboard_and_tables(nightly_run):
     assert s["status"] == "published", s["message"]
     run = Path(s["output_dir"])
     assert (nightly_run["out"] / "latest").resolve() == run.resolve()
-    for name in ("indicator_project_month", "indicator_area_month", "warning"):
+    for name in (
+        "indicator_project_month",
+        "indicator_area_month",
+        "warning",
+        "project_risk",
+        "disposition_area_month",
+    ):
         assert (run / "tables" / f"{name}.parquet").exists(), name
-        assert (run / "tables" / f"{name}.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+        # for machines: no BOM, text quoted so that codes stay text
+        assert not (run / "tables" / f"{name}.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     assert Path(s["outputs"]["dashboard"]).exists()
     assert Path(s["outputs"]["warning list (city)"]).suffix == ".xlsx"
     assert (run / "run_summary.json").exists()
@@ -36,7 +43,21 @@ def test_output_tables_have_the_spec_columns(nightly_run):
         warning.columns
     )
     assert warning.height > 0
+    assert {"warning_id", "warning_date", "list", "status", "rank"} <= set(warning.columns)
     assert set(warning["level"].unique()) <= {"red", "orange", "yellow"}
+    risk = pl.read_parquet(run / "tables" / "project_risk.parquet")
+    assert {"as_of", "project_code", "area_code", "score", "rules", "in_risk_scope", "score_source"} <= set(
+        risk.columns
+    )
+    listed = warning.filter((pl.col("list") == "inspection") & pl.col("rank").is_not_null())
+    assert set(listed["project_code"]) <= set(risk.filter(pl.col("listed"))["project_code"])
+    # each district's list within its capacity, except hard-evidence lines
+    soft = (
+        listed.filter(~pl.col("hard_evidence"))
+        .group_by("area_code")
+        .agg(pl.len(), pl.col("capacity").first())
+    )
+    assert (soft["len"] <= soft["capacity"]).all()
     assert warning.filter(pl.col("level").is_in(["red", "orange"]))["reasons"].str.len_chars().min() > 0
     ipm = pl.read_parquet(run / "tables" / "indicator_project_month.parquet")
     assert {
@@ -56,7 +77,7 @@ def test_city_list_opens_and_holds_no_clear_personal_data(nightly_run):
     wb = openpyxl.load_workbook(path)
     first = wb.worksheets[0]
     header = [c.value for c in first[1]]
-    assert header[:3] == ["风险等级", "风险分", "项目编码"]
+    assert header[:5] == ["序号", "预警编号", "风险等级", "欠薪概率", "项目编码"]
     text = " ".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value)
     assert not re.search(r"\b\d{17}[\dX]\b", text), "a clear ID number leaked into the list"
     assert not re.search(r"\b1[3-9]\d{9}\b", text), "a clear phone number leaked into the list"
@@ -133,20 +154,27 @@ def test_district_workbooks_are_ordered_coloured_and_filtered(nightly_run):
     fill_of = {zh.LEVEL[lv]: rgb for lv, rgb in zh.LEVEL_FILL.items()}
     for path in books:
         wb = openpyxl.load_workbook(path)
-        assert wb.sheetnames == ["预警清单", "涉及工人", "数据质量提示", "变化情况"]
-        ws = wb["预警清单"]
-        assert [c.value for c in ws[1]] == list(zh.LIST_COLUMNS.values())
+        assert wb.sheetnames == ["核查清单", "整改跟踪", "整改清单", "涉及工人", "数据质量提示", "变化情况"]
+        ws = wb["核查清单"]
+        assert [c.value for c in ws[1]] == [*zh.LIST_COLUMNS.values(), *zh.RETURN_COLUMNS.values()]
         assert ws.freeze_panes == "A2"
         assert ws.auto_filter.ref
         rows = list(ws.iter_rows(min_row=2, values_only=True))
         if rows[0][0] == zh.NO_LINES:
             continue
-        order = [list(zh.LEVEL.values()).index(r[0]) for r in rows]
+        order = [list(zh.LEVEL.values()).index(r[2]) for r in rows]
         assert order == sorted(order), path.name
         for level in zh.LEVEL.values():
-            scores = [r[1] for r in rows if r[0] == level]
+            scores = [r[3] for r in rows if r[2] == level]
             assert scores == sorted(scores, reverse=True), path.name
+        if "全市" not in path.name:
+            assert [r[0] for r in rows] == list(range(1, len(rows) + 1)), (
+                path.name
+            )  # 序号 = the district rank
         for row in ws.iter_rows(min_row=2):
-            assert row[0].fill.fgColor.rgb.endswith(fill_of[row[0].value]), path.name
+            assert row[2].fill.fgColor.rgb.endswith(fill_of[row[2].value]), path.name
     city = next(p for p in books if "全市" in p.name)
-    assert openpyxl.load_workbook(city)["预警清单"].max_row == warning.height + 1
+    listed = warning.filter(
+        (pl.col("list") == "inspection") & (pl.col("status") == "open") & (pl.col("stage") == "awaiting")
+    )
+    assert openpyxl.load_workbook(city)["核查清单"].max_row == listed.height + 1
