@@ -184,10 +184,11 @@ def assemble_warning_list(
     dispositions = frame(con, "select * from stg_disposition") if has_table(con, "stg_disposition") else None
     previous = _previous_list(con, as_of)
     cooling = _closed_recently(con, as_of, settings.triage.relist_after_days) if previous is not None else []
+    scope = frame(con, "select project_code from rule_scope")["project_code"].to_list()
     lines = assemble_warnings(
-        firings, scores, projects, previous, settings, as_of, owed, dispositions, cooling
+        firings, scores, projects, previous, settings, as_of, owed, dispositions, cooling, scope
     )
-    risk = project_risk(risk_frame(firings, scores, projects, settings, owed), lines, as_of)
+    risk = project_risk(risk_frame(firings, scores, projects, settings, owed, scope), lines, as_of)
     _store_warning(con, lines, risk, as_of)
     _store_disposition_area_month(con, dispositions, settings, as_of)
     workers = frame(con, "select * from rule_worker")

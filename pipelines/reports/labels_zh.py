@@ -56,6 +56,7 @@ BASIS_BAND = {
     "yellow": "低于橙色线（{p}%）",
 }
 BASIS_RULES = "风险模型不可用，按预警规则排序"
+BASIS_NOT_SCORED = "完工/停工/超期项目不在模型评分范围，按预警规则定级"
 NO_RULE_REASON = "未触发预警规则，按风险分列入"
 DEFAULT_CHECK = "核查专户人工费拨付、工资发放和考勤情况，评估欠薪风险"
 

@@ -136,8 +136,13 @@ def risk_frame(
     projects: pl.DataFrame,
     settings: Settings,
     owed: pl.DataFrame | None = None,
+    scope: list[str] | None = None,
 ) -> pl.DataFrame:
-    """One row per project in risk scope: score, rules, evidence, owed amounts, level, hard evidence."""
+    """One row per project in risk scope: score, rules, evidence, owed amounts, level, hard evidence.
+
+    `scope` is the rules' risk scope (rule_scope): its projects that the model does not score (完工, 停工, past their
+    planned completion: outside the model's training population) are in risk scope without a probability, levelled
+    by the rules like the fallback (score_source `not_scored`)."""
     t = settings.triage
     owed = _conform(owed, _OWED_SCHEMA)
     by_rules = _rule_summary(firings, owed) if firings.height else _empty_rule_summary()
@@ -154,14 +159,22 @@ def risk_frame(
         "build_corp_code",
         "build_corp_name",
     )
+    if scope is not None:
+        unscored = pl.DataFrame({"project_code": sorted(set(scope) - set(risk["project_code"].to_list()))})
+        risk = pl.concat([risk, unscored], how="diagonal_relaxed")
+    in_scope = pl.col("score").is_not_null()
+    if scope is not None:
+        in_scope = in_scope | pl.col("project_code").is_in(list(scope))
     risk = risk.join(info, on="project_code", how="left").with_columns(
         rules=pl.col("rules").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))),
-        in_risk_scope=pl.col("score").is_not_null(),
+        in_risk_scope=in_scope,
+        score_source=pl.when(pl.col("score").is_null() & in_scope)
+        .then(pl.lit("not_scored"))
+        .otherwise(pl.col("score_source").fill_null("rules_fallback")),
         owed_yuan=pl.col("owed_yuan").fill_null(0.0),
         workers_owed=pl.col("workers_owed").fill_null(0).cast(pl.Int32),
         late_paid_yuan=pl.col("late_paid_yuan").fill_null(0.0),
         unpaid_workers=pl.col("unpaid_workers").fill_null(0).cast(pl.Int32),
-        score_source=pl.col("score_source").fill_null("rules_fallback"),
     )
     # hard evidence = money owed and overdue NOW: R05 only while an amount is still owed, R03 only while a worked
     # month still has no pay line at all (paid late since is late payment, not arrears); R16 judges leavers to date
@@ -173,7 +186,7 @@ def risk_frame(
         | (fired["R03"] & (pl.col("unpaid_workers") > 0))
         | fired["R16"]
     )
-    from_model = pl.col("score_source") == "model"
+    from_model = (pl.col("score_source") == "model") & pl.col("score").is_not_null()
     by_score = (
         pl.when(pl.col("score") >= t.p_red)
         .then(pl.lit(0, dtype=pl.Int8))
@@ -202,7 +215,13 @@ def risk_frame(
         (pl.col("score") * 100).round(0).cast(pl.Int32),
         pl.col("severity").replace_strict(bands, return_dtype=pl.Utf8),
     )
-    own_basis = pl.when(from_model).then(score_basis).otherwise(pl.lit(zh.BASIS_RULES))
+    own_basis = (
+        pl.when(from_model)
+        .then(score_basis)
+        .when(pl.col("score_source") == "not_scored")
+        .then(pl.lit(zh.BASIS_NOT_SCORED))
+        .otherwise(pl.lit(zh.BASIS_RULES))
+    )
     basis = (
         pl.when(pl.col("hard_evidence"))
         .then(pl.format("{}{}{}", pl.format(zh.BASIS_HARD, hard_rule), pl.lit(zh.LIST_SEPARATOR), own_basis))
@@ -234,6 +253,7 @@ def assemble_warnings(
     owed: pl.DataFrame | None = None,
     dispositions: pl.DataFrame | None = None,
     closed_recently: list[str] | None = None,
+    scope: list[str] | None = None,
 ) -> pl.DataFrame:
     """Tonight's lines (WARNING_SCHEMA): open lines of both lists, plus the lines closed or out of scope tonight.
 
@@ -241,7 +261,7 @@ def assemble_warnings(
     inspect_date, closed_date); `closed_recently` the projects whose inspection line closed within
     relist_after_days before tonight (from the ledger): they come back on hard evidence only."""
     t = settings.triage
-    risk = risk_frame(firings, scores, projects, settings, owed)
+    risk = risk_frame(firings, scores, projects, settings, owed, scope)
     prev = _conform(previous, WARNING_SCHEMA).filter(pl.col("status") == "open")
     disp = _latest_dispositions(dispositions, as_of)
     # the latest return wins; a line keeps its last known outcome when tonight's returns do not mention it

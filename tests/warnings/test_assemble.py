@@ -279,3 +279,28 @@ def test_project_risk_holds_every_project_in_risk_scope_listed_or_not():
     ]
     assert risk.filter(pl.col("project_code") == "P050")["rules"].item().to_list() == ["R11"]
     assert risk["score_source"].unique().to_list() == ["model"]
+
+
+def test_projects_in_risk_scope_but_not_scored_are_listed_on_hard_evidence():
+    # P100 is 完工: the rules see it (risk scope), the model does not score it
+    f = firings(
+        ("P100", "R16", "red", "5名已离场工人工资未结清，共欠21000元"), ("P101", "R11", "orange", "x")
+    )
+    p = pl.concat(
+        [projects(), projects(102).filter(pl.col("project_code").is_in(["P100", "P101"]))], how="vertical"
+    )
+    scope = [*scores()["project_code"], "P100", "P101"]
+    lines = assemble_warnings(f, scores(), p, None, Settings(), AS_OF, scope=scope)
+    ins = inspection(lines)
+    p100 = ins.filter(pl.col("project_code") == "P100").row(0, named=True)
+    assert p100["hard_evidence"]
+    assert p100["level"] == "red"
+    assert p100["score"] is None
+    assert (
+        p100["level_basis"]
+        == "已发生欠薪（R16），不受名额限制；完工/停工/超期项目不在模型评分范围，按预警规则定级"
+    )
+    assert "P101" not in ins["project_code"].to_list()  # no probability, no hard evidence: not a visit
+    risk = project_risk(risk_frame(f, scores(), p, Settings(), scope=scope), lines, AS_OF)
+    assert risk.height == 102
+    assert dict(zip(risk["project_code"], risk["score_source"], strict=True))["P101"] == "not_scored"
