@@ -246,7 +246,7 @@ def _store_disposition_area_month(
             "workers_owed": pl.Int64,
         }
     )
-    (
+    area_month = (  # noqa: F841 - DuckDB reads the frame by its name below
         disposition_area_month(
             history, returns if returns is not None else empty, as_of, settings.triage.review_deadline_days
         )
