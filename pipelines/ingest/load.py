@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.contracts import Contract, entity_of_file, load_contract
+from pipelines.contracts import RETURN_ENTITIES, Contract, entity_of_file, load_contract
 from pipelines.identifiers import mask, pii_hash
 from pipelines.ingest.extras import add_extras, mask_personal_text
 from pipelines.ingest.readers import UnreadableFileError, read_any
@@ -148,6 +148,8 @@ def load_file(
         pl.Series("_item", rows.items or [None] * rows.frame.height, dtype=pl.Utf8)
     )
     frame, extras = _map_headers(frame, contract)
+    if entity in RETURN_ENTITIES:
+        frame = _returned_rows(frame)
     if not set(contract.key) & set(frame.columns):
         result.status = "failed"
         result.reason = "表头与数据标准不符：找不到任何主键字段（" + "、".join(contract.key) + "）"
@@ -221,6 +223,17 @@ def _ledger(con: duckdb.DuckDBPyConnection, r: FileResult, sha: str, extract_dat
         ],
     )
     return int(file_id)
+
+
+def _returned_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """A returned list keeps its lines not yet inspected blank: they are not returns, and not errors (triage.md)."""
+    filled = [c for c in ("inspect_date", "outcome") if c in frame.columns]
+    if not filled:
+        return frame
+    blank = pl.all_horizontal(
+        pl.col(c).is_null() | (pl.col(c).cast(pl.Utf8).str.strip_chars() == "") for c in filled
+    )
+    return frame.filter(~blank)
 
 
 def _map_headers(df: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, list[str]]:

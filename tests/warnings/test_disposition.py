@@ -185,3 +185,44 @@ def test_the_dashboard_block_sums_districts_and_recomputes_rates():
         "累计开出核查 8 条，处置率 38%，核实率 33%，已销号 2 条，超期未核查 2 条；查实欠薪 1.2 万元、涉及 4 人"
     )
     assert "<td>丰泽区</td><td>5</td><td>40%</td><td>50%</td>" in grid
+
+
+def test_a_returned_workbook_loads_its_filled_lines_only(tmp_path):
+    """The inspector fills the blank columns of two lines of the 核查清单 and drops the workbook into the inbox."""
+    import openpyxl
+
+    from pipelines.ingest import load_inbox
+    from pipelines.reports.warning_list import write_warning_lists
+    from pipelines.warehouse import connect, ensure_schema
+
+    projects, scores = world()
+    night1 = assemble_warnings(FIRINGS, scores, projects, None, Settings(), N1)
+    empty = pl.DataFrame()
+    paths = write_warning_lists(night1, empty, empty, empty, tmp_path / "lists", N1)
+    (city,) = [p for p in paths if p.suffix == ".xlsx" and "全市" in p.name]
+    wb = openpyxl.load_workbook(city)
+    ws = wb["核查清单"]
+    header = [c.value for c in ws[1]]
+    col = {h: i + 1 for i, h in enumerate(header)}
+    ws.cell(2, col["核查日期"], "2025-08-05")
+    ws.cell(2, col["核查结论"], "01")
+    ws.cell(2, col["欠薪金额（元）"], 36000)
+    ws.cell(2, col["涉及人数"], 12)
+    ws.cell(3, col["核查日期"], "2025-08-06")
+    ws.cell(3, col["核查结论"], "03")
+    inbox = tmp_path / "inbox"
+    (inbox / "2025-08-07").mkdir(parents=True)
+    wb.save(inbox / "2025-08-07" / "disposition_0807.xlsx")
+    con = connect(tmp_path / "w.duckdb")
+    ensure_schema(con)
+    load_inbox(con, inbox, Settings())
+    rows = con.execute(
+        "select warning_id, project_code, warning_date, inspect_date, outcome, arrears_amount from raw_disposition "
+        "order by inspect_date"
+    ).fetchall()
+    first, second = ws.cell(2, col["预警编号"]).value, ws.cell(3, col["预警编号"]).value
+    assert rows == [
+        (first, first[-3:], N1, date(2025, 8, 5), "01", 36000.0),
+        (second, second[-3:], N1, date(2025, 8, 6), "03", None),
+    ]
+    assert con.execute("select count(*) from quarantine").fetchone()[0] == 0  # the blank lines are not errors
