@@ -227,10 +227,11 @@ def play_inspectors(
     import polars as pl
 
     from pipelines.synth.inspectors import simulate_returns, write_returns
+    from pipelines.warehouse import frame
 
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        lines = con.execute("select * from warning").pl()
+        lines = frame(con, "select * from warning")
     finally:
         con.close()
     events = pl.read_parquet(truth / "events.parquet")
