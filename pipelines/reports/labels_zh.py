@@ -47,6 +47,7 @@ RULE = {
 
 # ── a line's honest evidence and why its level (triage.md "Honest lines") ──────────────────────────────────────
 OWED_NOW = "截至目前仍欠发工资{wan:.1f}万元、涉及{n}人（{months}）"
+R03_PAID_SINCE = "（其后已逾期补发，见逾期补发）"
 PAID_LATE = "逾期补发{wan:.1f}万元（{months}），属迟发而非未发"
 BASIS_HARD = "已发生欠薪（{}），不受名额限制"
 BASIS_SCORE = "欠薪概率{}%，{}"

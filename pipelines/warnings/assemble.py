@@ -101,6 +101,8 @@ def _rule_summary(firings: pl.DataFrame, owed: pl.DataFrame) -> pl.DataFrame:
                 return_dtype=pl.Utf8,
             )
         )
+        .when((pl.col("rule_id") == "R03") & (pl.col("unpaid_workers") == 0))  # null: no payroll facts at all
+        .then(pl.format("{}{}", pl.col("reason_zh"), pl.lit(zh.R03_PAID_SINCE)))
         .otherwise(pl.col("reason_zh")),
     )
     f = f.with_columns(
@@ -199,11 +201,19 @@ def risk_frame(
         .then(pl.lit(1, dtype=pl.Int8))
         .otherwise(pl.lit(2, dtype=pl.Int8))
     )
-    risk = risk.with_columns(hard_evidence=hard.fill_null(False))
+    risk = risk.with_columns(
+        hard_evidence=hard.fill_null(False),
+        # a worked month with no pay line at all has no amount on record, but its workers are owed: at least them
+        workers_owed=pl.max_horizontal("workers_owed", "unpaid_workers").cast(pl.Int32),
+    )
     by_fallback = pl.when(pl.col("hard_evidence")).then(pl.lit(0, dtype=pl.Int8)).otherwise(by_rules_only)
     risk = risk.with_columns(severity=pl.when(from_model).then(by_score).otherwise(by_fallback))
-    hard_rule = (
-        pl.col("rules").list.eval(pl.element().filter(pl.element().is_in(t.hard_evidence_rules))).list.first()
+    hard_rule = (  # the rule that makes it hard evidence now
+        pl.when(fired["R05"] & (pl.col("owed_yuan") > 1))
+        .then(pl.lit("R05"))
+        .when(fired["R03"] & (pl.col("unpaid_workers") > 0))
+        .then(pl.lit("R03"))
+        .otherwise(pl.lit("R16"))
     )
     bands = {
         0: zh.BASIS_BAND["red"].format(p=round(t.p_red * 100)),
@@ -212,7 +222,7 @@ def risk_frame(
     }
     score_basis = pl.format(
         zh.BASIS_SCORE,
-        (pl.col("score") * 100).round(0).cast(pl.Int32),
+        (pl.col("score") * 100 + 1e-9).floor().cast(pl.Int32),  # 19.5 % reads 19 %, never "20 %，低于20 %"
         pl.col("severity").replace_strict(bands, return_dtype=pl.Utf8),
     )
     own_basis = (

@@ -176,6 +176,9 @@ def test_hard_evidence_of_wages_owed_now_is_listed_above_capacity_and_red():
         hard.filter(pl.col("project_code") == "P080")["level_basis"].item()
         == "已发生欠薪（R03），不受名额限制；欠薪概率10%，低于橙色线（20%）"
     )
+    assert (
+        hard.filter(pl.col("project_code") == "P080")["workers_owed"].item() == 12
+    )  # the unpaid month's workers
     p083 = ins.filter(pl.col("project_code") == "P083").row(0, named=True)
     assert p083["owed_yuan"] == 72242.0
     assert p083["workers_owed"] == 9
@@ -304,3 +307,18 @@ def test_projects_in_risk_scope_but_not_scored_are_listed_on_hard_evidence():
     risk = project_risk(risk_frame(f, scores(), p, Settings(), scope=scope), lines, AS_OF)
     assert risk.height == 102
     assert dict(zip(risk["project_code"], risk["score_source"], strict=True))["P101"] == "not_scored"
+
+
+def test_a_month_paid_late_since_is_not_called_unpaid():
+    f = firings(("P090", "R03", "red", "2025-05（63人有考勤） 工资逾期未发放"), ("P090", "R05", "red", "x"))
+    o = owed(("P090", 38000.0, 15, "2025-04", 412000.0, "2025-05（07-04补发）", 0))
+    line = (
+        risk_frame(f, scores(), projects(), Settings(), o)
+        .filter(pl.col("project_code") == "P090")
+        .row(0, named=True)
+    )
+    assert line["reasons"].startswith(
+        "R03 工资逾期未发放：2025-05（63人有考勤） 工资逾期未发放（其后已逾期补发，见逾期补发）"
+    )
+    assert line["hard_evidence"]  # still owed 3.8万 for 2025-04: R05 is the evidence, not R03
+    assert line["level_basis"].startswith("已发生欠薪（R05）")
