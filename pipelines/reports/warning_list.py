@@ -83,7 +83,7 @@ WIDTHS = {
     "detail_zh": 48,
 }
 NUMBER_FORMATS = {
-    "score": "0%",
+    "score": "0.0%",
     "owed_wan": "#,##0.0",
     "amount_owed_yuan": "#,##0.00",
     "n_rows": "#,##0",
@@ -240,13 +240,15 @@ def list_rows(lines: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:
         "rank": pl.col("rank"),
         "warning_id": pl.col("warning_id"),
         "level": _level_zh("level"),
-        "score": pl.col("score").round(3),
+        # floored to 0.1 %, as 等级依据 states it: 39.97 % must not print as 40 % beside "低于红色线（40%）"
+        "score": ((pl.col("score") * 1000 + 1e-9).floor() / 1000).round(3),
         "project_code": pl.col("project_code"),
         "project_name": pl.col("project_name"),
         "area_name": _area_zh(names),
         "contractor_corp_name": pl.col("contractor_corp_name"),
         "build_corp_name": pl.col("build_corp_name"),
-        "owed_wan": (pl.col("owed_yuan") / 1e4).round(1),
+        # blank, not 0, when the workers owed are known but no amount is on record (a month without any pay line)
+        "owed_wan": pl.when(pl.col("owed_yuan") > 0).then((pl.col("owed_yuan") / 1e4).round(1)),
         "workers_owed": pl.col("workers_owed"),
         "late_paid": late,
         "level_basis": pl.col("level_basis"),

@@ -222,7 +222,9 @@ def risk_frame(
     }
     score_basis = pl.format(
         zh.BASIS_SCORE,
-        (pl.col("score") * 100 + 1e-9).floor().cast(pl.Int32),  # 19.5 % reads 19 %, never "20 %，低于20 %"
+        ((pl.col("score") * 1000 + 1e-9).floor() / 10).round(
+            1
+        ),  # floored: 19.96 % never reads "20 %，低于20 %"
         pl.col("severity").replace_strict(bands, return_dtype=pl.Utf8),
     )
     own_basis = (

@@ -120,7 +120,8 @@ def test_levels_come_from_the_probability_bands_and_agree_with_the_order():
     assert level["P000"] == "orange"
     assert level["P045"] == "yellow"
     assert (
-        ins.filter(pl.col("project_code") == "P050")["level_basis"].item() == "欠薪概率95%，达红色线（≥40%）"
+        ins.filter(pl.col("project_code") == "P050")["level_basis"].item()
+        == "欠薪概率95.0%，达红色线（≥40%）"
     )
     order = ins.sort("rank")
     sev = order["level"].replace_strict({"red": 0, "orange": 1, "yellow": 2}).to_list()
@@ -174,7 +175,7 @@ def test_hard_evidence_of_wages_owed_now_is_listed_above_capacity_and_red():
     assert hard["level"].unique().to_list() == ["yellow"]
     assert (
         hard.filter(pl.col("project_code") == "P080")["level_basis"].item()
-        == "已发生欠薪（R03），不受名额限制；欠薪概率10%，低于橙色线（20%）"
+        == "已发生欠薪（R03），不受名额限制；欠薪概率10.0%，低于橙色线（20%）"
     )
     assert (
         hard.filter(pl.col("project_code") == "P080")["workers_owed"].item() == 12
