@@ -189,8 +189,8 @@ def assemble_warning_list(
         firings, scores, projects, previous, settings, as_of, owed, dispositions, cooling, scope
     )
     risk = project_risk(risk_frame(firings, scores, projects, settings, owed, scope), lines, as_of)
-    _store_warning(con, lines, risk, as_of)
-    _store_disposition_area_month(con, dispositions, settings, as_of)
+    _store_warning(con, lines, risk)
+    _store_disposition_area_month(con, dispositions, settings, as_of, lines)
     workers = frame(con, "select * from rule_worker")
     ended = lines.filter(pl.col("status") != "open")
     return WarningList(lines=lines, resolved=ended, workers=workers, project_risk=risk)
@@ -231,12 +231,18 @@ def _checked_returns(con: duckdb.DuckDBPyConnection, settings: Settings) -> pl.D
 
 
 def _store_disposition_area_month(
-    con: duckdb.DuckDBPyConnection, returns: pl.DataFrame | None, settings: Settings, as_of: date
+    con: duckdb.DuckDBPyConnection,
+    returns: pl.DataFrame | None,
+    settings: Settings,
+    as_of: date,
+    lines: pl.DataFrame,
 ) -> None:
     from pipelines.warnings.disposition import AREA_MONTH_SCHEMA, disposition_area_month
 
+    # the ledger before tonight (it takes tonight's lines only when the run publishes) and tonight's lines
     history = _history(con)
-    history = history.filter(pl.col("as_of") <= as_of) if history.height else history
+    history = history.filter(pl.col("as_of") < as_of) if history.height else history
+    history = pl.concat([history, lines], how="diagonal_relaxed") if history.height else lines
     empty = pl.DataFrame(
         schema={
             "warning_id": pl.Utf8,
@@ -266,30 +272,49 @@ def _closed_recently(con: duckdb.DuckDBPyConnection, as_of: date, days: int) -> 
     return [r[0] for r in rows]
 
 
-def _store_warning(
-    con: duckdb.DuckDBPyConnection, lines: pl.DataFrame, risk: pl.DataFrame, as_of: date
-) -> None:
-    """`warning` and `project_risk` hold this night's rows; `warning_history` every night's (the lines' ledger;
-    re-running a night replaces its rows). A history from before triage.md (no warning_id) is kept aside."""
+def _store_warning(con: duckdb.DuckDBPyConnection, lines: pl.DataFrame, risk: pl.DataFrame) -> None:
+    """`warning` and `project_risk` hold this night's rows (published tables: set aside until the run publishes)."""
     con.execute("begin")
     try:
         con.execute("create or replace table warning as select * from lines")
         con.execute("create or replace table project_risk as select * from risk")
-        cols = {
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def commit_ledger(con: duckdb.DuckDBPyConnection) -> None:
+    """At publish: the night's lines (`warning`) join the lines' ledger `warning_history`, replacing an earlier run
+    of the same night, so a night that did not publish never becomes the "previous list" of the next one.
+    A history from before triage.md (no warning_id) is kept aside as warning_history_before_triage."""
+    if not has_table(con, "warning"):
+        return
+    cols = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_name = 'warning'"
+        ).fetchall()
+    }
+    if "warning_id" not in cols:
+        return
+    con.execute("begin")
+    try:
+        have = {
             r[0]
             for r in con.execute(
                 "select column_name from information_schema.columns where table_name = 'warning_history'"
             ).fetchall()
         }
-        if cols and "warning_id" not in cols:
+        if have and "warning_id" not in have:
             con.execute("drop table if exists warning_history_before_triage")
             con.execute("alter table warning_history rename to warning_history_before_triage")
-            cols = set()
-        if not cols:
-            con.execute("create or replace table warning_history as select * from lines")
+            have = set()
+        if not have:
+            con.execute("create table warning_history as select * from warning")
         else:
-            con.execute("delete from warning_history where as_of = ?", [as_of])
-            con.execute("insert into warning_history by name select * from lines")
+            con.execute("delete from warning_history where as_of in (select distinct as_of from warning)")
+            con.execute("insert into warning_history by name select * from warning")
         con.execute("commit")
     except Exception:
         con.execute("rollback")

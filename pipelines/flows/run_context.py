@@ -109,6 +109,7 @@ class NightlyRun(contextlib.AbstractContextManager):
         started = time.monotonic()
         # the warehouse's published tables change here, with the folder: kept when this run is the newest,
         # put back when it re-publishes a past date (other tools read the current list from them)
+        nightly.commit_ledger(self.con)  # the warning lines' ledger takes this night's lines (triage.md)
         nightly.release_published(self.con, keep_new=newest)
         self._published = publish_fn(self.staged, self.out, self.as_of)
         self.summary.record("publish", started)

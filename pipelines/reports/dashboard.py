@@ -457,7 +457,8 @@ def firm_table(
             continue
         rect = (
             pl.col("list").eq("rectification").cast(pl.Int64)
-            if "list" in lines.columns  # triage.md's 整改清单 lines, once the warning table carries them
+            # triage.md's 整改清单 lines when the frame carries them (else the rules on the lines it has)
+            if "list" in lines.columns and bool(lines["list"].eq("rectification").any())
             else pl.col("rules").list.eval(pl.element().is_in(RECTIFICATION_RULES)).list.sum()
         )
         parts.append(

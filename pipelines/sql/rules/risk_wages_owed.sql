@@ -1,9 +1,10 @@
--- grain: one row per project in rule scope with wages owed now or paid late in the last 92 days
+-- grain: one row per project in rule scope with wages owed now, or paid late within r05_lookback_days
 -- The honest amount on a warning line (triage.md "Honest lines"): for every pay month past its deadline (end of
 -- M + r03_pay_deadline_months), each worker's regular pay due (Σ total_pay_amount, back pay excluded) minus everything
 -- paid for that month up to as_of (Σ actual_amount, back pay included); a worker paid more than due does not offset
--- another. Late payment is kept apart: what was paid after the deadline for pay months due in the last 92 days.
--- A worked month with no pay line at all to date (R03's case, deadline in the last 92 days) has no amount due on
+-- another. Late payment is kept apart: what was paid after the deadline for pay months due within R05's window
+-- (r05_lookback_days). A worked month with no pay line at all to date (R03's case, deadline within
+-- r03_lookback_days) has no amount due on
 -- record: it is counted as unpaid months and the workers who attended them.
 with scope as (
     select * from rule_scope
@@ -39,7 +40,7 @@ late as (
         and payroll.pay_month = worker_months.pay_month
         and payroll.id_card_number_hash = worker_months.id_card_number_hash
     where payroll.balance_date > worker_months.deadline_date
-        and worker_months.deadline_date > getvariable('as_of') - interval 92 day
+        and worker_months.deadline_date > getvariable('as_of') - to_days(getvariable('r05_lookback_days'))
     group by payroll.project_code, payroll.pay_month
 ),
 
@@ -89,7 +90,7 @@ unpaid_months as (
     from attended
     where cast(date_trunc('month', strptime(attended.pay_month || '-01', '%Y-%m-%d'))
             + to_months(getvariable('r03_pay_deadline_months') + 1) - interval 1 day as date)
-            between getvariable('as_of') - interval 92 day and getvariable('as_of')
+            between getvariable('as_of') - to_days(getvariable('r03_lookback_days')) and getvariable('as_of')
         and not exists (
             select 1 from payroll
             where payroll.project_code = attended.project_code and payroll.pay_month = attended.pay_month
