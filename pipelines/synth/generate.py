@@ -503,6 +503,12 @@ class _Writer:
             if col is None and kind not in ("duplicate_row", "broken_line"):
                 continue
             planned.append({"kind": kind, "row": r, "line": r + first_line, "column": col})
+        # every faulty world holds an unknown worker, whatever its size: the first attendance row fault until one
+        # was injected (payload lines and a cut file can take the files the rotation would have picked)
+        if entity == "attendance" and planned and not any(f["kind"] == "unknown_worker" for f in self.faults):
+            col = _fault_column(contract, "unknown_worker", text)
+            if col is not None and planned[0]["kind"] != "duplicate_row":
+                planned[0] = {**planned[0], "kind": "unknown_worker", "column": col}
         # a duplicated line shifts later line numbers: keep at most one, and place it last
         dup = [p for p in planned if p["kind"] == "duplicate_row"]
         return [p for p in planned if p["kind"] != "duplicate_row"] + dup[:1]

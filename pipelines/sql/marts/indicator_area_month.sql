@@ -6,7 +6,7 @@
 -- <id>_mom / <id>_yoy = value − value of the previous month / the same month a year earlier (percentage points
 -- for rates). *_needed = how many more projects / days / closures would meet the target this month.
 -- A district has a row in the months it has a project row or a case, so a reported month keeps its rows.
--- A rate whose source was never delivered by as_of (int_source_delivered) is null, not 0 (数据未报送), like its
+-- A rate whose source was never delivered by the month's end (int_source_delivered_month) is null, not 0 (数据未报送), like its
 -- project values in indicator_project_month; counts of a source never delivered (open_cases …) are null too.
 with projects as (
     select * from indicator_project_month
@@ -21,7 +21,7 @@ months as (
 ),
 
 delivered as (
-    select * from int_source_delivered
+    select * from int_source_delivered_month
 ),
 
 project_rows as (
@@ -153,7 +153,7 @@ indicators as (
         coalesce(pooled.n_chief_supervisor_missing, 0) as n_chief_supervisor_missing,
         coalesce(pooled.n_chief_supervisor_not_on_roster, 0) as n_chief_supervisor_not_on_roster
     from area_months
-    cross join delivered
+    left join delivered on area_months."month" = delivered.delivered_month
     left join pooled on area_months.area_code = pooled.area_code and area_months."month" = pooled."month"
     left join case_months
         on area_months.area_code = case_months.area_code and area_months."month" = case_months."month"

@@ -2,7 +2,7 @@
 -- One column per indicator id of indicators.md defined per project, as 0/1 where the project either counts in the
 -- numerator or not, null where it does not apply; the n_* / *_yuan columns are the numerators and denominators
 -- indicator_area_month pools. Data-quality flags: pm_missing, pm_not_on_roster, chief_supervisor_* …
--- An indicator whose source was never delivered by as_of (int_source_delivered) is null, not 0: 数据未报送.
+-- An indicator whose source was never delivered by the month's end (int_source_delivered_month) is null, not 0: 数据未报送.
 with project_months as (
     select * from int_project_month
     where is_in_scope or is_stopped
@@ -21,7 +21,7 @@ securities as (
 ),
 
 delivered as (
-    select * from int_source_delivered
+    select * from int_source_delivered_month
 ),
 
 joined as (
@@ -49,7 +49,7 @@ joined as (
         securities.is_project_deposit_above_max,
         delivered.*
     from project_months
-    cross join delivered
+    left join delivered on project_months."month" = delivered.delivered_month
     left join accounts
         on project_months.project_code = accounts.project_code and project_months."month" = accounts."month"
     left join payroll

@@ -20,6 +20,7 @@ KEYS = {
     "int_case": ["case_id"],
     "int_case_area_month": ["area_code", "month"],
     "int_source_delivered": ["as_of"],
+    "int_source_delivered_month": ["delivered_month"],
     "indicator_project_month": ["project_code", "month"],
     "indicator_area_month": ["area_code", "month"],
     "rpt_area_ranking": ["area_code", "month", "indicator"],

@@ -180,7 +180,9 @@ def test_dashboard_says_which_sources_were_not_delivered(undelivered):
     empty = pl.DataFrame(schema=FINDING_SCHEMA)
     areas = pl.DataFrame({"code": ["350503"], "name_zh": ["丰泽区"]})
     page = render_html(
-        build_dashboard(area_month, None, pl.DataFrame(), empty, areas, AS_OF, Settings(), missing)
+        build_dashboard(
+            area_month, None, pl.DataFrame(), empty, areas, AS_OF, Settings(), missing_sources=missing
+        )
     )
     cards = page.split("<div class='cards'>")[1].split("<section")[0]
     assert "数据未报送" in cards
@@ -188,6 +190,6 @@ def test_dashboard_says_which_sources_were_not_delivered(undelivered):
     # complaints were not delivered either: the open-case card says so instead of "0 件"
     assert "未结案件</div><div class='v'>数据未报送" in cards
     delivered_page = render_html(
-        build_dashboard(area_month, None, pl.DataFrame(), empty, areas, AS_OF, Settings(), [])
+        build_dashboard(area_month, None, pl.DataFrame(), empty, areas, AS_OF, Settings(), missing_sources=[])
     )
     assert "数据未报送" not in delivered_page
