@@ -2,8 +2,10 @@
 -- Month M is computed from what was delivered by the end of M (sources.md "Delivery"), so a source first delivered
 -- after M leaves M's indicators null (数据未报送) for good: a month already published gives the same numbers when
 -- re-run later (tests/quality/test_corrections.py). int_source_delivered is the same test at as_of, for the rules.
-with months as (
-    select "month", least(month_end, getvariable('as_of')) as cutoff from int_month
+-- Months before the warehouse's first extract are described by that first extract (a first delivery carries the
+-- backlog), as in stg_first_extract: their cut-off is the first extract date.
+with month_ends as (
+    select "month", month_end from int_month
 ),
 
 firsts as (
@@ -32,6 +34,18 @@ firsts as (
     select 'complaint' as entity, min(_extract_date) as first_extract from raw_complaint
     union all
     select 'credit_event' as entity, min(_extract_date) as first_extract from raw_credit_event
+),
+
+warehouse_start as (
+    select min(first_extract) as first_extract from firsts
+),
+
+months as (
+    select
+        month_ends."month",
+        least(greatest(month_ends.month_end, warehouse_start.first_extract), getvariable('as_of')) as cutoff
+    from month_ends
+    cross join warehouse_start
 ),
 
 final as (
