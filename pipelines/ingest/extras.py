@@ -88,13 +88,8 @@ class ExtraProtector:
         if isinstance(value, bool) or value is None or isinstance(value, float):
             return value
         text = str(value)
-        if isinstance(value, str) and text.lstrip()[:1] in ("{", "["):
-            try:
-                parsed = json.loads(text)
-            except json.JSONDecodeError:
-                parsed = None
-            if isinstance(parsed, dict | list):
-                return self.value(parsed)
+        if (nested := _json_container(value)) is not None:
+            return self.value(nested)
         kind = personal_kind(text)
         if kind is not None:
             return self.protected(text, kind)
@@ -111,14 +106,20 @@ class ExtraProtector:
         if value is None or value == "":
             return value
         text = str(value)
-        if isinstance(value, str) and text.lstrip()[:1] in ("{", "["):
-            try:
-                parsed = json.loads(text)
-            except json.JSONDecodeError:
-                parsed = None
-            if isinstance(parsed, dict | list):
-                return self._all(parsed, kind)
+        if (nested := _json_container(value)) is not None:
+            return self._all(nested, kind)
         return self.protected(text, kind)
+
+
+def _json_container(value: object) -> dict | list | None:
+    """A string that holds a JSON object or array (a nested payload field kept as text), parsed; else None."""
+    if not isinstance(value, str) or value.lstrip()[:1] not in ("{", "["):
+        return None
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        return None
+    return parsed if isinstance(parsed, dict | list) else None
 
 
 def add_extras(df: pl.DataFrame, extras: list[str], key: bytes) -> pl.DataFrame:
