@@ -56,11 +56,25 @@ def generate(
         bool, typer.Option("--faults", help="Inject realistic bad data and write faults_manifest.json.")
     ] = False,
     projects: Annotated[int | None, typer.Option(help="Override the tier's number of projects.")] = None,
+    mechanism: Annotated[
+        str,
+        typer.Option(
+            help="Causal mechanism of the world: base, no-crisis, contractor-led, rare-events "
+            "(pipelines/synth/mechanism.py says what each changes and why)."
+        ),
+    ] = "base",
 ) -> None:
     """Write a synthetic world: an inbox of platform extracts plus the true hazards beside it."""
     from pipelines.synth import generate as _generate
+    from pipelines.synth.mechanism import MECHANISMS
 
-    summary = _generate(tier, seed, out, faults=faults, n_projects=projects, progress=_say)
+    if mechanism not in MECHANISMS:
+        raise typer.BadParameter(
+            f"one of {', '.join(MECHANISMS)}, not {mechanism!r}", param_hint="--mechanism"
+        )
+    summary = _generate(
+        tier, seed, out, faults=faults, n_projects=projects, progress=_say, mechanism=mechanism
+    )
     typer.echo(f"inbox: {out / 'inbox'}")
     typer.echo(f"truth: {out / 'truth'}")
     if faults:

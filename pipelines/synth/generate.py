@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.contracts import ENTITIES, load_contract
+from pipelines.synth.mechanism import Mechanism, mechanism_named
 from pipelines.synth.names import FUJIAN_AREAS
 from pipelines.synth.world import TIERS, World, attendance_for, build_world, month_end, month_starts
 
@@ -60,10 +61,15 @@ def generate(
     faults: bool = False,
     n_projects: int | None = None,
     progress: Callable[[str], None] | None = None,
+    mechanism: str | Mechanism = "base",
 ) -> dict:
-    """Generate a world and write its deliveries and truth. Deterministic for a given seed and options."""
+    """Generate a world and write its deliveries and truth. Deterministic for a given seed and options.
+
+    `mechanism` names the world's causal mechanism (`pipelines.synth.mechanism.MECHANISMS`; base by default),
+    recorded in truth/mechanism.json and the returned summary."""
     if tier not in TIERS:
         raise ValueError(f"tier must be one of {', '.join(TIERS)}, not {tier!r}")
+    mech = mechanism_named(mechanism)
     say = progress or (lambda _msg: None)
     started = time.monotonic()
     out = Path(out)
@@ -73,8 +79,8 @@ def generate(
 
         shutil.rmtree(inbox)
     inbox.mkdir(parents=True)
-    say(f"building the {tier} world (seed {seed})")
-    world = build_world(tier, seed, n_projects)
+    say(f"building the {tier} world (seed {seed}, mechanism {mech.name})")
+    world = build_world(tier, seed, n_projects, mechanism=mech)
     writer = _Writer(inbox, np.random.default_rng(seed + 1), faults)
     months = month_starts(world.start, world.end)
     if faults:  # registry history faults in the middle of the world's months (sources.md "Delivery")
@@ -127,6 +133,7 @@ def generate(
     return {
         "tier": tier,
         "seed": seed,
+        "mechanism": mech.name,
         "files": writer.n_files,
         "rows": rows,
         "seconds": seconds,
@@ -141,6 +148,10 @@ def _write_truth(world: World, out: Path, tier: str, attendance: list[pl.DataFra
         raise ValueError("the world has no truth tables")
     world.project_month.write_parquet(truth / "project_month.parquet")
     world.events.sort("project_code", "event_date").write_parquet(truth / "events.parquet")
+    # which causal mechanism drew the world (its name and every driver's weight)
+    (truth / "mechanism.json").write_text(
+        json.dumps(world.mechanism.as_record(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     if tier in TRUTH_TIERS:
         (truth / "world").mkdir(exist_ok=True)
         for name, df in world.tables.items():

@@ -16,6 +16,7 @@ import polars as pl
 
 from pipelines.identifiers import USCC_ALPHABET, id_check_char, uscc_check_char
 from pipelines.synth import names
+from pipelines.synth.mechanism import BASE, Mechanism, mechanism_named
 
 SPRING_FESTIVAL = date(2025, 1, 29)
 
@@ -46,6 +47,7 @@ class World:
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     project_month: pl.DataFrame | None = None  # truth: hazard and drivers per project × month
     events: pl.DataFrame | None = None  # truth: arrears events
+    mechanism: Mechanism = BASE  # the causal mechanism the world was drawn from
     start: date = date(2024, 12, 1)
     end: date = date(2025, 12, 31)
 
@@ -126,30 +128,75 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 # pay, complaints, months without inflow) see it only after wages have gone unpaid; the owner's payment rate across
 # its projects shows it the month it starts. Short spells are what make the lagging rules miss them: by the time
 # late pay and complaints have piled up, the owner has often found the money again while the rules keep firing.
-CRISIS_LOGIT = 2.5
-CRISIS_PAY_CUT = 0.5  # share of certified work an owner in crisis stops paying, on top of its usual shortfall
-CRISIS_END = 0.5  # chance per month that a crisis ends
+CRISIS_LOGIT = BASE.w_crisis
+CRISIS_PAY_CUT = (
+    BASE.crisis_pay_cut
+)  # share of certified work an owner in crisis stops paying, on top of its usual
+CRISIS_END = BASE.crisis_end  # chance per month that a crisis ends
 
 
 def crisis_onset(stress: np.ndarray) -> np.ndarray:
     """Chance per month that an owner's funding breaks: 0.8 % + 14 % × its stress (≈ 4 % at the mean stress)."""
-    return 0.008 + 0.14 * stress
+    return BASE.crisis_onset(stress)
 
 
 def _owner_crises(
-    rng: np.random.Generator, stress: np.ndarray, n_months: int, burn_in: int = 12
+    rng: np.random.Generator,
+    stress: np.ndarray,
+    n_months: int,
+    burn_in: int = 12,
+    mechanism: Mechanism = BASE,
 ) -> np.ndarray:
-    """owners × months, True while the owner is in a funding crisis (a two-state Markov chain: `crisis_onset`,
-    `CRISIS_END`); the burn-in lets the world open with some owners already in crisis."""
-    onset = crisis_onset(stress)
+    """owners × months, True while the owner is in a funding crisis (a two-state Markov chain: the mechanism's
+    `crisis_onset`, `crisis_end`); the burn-in lets the world open with some owners already in crisis."""
+    onset = mechanism.crisis_onset(stress)
     state = np.zeros(len(stress), dtype=bool)
     out = np.zeros((len(stress), n_months), dtype=bool)
     for t in range(-burn_in, n_months):
         draw = rng.random(len(stress))
-        state = np.where(state, draw >= CRISIS_END, draw < onset)
+        state = np.where(state, draw >= mechanism.crisis_end, draw < onset)
         if t >= 0:
             out[:, t] = state
     return out
+
+
+def _contractor_shock(seed: int, n_con: int, n_months: int, mechanism: Mechanism) -> np.ndarray:
+    """contractors × months: a contractor-wide AR(1) bad month (its own random stream, so the rest of the world
+    is drawn as in base)."""
+    rng = np.random.default_rng([seed, 3])
+    shock = np.zeros((n_con, n_months))
+    for t in range(1, n_months):
+        shock[:, t] = mechanism.shock_ar * shock[:, t - 1] + rng.normal(0, mechanism.shock_sd, n_con)
+    return shock
+
+
+def _logit(
+    mechanism: Mechanism,
+    owner_stress: np.ndarray,
+    distress: np.ndarray,
+    shock: np.ndarray,
+    crisis: np.ndarray,
+    season: np.ndarray,
+    extra: dict[str, np.ndarray],
+) -> np.ndarray:
+    """The true hazard's logit (see `Mechanism`). Terms whose weight is zero are left out, so base's arithmetic,
+    and with it every draw that depends on the hazard, is exactly the historical generator's."""
+    m = mechanism
+    logit = (
+        m.intercept
+        + m.w_owner_stress * owner_stress[:, None]
+        + m.w_distress * distress[:, None]
+        + m.w_shock * shock
+        + m.w_crisis * crisis
+        + np.log(season)[None, :]
+    )
+    if m.w_sloppy:
+        logit = logit + m.w_sloppy * extra["sloppy"][:, None]
+    if m.w_key_staff_absent:
+        logit = logit + m.w_key_staff_absent * extra["pm_absent"][:, None]
+    if m.w_contractor_shock:
+        logit = logit + m.w_contractor_shock * extra["contractor_shock"]
+    return logit
 
 
 # Attendance uploads that never arrive (实名制考勤上传中断). Real platforms report 实名制更新率 between 80 % and
@@ -199,15 +246,21 @@ def upload_outages(
 
 
 def build_world(
-    tier: str, seed: int, n_projects: int | None = None, areas: dict[str, str] | None = None
+    tier: str,
+    seed: int,
+    n_projects: int | None = None,
+    areas: dict[str, str] | None = None,
+    mechanism: str | Mechanism = BASE,
 ) -> World:
-    """Draw a whole world from the seed. Attendance is built separately per month (it is the bulk)."""
+    """Draw a whole world from the seed under a causal mechanism (`pipelines.synth.mechanism`; base by default).
+    Attendance is built separately per month (it is the bulk)."""
+    mech = mechanism_named(mechanism)
     spec = TIERS[tier]
     rng = np.random.default_rng(seed)
     n = n_projects or spec.n_projects
     area_codes = list(areas or (names.QUANZHOU_AREAS if tier != "province" else names.FUJIAN_AREAS))
     months = month_starts(spec.start, spec.end)
-    world = World(tier=tier, start=spec.start, end=spec.end)
+    world = World(tier=tier, start=spec.start, end=spec.end, mechanism=mech)
 
     # --- firms: contractors (总包) with a persistent distress, owners (建设单位) with funding stress
     n_con, n_own, n_sup = max(4, n // 4), max(4, n // 3), max(2, n // 10)
@@ -272,18 +325,22 @@ def build_world(
     n_m = len(months)
     shock = np.zeros((n, n_m))
     for t in range(1, n_m):
-        shock[:, t] = 0.7 * shock[:, t - 1] + rng.normal(0, 0.4, n)
+        shock[:, t] = mech.shock_ar * shock[:, t - 1] + rng.normal(0, mech.shock_sd, n)
     season = np.array(
-        [1.0 if m.month not in (1, 2) else 1.4 for m in months]
+        [1.0 if m.month not in (1, 2) else mech.season_factor for m in months]
     )  # year-end/Spring Festival pressure
-    crisis = _owner_crises(np.random.default_rng([seed, 1]), owners["stress"].to_numpy(), n_m)[own_idx]
-    logit = (
-        -5.7
-        + 4.6 * owner_stress[:, None]
-        + 2.0 * distress[:, None]
-        + 1.4 * shock
-        + CRISIS_LOGIT * crisis
-        + np.log(season)[None, :]
+    crisis = _owner_crises(
+        np.random.default_rng([seed, 1]), owners["stress"].to_numpy(), n_m, mechanism=mech
+    )[own_idx]
+    con_shock = _contractor_shock(seed, n_con, n_m, mech)[con_idx] if mech.w_contractor_shock else None
+    logit = _logit(
+        mech,
+        owner_stress,
+        distress,
+        shock,
+        crisis,
+        season,
+        {"sloppy": sloppy.astype(float), "pm_absent": pm_absent.astype(float), "contractor_shock": con_shock},
     )
     hazard = _sigmoid(logit)
     active = np.array(
@@ -447,6 +504,8 @@ def build_world(
             "upload_dark": upload_dark.ravel(),
         }
     )
+    if con_shock is not None:  # variants only: base's truth keeps its historical columns
+        world.project_month = world.project_month.with_columns(contractor_shock=pl.Series(con_shock.ravel()))
     _money_and_cases(
         world,
         rng,
@@ -493,6 +552,7 @@ def _money_and_cases(
     sloppy: np.ndarray,
 ) -> None:
     """Progress, wage accounts and flows, payroll, guarantees, deposits, complaints and credit events."""
+    mech = world.mechanism
     proj = world.tables["project"]
     codes = proj["project_code"].to_list()
     roster = world.tables["project_worker"].filter(pl.col("work_role") == "20")
@@ -535,9 +595,9 @@ def _money_and_cases(
             certified = completed * rng.uniform(0.85, 0.95)
             # the owner's payment for the work (给付率) falls with its stress and with a bad month: the first sign
             shortfall = (
-                owner_stress[i] * rng.uniform(0.3, 1.1)
-                + 0.4 * shock[i, t]
-                + CRISIS_PAY_CUT * crisis[i, t]
+                mech.pay_stress_weight * owner_stress[i] * rng.uniform(0.3, 1.1)
+                + mech.pay_shock_weight * shock[i, t]
+                + mech.crisis_pay_cut * crisis[i, t]
                 + rng.normal(0, 0.05)
             )
             paid_value = certified * float(np.clip(1 - shortfall, 0.05, 1))
