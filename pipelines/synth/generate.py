@@ -149,8 +149,11 @@ def _write_truth(world: World, out: Path, tier: str, attendance: list[pl.DataFra
     world.project_month.write_parquet(truth / "project_month.parquet")
     world.events.sort("project_code", "event_date").write_parquet(truth / "events.parquet")
     # which causal mechanism drew the world (its name and every driver's weight)
+    record = world.mechanism.as_record()
+    if world.payroll_delay_days:
+        record["late_payroll_districts"] = world.payroll_delay_days
     (truth / "mechanism.json").write_text(
-        json.dumps(world.mechanism.as_record(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     if tier in TRUTH_TIERS:
         (truth / "world").mkdir(exist_ok=True)
@@ -213,6 +216,8 @@ class _Writer:
         for e, col in MONTHLY_EVENTS.items():
             df = world.tables[e]
             d = pl.col(col).cast(pl.Date)
+            if e == "payroll" and world.payroll_delay_days:  # late-delivery: a district's lines arrive later
+                d = _payroll_delivered_on(world)
             if idx == 0:
                 part = df.filter(d <= me)
             else:
@@ -580,6 +585,15 @@ class _Writer:
             ),
             encoding="utf-8",
         )
+
+
+def _payroll_delivered_on(world: World) -> pl.Expr:
+    """The day a pay line reaches the platform: its pay date, plus its district's lag in a late-delivery world."""
+    area = world.tables["project"].select("project_code", "area_code")
+    codes = area["project_code"].to_list()
+    lag = [world.payroll_delay_days.get(a, 0) for a in area["area_code"].to_list()]
+    days = pl.col("project_code").replace_strict(codes, lag, default=0, return_dtype=pl.Int64)
+    return pl.col("balance_date").cast(pl.Date) + pl.duration(days=days)
 
 
 def _steady_project(world: World, snapshot: pl.DataFrame, m: date, nth: int) -> str | None:

@@ -48,6 +48,11 @@ class Mechanism:
     crisis_pay_cut: float = 0.5  # share of certified work an owner in crisis stops paying
     pay_stress_weight: float = 1.0  # how much the owner's stress lowers its payment for the work
     pay_shock_weight: float = 0.4  # how much a bad month lowers it
+    late_payroll_share: float = 0.0  # share of the world's districts that deliver payroll late …
+    late_payroll_days: tuple[int, int] = (
+        10,
+        25,
+    )  # … by this many days after the pay date (uniform per district)
     doc: str = ""
 
     def crisis_onset(self, stress: np.ndarray) -> np.ndarray:
@@ -124,7 +129,21 @@ RARE_EVENTS = replace(
     ),
 )
 
-MECHANISMS: dict[str, Mechanism] = {m.name: m for m in (BASE, NO_CRISIS, CONTRACTOR_LED, RARE_EVENTS)}
+LATE_DELIVERY = replace(
+    BASE,
+    name="late-delivery",
+    late_payroll_share=0.4,
+    doc=(
+        "Base's causes and events, another delivery habit: four districts in ten upload payroll (工资发放) 10 to 25 "
+        "days after it is paid, so at a month end the pay lines of the month's payday are often not there yet. A "
+        "regulator sees this where a district's platform vendor batches the bank's payroll files; a score (or a "
+        "rule) that reads 'no payroll yet' as unpaid wages raises false alarms there."
+    ),
+)
+
+MECHANISMS: dict[str, Mechanism] = {
+    m.name: m for m in (BASE, NO_CRISIS, CONTRACTOR_LED, RARE_EVENTS, LATE_DELIVERY)
+}
 
 
 def mechanism_named(name: str | Mechanism) -> Mechanism:

@@ -48,6 +48,9 @@ class World:
     project_month: pl.DataFrame | None = None  # truth: hazard and drivers per project × month
     events: pl.DataFrame | None = None  # truth: arrears events
     mechanism: Mechanism = BASE  # the causal mechanism the world was drawn from
+    payroll_delay_days: dict[str, int] = field(
+        default_factory=dict
+    )  # district → days its payroll arrives late
     start: date = date(2024, 12, 1)
     end: date = date(2025, 12, 31)
 
@@ -168,6 +171,18 @@ def _contractor_shock(seed: int, n_con: int, n_months: int, mechanism: Mechanism
     for t in range(1, n_months):
         shock[:, t] = mechanism.shock_ar * shock[:, t - 1] + rng.normal(0, mechanism.shock_sd, n_con)
     return shock
+
+
+def _late_payroll_districts(seed: int, districts: list[str], mechanism: Mechanism) -> dict[str, int]:
+    """district → days its payroll deliveries lag the pay date, for the mechanism's share of the districts that
+    hold projects (at least one when the share is positive); its own random stream."""
+    if mechanism.late_payroll_share <= 0 or not districts:
+        return {}
+    rng = np.random.default_rng([seed, 4])
+    k = max(1, round(mechanism.late_payroll_share * len(districts)))
+    late = sorted(rng.choice(districts, k, replace=False).tolist())
+    lo, hi = mechanism.late_payroll_days
+    return {d: int(rng.integers(lo, hi + 1)) for d in late}
 
 
 def _logit(
@@ -350,6 +365,7 @@ def build_world(
         ]
     )
     hazard = np.where(active, hazard, 0.0)
+    world.payroll_delay_days = _late_payroll_districts(seed, sorted(set(area)), mech)
     upload_dark, first_upload = upload_outages(
         np.random.default_rng([seed, 2]), area, area_codes, sloppy, starts, n_m
     )
