@@ -2,8 +2,9 @@
 
 One definition of each rule (issue 17 item 2): the features do not re-implement the rules; for every as_of of
 `feat_snapshot` the real models (pipelines/sql: staging → intermediate → rules, only those `rule_firing` and
-`rule_scope` read) are built with that as_of's parameters, exactly as `wagewatch run --as-of` builds them, into a
-scratch in-memory catalogue (the warehouse's own tables are not touched), and their rows are collected into
+`rule_scope` read) are built with that as_of's parameters, exactly as `wagewatch run --as-of` builds them, as
+temporary tables (they shadow the warehouse's tables of the same names while they exist and are dropped after;
+the warehouse's own tables are not touched, and a read-only connection works), and their rows are collected into
 
 - `feat_rule_firing(as_of, project_code, rule_id, level)`: what the list would show that night;
 - `feat_rule_scope(as_of, project_code, is_indicator_scope)`: the rules' risk scope, with the indicator scope the
@@ -26,7 +27,6 @@ from pipelines.warehouse import SqlModel, build_order, discover_models, frame, h
 from pipelines.warnings.catalogue import catalogue
 from pipelines.warnings.schema import LEVELS
 
-SCRATCH = "feat_rules"  # the in-memory catalogue the per-as_of models are built in
 TARGETS = ("rule_firing", "rule_scope")
 # weight of a firing by its level (red 3, orange 2, yellow 1): the rules signal the fallback ranking and the
 # model read (warnings.md "The risk score": the rule signals as one number)
@@ -73,22 +73,13 @@ def create_rule_snapshots(
         return
     models = discover_models()
     names = rule_models(models)
-    database = con.execute("select current_database()").fetchone()[0]  # type: ignore[index]
-    search_path = con.execute("select current_setting('search_path')").fetchone()[0]  # type: ignore[index]
-    con.execute(f"attach ':memory:' as {SCRATCH}")
     try:
-        # unqualified names resolve (and new tables are created) in the scratch catalogue first, then the
-        # warehouse's raw tables; temp tables are found as always
-        con.execute(f"set search_path = '{SCRATCH}.main,{database}.main'")
         for as_of in pending:
-            run_models(con, sql_params(settings, as_of), models=models, only=names)
-            _collect(con, as_of, f"{SCRATCH}.main.")
+            run_models(con, sql_params(settings, as_of), models=models, only=names, temp=True)
+            _collect(con, as_of, "temp.main.")
     finally:
-        if search_path:
-            con.execute(f"set search_path = '{search_path}'")
-        else:
-            con.execute("reset search_path")
-        con.execute(f"detach {SCRATCH}")
+        for name in names:  # the warehouse's own tables are visible again
+            con.execute(f"drop table if exists temp.main.{name}")
 
 
 def _collect(con: duckdb.DuckDBPyConnection, as_of: date, prefix: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -66,9 +67,8 @@ def test_the_warehouse_tables_and_settings_are_left_as_they_were():
     project_features(con, date(2025, 3, 31))
     assert frame(con, "select * from rule_firing order by all").equals(before)
     assert con.execute("select current_setting('search_path')").fetchone() == search_path
-    assert "feat_rules" not in {
-        r[0] for r in con.execute("select database_name from duckdb_databases()").fetchall()
-    }
+    temp = {r[0] for r in con.execute("select table_name from duckdb_tables() where temporary").fetchall()}
+    assert not temp & set(rule_models())  # the per-date models are dropped: the warehouse's tables show again
     # as before: the run's variables are those of the (last) as_of the features were computed for
     assert con.execute("select getvariable('as_of')").fetchone()[0] == date(2025, 3, 31)
 
@@ -85,3 +85,17 @@ def test_tonights_rule_tables_are_read_not_rebuilt_and_give_the_same_features():
     con.execute("delete from rule_firing where project_code = 'P2' and rule_id = 'R05'")
     changed = project_features(con, as_of, rules_built=True).filter(pl.col("project_code") == "P2")
     assert changed["rule_r05"].to_list() == [0]
+
+
+def test_a_read_only_warehouse_gives_the_same_features(tmp_path):
+    path = tmp_path / "wh.duckdb"
+    con = tiny_world()
+    con.execute(f"attach '{path}' as disk")
+    for (table,) in con.execute(
+        "select table_name from duckdb_tables() where database_name = 'memory'"
+    ).fetchall():
+        con.execute(f"create table disk.main.{table} as select * from memory.main.{table}")
+    con.execute("detach disk")
+    expected = project_features(con, AS_OFS[1])
+    read_only = duckdb.connect(str(path), read_only=True)
+    assert project_features(read_only, AS_OFS[1]).equals(expected)
