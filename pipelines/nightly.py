@@ -152,7 +152,8 @@ def score_projects(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: da
     """Risk score (0–1) and top factors for every in-scope project at as_of."""
     from pipelines.features import score_projects as _score
 
-    return _score(con, as_of, settings, settings.paths.model_dir / "model.joblib")
+    # the models step has just built the rule tables at as_of: the features read them (no second build)
+    return _score(con, as_of, settings, settings.paths.model_dir / "model.joblib", rules_built=True)
 
 
 @dataclass

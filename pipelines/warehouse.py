@@ -243,8 +243,12 @@ def run_models(
     *,
     models: Mapping[str, SqlModel] | None = None,
     only: Iterable[str] | None = None,
+    temp: bool = False,
 ) -> list[str]:
-    """Build every model (or `only` those) as a table, in dependency order. Returns the names built."""
+    """Build every model (or `only` those) as a table, in dependency order. Returns the names built.
+
+    `temp`: as temporary tables, which shadow the warehouse's tables of the same names for this connection until
+    dropped (the features build the rules at past dates this way, read-only connections included)."""
     models = models or discover_models()
     set_params(con, params)
     order = build_order(models)
@@ -254,6 +258,6 @@ def run_models(
         if wanted is not None and name not in wanted:
             continue
         body = _strip_comments(models[name].sql).strip().rstrip(";")
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS {body}")
+        con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {name} AS {body}")
         built.append(name)
     return built

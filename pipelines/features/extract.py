@@ -14,6 +14,7 @@ import duckdb
 import polars as pl
 import polars.selectors as cs
 
+from pipelines.features.rules_at import create_rule_snapshots, rule_summary, with_rule_summary
 from pipelines.features.snapshot import create_snapshots
 from pipelines.settings import Settings, sql_params
 from pipelines.warehouse import frame, set_params
@@ -21,7 +22,7 @@ from pipelines.warehouse import frame, set_params
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 FEATURE_DECIMALS = 6  # decimals kept of a float feature (see snapshot_features)
 
-# Columns that identify a row or carry context; everything else the SQL returns is a feature or a rule signal.
+# Columns that identify a row or carry context; everything else is a feature or a rule column (rules_at.py).
 ID_COLUMNS = ("as_of", "project_code", "area_code", "contractor_corp_code", "build_corp_code")
 
 
@@ -34,29 +35,40 @@ def _params(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> 
 
 
 def snapshot_features(
-    con: duckdb.DuckDBPyConnection, as_ofs: Sequence[date], settings: Settings | None = None
+    con: duckdb.DuckDBPyConnection,
+    as_ofs: Sequence[date],
+    settings: Settings | None = None,
+    *,
+    rules_built_at: date | None = None,
 ) -> pl.DataFrame:
-    """Features of every in-scope project at each as_of (one row per as_of × project)."""
+    """Features of every in-scope project at each as_of (one row per as_of × project).
+
+    `rules_built_at`: the warehouse's rule tables were built at this date with these settings (the nightly run
+    scores right after its models step), so they are read rather than built again (rules_at.py)."""
     settings = settings or Settings()
     if not as_ofs:
         raise ValueError("at least one as_of date is needed")
+    # the rules and the scope: the real rule models at each as_of (one definition of each rule)
+    create_rule_snapshots(con, as_ofs, settings, built_at=rules_built_at)
     _params(con, settings, max(as_ofs))
     create_snapshots(con, as_ofs)
     # DuckDB sums doubles in parallel, in no fixed order, so a sum's last bits differ from run to run (a share that
     # is 0 comes out as 1e-16 on one run), and a tree model fitted on that noise differs too. FEATURE_DECIMALS drop
     # the noise: money is whole fen (a sum's noise is ~1e-9 yuan), and no share or mean needs finer than 1e-6.
-    return (
-        frame(con, _sql("project_features"))
-        .with_columns(cs.float().round(FEATURE_DECIMALS))
-        .sort("as_of", "project_code")
-    )
+    features = frame(con, _sql("project_features")).with_columns(cs.float().round(FEATURE_DECIMALS))
+    return with_rule_summary(features, rule_summary(con)).sort("as_of", "project_code")
 
 
 def project_features(
-    con: duckdb.DuckDBPyConnection, as_of: date, settings: Settings | None = None
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    settings: Settings | None = None,
+    *,
+    rules_built: bool = False,
 ) -> pl.DataFrame:
-    """One row per in-scope project at as_of, from data known at as_of only."""
-    return snapshot_features(con, [as_of], settings)
+    """One row per in-scope project at as_of, from data known at as_of only (`rules_built`: the warehouse's rule
+    tables are tonight's, built at as_of with these settings)."""
+    return snapshot_features(con, [as_of], settings, rules_built_at=as_of if rules_built else None)
 
 
 def arrears_events(con: duckdb.DuckDBPyConnection, settings: Settings | None = None) -> pl.DataFrame:

@@ -11,58 +11,44 @@ import polars as pl
 
 from pipelines.features.extract import project_features
 from pipelines.settings import Settings
+from pipelines.warnings.catalogue import rule_label
 
 log = logging.getLogger(__name__)
 
 FALLBACK_NOTE_ZH = "风险模型未训练，按预警规则信号排序"
 STALE_MODEL_NOTE_ZH = "风险模型与当前特征不一致（需重新训练），按预警规则信号排序"
 
-RULE_SIGNAL_ZH = {
-    "r01_red": "R01 连续或累计多月无人工费拨付",
-    "r01_yellow": "R01 上月施工但无人工费拨付",
-    "r02_orange": "R02 人工费拨付低于应拨比例",
-    "r03_red": "R03 工资未按期发放",
-    "r05_red": "R05 工资未足额发放且未补发",
-    "r06_red": "R06 出勤工人无工资发放记录",
-    "r09_orange": "R09 项目经理到岗率低或未设置",
-    "r10_orange": "R10 考勤中断或人数骤降",
-    "r11_orange": "R11 无有效或不足额工程款支付担保",
-    "r12_yellow": "R12 总包单位无有效工资保证金",
-    "r13_orange": "R13 参建企业近两年有欠薪失信/违法分包记录",
-    "r14_red": "R14 有未办结欠薪投诉",
-    "r14_orange": "R14 近12个月有查实欠薪投诉",
-    "r15_orange": "R15 专户余额不足下月工资",
-}
-
 
 def rules_fallback(features: pl.DataFrame, note: str = FALLBACK_NOTE_ZH) -> pl.DataFrame:
-    """Score = rules_signal_score ÷ its maximum (0–1); factors name the rule signals that fire, after `note`."""
+    """Score = rules_signal_score ÷ its maximum (0–1); factors name the rules that fire (rule_firing at as_of, most
+    severe first: `rules_fired`), after `note`."""
     top = max(float(features["rules_signal_score"].cast(pl.Float64).max() or 0.0), 1.0)  # type: ignore[arg-type]
-    factors = []
-    for row in features.iter_rows(named=True):
-        # red signals first, then orange, then yellow (the list's own order of severity)
-        fired = [
-            zh
-            for level in ("red", "orange", "yellow")
-            for col, zh in RULE_SIGNAL_ZH.items()
-            if col.endswith(level) and row.get(col)
-        ]
-        factors.append(f"{note}：" + ("；".join(fired[:3]) if fired else "无规则信号"))
+    factors = [
+        f"{note}：" + ("；".join(rule_label(r) for r in fired[:3]) if len(fired) else "无规则信号")
+        for fired in features["rules_fired"].to_list()
+    ]
     return pl.DataFrame(
         {
             "project_code": features["project_code"],
             "score": (features["rules_signal_score"].cast(pl.Float64) / top),
             "factors_zh": factors,
             "score_source": ["rules_fallback"] * features.height,
-        }
+        },
+        schema_overrides={"factors_zh": pl.Utf8},
     )
 
 
 def score_projects(
-    con: duckdb.DuckDBPyConnection, as_of: date, settings: Settings, model_path: Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    settings: Settings,
+    model_path: Path | None = None,
+    *,
+    rules_built: bool = False,
 ) -> pl.DataFrame:
-    """project_code, score (0–1), factors_zh, score_source ('model' | 'rules_fallback') for in-scope projects."""
-    features = project_features(con, as_of, settings)
+    """project_code, score (0–1), factors_zh, score_source ('model' | 'rules_fallback') for in-scope projects.
+    `rules_built`: the warehouse's rule tables were built tonight at as_of (the nightly run's models step)."""
+    features = project_features(con, as_of, settings, rules_built=rules_built)
     model_path = Path(model_path or settings.paths.model_dir / "model.joblib")
     if not model_path.exists() or not (model_path.parent / "metadata.json").exists():
         log.warning("no trained risk model at %s: scores fall back to the rules-only ranking", model_path)

@@ -14,13 +14,18 @@ from tests.models.synthetic_frame import synthetic_frame
 
 
 def test_without_a_model_scores_fall_back_to_the_rules_and_say_so(tmp_path):
-    scores = score_projects(tiny_world(), date(2025, 5, 31), Settings(), tmp_path / "model.joblib")
+    # 30 June: P2's April shortfall is past its make-good window (R05 red), as on that night's list
+    scores = score_projects(tiny_world(), date(2025, 6, 30), Settings(), tmp_path / "model.joblib")
     assert scores["project_code"].to_list() == ["P1", "P2"]
     assert scores["score_source"].unique().to_list() == ["rules_fallback"]
     p1, p2 = scores["score"].to_list()
     assert p2 == 1.0 > p1 >= 0
     assert all(f.startswith(FALLBACK_NOTE_ZH) for f in scores["factors_zh"])
-    assert "R05" in scores["factors_zh"][1]
+    # the rules rule_firing lists, most severe first, in the catalogue's words
+    assert (
+        scores["factors_zh"][1]
+        == f"{FALLBACK_NOTE_ZH}：R05 工资未足额发放；R06 出勤工人无工资记录；R04 未通过专户代发工资"
+    )
 
 
 def test_with_a_model_every_project_has_a_probability_and_factors(tmp_path):

@@ -1,7 +1,7 @@
 -- grain: one row per feat_snapshot.as_of × in-scope project (the risk model's unit, warnings.md "The risk score")
 -- Reads only the point-in-time tables of snapshot.py: fx_<entity> (state at as_of) and fx_<entity>_first /
 -- fx_person_day filtered on known_date ≤ as_of, and every event date (punch, txn_time, balance_date,
--- received_date, event_date, month) ≤ as_of. Windows: "28d" = (as_of − 28, as_of], "prev 56d" = the 56 days
+-- received_date, event_date, month) ≤ as_of; and feat_rule_scope (rules_at.py: the rule models built at as_of). Windows: "28d" = (as_of − 28, as_of], "prev 56d" = the 56 days
 -- before that, "3m" = the calendar months M−2…M of as_of, "12m" / "2y" = days before as_of.
 with snapshots as (
     select as_of, date_trunc('month', as_of) as month_start, cast(last_day(as_of) as date) as month_end
@@ -18,16 +18,14 @@ projects as (
     inner join snapshots on fx_project.as_of = snapshots.as_of
 ),
 
--- scope as int_project_month for the month of as_of
+-- the model's population: the rules' risk scope at as_of (rule_scope, built per snapshot by rules_at.py) where it
+-- is also in the indicator scope (int_project_month of the rules' evaluation month), the one scope definition
 in_scope as (
-    select *
+    select projects.*
     from projects
-    where coalesce(list_contains(getvariable('active_status'), prj_status), false)
-        and coalesce(list_contains(getvariable('categories'), category), false)
-        and (start_date is null or start_date <= month_end)
-        and (complete_date is null or complete_date >= month_start)
-        and (coalesce(builder_license_date, start_date) is null
-            or coalesce(builder_license_date, start_date) + getvariable('grace_days') <= month_end)
+    inner join feat_rule_scope as scope
+        on projects.as_of = scope.as_of and projects.project_code = scope.project_code
+    where scope.is_indicator_scope
 ),
 
 -- ---------------------------------------------------------------- progress and owner payments
@@ -476,38 +474,6 @@ assembled as (
     left join deposits on in_scope.as_of = deposits.as_of and in_scope.project_code = deposits.project_code
 ),
 
--- the simple rule signals (warnings.md R01–R15), recomputed on the snapshot; weights red 3, orange 2, yellow 1
-rule_signals as (
-    select
-        *,
-        n_months_no_inflow_12m >= getvariable('r01_red_months_in_12') as r01_red,
-        is_last_month_no_inflow as r01_yellow,
-        coalesce(labor_inflow_gap_3m > 0, false) as r02_orange,
-        n_late_pay_months_6m > 0 as r03_red,
-        coalesce(max_outstanding_share_6m > 0.005, false) as r05_red,
-        coalesce(last_unpaid_worker_share > getvariable('r06_red_unpaid_share'), false) as r06_red,
-        coalesce(pm_onsite_rate_28d < getvariable('r09_min_onsite_rate'), not is_pm_set) as r09_orange,
-        days_since_last_punch >= getvariable('r10_silent_days')
-        or coalesce(headcount_trend < 1 - getvariable('r10_drop_share'), false) as r10_orange,
-        not has_valid_guarantee
-        or coalesce(guarantee_share_of_contract < getvariable('guarantee_min_share_of_contract'), true) as r11_orange,
-        not has_valid_deposit as r12_yellow,
-        n_credit_events_2y > 0 as r13_orange,
-        n_open_complaints > 0 or n_contractor_open_complaints_other > 0 as r14_red,
-        n_verified_complaints_12m > 0 as r14_orange,
-        coalesce(balance_months_of_payroll < 1, false) as r15_orange
-    from assembled
-),
-
-final as (
-    select
-        *,
-        3 * (cast(r01_red as int) + cast(r03_red as int) + cast(r05_red as int) + cast(r06_red as int)
-            + cast(r14_red as int))
-        + 2 * (cast(r02_orange as int) + cast(r09_orange as int) + cast(r10_orange as int) + cast(r11_orange as int)
-            + cast(r13_orange as int) + cast(r14_orange and not r14_red as int) + cast(r15_orange as int))
-        + cast(r01_yellow and not r01_red as int) + cast(r12_yellow as int) as rules_signal_score
-    from rule_signals
-)
-
-select * from final
+-- the rules (rule_rNN, rules_fired_count, rules_signal_score) come from the real rule tables at each as_of
+-- (pipelines/features/rules_at.py), joined on in Python
+select * from assembled
