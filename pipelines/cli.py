@@ -312,9 +312,29 @@ def train(
             help="Another held-out seed to test the same model on (repeatable); reported in the card."
         ),
     ] = None,
+    warehouse: Annotated[
+        Path | None,
+        typer.Option(
+            help="Fit on this warehouse's own history instead (champion/challenger against the model in use and "
+            "the rules count); the decision, model and card go to WAREHOUSE.models/."
+        ),
+    ] = None,
 ) -> None:
-    """Retrain the risk model on a generated training world and validate it on another seed."""
+    """Retrain the risk model: on a warehouse's own history (--warehouse), or the shipped prior on generated
+    worlds (a training seed, validated on another seed)."""
     from pipelines.features.train_command import TRAIN_PROJECTS, train_and_validate
+
+    if warehouse is not None:
+        from pipelines.features.own_history import train_own_history
+        from pipelines.features.ranking import CARD_FILE, model_home
+        from pipelines.settings import get_settings
+
+        if not warehouse.exists():
+            raise typer.BadParameter(f"no warehouse at {warehouse}", param_hint="--warehouse")
+        r = train_own_history(warehouse, get_settings())
+        typer.echo(f"{r['ranking_zh']} — {r['decision']['reason']}")
+        typer.echo(f"model card: {model_home(warehouse) / CARD_FILE}")
+        return
 
     report = train_and_validate(
         out=out,

@@ -10,6 +10,8 @@ import duckdb
 import polars as pl
 
 from pipelines.features.extract import project_features
+from pipelines.features.ranking import ranking_in_use, rules_count_column
+from pipelines.reports import labels_zh as zh
 from pipelines.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,9 +37,15 @@ RULE_SIGNAL_ZH = {
 }
 
 
-def rules_fallback(features: pl.DataFrame, note: str = FALLBACK_NOTE_ZH) -> pl.DataFrame:
-    """Score = rules_signal_score ÷ its maximum (0–1); factors name the rule signals that fire, after `note`."""
-    top = max(float(features["rules_signal_score"].cast(pl.Float64).max() or 0.0), 1.0)  # type: ignore[arg-type]
+def rules_fallback(
+    features: pl.DataFrame, note: str = FALLBACK_NOTE_ZH, settings: Settings | None = None
+) -> pl.DataFrame:
+    """Score = the rules count ÷ its maximum (0–1); factors name the rule signals that fire, after `note`.
+
+    The rules count is the first of settings.own_history.rules_count_columns the features carry (the same column
+    the own-history backtest ranks by)."""
+    column = rules_count_column(features.columns, settings or Settings())
+    top = max(float(features[column].cast(pl.Float64).max() or 0.0), 1.0)  # type: ignore[arg-type]
     factors = []
     for row in features.iter_rows(named=True):
         # red signals first, then orange, then yellow (the list's own order of severity)
@@ -51,7 +59,7 @@ def rules_fallback(features: pl.DataFrame, note: str = FALLBACK_NOTE_ZH) -> pl.D
     return pl.DataFrame(
         {
             "project_code": features["project_code"],
-            "score": (features["rules_signal_score"].cast(pl.Float64) / top),
+            "score": (features[column].cast(pl.Float64) / top),
             "factors_zh": factors,
             "score_source": ["rules_fallback"] * features.height,
         }
@@ -59,14 +67,27 @@ def rules_fallback(features: pl.DataFrame, note: str = FALLBACK_NOTE_ZH) -> pl.D
 
 
 def score_projects(
-    con: duckdb.DuckDBPyConnection, as_of: date, settings: Settings, model_path: Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    settings: Settings,
+    model_path: Path | None = None,
+    warehouse: Path | None = None,
 ) -> pl.DataFrame:
-    """project_code, score (0–1), factors_zh, score_source ('model' | 'rules_fallback') for in-scope projects."""
+    """project_code, score (0–1), factors_zh, score_source ('model' | 'rules_fallback') for in-scope projects.
+
+    Without `model_path`, the ranking `wagewatch train --warehouse` chose for `warehouse` (ranking.ranking_in_use):
+    its own promoted model, the shipped prior, or the rules count when the backtest found the model worse."""
     features = project_features(con, as_of, settings)
-    model_path = Path(model_path or settings.paths.model_dir / "model.joblib")
+    if model_path is None:
+        ranking = ranking_in_use(warehouse, settings)
+        if ranking.source == "rules":
+            log.info("the own-history backtest chose the rules count for %s", warehouse)
+            return rules_fallback(features, zh.RULES_RANKING_NOTE, settings)
+        model_path = ranking.model_path or settings.paths.model_dir / "model.joblib"
+    model_path = Path(model_path)
     if not model_path.exists() or not (model_path.parent / "metadata.json").exists():
         log.warning("no trained risk model at %s: scores fall back to the rules-only ranking", model_path)
-        return rules_fallback(features)
+        return rules_fallback(features, settings=settings)
     from models.risk.features import FEATURES
     from models.risk.predict import score
     from models.risk.train import load
@@ -77,6 +98,6 @@ def score_projects(
         log.warning(
             "the risk model at %s was trained on other features: retrain it (wagewatch train)", model_path
         )
-        return rules_fallback(features, STALE_MODEL_NOTE_ZH)
+        return rules_fallback(features, STALE_MODEL_NOTE_ZH, settings)
     scored = score(model, features)
     return scored.with_columns(pl.lit("model").alias("score_source"))
