@@ -6,7 +6,10 @@ before the cut-off, scored on the next `backtest_month_ends` month ends), and pr
 the shipped prior, the rules count and the true-hazard ceiling (truth/project_month.parquet), and the ranking the
 champion/challenger rule chose. None of the seeds may be a training seed of the prior (11, 23).
 
-    python -m benchmarks.own_history --worlds 31:base,37:no-crisis,41:contractor-led --tier demo
+    python -m benchmarks.own_history --worlds 31:base,37:no-crisis,41:contractor-led --tier demo [--start 2023-12-01]
+
+A tier's world spans 13 months: 7 closed month ends, of which the backtest takes 3 and the candidate learns from
+the 2 whose labels closed before them. `--start` generates a longer history (pipelines/synth generate(start=…)).
 
 Worlds are reused from --work-dir when already there. Never run on the city tier on a shared machine.
 """
@@ -17,6 +20,7 @@ import argparse
 import json
 import shutil
 import time
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -33,13 +37,16 @@ PRIOR_SEEDS = (
 COLUMNS = ("candidate", "current", "rules", "ceiling")
 
 
-def world_row(seed: int, mechanism: str, tier: str, n_projects: int | None, work_dir: Path) -> dict:
+def world_row(
+    seed: int, mechanism: str, tier: str, n_projects: int | None, work_dir: Path, start: date | None = None
+) -> dict:
     from pipelines.synth import generate
 
-    folder = work_dir / f"{tier}-{n_projects or 'full'}-{mechanism}-seed{seed}"
+    span = f"-from{start:%Y%m}" if start else ""
+    folder = work_dir / f"{tier}-{n_projects or 'full'}{span}-{mechanism}-seed{seed}"
     started = time.perf_counter()
     if not (folder / "truth" / "project_month.parquet").exists():
-        generate(tier, seed, folder, faults=False, n_projects=n_projects, mechanism=mechanism)
+        generate(tier, seed, folder, faults=False, n_projects=n_projects, mechanism=mechanism, start=start)
     settings = Settings()
     warehouse = folder / "warehouse.duckdb"
     con = load_world(folder, settings, warehouse)
@@ -84,10 +91,10 @@ def _f(x: float | None) -> str:
     return "—" if x is None else f"{x:.3f}"
 
 
-def markdown(rows: list[dict], tier: str, n_projects: int | None) -> str:
+def markdown(rows: list[dict], tier: str, n_projects: int | None, start: date | None = None) -> str:
     lines = [
-        f"Own-history training, {tier} tier ({n_projects or 'all'} projects per world); precision@5 % averaged "
-        "over the backtest's month ends",
+        f"Own-history training, {tier} tier ({n_projects or 'all'} projects per world"
+        f"{f', from {start:%Y-%m}' if start else ''}); precision@5 % averaged over the backtest's month ends",
         "",
         "| seed | mechanism | closed month ends | train window | test window | events | own fit | shipped prior | "
         "rules count | ceiling | own ÷ ceiling | own ÷ rules | ranking used | used |",
@@ -134,6 +141,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--worlds", default="31:base,37:no-crisis,41:contractor-led", help="seed:mechanism,…")
     ap.add_argument("--tier", default="demo")
     ap.add_argument("--projects", type=int, default=None, help="override the tier's number of projects")
+    ap.add_argument(
+        "--start", type=date.fromisoformat, default=None, help="first month (yyyy-MM-dd): a longer history"
+    )
     ap.add_argument("--work-dir", type=Path, default=REPO_ROOT / "data" / "own_history")
     ap.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
     a = ap.parse_args(argv)
@@ -141,9 +151,9 @@ def main(argv: list[str] | None = None) -> None:
         print("warning: the city/province tiers are heavy; do not run them on a shared machine")
     rows = []
     for seed, mechanism in parse_worlds(a.worlds):
-        rows.append(world_row(seed, mechanism, a.tier, a.projects, a.work_dir))
+        rows.append(world_row(seed, mechanism, a.tier, a.projects, a.work_dir, a.start))
         print(json.dumps(rows[-1], ensure_ascii=False, default=str), flush=True)
-    print(markdown(rows, a.tier, a.projects))
+    print(markdown(rows, a.tier, a.projects, a.start))
     if a.json:
         a.json.write_text(json.dumps(rows, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
 

@@ -63,6 +63,13 @@ def generate(
             "(pipelines/synth/mechanism.py says what each changes and why)."
         ),
     ] = "base",
+    start: Annotated[
+        str | None,
+        typer.Option(
+            help="First month (yyyy-MM-dd) earlier than the tier's, for a longer history (e.g. own-history "
+            "training: a 13-month world has only 7 closed month ends); the world still ends at the tier's end."
+        ),
+    ] = None,
 ) -> None:
     """Write a synthetic world: an inbox of platform extracts plus the true hazards beside it."""
     from pipelines.synth import generate as _generate
@@ -73,7 +80,14 @@ def generate(
             f"one of {', '.join(MECHANISMS)}, not {mechanism!r}", param_hint="--mechanism"
         )
     summary = _generate(
-        tier, seed, out, faults=faults, n_projects=projects, progress=_say, mechanism=mechanism
+        tier,
+        seed,
+        out,
+        faults=faults,
+        n_projects=projects,
+        progress=_say,
+        mechanism=mechanism,
+        start=date.fromisoformat(start) if start else None,
     )
     typer.echo(f"inbox: {out / 'inbox'}")
     typer.echo(f"truth: {out / 'truth'}")
