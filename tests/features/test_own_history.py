@@ -174,3 +174,25 @@ def test_decide(candidate, current, rules, source, promoted, ranking):
 def test_decide_with_too_little_history_keeps_the_ranking_in_use():
     assert decide(TABLE, "prior", enough_history=False, kept_ranking="rules").ranking == "rules"
     assert decide({}, None, enough_history=False).ranking == "prior"
+
+
+def test_the_command_refuses_a_warehouse_that_is_not_there(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    result = CliRunner().invoke(app, ["train", "--warehouse", str(tmp_path / "missing.duckdb")])
+    assert result.exit_code != 0
+    assert "no warehouse at" in result.output
+    assert not model_home(tmp_path / "missing.duckdb").exists()
+
+
+def test_the_monthly_retrain_flow_trains_on_the_warehouse_it_is_given(world, prefect_harness):
+    from pipelines.flows.retrain import retrain
+
+    wh = _warehouse(world, "retrain")
+    result = retrain(warehouse=wh, wait_for_lock_seconds=0)
+    decision = json.loads((model_home(wh) / RANKING_FILE).read_text(encoding="utf-8"))
+    assert result["ranking"] == decision["ranking"] in ("own_model", "prior", "rules")
+    assert decision["command"] == f"wagewatch train --warehouse {wh}"
+    assert decision["n_rows"] == world[1].height  # the same closed month ends as own_frame
