@@ -63,6 +63,13 @@ def generate(
             "(pipelines/synth/mechanism.py says what each changes and why)."
         ),
     ] = "base",
+    start: Annotated[
+        str | None,
+        typer.Option(
+            help="First month (yyyy-MM-dd) earlier than the tier's, for a longer history (e.g. own-history "
+            "training: a 13-month world has only 7 closed month ends); the world still ends at the tier's end."
+        ),
+    ] = None,
 ) -> None:
     """Write a synthetic world: an inbox of platform extracts plus the true hazards beside it."""
     from pipelines.synth import generate as _generate
@@ -73,7 +80,14 @@ def generate(
             f"one of {', '.join(MECHANISMS)}, not {mechanism!r}", param_hint="--mechanism"
         )
     summary = _generate(
-        tier, seed, out, faults=faults, n_projects=projects, progress=_say, mechanism=mechanism
+        tier,
+        seed,
+        out,
+        faults=faults,
+        n_projects=projects,
+        progress=_say,
+        mechanism=mechanism,
+        start=date.fromisoformat(start) if start else None,
     )
     typer.echo(f"inbox: {out / 'inbox'}")
     typer.echo(f"truth: {out / 'truth'}")
@@ -312,9 +326,29 @@ def train(
             help="Another held-out seed to test the same model on (repeatable); reported in the card."
         ),
     ] = None,
+    warehouse: Annotated[
+        Path | None,
+        typer.Option(
+            help="Fit on this warehouse's own history instead (champion/challenger against the model in use and "
+            "the rules count); the decision, model and card go to WAREHOUSE.models/."
+        ),
+    ] = None,
 ) -> None:
-    """Retrain the risk model on a generated training world and validate it on another seed."""
+    """Retrain the risk model: on a warehouse's own history (--warehouse), or the shipped prior on generated
+    worlds (a training seed, validated on another seed)."""
     from pipelines.features.train_command import TRAIN_PROJECTS, train_and_validate
+
+    if warehouse is not None:
+        from pipelines.features.own_history import train_own_history
+        from pipelines.features.ranking import CARD_FILE, model_home
+        from pipelines.settings import get_settings
+
+        if not warehouse.exists():
+            raise typer.BadParameter(f"no warehouse at {warehouse}", param_hint="--warehouse")
+        r = train_own_history(warehouse, get_settings())
+        typer.echo(f"{r['ranking_zh']} — {r['decision']['reason']}")
+        typer.echo(f"model card: {model_home(warehouse) / CARD_FILE}")
+        return
 
     report = train_and_validate(
         out=out,

@@ -148,12 +148,22 @@ def check_quality(
     return run_quality(warehouse, settings, as_of, out_dir, con=con)
 
 
-def score_projects(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> pl.DataFrame:
-    """Risk score (0–1) and top factors for every in-scope project at as_of."""
+def score_projects(
+    con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date, warehouse: Path | None = None
+) -> pl.DataFrame:
+    """Risk score (0–1) and top factors for every in-scope project at as_of, by the ranking chosen for `warehouse`
+    (its own promoted model, the shipped prior or the rules count: pipelines/features/ranking.py)."""
     from pipelines.features import score_projects as _score
 
     # the models step has just built the rule tables at as_of: the features read them (no second build)
-    return _score(con, as_of, settings, settings.paths.model_dir / "model.joblib", rules_built=True)
+    return _score(con, as_of, settings, warehouse=warehouse, rules_built=True)
+
+
+def ranking_label(warehouse: Path | None, settings: Settings) -> str:
+    """排序依据：… — which ranking orders the list (run summary and the 核查清单's title row)."""
+    from pipelines.features.ranking import ranking_in_use
+
+    return ranking_in_use(warehouse, settings).label_zh
 
 
 @dataclass
@@ -357,8 +367,10 @@ def write_reports(
     as_of: date,
     warnings: WarningList,
     quality: Any,
+    ranking_zh: str | None = None,
 ) -> dict[str, str]:
-    """Inspectors' Excel lists and CSV, the leaders' HTML dashboard; returns label → path inside out_dir."""
+    """Inspectors' Excel lists and CSV, the leaders' HTML dashboard; returns label → path inside out_dir.
+    `ranking_zh` (排序依据：…) goes into the 核查清单 sheet's title row."""
     from pipelines.reports.dashboard import firm_inputs, write_dashboard
     from pipelines.reports.warning_list import write_warning_lists
 
@@ -373,6 +385,7 @@ def write_reports(
         areas,
         out_dir / "lists",
         as_of,
+        ranking_zh=ranking_zh,
     )
     area_month = frame(con, "select * from indicator_area_month")
     ranking = frame(con, "select * from rpt_area_ranking") if has_table(con, "rpt_area_ranking") else None

@@ -188,6 +188,7 @@ class RunSummary:
     demo_secret: bool = False
     steps: list[StepRecord] = field(default_factory=list)
     missing_sources: list[str] = field(default_factory=list)
+    ranking: str = ""  # 排序依据：… which ranking ordered the list (pipelines/features/ranking.py)
     outputs: dict[str, str] = field(default_factory=dict)
     message: str = ""
 

@@ -127,6 +127,26 @@ class Score(BaseModel):
     yellow_top_share: float = 0.10
 
 
+class OwnHistory(BaseModel):
+    """`wagewatch train --warehouse`: fitting the score on the warehouse's own history (triage.md "The model learns
+    from the user's own history"; docs/decisions.md "Own-history training")."""
+
+    warmup_months: int = (
+        3  # first snapshot 3 months after the first punch: 12-month features need some history
+    )
+    backtest_month_ends: int = (
+        3  # the time-ordered backtest: the latest 3 closed month ends (issue 17: "e.g. last 3")
+    )
+    min_closed_month_ends: int = 6  # triage.md: fewer than 6 closed month ends keeps the current model
+    min_events: int = 30  # triage.md: fewer than 30 events keeps the current model
+    precision_share: float = (
+        0.05  # precision@5%: the issue's fixed comparison share, beside the list's capacity
+    )
+    # the baseline "count of rules fired": the first column present wins — rules_fired_count (distinct rules in
+    # rule_firing at as_of); rules_signal_score (the same firings weighted by level) for feature frames saved before it
+    rules_count_columns: list[str] = ["rules_fired_count", "rules_signal_score"]
+
+
 class Triage(BaseModel):
     """The two lists and their lifecycle (shared/spec/triage.md; docs/decisions.md "Triage")."""
 
@@ -202,6 +222,7 @@ class Settings(BaseSettings):
     rules: Rules = Rules()
     score: Score = Score()
     triage: Triage = Triage()
+    own_history: OwnHistory = OwnHistory()
     quality: Quality = Quality()
 
     @property

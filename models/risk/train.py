@@ -15,6 +15,7 @@ import sklearn
 from sklearn.pipeline import Pipeline
 
 from models.risk.features import CATEGORICAL, FEATURES, LABEL, NUMERIC
+from models.risk.metrics import snapshot_metrics
 from models.risk.pipeline import KINDS, Kind, build_pipeline
 
 MODEL_FILE = "model.joblib"
@@ -80,8 +81,6 @@ def select_kind(
     projects, so no project is both fitted and judged.
     """
     from sklearn.model_selection import GroupKFold
-
-    from models.risk.backtest import snapshot_metrics
 
     if len(kinds) == 1:
         return kinds[0], {"kinds": list(kinds), "note": "no selection (one kind)"}

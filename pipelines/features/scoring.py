@@ -10,19 +10,27 @@ import duckdb
 import polars as pl
 
 from pipelines.features.extract import project_features
+from pipelines.features.ranking import ranking_in_use, rules_count_column
+from pipelines.reports import labels_zh as zh
 from pipelines.settings import Settings
 from pipelines.warnings.catalogue import rule_label
 
 log = logging.getLogger(__name__)
 
-FALLBACK_NOTE_ZH = "风险模型未训练，按预警规则信号排序"
-STALE_MODEL_NOTE_ZH = "风险模型与当前特征不一致（需重新训练），按预警规则信号排序"
+FALLBACK_NOTE_ZH = "风险模型未训练，按触发预警规则数排序"
+STALE_MODEL_NOTE_ZH = "风险模型与当前特征不一致（需重新训练），按触发预警规则数排序"
 
 
-def rules_fallback(features: pl.DataFrame, note: str = FALLBACK_NOTE_ZH) -> pl.DataFrame:
-    """Score = rules_signal_score ÷ its maximum (0–1); factors name the rules that fire (rule_firing at as_of, most
-    severe first: `rules_fired`), after `note`."""
-    top = max(float(features["rules_signal_score"].cast(pl.Float64).max() or 0.0), 1.0)  # type: ignore[arg-type]
+def rules_fallback(
+    features: pl.DataFrame, note: str = FALLBACK_NOTE_ZH, settings: Settings | None = None
+) -> pl.DataFrame:
+    """Score = the rules count ÷ its maximum (0–1); factors name the rules that fire (rule_firing at as_of, most
+    severe first: `rules_fired`), after `note`.
+
+    The rules count is the first of settings.own_history.rules_count_columns the features carry (the same column
+    the own-history backtest ranks by)."""
+    column = rules_count_column(features.columns, settings or Settings())
+    top = max(float(features[column].cast(pl.Float64).max() or 0.0), 1.0)  # type: ignore[arg-type]
     factors = [
         f"{note}：" + ("；".join(rule_label(r) for r in fired[:3]) if len(fired) else "无规则信号")
         for fired in features["rules_fired"].to_list()
@@ -30,7 +38,7 @@ def rules_fallback(features: pl.DataFrame, note: str = FALLBACK_NOTE_ZH) -> pl.D
     return pl.DataFrame(
         {
             "project_code": features["project_code"],
-            "score": (features["rules_signal_score"].cast(pl.Float64) / top),
+            "score": (features[column].cast(pl.Float64) / top),
             "factors_zh": factors,
             "score_source": ["rules_fallback"] * features.height,
         },
@@ -43,16 +51,26 @@ def score_projects(
     as_of: date,
     settings: Settings,
     model_path: Path | None = None,
+    warehouse: Path | None = None,
     *,
     rules_built: bool = False,
 ) -> pl.DataFrame:
     """project_code, score (0–1), factors_zh, score_source ('model' | 'rules_fallback') for in-scope projects.
+
+    Without `model_path`, the ranking `wagewatch train --warehouse` chose for `warehouse` (ranking.ranking_in_use):
+    its own promoted model, the shipped prior, or the rules count when the backtest found the model worse.
     `rules_built`: the warehouse's rule tables were built tonight at as_of (the nightly run's models step)."""
     features = project_features(con, as_of, settings, rules_built=rules_built)
-    model_path = Path(model_path or settings.paths.model_dir / "model.joblib")
+    if model_path is None:
+        ranking = ranking_in_use(warehouse, settings)
+        if ranking.source == "rules":
+            log.info("the own-history backtest chose the rules count for %s", warehouse)
+            return rules_fallback(features, zh.RULES_RANKING_NOTE, settings)
+        model_path = ranking.model_path or settings.paths.model_dir / "model.joblib"
+    model_path = Path(model_path)
     if not model_path.exists() or not (model_path.parent / "metadata.json").exists():
         log.warning("no trained risk model at %s: scores fall back to the rules-only ranking", model_path)
-        return rules_fallback(features)
+        return rules_fallback(features, settings=settings)
     from models.risk.features import FEATURES
     from models.risk.predict import score
     from models.risk.train import load
@@ -63,6 +81,6 @@ def score_projects(
         log.warning(
             "the risk model at %s was trained on other features: retrain it (wagewatch train)", model_path
         )
-        return rules_fallback(features, STALE_MODEL_NOTE_ZH)
+        return rules_fallback(features, STALE_MODEL_NOTE_ZH, settings)
     scored = score(model, features)
     return scored.with_columns(pl.lit("model").alias("score_source"))

@@ -46,9 +46,19 @@ def _night(run: NightlyRun) -> dict | None:
     if run.blocked_by(quality):
         return run.finish()
     run.step("models", t.build_marts, con, run.settings, run.as_of, ("intermediate", "rules", "marts"))
-    scores = run.step("score", t.score_projects, con, run.settings, run.as_of)
+    scores = run.step("score", t.score_projects, con, run.settings, run.as_of, run.warehouse)
     warnings = run.step("warnings", t.assemble_warning_list, con, scores, run.settings, run.as_of)
     run.step("tables", t.write_tables, con, run.staged)
-    run.step("reports", t.write_reports, con, run.staged, run.settings, run.as_of, warnings, quality)
+    run.step(
+        "reports",
+        t.write_reports,
+        con,
+        run.staged,
+        run.settings,
+        run.as_of,
+        warnings,
+        quality,
+        run.summary.ranking,
+    )
     run.publish(t.publish)
     return None

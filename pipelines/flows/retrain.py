@@ -1,4 +1,6 @@
-"""Monthly retrain of the risk model on a generated world, validated on a held-out seed."""
+"""Monthly retrain: by default on the production warehouse's own history (champion/challenger against the model in
+use and the rules count, pipelines/features/own_history.py); `generated=True` retrains the shipped prior on a
+generated world validated on a held-out seed instead."""
 
 from __future__ import annotations
 
@@ -15,7 +17,35 @@ def _train(out: Path, seed: int, validation_seed: int) -> dict:
     return train_and_validate(out=out, seed=seed, validation_seed=validation_seed)
 
 
+@task(name="train on own history", cache_policy=NO_CACHE)
+def _train_own(warehouse: Path, wait_for_lock_seconds: float) -> dict:
+    from pipelines.features.own_history import train_own_history
+    from pipelines.runs import warehouse_lock
+    from pipelines.settings import get_settings
+
+    # the nightly run holds the same lock: DuckDB has one writer, and a list must not change ranking mid-run
+    with warehouse_lock(warehouse, wait_seconds=wait_for_lock_seconds):
+        r = train_own_history(warehouse, get_settings(), command=f"wagewatch train --warehouse {warehouse}")
+    return {
+        "ranking": r["decision"]["ranking"],
+        "promoted": r["decision"]["promoted"],
+        "reason": r["decision"]["reason"],
+    }
+
+
 @flow(name="retrain", log_prints=True)
-def retrain(out: Path = Path("models/risk/artifacts"), seed: int = 11, validation_seed: int = 23) -> dict:
-    """Retrain, backtest and rewrite the model card; the nightly flow picks the new model up next night."""
-    return _train(out, seed, validation_seed)
+def retrain(
+    warehouse: Path | None = None,
+    generated: bool = False,
+    out: Path = Path("models/risk/artifacts"),
+    seed: int = 11,
+    validation_seed: int = 23,
+    wait_for_lock_seconds: float = 3600.0,
+) -> dict:
+    """Own history of `warehouse` (default: settings.paths.warehouse); the next nightly run uses what was promoted.
+    `generated`: retrain the shipped prior on generated worlds (seed / validation_seed) and rewrite its card."""
+    if generated:
+        return _train(out, seed, validation_seed)
+    from pipelines.settings import get_settings
+
+    return _train_own(Path(warehouse or get_settings().paths.warehouse), wait_for_lock_seconds)

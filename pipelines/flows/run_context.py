@@ -82,6 +82,8 @@ class NightlyRun(contextlib.AbstractContextManager):
             # paths are relative to the run folder until it is published
             self.summary.outputs = {k: str(runs.run_dir(self.out, self.as_of) / v) for k, v in result.items()}
         self.summary.record(name, started, rows=_rows_of(result), detail=_detail_of(name, result))
+        if name == "score":
+            self.summary.ranking = nightly.ranking_label(self.warehouse, self.settings)
         if name == "load":
             self.summary.missing_sources = nightly.missing_sources(self.con, self.as_of)
         return result
@@ -195,7 +197,7 @@ def _prefect_artifact(summary: runs.RunSummary) -> None:
         md = (
             f"# wagewatch nightly {summary.as_of}: {summary.status}\n\n{summary.message}\n\n"
             f"| step | status | seconds | rows |\n|---|---|---|---|\n{rows}\n\n"
-            f"missing sources: {', '.join(summary.missing_sources) or 'none'}\n\noutputs: {summary.output_dir}\n"
+            f"{summary.ranking}\n\nmissing sources: {', '.join(summary.missing_sources) or 'none'}\n\noutputs: {summary.output_dir}\n"
         )
         create_markdown_artifact(markdown=md, key="nightly-summary", description="wagewatch run summary")
     except Exception as exc:  # the summary JSON is the record; the UI copy is best effort

@@ -481,3 +481,16 @@ def code_label(entity: str, column: str, code: str | None) -> str | None:
         if c.name == column and c.codes:
             return c.codes.get(str(code), str(code))
     return str(code)
+
+
+# which ranking orders the list (issue 17; docs/decisions.md "Own-history training"): the run summary and the title
+# row of the 核查清单 sheet name it
+RANKING_ZH = {
+    "own_model": "本地历史训练模型",
+    "prior": "内置先验模型",
+    "rules": "预警规则计数",
+    "untrained": "预警规则计数（风险模型未训练）",
+    "stale": "预警规则计数（风险模型与当前特征不一致）",
+}
+RANKING_BASIS = "排序依据：{}"
+RULES_RANKING_NOTE = "本地回测中风险模型不及预警规则计数，按预警规则计数排序"

@@ -456,8 +456,9 @@ def book_file_name(code: str | None, book: ListBook, as_of: date, suffix: str = 
     return f"{zh.FILE_STEM}_{_UNSAFE_FILE_CHARS.sub('_', scope)}_{as_of.isoformat()}{suffix}"
 
 
-def write_workbook(book: ListBook, path: Path, as_of: date) -> Path:
-    """One inspectors' workbook: frozen header, filters, widths, rows filled by level; written atomically."""
+def write_workbook(book: ListBook, path: Path, as_of: date, ranking_zh: str | None = None) -> Path:
+    """One inspectors' workbook: frozen header, filters, widths, rows filled by level; written atomically.
+    `ranking_zh` (排序依据：…) is printed in the 核查清单 sheet's page header and noted on its first header cell."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     wb = xlsxwriter.Workbook(
@@ -489,14 +490,23 @@ def write_workbook(book: ListBook, path: Path, as_of: date) -> Path:
         for name, rows, empty_note in sheets:
             if rows is None:
                 continue
-            _write_sheet(wb, name, rows, empty_note, zh.WORKBOOK_TITLE.format(scope=book.scope, as_of=as_of))
+            title = zh.WORKBOOK_TITLE.format(scope=book.scope, as_of=as_of)
+            note = ranking_zh if name == zh.SHEET_LINES else None
+            _write_sheet(wb, name, rows, empty_note, f"{title}　{note}" if note else title, note)
     finally:
         wb.close()
     tmp.replace(path)
     return path
 
 
-def _write_sheet(wb: xlsxwriter.Workbook, name: str, rows: pl.DataFrame, empty_note: str, title: str) -> None:
+def _write_sheet(
+    wb: xlsxwriter.Workbook,
+    name: str,
+    rows: pl.DataFrame,
+    empty_note: str,
+    title: str,
+    note: str | None = None,
+) -> None:
     ws = wb.add_worksheet(name)
     shown = [c for c in rows.columns if not c.startswith("_")]
     base = {"text_wrap": True, "valign": "top", "border": 1, "border_color": "#BFBFBF", "font_size": 11}
@@ -523,6 +533,8 @@ def _write_sheet(wb: xlsxwriter.Workbook, name: str, rows: pl.DataFrame, empty_n
             ws.write(i, j, value, cell_format(level, column))
     if rows.height == 0:
         ws.write_string(1, 0, empty_note, cell_format(None, ""))
+    if note and shown:
+        ws.write_comment(0, 0, note, {"visible": True, "x_scale": 2})
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(rows.height, 1), max(len(shown) - 1, 0))
     ws.set_row(0, 30)
@@ -565,11 +577,12 @@ def write_warning_lists(
     out_dir: Path,
     as_of: date,
     resolved: pl.DataFrame | None = None,
+    ranking_zh: str | None = None,
 ) -> list[Path]:
     """The city workbook, one workbook per district, and the city's lines as CSV; returns every path written."""
     books = build_books(lines, workers, findings, areas, as_of, resolved)
     written = [
-        write_workbook(book, out_dir / book_file_name(code, book, as_of), as_of)
+        write_workbook(book, out_dir / book_file_name(code, book, as_of), as_of, ranking_zh)
         for code, book in books.items()
     ]
     city = books[None]

@@ -62,11 +62,13 @@ def generate(
     n_projects: int | None = None,
     progress: Callable[[str], None] | None = None,
     mechanism: str | Mechanism = "base",
+    start: date | None = None,
 ) -> dict:
     """Generate a world and write its deliveries and truth. Deterministic for a given seed and options.
 
     `mechanism` names the world's causal mechanism (`pipelines.synth.mechanism.MECHANISMS`; base by default),
-    recorded in truth/mechanism.json and the returned summary."""
+    recorded in truth/mechanism.json and the returned summary. `start`: an earlier first month than the tier's (a
+    longer history; world.build_world)."""
     if tier not in TIERS:
         raise ValueError(f"tier must be one of {', '.join(TIERS)}, not {tier!r}")
     mech = mechanism_named(mechanism)
@@ -80,7 +82,7 @@ def generate(
         shutil.rmtree(inbox)
     inbox.mkdir(parents=True)
     say(f"building the {tier} world (seed {seed}, mechanism {mech.name})")
-    world = build_world(tier, seed, n_projects, mechanism=mech)
+    world = build_world(tier, seed, n_projects, mechanism=mech, start=start)
     writer = _Writer(inbox, np.random.default_rng(seed + 1), faults)
     months = month_starts(world.start, world.end)
     if faults:  # registry history faults in the middle of the world's months (sources.md "Delivery")

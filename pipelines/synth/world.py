@@ -8,7 +8,7 @@ validated against the truth.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -266,11 +266,18 @@ def build_world(
     n_projects: int | None = None,
     areas: dict[str, str] | None = None,
     mechanism: str | Mechanism = BASE,
+    start: date | None = None,
 ) -> World:
     """Draw a whole world from the seed under a causal mechanism (`pipelines.synth.mechanism`; base by default).
-    Attendance is built separately per month (it is the bulk)."""
+    Attendance is built separately per month (it is the bulk). `start`: an earlier first month than the tier's, for
+    a longer history (own-history training needs more closed month ends than a 13-month world holds); the world
+    still ends at the tier's end."""
     mech = mechanism_named(mechanism)
     spec = TIERS[tier]
+    if start is not None:
+        if start >= spec.end:
+            raise ValueError(f"start {start} must be before the tier's end {spec.end}")
+        spec = replace(spec, start=date(start.year, start.month, 1))
     rng = np.random.default_rng(seed)
     n = n_projects or spec.n_projects
     area_codes = list(areas or (names.QUANZHOU_AREAS if tier != "province" else names.FUJIAN_AREAS))

@@ -215,3 +215,23 @@ def test_optional_inputs_may_be_missing(tmp_path, missing):
     )
     changes = records(book(paths, "全市")["变化情况"])
     assert "销号" not in {c["变化"] for c in changes}
+
+
+def test_the_inspection_sheet_names_the_ranking_in_use(tmp_path):
+    note = "排序依据：本地历史训练模型"
+    paths = write_warning_lists(
+        given.lines(),
+        given.workers(),
+        given.findings(),
+        given.areas(),
+        tmp_path,
+        given.AS_OF,
+        ranking_zh=note,
+    )
+    wb = book(paths, "全市")
+    ws = wb["核查清单"]
+    assert ws["A1"].comment is not None
+    assert note in ws["A1"].comment.text
+    assert note in ws.oddHeader.center.text
+    assert wb["涉及工人"]["A1"].comment is None
+    assert [c.value for c in ws[1]] == LIST_HEADER  # the note is not a column or a row

@@ -177,3 +177,16 @@ def test_late_delivery_holds_back_a_districts_payroll_and_changes_nothing_else(t
     assert (on_time["folder"] >= on_time["balance_date"]).all()
     # lines paid in the world's last weeks have not arrived yet: fewer lines than base delivered
     assert lines.height < delivered(clean_world.inbox).height
+
+
+def test_an_earlier_start_gives_a_longer_world_that_still_ends_at_the_tier_end():
+    from datetime import date
+
+    from pipelines.synth.world import TIERS
+
+    world = build_world("tiny", 7, start=date(2025, 1, 15))
+    months = world.project_month["month"].cast(str)
+    assert (world.start, months.min(), months.max()) == (date(2025, 1, 1), "2025-01", "2025-12")
+    assert world.end == TIERS["tiny"].end
+    with pytest.raises(ValueError, match="before the tier's end"):
+        build_world("tiny", 7, start=date(2026, 1, 1))
