@@ -163,6 +163,9 @@ class WarningList:
     resolved: pl.DataFrame
     workers: pl.DataFrame
     project_risk: pl.DataFrame | None = None
+    leads: pl.DataFrame | None = (
+        None  # 欠薪线索: hard evidence not on tonight's 核查清单 (assemble.arrears_leads)
+    )
 
     @property
     def inspection(self) -> pl.DataFrame:
@@ -176,24 +179,26 @@ def assemble_warning_list(
     con: duckdb.DuckDBPyConnection, scores: pl.DataFrame, settings: Settings, as_of: date
 ) -> WarningList:
     """Rule firings, scores, owed wages, the previous night's lines and returns → tonight's two lists."""
-    from pipelines.warnings.assemble import assemble_warnings, project_risk, risk_frame
+    from pipelines.warnings.assemble import arrears_leads, assemble_warnings, project_risk, risk_frame
 
     firings = frame(con, "select * from rule_firing")
     projects = frame(con, "select * from stg_project")
     owed = frame(con, "select * from risk_wages_owed") if has_table(con, "risk_wages_owed") else None
     dispositions = frame(con, "select * from stg_disposition") if has_table(con, "stg_disposition") else None
     previous = _previous_list(con, as_of)
-    cooling = _closed_recently(con, as_of, settings.triage.relist_after_days) if previous is not None else []
+    cooling = _closed_recently(con, as_of, settings.triage.relist_after_days) if previous is not None else {}
     scope = frame(con, "select project_code from rule_scope")["project_code"].to_list()
     lines = assemble_warnings(
         firings, scores, projects, previous, settings, as_of, owed, dispositions, cooling, scope
     )
-    risk = project_risk(risk_frame(firings, scores, projects, settings, owed, scope), lines, as_of)
+    risk_rows = risk_frame(firings, scores, projects, settings, owed, scope)
+    risk = project_risk(risk_rows, lines, as_of)
     _store_warning(con, lines, risk)
     _store_disposition_area_month(con, dispositions, settings, as_of, lines)
     workers = frame(con, "select * from rule_worker")
     ended = lines.filter(pl.col("status") != "open")
-    return WarningList(lines=lines, resolved=ended, workers=workers, project_risk=risk)
+    leads = arrears_leads(risk_rows, lines, as_of)
+    return WarningList(lines=lines, resolved=ended, workers=workers, project_risk=risk, leads=leads)
 
 
 def _previous_list(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFrame | None:
@@ -262,14 +267,18 @@ def _store_disposition_area_month(
     con.execute("create or replace table disposition_area_month as select * from area_month")
 
 
-def _closed_recently(con: duckdb.DuckDBPyConnection, as_of: date, days: int) -> list[str]:
-    """Projects whose inspection line closed within `days` before as_of (not re-listed on score alone)."""
+def _closed_recently(
+    con: duckdb.DuckDBPyConnection, as_of: date, days: int
+) -> dict[str, tuple[float | None, int | None]]:
+    """Projects whose inspection line closed within `days` before as_of, with the amount and workers owed on the
+    line when it closed (the latest such line): re-listed only when what is owed grew since."""
     rows = con.execute(
-        "select distinct project_code from warning_history where list = 'inspection' and status = 'closed' "
-        "and as_of < ? and closed_date > ? - to_days(?)",
+        "select project_code, arg_max(owed_yuan, closed_date), arg_max(workers_owed, closed_date) "
+        "from warning_history where list = 'inspection' and status = 'closed' "
+        "and as_of < ? and closed_date > ? - to_days(?) group by project_code",
         [as_of, as_of, days],
     ).fetchall()
-    return [r[0] for r in rows]
+    return {r[0]: (r[1], r[2]) for r in rows}
 
 
 def _store_warning(con: duckdb.DuckDBPyConnection, lines: pl.DataFrame, risk: pl.DataFrame) -> None:
@@ -372,6 +381,7 @@ def write_reports(
         areas,
         out_dir / "lists",
         as_of,
+        leads=warnings.leads,
     )
     area_month = frame(con, "select * from indicator_area_month")
     ranking = frame(con, "select * from rpt_area_ranking") if has_table(con, "rpt_area_ranking") else None

@@ -49,7 +49,9 @@ RULE = {
 OWED_NOW = "截至目前仍欠发工资{wan:.1f}万元、涉及{n}人（{months}）"
 R03_PAID_SINCE = "（其后已逾期补发，见逾期补发）"
 PAID_LATE = "逾期补发{wan:.1f}万元（{months}），属迟发而非未发"
-BASIS_HARD = "已发生欠薪（{}），不受名额限制"
+BASIS_HARD = "已发生欠薪（{}），优先列入"
+# the amount owed when a worked month has no pay line at all: the workers are owed, the amount due is not on record
+OWED_NO_PAYROLL = "无工资单（{}），金额待核"
 BASIS_SCORE = "欠薪概率{}%，{}"
 BASIS_BAND = {
     "red": "达红色线（≥{p}%）",
@@ -73,6 +75,22 @@ NO_RECTIFICATION = "本期无需书面整改的事项"
 SHEET_WORKERS = "涉及工人"
 SHEET_FINDINGS = "数据质量提示"
 SHEET_CHANGES = "变化情况"
+# hard evidence of wages owed beyond the inspection list's room (triage.hard_evidence_extra_share): never dropped
+SHEET_LEADS = "欠薪线索"
+NO_LEADS = "本期无未列入核查清单的欠薪线索"
+LEAD_COLUMNS = {
+    "project_code": "项目编码",
+    "project_name": "项目名称",
+    "area_name": "所在区县",
+    "contractor_corp_name": "总承包单位",
+    "owed_wan": "当前欠发工资（万元）",
+    "workers_owed": "欠薪人数",
+    "level": "风险等级",
+    "score": "欠薪概率",
+    "risk_factors": "触发规则及证据",
+    "note": "说明",
+}
+LEAD_NOTE = "已发生欠薪，超出本期核查名额，未列入核查清单：请电话督办或下期核查"
 NO_LINES = "本期无预警项目"
 NO_WORKERS = "本期预警项目无涉及欠薪工人明细"
 NO_FINDINGS = "本期无数据质量提示"
