@@ -42,6 +42,25 @@ MAX_LISTED_SHARE = 0.20  # issue 16: inspection lines ≤ 20 % of in-scope proje
 MIN_RED_LIFT = 2.0  # issue 16: red lines' event rate ≥ 2× the base rate
 
 
+SNAPSHOT: Path | None = (
+    None  # --snapshot: the nights run this commit's code, whatever the worktree does meanwhile
+)
+
+
+def snapshot_code() -> Path:
+    """`git archive HEAD` into .work/code-<sha> (tracked files: code, contracts, reference data, the model)."""
+    root = Path(__file__).resolve().parent.parent
+    sha = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    target = WORK / f"code-{sha}"
+    if not target.exists():
+        target.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", "HEAD"], cwd=root, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
 def _env() -> dict[str, str]:
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
     env.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -234,7 +253,14 @@ def main() -> None:
     )
     parser.add_argument("--nights", type=int, default=6)
     parser.add_argument("--reuse", action="store_true", help="keep the nights already run (same warehouse)")
+    parser.add_argument(
+        "--snapshot", action="store_true", help="run the nights on a copy of HEAD's code (git archive)"
+    )
     args = parser.parse_args()
+    if args.snapshot:
+        code = snapshot_code()  # the nights run this commit's code, whatever the worktree does meanwhile
+        os.environ["PYTHONPATH"] = str(code)
+        print(f"code: {code}", flush=True)
     if args.seed in TRAINING_SEEDS:
         print(f"warning: seed {args.seed} is a training seed of the shipped model", flush=True)
 
