@@ -163,9 +163,10 @@ class WarningList:
     resolved: pl.DataFrame
     workers: pl.DataFrame
     project_risk: pl.DataFrame | None = None
-    leads: pl.DataFrame | None = (
-        None  # 欠薪线索: hard evidence not on tonight's 核查清单 (assemble.arrears_leads)
-    )
+    # 欠薪线索: hard evidence not on tonight's 核查清单 (assemble.arrears_leads)
+    leads: pl.DataFrame | None = None
+    # disposition_area_month's columns for the whole city per month (area_code null): 核实率 by level and band
+    loop_city: pl.DataFrame | None = None
 
     @property
     def inspection(self) -> pl.DataFrame:
@@ -194,11 +195,13 @@ def assemble_warning_list(
     risk_rows = risk_frame(firings, scores, projects, settings, owed, scope)
     risk = project_risk(risk_rows, lines, as_of)
     _store_warning(con, lines, risk)
-    _store_disposition_area_month(con, dispositions, settings, as_of, lines)
+    loop_city = _store_disposition_area_month(con, dispositions, settings, as_of, lines)
     workers = frame(con, "select * from rule_worker")
     ended = lines.filter(pl.col("status") != "open")
     leads = arrears_leads(risk_rows, lines, as_of)
-    return WarningList(lines=lines, resolved=ended, workers=workers, project_risk=risk, leads=leads)
+    return WarningList(
+        lines=lines, resolved=ended, workers=workers, project_risk=risk, leads=leads, loop_city=loop_city
+    )
 
 
 def _previous_list(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFrame | None:
@@ -241,7 +244,9 @@ def _store_disposition_area_month(
     settings: Settings,
     as_of: date,
     lines: pl.DataFrame,
-) -> None:
+) -> pl.DataFrame:
+    """Store disposition_area_month; return the same indicators for the whole city per month (area_code null),
+    counted from the lines (a rate by level or band cannot be summed from the districts' rates)."""
     from pipelines.warnings.disposition import AREA_MONTH_SCHEMA, disposition_area_month
 
     # the ledger before tonight (it takes tonight's lines only when the run publishes) and tonight's lines
@@ -265,6 +270,14 @@ def _store_disposition_area_month(
         else pl.DataFrame(schema=AREA_MONTH_SCHEMA)
     )
     con.execute("create or replace table disposition_area_month as select * from area_month")
+    if not history.height:
+        return pl.DataFrame(schema=AREA_MONTH_SCHEMA)
+    return disposition_area_month(
+        history.with_columns(area_code=pl.lit(None, dtype=pl.Utf8)),
+        returns if returns is not None else empty,
+        as_of,
+        settings.triage.review_deadline_days,
+    )
 
 
 def _closed_recently(
@@ -410,6 +423,23 @@ def write_reports(
     }
     docs = getattr(quality, "docs_index", None)
     bulletin = getattr(quality, "bulletin_path", None)
+    context = getattr(quality, "context", None)
+    if bulletin and context is not None and has_table(con, "disposition_area_month"):
+        # the bulletin again, now with its closed-loop section (the lists exist only after the quality step)
+        from dataclasses import replace
+
+        from pipelines.quality.bulletin import write_bulletin
+
+        write_bulletin(
+            quality.findings,
+            frame(con, "select * from dq_finding_history"),
+            replace(
+                context,
+                closed_loop=frame(con, "select * from disposition_area_month"),
+                closed_loop_city=warnings.loop_city,
+            ),
+            Path(bulletin),
+        )
     if docs:
         outputs["data docs"] = str(docs)
     if bulletin:

@@ -273,6 +273,22 @@ CLOSED_LOOP = (
     "超期未核查 {overdue} 条；查实欠薪 {wan:.1f} 万元、涉及 {workers} 人"
 )
 CLOSED_LOOP_NONE = "尚无核查清单记录"
+# the 数据质量通报's closed-loop section (pipelines/quality/bulletin.py)
+BULLETIN_LOOP_TITLE = "附：预警核查闭环（处置率、核实率、销号）"
+BULLETIN_LOOP_BY_LEVEL = "全市核实率：按预警开出月份、预警等级和区县内排名"
+BULLETIN_LOOP_MONTH_COLUMNS = ("预警开出月份", "开出核查", "处置率", "核实率")
+BULLETIN_LOOP_RATES = {  # disposition_area_month column → header
+    "verification_rate_red": "红色核实率",
+    "verification_rate_orange": "橙色核实率",
+    "verification_rate_yellow": "黄色核实率",
+    "verification_rate_top5": "排名前5核实率",
+    "verification_rate_rank6_20": "排名6–20核实率",
+    "verification_rate_rest": "排名20以后核实率",
+}
+BULLETIN_LOOP_NOTE = (
+    "处置率＝15日内有核查结论的条数÷开出条数；核实率＝核查属实且存在欠薪（01）÷有核查结论（01–03），"
+    "无法核实（04）不计入；月份为预警开出月份，同一预警以最新反馈为准；排名为开出当晚在区县核查清单中的序号。"
+)
 CLOSED_LOOP_COLUMNS = (
     "区县",
     "开出核查",

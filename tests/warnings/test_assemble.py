@@ -242,7 +242,8 @@ def test_a_hard_evidence_line_closed_as_unfounded_comes_back_only_when_what_is_o
         f, scores(), projects(), night2, Settings(), later, grown, returns, {"P090": (72242.0, 9)}
     )
     line = inspection(again).filter(pl.col("project_code") == "P090")
-    assert line.height == 1 and line["is_new"].item()
+    assert line.height == 1
+    assert line["is_new"].item()
 
 
 def test_at_most_three_factors():
