@@ -154,7 +154,15 @@ def test_district_workbooks_are_ordered_coloured_and_filtered(nightly_run):
     fill_of = {zh.LEVEL[lv]: rgb for lv, rgb in zh.LEVEL_FILL.items()}
     for path in books:
         wb = openpyxl.load_workbook(path)
-        assert wb.sheetnames == ["核查清单", "整改跟踪", "整改清单", "涉及工人", "数据质量提示", "变化情况"]
+        assert wb.sheetnames == [
+            "核查清单",
+            "整改跟踪",
+            "欠薪线索",
+            "整改清单",
+            "涉及工人",
+            "数据质量提示",
+            "变化情况",
+        ]
         ws = wb["核查清单"]
         assert [c.value for c in ws[1]] == [*zh.LIST_COLUMNS.values(), *zh.RETURN_COLUMNS.values()]
         assert ws.freeze_panes == "A2"
