@@ -216,3 +216,38 @@ def test_optional_inputs_may_be_missing(tmp_path, missing):
     )
     changes = records(book(paths, "全市")["变化情况"])
     assert "销号" not in {c["变化"] for c in changes}
+
+
+def test_the_owed_cell_says_no_payroll_when_no_amount_is_on_record_and_leads_have_their_sheet(tmp_path):
+    lines = given.lines().with_columns(
+        owed_yuan=pl.when(pl.col("project_code") == "3505032024000001")
+        .then(0.0)
+        .when(pl.col("project_code") == "3505822024000002")
+        .then(72_242.0),
+        workers_owed=pl.when(pl.col("project_code") == "3505032024000001").then(12).cast(pl.Int32),
+        unpaid_months=pl.when(pl.col("project_code") == "3505032024000001").then(pl.lit("2025-05")),
+    )
+    lead = given.lines().filter(pl.col("project_code") == "3505032024000003")
+    lead = lead.with_columns(owed_yuan=pl.lit(0.0), workers_owed=pl.lit(7, dtype=pl.Int32))
+    lead = lead.with_columns(unpaid_months=pl.lit("2025-06"), list=pl.lit("lead"), rank=None)
+    paths = write_warning_lists(
+        lines.filter(pl.col("project_code") != "3505032024000003"),
+        given.workers(),
+        given.findings(),
+        given.areas(),
+        tmp_path,
+        given.AS_OF,
+        leads=lead,
+    )
+    rows = {r["项目编码"]: r for r in records(book(paths, "全市")["核查清单"])}
+    # a worked month without any pay line: the workers are owed, the amount is not on record — said, not 0
+    assert rows["3505032024000001"]["当前欠发工资（万元）"] == "无工资单（2025-05），金额待核"
+    assert rows["3505032024000001"]["欠薪人数"] == 12
+    assert rows["3505822024000002"]["当前欠发工资（万元）"] == 7.2
+    assert rows["3505032024000005"]["当前欠发工资（万元）"] is None  # nothing owed on record, no unpaid month
+    (only,) = records(book(paths, "350503")["欠薪线索"])
+    assert only["项目编码"] == "3505032024000003"
+    assert only["当前欠发工资（万元）"] == "无工资单（2025-06），金额待核"
+    assert only["欠薪人数"] == 7
+    assert only["说明"].startswith("已发生欠薪，超出本期核查名额")
+    assert records(book(paths, "350582")["欠薪线索"])[0]["项目编码"] == "本期无未列入核查清单的欠薪线索"
