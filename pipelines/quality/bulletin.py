@@ -1,4 +1,5 @@
-"""The 数据质量通报: counts by problem, by district and by firm (worst first), and the trend against last month.
+"""The 数据质量通报: counts by problem, by district and by firm (worst first), and the trend against last month;
+once the lists exist, 附：预警核查闭环 (处置率, 核实率 by level and rank band, 销号, overdue, 欠薪金额 found).
 
 Plain self-contained HTML and CSS (no script, no external resource): the list a 住建局 sends firms to fix before
 the assessment. "Last month" is the last run in the calendar month before as_of's month (dq_finding_history).

@@ -1,7 +1,7 @@
 """Inspectors' warning lists: one Excel workbook per district and one for the city, plus the city's lines as CSV.
 
 Sheets (triage.md): 核查清单 (the inspection lines awaiting a 核查 result, by level then score, with blank return
-columns), 整改跟踪 (lines found true, until 销号), 整改清单 (rectification items grouped by 总包, with evidence and
+columns), 整改跟踪 (lines found true, until 销号), 欠薪线索 (wages owed now beyond the list's room), 整改清单 (rectification items grouped by 总包, with evidence and
 legal basis), 涉及工人 (masked workers owed wages, payroll rules R05/R16), 数据质量提示 (the run's findings for that
 district and the city-wide ones), 变化情况 (新增/升级/降级/移出范围/销号 since the last list).
 The CSV beside the workbooks is for machines: UTF-8 without BOM, every text value quoted (project codes stay text);
