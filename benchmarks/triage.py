@@ -29,11 +29,9 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
 from pipelines.settings import get_settings
-from pipelines.warehouse import frame
 
 WORK = Path(__file__).resolve().parent / ".work"
 BIN = Path(sys.executable).parent
@@ -103,14 +101,11 @@ def pick_nights(days: list[date], n: int, horizon_days: int) -> list[date]:
     return usable[-n:]
 
 
-def night_figures(wh: Path, events: pl.DataFrame, night: date, horizon: int) -> dict:
-    con = duckdb.connect(str(wh), read_only=True)
-    try:
-        lines = frame(con, "select * from warning")
-        risk = frame(con, "select * from project_risk")
-        loop = frame(con, "select * from disposition_area_month")
-    finally:
-        con.close()
+def night_figures(tables: Path, events: pl.DataFrame, night: date, horizon: int) -> dict:
+    """The night's figures from its published tables (OUT/runs/<night>/tables) and the world's truth."""
+    lines = pl.read_parquet(tables / "warning.parquet")
+    risk = pl.read_parquet(tables / "project_risk.parquet")
+    loop = pl.read_parquet(tables / "disposition_area_month.parquet")
     hit = (
         events.filter(
             (pl.col("event_date") > night) & (pl.col("event_date") <= night + timedelta(days=horizon))
@@ -174,6 +169,7 @@ def night_figures(wh: Path, events: pl.DataFrame, night: date, horizon: int) -> 
         "orange": listed.filter(pl.col("level") == "orange").height,
         "yellow": listed.filter(pl.col("level") == "yellow").height,
         "tracking": tracking,
+        "leads": risk.filter(pl.col("hard_evidence") & ~pl.col("listed")).height,
         "rectification": lines.filter(
             (pl.col("list") == "rectification") & (pl.col("status") == "open")
         ).height,
@@ -197,17 +193,17 @@ def pct(x: float | None) -> str:
 
 def report(rows: list[dict]) -> bool:
     print(
-        "\n| night | in scope | lines (hard) | capacity Σ | lines ÷ scope | red/orange/yellow | 整改跟踪 | 整改清单 "
+        "\n| night | in scope | lines (hard) | capacity Σ | lines ÷ scope | red/orange/yellow | 欠薪线索 | 整改跟踪 | 整改清单 "
         "| base rate | red rate (lift) | hard | non-hard | districts over capacity |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     ok = True
     for r in rows:
         lift = r["red_rate"] / r["base"] if r["red_rate"] is not None and r["base"] else None
         over = r["over_capacity"]
         print(
             f"| {r['night']} | {r['in_scope']} | {r['lines']} ({r['hard']}) | {r['capacity_total']} "
-            f"| {pct(r['share'])} | {r['red']}/{r['orange']}/{r['yellow']} | {r['tracking']} | {r['rectification']} "
+            f"| {pct(r['share'])} | {r['red']}/{r['orange']}/{r['yellow']} | {r['leads']} | {r['tracking']} | {r['rectification']} "
             f"| {pct(r['base'])} | {pct(r['red_rate'])} ({'—' if lift is None else f'{lift:.1f}×'}) "
             f"| {pct(r['hard_rate'])} | {pct(r['soft_rate'])} | {over.height} |"
         )
@@ -252,7 +248,11 @@ def main() -> None:
         "--mechanism", default=None, help="generator variant (wagewatch generate --mechanism)"
     )
     parser.add_argument("--nights", type=int, default=6)
-    parser.add_argument("--reuse", action="store_true", help="keep the nights already run (same warehouse)")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="no night is run: the figures of the nights already published",
+    )
     parser.add_argument(
         "--snapshot", action="store_true", help="run the nights on a copy of HEAD's code (git archive)"
     )
@@ -270,12 +270,17 @@ def main() -> None:
     world = WORK / name
     generate(world, args.tier, args.seed, args.mechanism)
     run = WORK / f"{name}-nights"
-    if not args.reuse:
-        shutil.rmtree(run, ignore_errors=True)
-    days = stage_inbox(world / "inbox", run / "inbox")
+    days = sorted(date.fromisoformat(p.name) for p in (world / "inbox").iterdir() if p.is_dir())
     nights = pick_nights(days, args.nights, horizon)
-    print(f"nights: {', '.join(map(str, nights))} (horizon {horizon} days, world to {max(days)})", flush=True)
     events = pl.read_parquet(world / "truth" / "events.parquet")
+    if args.report_only:
+        published = [n for n in nights if (run / "out" / "runs" / n.isoformat() / "tables").exists()]
+        tables = [run / "out" / "runs" / n.isoformat() / "tables" for n in published]
+        report([night_figures(t, events, n, horizon) for t, n in zip(tables, published, strict=True)])
+        return
+    shutil.rmtree(run, ignore_errors=True)
+    stage_inbox(world / "inbox", run / "inbox")
+    print(f"nights: {', '.join(map(str, nights))} (horizon {horizon} days, world to {max(days)})", flush=True)
     wh = run / "wh.duckdb"
     rows = []
     for i, night in enumerate(nights):
@@ -300,7 +305,8 @@ def main() -> None:
         if rc:
             print(f"night {night} did not publish (exit {rc}): figures are the previous night's", flush=True)
             continue
-        rows.append(night_figures(wh, events, night, horizon) | {"seconds": took})
+        tables = run / "out" / "runs" / night.isoformat() / "tables"
+        rows.append(night_figures(tables, events, night, horizon) | {"seconds": took})
     report(rows)
 
 

@@ -124,7 +124,14 @@ def test_quality_reports_open_offline(nightly_run, tmp_path):
         page = Path(outputs[key])
         assert remote_resources(page.read_text(encoding="utf-8")) == [], key
         assert "<table" in dom(page, tmp_path / key.replace(" ", "_")), key
-    assert "数据质量通报" in Path(outputs["data-quality bulletin"]).read_text(encoding="utf-8")
+    bulletin = Path(outputs["data-quality bulletin"]).read_text(encoding="utf-8")
+    assert "数据质量通报" in bulletin
+    # the night's lists exist: the bulletin, written again after them, ends with the closed loop
+    loop = pl.read_parquet(
+        Path(nightly_run["summary"]["output_dir"]) / "tables" / "disposition_area_month.parquet"
+    )
+    assert "附：预警核查闭环" in bulletin
+    assert f"累计开出核查 {loop['n_opened'].sum()} 条" in bulletin
 
 
 def test_rerunning_the_night_changes_nothing(nightly_run):
