@@ -174,6 +174,10 @@ class WarningList:
     resolved: pl.DataFrame
     workers: pl.DataFrame
     project_risk: pl.DataFrame | None = None
+    # 欠薪线索: hard evidence not on tonight's 核查清单 (assemble.arrears_leads)
+    leads: pl.DataFrame | None = None
+    # disposition_area_month's columns for the whole city per month (area_code null): 核实率 by level and band
+    loop_city: pl.DataFrame | None = None
 
     @property
     def inspection(self) -> pl.DataFrame:
@@ -187,24 +191,28 @@ def assemble_warning_list(
     con: duckdb.DuckDBPyConnection, scores: pl.DataFrame, settings: Settings, as_of: date
 ) -> WarningList:
     """Rule firings, scores, owed wages, the previous night's lines and returns → tonight's two lists."""
-    from pipelines.warnings.assemble import assemble_warnings, project_risk, risk_frame
+    from pipelines.warnings.assemble import arrears_leads, assemble_warnings, project_risk, risk_frame
 
     firings = frame(con, "select * from rule_firing")
     projects = frame(con, "select * from stg_project")
     owed = frame(con, "select * from risk_wages_owed") if has_table(con, "risk_wages_owed") else None
     dispositions = frame(con, "select * from stg_disposition") if has_table(con, "stg_disposition") else None
     previous = _previous_list(con, as_of)
-    cooling = _closed_recently(con, as_of, settings.triage.relist_after_days) if previous is not None else []
+    cooling = _closed_recently(con, as_of, settings.triage.relist_after_days) if previous is not None else {}
     scope = frame(con, "select project_code from rule_scope")["project_code"].to_list()
     lines = assemble_warnings(
         firings, scores, projects, previous, settings, as_of, owed, dispositions, cooling, scope
     )
-    risk = project_risk(risk_frame(firings, scores, projects, settings, owed, scope), lines, as_of)
+    risk_rows = risk_frame(firings, scores, projects, settings, owed, scope)
+    risk = project_risk(risk_rows, lines, as_of)
     _store_warning(con, lines, risk)
-    _store_disposition_area_month(con, dispositions, settings, as_of, lines)
+    loop_city = _store_disposition_area_month(con, dispositions, settings, as_of, lines)
     workers = frame(con, "select * from rule_worker")
     ended = lines.filter(pl.col("status") != "open")
-    return WarningList(lines=lines, resolved=ended, workers=workers, project_risk=risk)
+    leads = arrears_leads(risk_rows, lines, as_of)
+    return WarningList(
+        lines=lines, resolved=ended, workers=workers, project_risk=risk, leads=leads, loop_city=loop_city
+    )
 
 
 def _previous_list(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFrame | None:
@@ -247,7 +255,9 @@ def _store_disposition_area_month(
     settings: Settings,
     as_of: date,
     lines: pl.DataFrame,
-) -> None:
+) -> pl.DataFrame:
+    """Store disposition_area_month; return the same indicators for the whole city per month (area_code null),
+    counted from the lines (a rate by level or band cannot be summed from the districts' rates)."""
     from pipelines.warnings.disposition import AREA_MONTH_SCHEMA, disposition_area_month
 
     # the ledger before tonight (it takes tonight's lines only when the run publishes) and tonight's lines
@@ -271,16 +281,28 @@ def _store_disposition_area_month(
         else pl.DataFrame(schema=AREA_MONTH_SCHEMA)
     )
     con.execute("create or replace table disposition_area_month as select * from area_month")
+    if not history.height:
+        return pl.DataFrame(schema=AREA_MONTH_SCHEMA)
+    return disposition_area_month(
+        history.with_columns(area_code=pl.lit(None, dtype=pl.Utf8)),
+        returns if returns is not None else empty,
+        as_of,
+        settings.triage.review_deadline_days,
+    )
 
 
-def _closed_recently(con: duckdb.DuckDBPyConnection, as_of: date, days: int) -> list[str]:
-    """Projects whose inspection line closed within `days` before as_of (not re-listed on score alone)."""
+def _closed_recently(
+    con: duckdb.DuckDBPyConnection, as_of: date, days: int
+) -> dict[str, tuple[float | None, int | None]]:
+    """Projects whose inspection line closed within `days` before as_of, with the amount and workers owed on the
+    line when it closed (the latest such line): re-listed only when what is owed grew since."""
     rows = con.execute(
-        "select distinct project_code from warning_history where list = 'inspection' and status = 'closed' "
-        "and as_of < ? and closed_date > ? - to_days(?)",
+        "select project_code, arg_max(owed_yuan, closed_date), arg_max(workers_owed, closed_date) "
+        "from warning_history where list = 'inspection' and status = 'closed' "
+        "and as_of < ? and closed_date > ? - to_days(?) group by project_code",
         [as_of, as_of, days],
     ).fetchall()
-    return [r[0] for r in rows]
+    return {r[0]: (r[1], r[2]) for r in rows}
 
 
 def _store_warning(con: duckdb.DuckDBPyConnection, lines: pl.DataFrame, risk: pl.DataFrame) -> None:
@@ -386,6 +408,7 @@ def write_reports(
         out_dir / "lists",
         as_of,
         ranking_zh=ranking_zh,
+        leads=warnings.leads,
     )
     area_month = frame(con, "select * from indicator_area_month")
     ranking = frame(con, "select * from rpt_area_ranking") if has_table(con, "rpt_area_ranking") else None
@@ -414,6 +437,23 @@ def write_reports(
     }
     docs = getattr(quality, "docs_index", None)
     bulletin = getattr(quality, "bulletin_path", None)
+    context = getattr(quality, "context", None)
+    if bulletin and context is not None and has_table(con, "disposition_area_month"):
+        # the bulletin again, now with its closed-loop section (the lists exist only after the quality step)
+        from dataclasses import replace
+
+        from pipelines.quality.bulletin import write_bulletin
+
+        write_bulletin(
+            quality.findings,
+            frame(con, "select * from dq_finding_history"),
+            replace(
+                context,
+                closed_loop=frame(con, "select * from disposition_area_month"),
+                closed_loop_city=warnings.loop_city,
+            ),
+            Path(bulletin),
+        )
     if docs:
         outputs["data docs"] = str(docs)
     if bulletin:

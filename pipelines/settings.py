@@ -164,7 +164,11 @@ class Triage(BaseModel):
         "R03",
         "R05",
         "R16",
-    ]  # wages owed and overdue: always listed (triage.md)
+    ]  # wages owed and overdue: listed first, above capacity if need be (triage.md)
+    # spec silent: hard evidence goes above capacity by at most 10% of the district's risk scope (rounded up), most
+    # workers owed first; the rest is on the list workbook's 欠薪线索 sheet, never dropped. On the demo world R03/R05/
+    # R16 held on 33-40% of projects: listing them all made lists of 28-44% (docs/decisions.md "Triage acceptance")
+    hard_evidence_extra_share: float = 0.10
     rectification_rules: list[str] = ["R11", "R12", "R01", "R02", "R09"]  # fixed by notice (triage.md)
     review_deadline_days: int = 15  # 超期未核查 after 15 days without a 核查 result (triage.md default)
     # spec silent: a project whose inspection line was closed (不属实/无法核实/销号) is not re-listed on its score alone

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -51,6 +52,9 @@ class QualityResult:
     bulletin_path: Path | None = None
     summary: dict = field(default_factory=dict)
     checks: pl.DataFrame = field(default_factory=pl.DataFrame)  # every check run: id, source, passed, errored
+    # what the bulletin was written from: the reports step writes it again with the closed-loop section, which
+    # exists only once tonight's lists are assembled (after the quality step)
+    context: Any = None
 
 
 def gx_findings(con: duckdb.DuckDBPyConnection, results: list[RuleResult]) -> list[dict]:
@@ -220,7 +224,7 @@ def run_quality(
             "gx_seconds": round(gx_seconds, 1),
         }
         log.info("data quality: %s", summary)
-        return QualityResult(blocking.height > 0, findings, docs, bulletin, summary, checks)
+        return QualityResult(blocking.height > 0, findings, docs, bulletin, summary, checks, ctx)
     finally:
         if own:
             con.close()

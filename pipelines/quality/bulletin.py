@@ -1,4 +1,5 @@
-"""The 数据质量通报: counts by problem, by district and by firm (worst first), and the trend against last month.
+"""The 数据质量通报: counts by problem, by district and by firm (worst first), and the trend against last month;
+once the lists exist, 附：预警核查闭环 (处置率, 核实率 by level and rank band, 销号, overdue, 欠薪金额 found).
 
 Plain self-contained HTML and CSS (no script, no external resource): the list a 住建局 sends firms to fix before
 the assessment. "Last month" is the last run in the calendar month before as_of's month (dq_finding_history).
@@ -55,6 +56,10 @@ class BulletinContext:
     missing_sources: tuple[
         str, ...
     ] = ()  # entities never delivered by as_of: their indicators read 数据未报送
+    # 预警核查闭环 (triage.md): disposition_area_month (per district and month) and the city per month (area_code
+    # null, 核实率 by level and rank band counted from the lines); None before the lists are assembled
+    closed_loop: pl.DataFrame | None = None
+    closed_loop_city: pl.DataFrame | None = None
 
 
 def previous_month_run(history: pl.DataFrame, as_of: date) -> pl.DataFrame:
@@ -266,9 +271,44 @@ def bulletin_html(findings: pl.DataFrame, history: pl.DataFrame, ctx: BulletinCo
         not_delivered,
         _table([T[h] for h in load_head], load_rows),
         _corrections_section(ctx),
+        closed_loop_section(ctx),
         f"<h2>{T['notes']}</h2><ul class='notes'><li>{T['note_severity']}</li><li>{T['note_firm']}</li>",
         f"{docs}<li>{T['note_privacy']}</li></ul></body></html>",
     ]
+    return "".join(parts)
+
+
+def closed_loop_section(ctx: BulletinContext) -> str:
+    """预警核查闭环: 处置率, 核实率 (by level and rank band, per month of opening), 销号, open and overdue lines,
+    欠薪金额 found and workers owed, per district; nothing before the lists are assembled."""
+    from pipelines.reports import labels_zh as zh
+    from pipelines.reports.closed_loop import closed_loop_html
+
+    if ctx.closed_loop is None:
+        return ""
+    esc = html.escape
+    finding, grid = closed_loop_html(ctx.closed_loop, ctx.area_names)
+    parts = [f"<h2>{esc(zh.BULLETIN_LOOP_TITLE)}</h2><p>{esc(finding)}</p>", grid]
+    city = ctx.closed_loop_city
+    if city is not None and city.height:
+
+        def pct(v: float | None) -> str:
+            return zh.NO_DATA if v is None else f"{v:.0%}"
+
+        rows = []
+        for r in city.sort("month").iter_rows(named=True):
+            rows.append(
+                [
+                    (esc(r["month"]), False),
+                    (r["n_opened"], True),
+                    (pct(r["handling_rate"]), True),
+                    (pct(r["verification_rate"]), True),
+                    *((pct(r[c]), True) for c in zh.BULLETIN_LOOP_RATES),
+                ]
+            )
+        head = [*zh.BULLETIN_LOOP_MONTH_COLUMNS, *zh.BULLETIN_LOOP_RATES.values()]
+        parts += [f"<h3>{esc(zh.BULLETIN_LOOP_BY_LEVEL)}</h3>", _table(head, rows)]
+    parts.append(f"<p class='notes'>{esc(zh.BULLETIN_LOOP_NOTE)}</p>")
     return "".join(parts)
 
 

@@ -49,7 +49,9 @@ RULE = {
 OWED_NOW = "截至目前仍欠发工资{wan:.1f}万元、涉及{n}人（{months}）"
 R03_PAID_SINCE = "（其后已逾期补发，见逾期补发）"
 PAID_LATE = "逾期补发{wan:.1f}万元（{months}），属迟发而非未发"
-BASIS_HARD = "已发生欠薪（{}），不受名额限制"
+BASIS_HARD = "已发生欠薪（{}），优先列入"
+# the amount owed when a worked month has no pay line at all: the workers are owed, the amount due is not on record
+OWED_NO_PAYROLL = "无工资单（{}），金额待核"
 BASIS_SCORE = "欠薪概率{}%，{}"
 BASIS_BAND = {
     "red": "达红色线（≥{p}%）",
@@ -73,6 +75,22 @@ NO_RECTIFICATION = "本期无需书面整改的事项"
 SHEET_WORKERS = "涉及工人"
 SHEET_FINDINGS = "数据质量提示"
 SHEET_CHANGES = "变化情况"
+# hard evidence of wages owed beyond the inspection list's room (triage.hard_evidence_extra_share): never dropped
+SHEET_LEADS = "欠薪线索"
+NO_LEADS = "本期无未列入核查清单的欠薪线索"
+LEAD_COLUMNS = {
+    "project_code": "项目编码",
+    "project_name": "项目名称",
+    "area_name": "所在区县",
+    "contractor_corp_name": "总承包单位",
+    "owed_wan": "当前欠发工资（万元）",
+    "workers_owed": "欠薪人数",
+    "level": "风险等级",
+    "score": "欠薪概率",
+    "risk_factors": "触发规则及证据",
+    "note": "说明",
+}
+LEAD_NOTE = "已发生欠薪，超出本期核查名额，未列入核查清单：请电话督办或下期核查"
 NO_LINES = "本期无预警项目"
 NO_WORKERS = "本期预警项目无涉及欠薪工人明细"
 NO_FINDINGS = "本期无数据质量提示"
@@ -255,6 +273,22 @@ CLOSED_LOOP = (
     "超期未核查 {overdue} 条；查实欠薪 {wan:.1f} 万元、涉及 {workers} 人"
 )
 CLOSED_LOOP_NONE = "尚无核查清单记录"
+# the 数据质量通报's closed-loop section (pipelines/quality/bulletin.py)
+BULLETIN_LOOP_TITLE = "附：预警核查闭环（处置率、核实率、销号）"
+BULLETIN_LOOP_BY_LEVEL = "全市核实率：按预警开出月份、预警等级和区县内排名"
+BULLETIN_LOOP_MONTH_COLUMNS = ("预警开出月份", "开出核查", "处置率", "核实率")
+BULLETIN_LOOP_RATES = {  # disposition_area_month column → header
+    "verification_rate_red": "红色核实率",
+    "verification_rate_orange": "橙色核实率",
+    "verification_rate_yellow": "黄色核实率",
+    "verification_rate_top5": "排名前5核实率",
+    "verification_rate_rank6_20": "排名6–20核实率",
+    "verification_rate_rest": "排名20以后核实率",
+}
+BULLETIN_LOOP_NOTE = (
+    "处置率＝15日内有核查结论的条数÷开出条数；核实率＝核查属实且存在欠薪（01）÷有核查结论（01–03），"
+    "无法核实（04）不计入；月份为预警开出月份，同一预警以最新反馈为准；排名为开出当晚在区县核查清单中的序号。"
+)
 CLOSED_LOOP_COLUMNS = (
     "区县",
     "开出核查",

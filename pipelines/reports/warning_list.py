@@ -1,7 +1,7 @@
 """Inspectors' warning lists: one Excel workbook per district and one for the city, plus the city's lines as CSV.
 
 Sheets (triage.md): 核查清单 (the inspection lines awaiting a 核查 result, by level then score, with blank return
-columns), 整改跟踪 (lines found true, until 销号), 整改清单 (rectification items grouped by 总包, with evidence and
+columns), 整改跟踪 (lines found true, until 销号), 欠薪线索 (wages owed now beyond the list's room), 整改清单 (rectification items grouped by 总包, with evidence and
 legal basis), 涉及工人 (masked workers owed wages, payroll rules R05/R16), 数据质量提示 (the run's findings for that
 district and the city-wide ones), 变化情况 (新增/升级/降级/移出范围/销号 since the last list).
 The CSV beside the workbooks is for machines: UTF-8 without BOM, every text value quoted (project codes stay text);
@@ -115,6 +115,7 @@ class ListBook:
     changes: pl.DataFrame
     tracking: pl.DataFrame | None = None
     rectification: pl.DataFrame | None = None
+    leads: pl.DataFrame | None = None  # 欠薪线索: hard evidence beyond the list's room
 
 
 def conform(frame: pl.DataFrame | None, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
@@ -247,7 +248,7 @@ def list_rows(lines: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:
         "area_name": _area_zh(names),
         "contractor_corp_name": pl.col("contractor_corp_name"),
         "build_corp_name": pl.col("build_corp_name"),
-        # blank, not 0, when the workers owed are known but no amount is on record (a month without any pay line)
+        # a number when an amount is on record; a month without any pay line says so (_note_ column), never 0
         "owed_wan": pl.when(pl.col("owed_yuan") > 0).then((pl.col("owed_yuan") / 1e4).round(1)),
         "workers_owed": pl.col("workers_owed"),
         "late_paid": late,
@@ -264,6 +265,39 @@ def list_rows(lines: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:
         *(expr.alias(zh.LIST_COLUMNS[key]) for key, expr in columns.items()),
         *blanks,
         pl.col("level").alias("_level"),
+        _owed_note().alias(NOTE_PREFIX + zh.LIST_COLUMNS["owed_wan"]),
+    )
+
+
+NOTE_PREFIX = "_note_"  # a hidden `_note_<header>` column: the text an empty cell of <header> shows instead
+
+
+def _owed_note() -> pl.Expr:
+    """ "无工资单（2025-09），金额待核" where no amount is on record but a worked month has no pay line at all."""
+    return pl.when((pl.col("owed_yuan").fill_null(0) <= 1) & pl.col("unpaid_months").is_not_null()).then(
+        pl.format(zh.OWED_NO_PAYROLL, pl.col("unpaid_months"))
+    )
+
+
+def lead_rows(leads: pl.DataFrame | None, names: Mapping[str, str]) -> pl.DataFrame:
+    """欠薪线索: hard evidence of wages owed that is not on the 核查清单 tonight, most workers owed first."""
+    leads = scrub_columns(conform(leads, WARNING_SCHEMA), FREE_TEXT)
+    columns = {
+        "project_code": pl.col("project_code"),
+        "project_name": pl.col("project_name"),
+        "area_name": _area_zh(names),
+        "contractor_corp_name": pl.col("contractor_corp_name"),
+        "owed_wan": pl.when(pl.col("owed_yuan") > 0).then((pl.col("owed_yuan") / 1e4).round(1)),
+        "workers_owed": pl.col("workers_owed"),
+        "level": _level_zh("level"),
+        "score": ((pl.col("score") * 1000 + 1e-9).floor() / 1000).round(3),
+        "risk_factors": pl.col("reasons"),
+        "note": pl.lit(zh.LEAD_NOTE),
+    }
+    return leads.select(
+        *(expr.alias(zh.LEAD_COLUMNS[key]) for key, expr in columns.items()),
+        pl.col("level").alias("_level"),
+        _owed_note().alias(NOTE_PREFIX + zh.LEAD_COLUMNS["owed_wan"]),
     )
 
 
@@ -421,10 +455,12 @@ def build_books(
     areas: pl.DataFrame,
     as_of: date,
     resolved: pl.DataFrame | None = None,
+    leads: pl.DataFrame | None = None,
 ) -> dict[str | None, ListBook]:
     """The city's book (key None) and one per district (key area_code), each with its four sheets."""
     lines = conform(lines, WARNING_SCHEMA)
     resolved = conform(resolved, RESOLVED_SCHEMA)
+    leads = conform(leads, WARNING_SCHEMA)
     findings = current_findings(findings, as_of)
     names = area_names(areas)
     codes = district_codes(lines, resolved, findings, areas)
@@ -442,6 +478,7 @@ def build_books(
             changes=change_rows(part, resolved.filter(in_scope), names),
             tracking=list_rows(tracking_lines(part), names),
             rectification=rectification_rows(part, names),
+            leads=lead_rows(leads.filter(in_scope), names),
         )
     return books
 
@@ -482,6 +519,7 @@ def write_workbook(book: ListBook, path: Path, as_of: date, ranking_zh: str | No
         sheets = (
             (zh.SHEET_LINES, book.lines, zh.NO_LINES),
             (zh.SHEET_TRACKING, book.tracking, zh.NO_TRACKING),
+            (zh.SHEET_LEADS, book.leads, zh.NO_LEADS),
             (zh.SHEET_RECTIFICATION, book.rectification, zh.NO_RECTIFICATION),
             (zh.SHEET_WORKERS, book.workers, zh.NO_WORKERS),
             (zh.SHEET_FINDINGS, book.findings, zh.NO_FINDINGS),
@@ -528,9 +566,11 @@ def _write_sheet(
         ws.write_string(0, j, column, header)
         ws.set_column(j, j, HEADER_WIDTHS.get(column, 14))
     levels = rows["_level"].to_list() if "_level" in rows.columns else [None] * rows.height
+    cell_notes = {c: rows[NOTE_PREFIX + c].to_list() for c in shown if NOTE_PREFIX + c in rows.columns}
     for i, (values, level) in enumerate(zip(rows.select(shown).iter_rows(), levels, strict=True), start=1):
         for j, (column, value) in enumerate(zip(shown, values, strict=True)):
-            ws.write(i, j, value, cell_format(level, column))
+            said = cell_notes[column][i - 1] if column in cell_notes and value is None else None
+            ws.write(i, j, value if said is None else said, cell_format(level, column))
     if rows.height == 0:
         ws.write_string(1, 0, empty_note, cell_format(None, ""))
     if note and shown:
@@ -578,9 +618,10 @@ def write_warning_lists(
     as_of: date,
     resolved: pl.DataFrame | None = None,
     ranking_zh: str | None = None,
+    leads: pl.DataFrame | None = None,
 ) -> list[Path]:
     """The city workbook, one workbook per district, and the city's lines as CSV; returns every path written."""
-    books = build_books(lines, workers, findings, areas, as_of, resolved)
+    books = build_books(lines, workers, findings, areas, as_of, resolved, leads)
     written = [
         write_workbook(book, out_dir / book_file_name(code, book, as_of), as_of, ranking_zh)
         for code, book in books.items()

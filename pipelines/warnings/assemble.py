@@ -264,14 +264,15 @@ def assemble_warnings(
     as_of: date,
     owed: pl.DataFrame | None = None,
     dispositions: pl.DataFrame | None = None,
-    closed_recently: list[str] | None = None,
+    closed_recently: list[str] | dict[str, tuple[float | None, int | None]] | None = None,
     scope: list[str] | None = None,
 ) -> pl.DataFrame:
     """Tonight's lines (WARNING_SCHEMA): open lines of both lists, plus the lines closed or out of scope tonight.
 
     `previous` is the previous night's `warning` rows; `dispositions` the loaded returns (warning_id, outcome,
     inspect_date, closed_date); `closed_recently` the projects whose inspection line closed within
-    relist_after_days before tonight (from the ledger): they come back on hard evidence only."""
+    relist_after_days before tonight (from the ledger), with what was owed (yuan, workers) on the closed line: they
+    come back only on hard evidence that grew since."""
     t = settings.triage
     risk = risk_frame(firings, scores, projects, settings, owed, scope)
     prev = _conform(previous, WARNING_SCHEMA).filter(pl.col("status") == "open")
@@ -330,13 +331,20 @@ def assemble_warnings(
         overdue=pl.lit(False),
     )
 
-    cooling = set(closed_recently or []) | set(
-        prev.filter((pl.col("list") == "inspection") & (pl.col("status") == "closed"))[
-            "project_code"
-        ].to_list()
+    # project → (owed_yuan, workers_owed) when its inspection line closed; a plain list: nothing known owed then
+    cooling: dict[str, tuple[float | None, int | None]] = (
+        dict(closed_recently)
+        if isinstance(closed_recently, dict)
+        else dict.fromkeys(closed_recently or [], (0.0, 0))
     )
+    for code, owed_at, workers_at in (
+        prev.filter((pl.col("list") == "inspection") & (pl.col("status") == "closed"))
+        .select("project_code", "owed_yuan", "workers_owed")
+        .iter_rows()
+    ):
+        cooling[code] = (owed_at, workers_at)
     inspection = _inspection_lines(
-        risk, carried.filter(pl.col("list") == "inspection"), settings, as_of, sorted(cooling)
+        risk, carried.filter(pl.col("list") == "inspection"), settings, as_of, cooling
     )
     rectification = _rectification_lines(
         risk, carried.filter(pl.col("list") == "rectification"), settings, as_of
@@ -364,7 +372,11 @@ def _with_carried(
 
 
 def _inspection_lines(
-    risk: pl.DataFrame, carried: pl.DataFrame, settings: Settings, as_of: date, cooling: list[str]
+    risk: pl.DataFrame,
+    carried: pl.DataFrame,
+    settings: Settings,
+    as_of: date,
+    cooling: dict[str, tuple[float | None, int | None]],
 ) -> pl.DataFrame:
     t = settings.triage
     scope = risk.filter(pl.col("in_risk_scope"))
@@ -374,9 +386,30 @@ def _inspection_lines(
             lambda r: capacity(r["n_in_scope"], r["area_code"], settings), return_dtype=pl.Int32
         )
     )
-    eligible = pl.col("in_risk_scope") & (~pl.col("project_code").is_in(cooling) | pl.col("hard_evidence"))
-    lines = _with_carried(risk.filter(eligible), carried, "inspection", as_of)
-    lines = lines.join(cap.select("area_code", "capacity"), on="area_code", how="left").with_columns(
+    # a project whose line closed lately comes back only on hard evidence that grew since (more owed, or more
+    # workers owed, than when the line closed): a line found 不属实 is not re-listed for the same evidence
+    cooled = pl.DataFrame(
+        {
+            "project_code": list(cooling),
+            "_closed_owed": [float(v[0] or 0.0) for v in cooling.values()],
+            "_closed_workers": [int(v[1] or 0) for v in cooling.values()],
+        },
+        schema={"project_code": pl.Utf8, "_closed_owed": pl.Float64, "_closed_workers": pl.Int64},
+    )
+    risk = risk.join(cooled, on="project_code", how="left")
+    grew = pl.col("hard_evidence") & (
+        (pl.col("owed_yuan") > pl.col("_closed_owed") + 1)
+        | (pl.col("workers_owed") > pl.col("_closed_workers"))
+    )
+    eligible = pl.col("in_risk_scope") & (pl.col("_closed_owed").is_null() | grew)
+    lines = _with_carried(
+        risk.filter(eligible).drop("_closed_owed", "_closed_workers"), carried, "inspection", as_of
+    )
+    extra = counts.with_columns(
+        hard_extra=(pl.col("n_in_scope") * t.hard_evidence_extra_share).ceil().cast(pl.Int32)
+    )
+    lines = lines.join(cap.select("area_code", "capacity"), on="area_code", how="left")
+    lines = lines.join(extra.select("area_code", "hard_extra"), on="area_code", how="left").with_columns(
         stage=pl.when(pl.col("outcome").is_in(TRACKING_OUTCOMES))
         .then(pl.lit("tracking"))
         .otherwise(pl.lit("awaiting")),
@@ -386,25 +419,38 @@ def _inspection_lines(
     )
     awaiting_open = ~pl.col("is_new") & (pl.col("stage") == "awaiting")
     # priority within the district: open lines awaiting a result (overdue first), then hard evidence, then score
-    lines = lines.with_columns(
-        _priority=pl.when(awaiting_open & pl.col("overdue"))
-        .then(0)
-        .when(awaiting_open)
-        .then(1)
-        .when(pl.col("hard_evidence"))
-        .then(2)
-        .otherwise(3)
-    ).sort(
-        ["area_code", "_priority", "score", "project_code"],
-        descending=[False, False, True, False],
-        nulls_last=True,
+    lines = (
+        lines.with_columns(
+            _priority=pl.when(awaiting_open & pl.col("overdue"))
+            .then(0)
+            .when(awaiting_open)
+            .then(1)
+            .when(pl.col("hard_evidence"))
+            .then(2)
+            .otherwise(3)
+        )
+        .with_columns(  # hard evidence: most workers owed first, then the amount owed; the rest by score
+            _w=pl.when(pl.col("_priority") == 2).then(pl.col("workers_owed")),
+            _o=pl.when(pl.col("_priority") == 2).then(pl.col("owed_yuan")),
+        )
+        .sort(
+            ["area_code", "_priority", "_w", "_o", "score", "project_code"],
+            descending=[False, False, True, True, True, False],
+            nulls_last=True,
+        )
     )
     tracking = lines.filter(~pl.col("is_new") & (pl.col("stage") == "tracking"))
-    # a tracking line takes no slot (it is on its own sheet)
+    # a tracking line takes no slot (it is on its own sheet). Hard evidence takes slots first and may go above
+    # capacity by hard_extra (hard_evidence_extra_share of the district's risk scope); hard evidence beyond that
+    # is not dropped: it is on the 欠薪线索 sheet (arrears_leads), largest first
     listed = (
         lines.filter(pl.col("stage") == "awaiting")
         .with_columns(_slot=pl.int_range(1, pl.len() + 1).over("area_code"))
-        .filter(awaiting_open | pl.col("hard_evidence") | (pl.col("_slot") <= pl.col("capacity")))
+        .filter(
+            awaiting_open
+            | (pl.col("_slot") <= pl.col("capacity"))
+            | (pl.col("hard_evidence") & (pl.col("_slot") <= pl.col("capacity") + pl.col("hard_extra")))
+        )
     )
     listed = listed.sort(
         ["area_code", "severity", "score", "project_code"],
@@ -451,6 +497,23 @@ def _shape(lines: pl.DataFrame, as_of: date) -> pl.DataFrame:
         .otherwise(pl.col("previous_level")),
         score_top_share=pl.lit(None, dtype=pl.Float64),
     ).pipe(lambda df: _conform(df, WARNING_SCHEMA))
+
+
+def arrears_leads(risk: pl.DataFrame, lines: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """欠薪线索 (WARNING_SCHEMA rows, not lines: no warning_id): projects in risk scope with hard evidence of wages
+    owed now that are on neither the 核查清单 nor 整改跟踪 tonight (beyond hard_evidence_extra_share, or cooling
+    after a closed line); most workers owed first. What is owed is never dropped from what the inspector sees."""
+    on_list = lines.filter((pl.col("list") == "inspection") & (pl.col("status") == "open"))
+    leads = risk.filter(
+        pl.col("in_risk_scope")
+        & pl.col("hard_evidence")
+        & ~pl.col("project_code").is_in(on_list["project_code"].to_list())
+    ).with_columns(as_of=pl.lit(as_of, dtype=pl.Date), list=pl.lit("lead"), status=pl.lit("open"))
+    return _conform(leads, WARNING_SCHEMA).sort(
+        ["area_code", "workers_owed", "owed_yuan", "project_code"],
+        descending=[False, True, True, False],
+        nulls_last=True,
+    )
 
 
 def project_risk(risk_or_inputs: pl.DataFrame, lines: pl.DataFrame, as_of: date) -> pl.DataFrame:

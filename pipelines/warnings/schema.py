@@ -46,6 +46,7 @@ WARNING_SCHEMA: dict[str, pl.DataType] = {
     "owed_months": pl.Utf8(),  # the pay months owed, e.g. "2025-09、2025-10"
     "late_paid_yuan": pl.Float64(),  # paid after the deadline (late, not unpaid), pay months due in the last 92 days
     "late_months": pl.Utf8(),  # e.g. "2025-09（11-01补发）"
+    "unpaid_months": pl.Utf8(),  # worked months with no pay line at all to date: workers owed, amount unknown
     "capacity": pl.Int32(),  # the district's inspection capacity this cycle
     "outcome": pl.Utf8(),  # the latest disposition outcome (01–04) of the line, null without a return
     "inspect_date": pl.Date(),

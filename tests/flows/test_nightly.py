@@ -126,7 +126,14 @@ def test_quality_reports_open_offline(nightly_run, tmp_path):
         page = Path(outputs[key])
         assert remote_resources(page.read_text(encoding="utf-8")) == [], key
         assert "<table" in dom(page, tmp_path / key.replace(" ", "_")), key
-    assert "数据质量通报" in Path(outputs["data-quality bulletin"]).read_text(encoding="utf-8")
+    bulletin = Path(outputs["data-quality bulletin"]).read_text(encoding="utf-8")
+    assert "数据质量通报" in bulletin
+    # the night's lists exist: the bulletin, written again after them, ends with the closed loop
+    loop = pl.read_parquet(
+        Path(nightly_run["summary"]["output_dir"]) / "tables" / "disposition_area_month.parquet"
+    )
+    assert "附：预警核查闭环" in bulletin
+    assert f"累计开出核查 {loop['n_opened'].sum()} 条" in bulletin
 
 
 def test_rerunning_the_night_changes_nothing(nightly_run):
@@ -156,7 +163,15 @@ def test_district_workbooks_are_ordered_coloured_and_filtered(nightly_run):
     fill_of = {zh.LEVEL[lv]: rgb for lv, rgb in zh.LEVEL_FILL.items()}
     for path in books:
         wb = openpyxl.load_workbook(path)
-        assert wb.sheetnames == ["核查清单", "整改跟踪", "整改清单", "涉及工人", "数据质量提示", "变化情况"]
+        assert wb.sheetnames == [
+            "核查清单",
+            "整改跟踪",
+            "欠薪线索",
+            "整改清单",
+            "涉及工人",
+            "数据质量提示",
+            "变化情况",
+        ]
         ws = wb["核查清单"]
         assert [c.value for c in ws[1]] == [*zh.LIST_COLUMNS.values(), *zh.RETURN_COLUMNS.values()]
         assert ws.freeze_panes == "A2"

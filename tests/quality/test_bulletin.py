@@ -127,3 +127,53 @@ def test_corrected_months_are_flagged_once_and_listed_with_their_late_file():
     assert "attendance_0430_late.csv" in page
     assert "考勤记录" in page
     assert "更正" not in bulletin_html(findings(), findings(LAST_MONTH), context())
+
+
+def _loop_row(
+    area, month, opened, on_time, verified, not_verified, closed, n_open, overdue, yuan, workers, **rates
+):
+    from pipelines.warnings.disposition import AREA_MONTH_SCHEMA
+
+    row = dict.fromkeys(AREA_MONTH_SCHEMA)
+    row |= {
+        "area_code": area, "month": month, "n_opened": opened, "n_inspected_on_time": on_time,
+        "n_verified": verified, "n_not_verified": not_verified, "n_closed": closed, "days_to_close": 20.0,
+        "n_open": n_open, "n_overdue": overdue, "arrears_found_yuan": yuan, "workers_owed": workers,
+        "handling_rate": on_time / opened, "verification_rate": verified / (verified + not_verified),
+    } | rates  # fmt: skip
+    return pl.DataFrame([row], schema=AREA_MONTH_SCHEMA)
+
+
+def test_the_bulletin_carries_the_closed_loop_indicators_per_district_and_by_level_and_rank_band():
+    loop = pl.concat(
+        [
+            _loop_row(FENGZE, "2025-06", 4, 3, 2, 1, 1, 2, 1, 52_000.0, 14),
+            _loop_row(JINJIANG, "2025-06", 6, 3, 1, 3, 0, 5, 2, 8_000.0, 3),
+        ]
+    )
+    rates = {"verification_rate_red": 0.75, "verification_rate_yellow": 0.0, "verification_rate_top5": 0.5}
+    city = _loop_row(None, "2025-06", 10, 6, 3, 4, 1, 7, 3, 60_000.0, 17, **rates)
+    page = bulletin_html(findings(), findings(), replace(context(), closed_loop=loop, closed_loop_city=city))
+    section = page[page.index("附：预警核查闭环") :]
+    # the city line: 10 opened, 6 of them handled within the deadline, 3 of 7 judged found true (43 %)
+    assert (
+        "累计开出核查 10 条，处置率 60%，核实率 43%，已销号 1 条，超期未核查 3 条；查实欠薪 6.0 万元、涉及 17 人"
+        in section
+    )
+    fengze = re.search(r"<tr><td>丰泽区</td>(.*?)</tr>", section)
+    assert fengze is not None
+    assert list(re.findall(r"<td>(.*?)</td>", fengze.group(1))) == [
+        "4", "75%", "67%", "1（25%）", "20", "2", "1", "5.2", "14",
+    ]  # fmt: skip
+    assert "晋江市" in section
+    # 核实率 by level and rank band, per month of opening; a band without a judged line reads 无数据-like, not 0
+    assert "红色核实率" in section
+    assert "排名前5核实率" in section
+    row = re.search(r"<tr><td>2025-06</td>(.*?)</tr>", section)
+    assert row is not None
+    cells = re.findall(r"<td class='n'>(.*?)</td>", row.group(1))
+    assert cells[:5] == ["10", "60%", "43%", "75%", cells[4]]
+    assert cells[4] != "0%"  # orange: no judged line, not a zero rate
+    assert cells[5] == "0%"  # yellow: judged, none found true
+    # before the lists are assembled (the quality step's first write) there is no section at all
+    assert "预警核查闭环" not in bulletin_html(findings(), findings(), context())

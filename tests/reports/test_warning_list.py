@@ -21,7 +21,7 @@ LIST_HEADER = [
     "预警日期", "超期未核查", "建议核查事项",
     "核查日期", "核查结论", "欠薪金额（元）", "涉及人数", "处置措施", "销号日期", "核查单位", "备注",
 ]  # fmt: skip
-SHEETS = ["核查清单", "整改跟踪", "整改清单", "涉及工人", "数据质量提示", "变化情况"]
+SHEETS = ["核查清单", "整改跟踪", "欠薪线索", "整改清单", "涉及工人", "数据质量提示", "变化情况"]
 FILL = {"红色": "FFC7CE", "橙色": "FCE4D6", "黄色": "FFF2CC"}
 CLEAR_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 CLEAR_PHONE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
@@ -189,6 +189,7 @@ def test_an_empty_list_still_writes_every_sheet_with_its_header(tmp_path):
     assert [sheet["A2"].value for sheet in wb.worksheets] == [
         "本期无预警项目",
         "本期无整改跟踪中的预警",
+        "本期无未列入核查清单的欠薪线索",
         "本期无需书面整改的事项",
         "本期预警项目无涉及欠薪工人明细",
         "本期无数据质量提示",
@@ -235,3 +236,38 @@ def test_the_inspection_sheet_names_the_ranking_in_use(tmp_path):
     assert note in ws.oddHeader.center.text
     assert wb["涉及工人"]["A1"].comment is None
     assert [c.value for c in ws[1]] == LIST_HEADER  # the note is not a column or a row
+
+
+def test_the_owed_cell_says_no_payroll_when_no_amount_is_on_record_and_leads_have_their_sheet(tmp_path):
+    lines = given.lines().with_columns(
+        owed_yuan=pl.when(pl.col("project_code") == "3505032024000001")
+        .then(0.0)
+        .when(pl.col("project_code") == "3505822024000002")
+        .then(72_242.0),
+        workers_owed=pl.when(pl.col("project_code") == "3505032024000001").then(12).cast(pl.Int32),
+        unpaid_months=pl.when(pl.col("project_code") == "3505032024000001").then(pl.lit("2025-05")),
+    )
+    lead = given.lines().filter(pl.col("project_code") == "3505032024000003")
+    lead = lead.with_columns(owed_yuan=pl.lit(0.0), workers_owed=pl.lit(7, dtype=pl.Int32))
+    lead = lead.with_columns(unpaid_months=pl.lit("2025-06"), list=pl.lit("lead"), rank=None)
+    paths = write_warning_lists(
+        lines.filter(pl.col("project_code") != "3505032024000003"),
+        given.workers(),
+        given.findings(),
+        given.areas(),
+        tmp_path,
+        given.AS_OF,
+        leads=lead,
+    )
+    rows = {r["项目编码"]: r for r in records(book(paths, "全市")["核查清单"])}
+    # a worked month without any pay line: the workers are owed, the amount is not on record — said, not 0
+    assert rows["3505032024000001"]["当前欠发工资（万元）"] == "无工资单（2025-05），金额待核"
+    assert rows["3505032024000001"]["欠薪人数"] == 12
+    assert rows["3505822024000002"]["当前欠发工资（万元）"] == 7.2
+    assert rows["3505032024000005"]["当前欠发工资（万元）"] is None  # nothing owed on record, no unpaid month
+    (only,) = records(book(paths, "350503")["欠薪线索"])
+    assert only["项目编码"] == "3505032024000003"
+    assert only["当前欠发工资（万元）"] == "无工资单（2025-06），金额待核"
+    assert only["欠薪人数"] == 7
+    assert only["说明"].startswith("已发生欠薪，超出本期核查名额")
+    assert records(book(paths, "350582")["欠薪线索"])[0]["项目编码"] == "本期无未列入核查清单的欠薪线索"

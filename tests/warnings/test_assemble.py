@@ -6,7 +6,13 @@ from datetime import date, timedelta
 import polars as pl
 
 from pipelines.settings import Settings
-from pipelines.warnings.assemble import assemble_warnings, capacity, project_risk, risk_frame
+from pipelines.warnings.assemble import (
+    arrears_leads,
+    assemble_warnings,
+    capacity,
+    project_risk,
+    risk_frame,
+)
 from pipelines.warnings.schema import PROJECT_RISK_SCHEMA, WARNING_SCHEMA
 
 AS_OF = date(2025, 7, 31)
@@ -175,7 +181,7 @@ def test_hard_evidence_of_wages_owed_now_is_listed_above_capacity_and_red():
     assert hard["level"].unique().to_list() == ["yellow"]
     assert (
         hard.filter(pl.col("project_code") == "P080")["level_basis"].item()
-        == "已发生欠薪（R03），不受名额限制；欠薪概率10.0%，低于橙色线（20%）"
+        == "已发生欠薪（R03），优先列入；欠薪概率10.0%，低于橙色线（20%）"
     )
     assert (
         hard.filter(pl.col("project_code") == "P080")["workers_owed"].item() == 12
@@ -190,6 +196,54 @@ def test_hard_evidence_of_wages_owed_now_is_listed_above_capacity_and_red():
         p082["reasons"].item()
         == "R05 工资未足额发放：逾期补发5.3万元（2025-05（07-01补发）），属迟发而非未发"
     )
+
+
+def test_hard_evidence_above_capacity_is_capped_most_workers_first_and_the_rest_are_leads():
+    # 100 projects: capacity 5, hard evidence may go 10 above it (hard_evidence_extra_share 10 %); 30 fire R16
+    many = firings(*[(f"P{i:03d}", "R16", "red", "离场未结清") for i in range(60, 90)])
+    o = owed(*[(f"P{i:03d}", 1000.0 * i, i - 59, "2025-05", 0.0, None, 0) for i in range(60, 90)])
+    lines = assemble(many, o=o)
+    ins = inspection(lines)
+    assert ins.height == 15
+    # most workers owed first: P089 (30 workers) … P075 (16)
+    assert sorted(ins["project_code"].to_list()) == [f"P{i:03d}" for i in range(75, 90)]
+    risk = risk_frame(many, scores(), projects(), Settings(), o)
+    leads = arrears_leads(risk, lines, AS_OF)
+    assert leads["project_code"].to_list() == [f"P{i:03d}" for i in range(74, 59, -1)]  # never dropped
+    settings = Settings()
+    settings.triage.hard_evidence_extra_share = 0.0
+    assert inspection(assemble(many, o=o, settings=settings)).height == 5
+
+
+def test_a_hard_evidence_line_closed_as_unfounded_comes_back_only_when_what_is_owed_grew():
+    f = firings(("P090", "R05", "red", "2025-05 应发8.0万元、实发0.8万元，逾期未补足"))
+    o = owed(("P090", 72242.0, 9, "2025-05", 0.0, None, 0))
+    night1 = assemble(f, o=o)
+    wid = inspection(night1).filter(pl.col("project_code") == "P090")["warning_id"].item()
+    returns = pl.DataFrame(
+        {"warning_id": [wid], "outcome": ["03"], "inspect_date": [AS_OF + timedelta(days=3)]}
+    )
+    night2 = assemble(f, o=o, previous=night1, d=returns, as_of=NEXT)
+    closed = night2.filter(pl.col("project_code") == "P090")
+    assert closed["status"].to_list() == ["closed"]  # not re-listed the same night on the same evidence
+    later = NEXT + timedelta(days=7)
+    same = assemble_warnings(
+        f, scores(), projects(), night2, Settings(), later, o, returns, {"P090": (72242.0, 9)}
+    )
+    assert "P090" not in inspection(same)["project_code"].to_list()
+    assert (
+        "P090"
+        in arrears_leads(risk_frame(f, scores(), projects(), Settings(), o), same, later)[
+            "project_code"
+        ].to_list()
+    )  # still owed: on the 欠薪线索 sheet, not silently gone
+    grown = owed(("P090", 95000.0, 12, "2025-05、2025-06", 0.0, None, 0))
+    again = assemble_warnings(
+        f, scores(), projects(), night2, Settings(), later, grown, returns, {"P090": (72242.0, 9)}
+    )
+    line = inspection(again).filter(pl.col("project_code") == "P090")
+    assert line.height == 1
+    assert line["is_new"].item()
 
 
 def test_at_most_three_factors():
@@ -302,7 +356,7 @@ def test_projects_in_risk_scope_but_not_scored_are_listed_on_hard_evidence():
     assert p100["score"] is None
     assert (
         p100["level_basis"]
-        == "已发生欠薪（R16），不受名额限制；完工/停工/超期项目不在模型评分范围，按预警规则定级"
+        == "已发生欠薪（R16），优先列入；完工/停工/超期项目不在模型评分范围，按预警规则定级"
     )
     assert "P101" not in ins["project_code"].to_list()  # no probability, no hard evidence: not a visit
     risk = project_risk(risk_frame(f, scores(), p, Settings(), scope=scope), lines, AS_OF)
