@@ -10,29 +10,13 @@ import duckdb
 import polars as pl
 
 from pipelines.features.extract import project_features
+from pipelines.reports.labels_zh import RULE_SIGNAL as RULE_SIGNAL_ZH
 from pipelines.settings import Settings
 
 log = logging.getLogger(__name__)
 
 FALLBACK_NOTE_ZH = "风险模型未训练，按预警规则信号排序"
 STALE_MODEL_NOTE_ZH = "风险模型与当前特征不一致（需重新训练），按预警规则信号排序"
-
-RULE_SIGNAL_ZH = {
-    "r01_red": "R01 连续或累计多月无人工费拨付",
-    "r01_yellow": "R01 上月施工但无人工费拨付",
-    "r02_orange": "R02 人工费拨付低于应拨比例",
-    "r03_red": "R03 工资未按期发放",
-    "r05_red": "R05 工资未足额发放且未补发",
-    "r06_red": "R06 出勤工人无工资发放记录",
-    "r09_orange": "R09 项目经理到岗率低或未设置",
-    "r10_orange": "R10 考勤中断或人数骤降",
-    "r11_orange": "R11 无有效或不足额工程款支付担保",
-    "r12_yellow": "R12 总包单位无有效工资保证金",
-    "r13_orange": "R13 参建企业近两年有欠薪失信/违法分包记录",
-    "r14_red": "R14 有未办结欠薪投诉",
-    "r14_orange": "R14 近12个月有查实欠薪投诉",
-    "r15_orange": "R15 专户余额不足下月工资",
-}
 
 
 def rules_fallback(features: pl.DataFrame, note: str = FALLBACK_NOTE_ZH) -> pl.DataFrame:

@@ -17,7 +17,8 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from pipelines.reports import labels_zh as zh
-from pipelines.reports.warning_list import area_label, rule_label
+from pipelines.reports.labels_zh import rule_label
+from pipelines.reports.warning_list import area_label
 from pipelines.settings import Settings
 from pipelines.warnings.schema import LEVELS
 

@@ -1,7 +1,7 @@
 """Every Chinese label the lists and the dashboard show, in one place (identifiers stay English in code).
 
-Rule names come from pipelines/warnings/catalogue.yaml when it is present; RULE below is the fallback and the
-short form warnings.md gives. Sentence templates take named fields so that numbers are computed, never typed.
+RULE holds the rules' short names (warnings.md); the catalogue, the lists, the dashboard and the investigations all
+read them here. Sentence templates take named fields so that numbers are computed, never typed.
 """
 
 from __future__ import annotations
@@ -43,6 +43,31 @@ RULE = {
     "R15": "专户余额不足",
     "R16": "离场工人工资未结清",
     "R17": "疑似代打卡或挂证",
+}
+
+
+def rule_label(rule_id: str) -> str:
+    """'R03 工资逾期未发放': the id with its short name; an unknown id stays as it is."""
+    name = RULE.get(rule_id)
+    return f"{rule_id} {name}" if name else rule_id
+
+
+# a rule's signal at one level, as the rules-only score names it in its factors (features/scoring.py)
+RULE_SIGNAL = {
+    "r01_red": "R01 连续或累计多月无人工费拨付",
+    "r01_yellow": "R01 上月施工但无人工费拨付",
+    "r02_orange": "R02 人工费拨付低于应拨比例",
+    "r03_red": "R03 工资未按期发放",
+    "r05_red": "R05 工资未足额发放且未补发",
+    "r06_red": "R06 出勤工人无工资发放记录",
+    "r09_orange": "R09 项目经理到岗率低或未设置",
+    "r10_orange": "R10 考勤中断或人数骤降",
+    "r11_orange": "R11 无有效或不足额工程款支付担保",
+    "r12_yellow": "R12 总包单位无有效工资保证金",
+    "r13_orange": "R13 参建企业近两年有欠薪失信/违法分包记录",
+    "r14_red": "R14 有未办结欠薪投诉",
+    "r14_orange": "R14 近12个月有查实欠薪投诉",
+    "r15_orange": "R15 专户余额不足下月工资",
 }
 
 # ── a line's honest evidence and why its level (triage.md "Honest lines") ──────────────────────────────────────
