@@ -9,12 +9,17 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
+
+import duckdb
 
 from pipelines import nightly, runs
+from pipelines.ingest.load import LoadReport
 from pipelines.settings import Settings, get_settings
 
 log = logging.getLogger("wagewatch")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class NightlyRun(contextlib.AbstractContextManager):
@@ -63,28 +68,33 @@ class NightlyRun(contextlib.AbstractContextManager):
         self.staged = runs.staging_dir(self.out, self.as_of)
         return self
 
-    def step(self, name: str, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run one step, timing it and recording what it produced in the summary."""
+    def step(self, name: str, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run one step, timing it and recording what it produced in the summary (`name` only labels it)."""
         started = time.monotonic()
         log.info("step %s …", name)
         try:
-            result = fn(*args)
+            result = fn(*args, **kwargs)
         except Exception as exc:
             self.summary.record(
                 name, started, status="failed", detail={"error": f"{type(exc).__name__}: {exc}"}
             )
             self.summary.message = f"步骤 {name} 失败：{type(exc).__name__}: {exc}"
             raise
-        if name == "open":
+        self._keep(result)
+        self.summary.record(name, started, rows=_rows_of(result), detail=_detail_of(result))
+        return result
+
+    def _keep(self, result: object) -> None:
+        """What the run keeps from a step's output, chosen by the output's type, never by the step's name."""
+        if isinstance(result, duckdb.DuckDBPyConnection):  # the warehouse, opened
             self.con = result
             nightly.hold_published(self.con)
-        if name == "reports":
-            # paths are relative to the run folder until it is published
-            self.summary.outputs = {k: str(runs.run_dir(self.out, self.as_of) / v) for k, v in result.items()}
-        self.summary.record(name, started, rows=_rows_of(result), detail=_detail_of(name, result))
-        if name == "load":
+        elif isinstance(result, LoadReport):  # sources never delivered by as_of, now that the inbox is loaded
             self.summary.missing_sources = nightly.missing_sources(self.con, self.as_of)
-        return result
+        elif isinstance(result, nightly.ReportFiles):  # relative to the run folder until it is published
+            self.summary.outputs = {
+                k: str(runs.run_dir(self.out, self.as_of) / v) for k, v in result.paths.items()
+            }
 
     def blocked_by(self, quality: Any) -> bool:
         """True when a blocking data-quality finding stops publication (the previous outputs stay)."""
@@ -158,7 +168,9 @@ class NightlyRun(contextlib.AbstractContextManager):
                 self._lock.__exit__(exc_type, exc, tb)
 
 
-def _rows_of(result: Any) -> int | None:
+def _rows_of(result: object) -> int | None:
+    if isinstance(result, nightly.ReportFiles):
+        return len(result.paths)
     for attr in ("rows_loaded", "height"):
         v = getattr(result, attr, None)
         if isinstance(v, int):
@@ -168,7 +180,9 @@ def _rows_of(result: Any) -> int | None:
     return None
 
 
-def _detail_of(name: str, result: Any) -> dict:
+def _detail_of(result: object) -> dict:
+    if isinstance(result, nightly.ReportFiles):
+        return dict(result.paths)
     if hasattr(result, "summary_dict"):
         return result.summary_dict()
     if hasattr(result, "summary") and isinstance(result.summary, dict):
