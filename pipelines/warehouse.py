@@ -20,7 +20,7 @@ import polars as pl
 from pipelines.contracts import Column, Contract, all_contracts
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
-LAYERS = ("staging", "intermediate", "rules", "marts")
+LAYERS = ("staging", "intermediate", "checks", "rules", "marts")
 
 DUCKDB_TYPES = {
     "str": "VARCHAR",
