@@ -13,7 +13,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import duckdb
 
-from pipelines import nightly, runs
+from pipelines import night_steps, runs
 from pipelines.ingest.load import LoadReport
 from pipelines.settings import Settings, get_settings
 
@@ -41,7 +41,7 @@ class NightlyRun(contextlib.AbstractContextManager):
         self.inbox = Path(inbox).absolute()
         self.out = Path(out).absolute()
         self.warehouse = Path(warehouse or self.settings.paths.warehouse).absolute()
-        self.as_of = nightly.resolve_as_of(self.inbox, as_of)
+        self.as_of = night_steps.resolve_as_of(self.inbox, as_of)
         self.wait_for_lock_seconds = wait_for_lock_seconds
         self.republish = republish
         self.summary = runs.RunSummary(
@@ -60,7 +60,7 @@ class NightlyRun(contextlib.AbstractContextManager):
         self._lock.__enter__()
         try:
             # under the lock: no other run publishes between this check and ours
-            first = nightly.first_extract(self.inbox, self.warehouse)
+            first = night_steps.first_extract(self.inbox, self.warehouse)
             runs.check_as_of(self.as_of, first, runs.latest_as_of(self.out), self.republish)
         except Exception:
             self._lock.__exit__(None, None, None)
@@ -88,10 +88,10 @@ class NightlyRun(contextlib.AbstractContextManager):
         """What the run keeps from a step's output, chosen by the output's type, never by the step's name."""
         if isinstance(result, duckdb.DuckDBPyConnection):  # the warehouse, opened
             self.con = result
-            nightly.hold_published(self.con)
+            night_steps.hold_published(self.con)
         elif isinstance(result, LoadReport):  # sources never delivered by as_of, now that the inbox is loaded
-            self.summary.missing_sources = nightly.missing_sources(self.con, self.as_of)
-        elif isinstance(result, nightly.ReportFiles):  # relative to the run folder until it is published
+            self.summary.missing_sources = night_steps.missing_sources(self.con, self.as_of)
+        elif isinstance(result, night_steps.ReportFiles):  # relative to the run folder until it is published
             self.summary.outputs = {
                 k: str(runs.run_dir(self.out, self.as_of) / v) for k, v in result.paths.items()
             }
@@ -119,8 +119,8 @@ class NightlyRun(contextlib.AbstractContextManager):
         started = time.monotonic()
         # the warehouse's published tables change here, with the folder: kept when this run is the newest,
         # put back when it re-publishes a past date (other tools read the current list from them)
-        nightly.commit_ledger(self.con)  # the warning lines' ledger takes this night's lines (triage.md)
-        nightly.release_published(self.con, keep_new=newest)
+        night_steps.commit_ledger(self.con)  # the warning lines' ledger takes this night's lines (triage.md)
+        night_steps.release_published(self.con, keep_new=newest)
         self._published = publish_fn(self.staged, self.out, self.as_of)
         self.summary.record("publish", started)
         return self._published
@@ -144,7 +144,7 @@ class NightlyRun(contextlib.AbstractContextManager):
             if self.con is not None:
                 if self._published is None:
                     try:  # not published: the published tables go back as they were
-                        nightly.release_published(self.con, keep_new=False)
+                        night_steps.release_published(self.con, keep_new=False)
                     except Exception as err:  # the next run restores them when it opens the warehouse
                         log.error("could not restore the published tables: %s", err)
                 self.con.close()
@@ -169,7 +169,7 @@ class NightlyRun(contextlib.AbstractContextManager):
 
 
 def _rows_of(result: object) -> int | None:
-    if isinstance(result, nightly.ReportFiles):
+    if isinstance(result, night_steps.ReportFiles):
         return len(result.paths)
     for attr in ("rows_loaded", "height"):
         v = getattr(result, attr, None)
@@ -181,7 +181,7 @@ def _rows_of(result: object) -> int | None:
 
 
 def _detail_of(result: object) -> dict:
-    if isinstance(result, nightly.ReportFiles):
+    if isinstance(result, night_steps.ReportFiles):
         return dict(result.paths)
     if hasattr(result, "summary_dict"):
         return result.summary_dict()

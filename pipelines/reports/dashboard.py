@@ -227,7 +227,7 @@ def kpi_cards(
 ) -> str:
     """The headline numbers with 环比 (last month), 同比 (same month last year) and the months to the target.
 
-    A null city value whose source was never delivered by as_of (nightly.missing_sources) is shown as 数据未报送,
+    A null city value whose source was never delivered by as_of (night_steps.missing_sources) is shown as 数据未报送,
     another null as 无数据, never as 0 or a blank; one more card names the sources not delivered.
     """
     goals = targets(settings)
@@ -882,7 +882,7 @@ def write_dashboard(
 ) -> Path:
     """Write the dashboard HTML, and the key charts as images in 通报图/ beside it (skipped with a warning).
 
-    `missing_sources`: entities never delivered by as_of (nightly.missing_sources): shown as 数据未报送.
+    `missing_sources`: entities never delivered by as_of (night_steps.missing_sources): shown as 数据未报送.
     """
     dashboard = build_dashboard(
         area_month, ranking, lines, findings, areas, as_of, settings,

@@ -1,4 +1,4 @@
-"""Prefect tasks of the nightly flow: thin wrappers over pipelines.nightly and the run machinery."""
+"""Prefect tasks of the nightly flow: thin wrappers over pipelines.night_steps and the run machinery."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
-from pipelines import nightly, runs
+from pipelines import night_steps, runs
 from pipelines.tasks.retry import retry_if_transient
 
 P = ParamSpec("P")
@@ -33,13 +33,13 @@ def _retried_step(fn: Callable[P, R], name: str) -> Task[P, R]:
     )(fn)
 
 
-open_warehouse = _retried_step(nightly.open_warehouse, "open warehouse")
-load_extracts = _retried_step(nightly.load_extracts, "load extracts")
-build_staging = _step(nightly.build_layer, "build staging")
-check_quality = _step(nightly.check_quality, "check quality")
-build_marts = _step(nightly.build_layer, "build indicators and rules")
-score_projects = _step(nightly.score_projects, "score projects")
-assemble_warning_list = _step(nightly.assemble_warning_list, "assemble warning list")
-write_tables = _step(nightly.write_tables, "write tables")
-write_reports = _step(nightly.write_reports, "write lists and dashboard")
+open_warehouse = _retried_step(night_steps.open_warehouse, "open warehouse")
+load_extracts = _retried_step(night_steps.load_extracts, "load extracts")
+build_staging = _step(night_steps.build_layer, "build staging")
+check_quality = _step(night_steps.check_quality, "check quality")
+build_marts = _step(night_steps.build_layer, "build indicators and rules")
+score_projects = _step(night_steps.score_projects, "score projects")
+assemble_warning_list = _step(night_steps.assemble_warning_list, "assemble warning list")
+write_tables = _step(night_steps.write_tables, "write tables")
+write_reports = _step(night_steps.write_reports, "write lists and dashboard")
 publish = _step(runs.publish, "publish outputs")
