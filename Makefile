@@ -1,6 +1,6 @@
 # wagewatch — two commands do all setup on a fresh machine with only Python 3.11 and pip:
 #   make demo   install, generate the demo world, run the nightly flow, print where the outputs are
-#   make test   install, run the whole test suite
+#   make test   install, lint, type-check (mypy), run the whole test suite
 SHELL := /bin/bash
 PYTHON ?= python3
 UV := .tools/bin/uv
@@ -30,6 +30,7 @@ demo: install system-deps
 test: install system-deps
 	$(BIN)/ruff check pipelines models tests benchmarks notebooks
 	$(BIN)/ruff format --check pipelines models tests benchmarks notebooks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 install: $(VENV)/.installed

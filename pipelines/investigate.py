@@ -19,7 +19,6 @@ from pipelines.reports import labels_zh as zh
 from pipelines.warehouse import frame, has_table
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, SimHei, sans-serif"
-LEVEL_ZH = zh.LEVEL
 WAN = 1e4  # 元 per 万元
 
 

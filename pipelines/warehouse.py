@@ -20,7 +20,7 @@ import polars as pl
 from pipelines.contracts import Column, Contract, all_contracts
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
-LAYERS = ("staging", "intermediate", "rules", "marts")
+LAYERS = ("staging", "intermediate", "checks", "rules", "marts")
 
 DUCKDB_TYPES = {
     "str": "VARCHAR",
@@ -90,13 +90,12 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 def _has_icu(con: duckdb.DuckDBPyConnection) -> bool:
     try:
-        return bool(
-            con.execute(
-                "select count(*) from duckdb_extensions() where extension_name='icu' and loaded"
-            ).fetchone()[0]
-        )  # type: ignore[index]
+        found = con.execute(
+            "select count(*) from duckdb_extensions() where extension_name='icu' and loaded"
+        ).fetchone()
     except duckdb.Error:
         return False
+    return bool(found and found[0])
 
 
 def warehouse_columns(col: Column) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from prefect import flow
 
 from pipelines.flows.nightly import nightly
-from pipelines.nightly import extract_dates
+from pipelines.night_steps import extract_dates
 from pipelines.runs import run_dir
 
 

@@ -9,12 +9,18 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from pipelines import nightly, runs
+import duckdb
+import polars as pl
+
+from pipelines import night_steps, runs
+from pipelines.ingest.load import LoadReport
 from pipelines.settings import Settings, get_settings
 
 log = logging.getLogger("wagewatch")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class NightlyRun(contextlib.AbstractContextManager):
@@ -36,7 +42,7 @@ class NightlyRun(contextlib.AbstractContextManager):
         self.inbox = Path(inbox).absolute()
         self.out = Path(out).absolute()
         self.warehouse = Path(warehouse or self.settings.paths.warehouse).absolute()
-        self.as_of = nightly.resolve_as_of(self.inbox, as_of)
+        self.as_of = night_steps.resolve_as_of(self.inbox, as_of)
         self.wait_for_lock_seconds = wait_for_lock_seconds
         self.republish = republish
         self.summary = runs.RunSummary(
@@ -55,7 +61,7 @@ class NightlyRun(contextlib.AbstractContextManager):
         self._lock.__enter__()
         try:
             # under the lock: no other run publishes between this check and ours
-            first = nightly.first_extract(self.inbox, self.warehouse)
+            first = night_steps.first_extract(self.inbox, self.warehouse)
             runs.check_as_of(self.as_of, first, runs.latest_as_of(self.out), self.republish)
         except Exception:
             self._lock.__exit__(None, None, None)
@@ -63,30 +69,35 @@ class NightlyRun(contextlib.AbstractContextManager):
         self.staged = runs.staging_dir(self.out, self.as_of)
         return self
 
-    def step(self, name: str, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run one step, timing it and recording what it produced in the summary."""
+    def step(self, name: str, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run one step, timing it and recording what it produced in the summary (`name` only labels it)."""
         started = time.monotonic()
         log.info("step %s …", name)
         try:
-            result = fn(*args)
+            result = fn(*args, **kwargs)
         except Exception as exc:
             self.summary.record(
                 name, started, status="failed", detail={"error": f"{type(exc).__name__}: {exc}"}
             )
             self.summary.message = f"步骤 {name} 失败：{type(exc).__name__}: {exc}"
             raise
-        if name == "open":
-            self.con = result
-            nightly.hold_published(self.con)
-        if name == "reports":
-            # paths are relative to the run folder until it is published
-            self.summary.outputs = {k: str(runs.run_dir(self.out, self.as_of) / v) for k, v in result.items()}
-        self.summary.record(name, started, rows=_rows_of(result), detail=_detail_of(name, result))
-        if name == "score":
-            self.summary.ranking = nightly.ranking_label(self.warehouse, self.settings)
-        if name == "load":
-            self.summary.missing_sources = nightly.missing_sources(self.con, self.as_of)
+        self._keep(result)
+        self.summary.record(name, started, rows=_rows_of(result), detail=_detail_of(result))
         return result
+
+    def _keep(self, result: object) -> None:
+        """What the run keeps from a step's output, chosen by the output's type, never by the step's name."""
+        if isinstance(result, duckdb.DuckDBPyConnection):  # the warehouse, opened
+            self.con = result
+            night_steps.hold_published(self.con)
+        elif isinstance(result, LoadReport):  # sources never delivered by as_of, now that the inbox is loaded
+            self.summary.missing_sources = night_steps.missing_sources(self.con, self.as_of)
+        elif isinstance(result, night_steps.ReportFiles):  # relative to the run folder until it is published
+            self.summary.outputs = {
+                k: str(runs.run_dir(self.out, self.as_of) / v) for k, v in result.paths.items()
+            }
+        elif isinstance(result, pl.DataFrame) and "score_source" in result.columns:  # the scores: which ranking
+            self.summary.ranking = night_steps.ranking_label(self.warehouse, self.settings)
 
     def blocked_by(self, quality: Any) -> bool:
         """True when a blocking data-quality finding stops publication (the previous outputs stay)."""
@@ -111,8 +122,8 @@ class NightlyRun(contextlib.AbstractContextManager):
         started = time.monotonic()
         # the warehouse's published tables change here, with the folder: kept when this run is the newest,
         # put back when it re-publishes a past date (other tools read the current list from them)
-        nightly.commit_ledger(self.con)  # the warning lines' ledger takes this night's lines (triage.md)
-        nightly.release_published(self.con, keep_new=newest)
+        night_steps.commit_ledger(self.con)  # the warning lines' ledger takes this night's lines (triage.md)
+        night_steps.release_published(self.con, keep_new=newest)
         self._published = publish_fn(self.staged, self.out, self.as_of)
         self.summary.record("publish", started)
         return self._published
@@ -136,7 +147,7 @@ class NightlyRun(contextlib.AbstractContextManager):
             if self.con is not None:
                 if self._published is None:
                     try:  # not published: the published tables go back as they were
-                        nightly.release_published(self.con, keep_new=False)
+                        night_steps.release_published(self.con, keep_new=False)
                     except Exception as err:  # the next run restores them when it opens the warehouse
                         log.error("could not restore the published tables: %s", err)
                 self.con.close()
@@ -160,7 +171,9 @@ class NightlyRun(contextlib.AbstractContextManager):
                 self._lock.__exit__(exc_type, exc, tb)
 
 
-def _rows_of(result: Any) -> int | None:
+def _rows_of(result: object) -> int | None:
+    if isinstance(result, night_steps.ReportFiles):
+        return len(result.paths)
     for attr in ("rows_loaded", "height"):
         v = getattr(result, attr, None)
         if isinstance(v, int):
@@ -170,7 +183,9 @@ def _rows_of(result: Any) -> int | None:
     return None
 
 
-def _detail_of(name: str, result: Any) -> dict:
+def _detail_of(result: object) -> dict:
+    if isinstance(result, night_steps.ReportFiles):
+        return dict(result.paths)
     if hasattr(result, "summary_dict"):
         return result.summary_dict()
     if hasattr(result, "summary") and isinstance(result.summary, dict):

@@ -5,7 +5,7 @@
 out_dir, and says whether a blocking finding stops publication.
 
     gx_suites.py     one suite per staged entity, generated from the contracts, run by GX on DuckDB
-    cross_source.py  checks that join sources (roster × attendance × payroll × accounts × projects)
+    cross_source.py  the checks that join sources (one SQL file each: pipelines/sql/checks/chk_<check_id>.sql)
     load_facts.py    unreadable files, quarantined rows, duplicates, the night's shares (ledger + quarantine)
     findings.py      finding rows, severity (Settings.quality), dq_finding and its history
     bulletin.py      数据质量通报 (HTML, no script)       offline.py  Data Docs without network
@@ -26,7 +26,7 @@ import polars as pl
 
 from pipelines.contracts import all_contracts
 from pipelines.delivery import undelivered_sources
-from pipelines.quality.cross_source import CROSS_SOURCE
+from pipelines.quality.cross_source import CROSS_SOURCE, build_checks, check_table
 from pipelines.quality.findings import finding, findings_frame, severity_of, store_findings
 from pipelines.quality.gx_suites import Rule, RuleResult, all_rules, attribution_sql, run_suites
 from pipelines.quality.load_facts import LOAD_CHECKS, load_findings
@@ -57,12 +57,17 @@ class QualityResult:
     context: Any = None
 
 
-def gx_findings(con: duckdb.DuckDBPyConnection, results: list[RuleResult]) -> list[dict]:
-    """Failed GX rules as findings, split by project where the table has one; errored rules as their own finding."""
+def project_places(con: duckdb.DuckDBPyConnection) -> dict[str | None, dict]:
+    """project_code → its area_code and corp_code (总承包单位): where a finding about the project belongs."""
     projects = frame(
         con, "select project_code, area_code, contractor_corp_code as corp_code from stg_project"
     )
-    where = {r["project_code"]: r for r in projects.iter_rows(named=True)}
+    return {r["project_code"]: r for r in projects.iter_rows(named=True)}
+
+
+def gx_findings(con: duckdb.DuckDBPyConnection, results: list[RuleResult]) -> list[dict]:
+    """Failed GX rules as findings, split by project where the table has one; errored rules as their own finding."""
+    where = project_places(con)
     rows: list[dict] = []
     for res in results:
         rule = res.rule
@@ -105,10 +110,13 @@ def _attributed(con: duckdb.DuckDBPyConnection, rule: Rule, n_gx: int) -> list[t
 
 
 def cross_source_findings(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Every cross-source check as one finding per project (or firm)."""
+    """Every cross-source check as one finding per project (or firm); builds the check tables first."""
+    build_checks(con)
+    where = project_places(con)
     rows = []
-    for check_id, (entity, sql) in CROSS_SOURCE.items():
-        for r in frame(con, sql).iter_rows(named=True):
+    for check_id, entity in CROSS_SOURCE.items():
+        for r in frame(con, f"select * from {check_table(check_id)}").iter_rows(named=True):
+            place = where.get(r["project_code"], {})
             month = r.get("month")
             month_zh = f"{month[:4]}年{int(month[5:7])}月" if month else ""
             detail = DETAIL[check_id].format(n=r["n_rows"], n_people=r.get("n_people"), month=month_zh)
@@ -118,9 +126,9 @@ def cross_source_findings(con: duckdb.DuckDBPyConnection) -> list[dict]:
                     entity,
                     r["n_rows"],
                     detail,
-                    area_code=r["area_code"],
+                    area_code=place.get("area_code"),
                     project_code=r["project_code"],
-                    corp_code=r["corp_code"],
+                    corp_code=place.get("corp_code"),
                 )
             )
     return rows
@@ -151,7 +159,7 @@ def checks_run(results: list[RuleResult], findings: pl.DataFrame, settings: Sett
                     "check_id": check_id,
                     "title_zh": CHECK_TITLES[check_id],
                     "source": source,
-                    "entity": CROSS_SOURCE[check_id][0] if source == "cross_source" else "all",
+                    "entity": CROSS_SOURCE[check_id] if source == "cross_source" else "all",
                     "severity": severity_of(check_id, settings),
                     "passed": check_id not in found,
                     "errored": False,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import html
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -101,7 +102,7 @@ def offline_page(page: str, *, is_index: bool = False, tz: str = "Asia/Shanghai"
     for table_id, rows_html in tables.items():
         page = re.sub(
             rf"""<table\s+id="{re.escape(table_id)}"[^>]*>\s*</table>""",
-            lambda _m, h=rows_html: h,
+            _as_is(rows_html),
             page,
             count=1,
         )
@@ -165,6 +166,11 @@ def _static_table(rows: list[dict]) -> str:
     thead = "".join(f"<th>{html.escape(h)}</th>" for h in head)
     tbody = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in body)
     return f"<table class='table-sm'><thead><tr>{thead}</tr></thead><tbody>{tbody}</tbody></table>"
+
+
+def _as_is(text: str) -> Callable[[re.Match[str]], str]:
+    """A re.sub replacement that inserts `text` literally (no backslash or group processing)."""
+    return lambda _m: text
 
 
 def _drop_if_empty(m: re.Match) -> str:

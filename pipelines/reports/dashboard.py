@@ -227,7 +227,7 @@ def kpi_cards(
 ) -> str:
     """The headline numbers with 环比 (last month), 同比 (same month last year) and the months to the target.
 
-    A null city value whose source was never delivered by as_of (nightly.missing_sources) is shown as 数据未报送,
+    A null city value whose source was never delivered by as_of (night_steps.missing_sources) is shown as 数据未报送,
     another null as 无数据, never as 0 or a blank; one more card names the sources not delivered.
     """
     goals = targets(settings)
@@ -250,7 +250,8 @@ def kpi_cards(
         if now is None and column in not_delivered:
             cards.append(_card(label, zh.NOT_DELIVERED, [zh.CARD_NOT_DELIVERED], "missing"))
             continue
-        if now is None:  # delivered, but nothing to compute this month (e.g. no project in scope)
+        # delivered, but nothing to compute this month (e.g. no project in scope); no month: nothing delivered yet
+        if now is None or month is None:
             cards.append(_card(label, zh.NO_DATA, [], "missing"))
             continue
         prev = series.get(shift_month(month, -1))
@@ -377,7 +378,7 @@ def agenda(
                     kind=zh.AGENDA_KIND_AREA,
                     who=area_label(code, names),
                     why=zh.LIST_SEPARATOR.join(reasons),
-                    months=int(group["consecutive_bottom_months"].max()),
+                    months=int(group.select(pl.col("consecutive_bottom_months").max()).item()),
                 )
             )
     if month and firm_ladder.height:
@@ -471,8 +472,8 @@ def firm_table(
                 rect.fill_null(0).sum().alias("rectification"),
             )
         )
-    frame_schema = {"corp_code": pl.Utf8, "role": pl.Utf8, "red": pl.Int64, "orange": pl.Int64,
-                    "rectification": pl.Int64}  # fmt: skip
+    frame_schema = pl.Schema({"corp_code": pl.Utf8, "role": pl.Utf8, "red": pl.Int64, "orange": pl.Int64,
+                              "rectification": pl.Int64})  # fmt: skip
     on_lines = (
         pl.concat([p.cast(frame_schema) for p in parts]) if parts else pl.DataFrame(schema=frame_schema)
     )
@@ -881,7 +882,7 @@ def write_dashboard(
 ) -> Path:
     """Write the dashboard HTML, and the key charts as images in 通报图/ beside it (skipped with a warning).
 
-    `missing_sources`: entities never delivered by as_of (nightly.missing_sources): shown as 数据未报送.
+    `missing_sources`: entities never delivered by as_of (night_steps.missing_sources): shown as 数据未报送.
     """
     dashboard = build_dashboard(
         area_month, ranking, lines, findings, areas, as_of, settings,

@@ -17,7 +17,8 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from pipelines.reports import labels_zh as zh
-from pipelines.reports.warning_list import area_label, rule_label
+from pipelines.reports.labels_zh import rule_label
+from pipelines.reports.warning_list import area_label
 from pipelines.settings import Settings
 from pipelines.warnings.schema import LEVELS
 
@@ -633,7 +634,7 @@ def warnings_by_district(lines: pl.DataFrame, names: Mapping[str, str]) -> Chart
         .sort(["len", "area_code"], descending=[True, False], nulls_last=True)
     )
     areas = totals["area_code"].to_list()
-    longest = int(totals["len"].max() or 0)
+    longest = int(totals.select(pl.col("len").max()).item() or 0)
     labels = [area_label(a, names) for a in areas]
     fig = go.Figure()
     for level in LEVELS:
@@ -686,7 +687,7 @@ def rules_chart(lines: pl.DataFrame) -> Chart:
     per = fired.group_by("rules", "level").len()
     labels = [rule_label(r) for r in counts["rules"]]
     fig = go.Figure()
-    longest = int(counts["len"].max() or 0)
+    longest = int(counts.select(pl.col("len").max()).item() or 0)
     for level in LEVELS:
         n = dict(per.filter(pl.col("level") == level).select("rules", "len").iter_rows())
         k = [n.get(r, 0) for r in counts["rules"]]
@@ -739,9 +740,10 @@ def quality_chart(findings: pl.DataFrame) -> Chart:
             showlegend=False,
         )
     )
+    most_places = by.select(pl.col("places").max()).item()
     fig.update_xaxes(
-        count_axis(by["places"].max()),
-        range=[0, float(by["places"].max()) * 1.15],
+        count_axis(most_places),
+        range=[0, float(most_places) * 1.15],
         title_text=zh.QUALITY_AXIS,
     )  # room for the outside labels
     top = by.sort(["places", "is_blocking"], descending=True).row(0, named=True)

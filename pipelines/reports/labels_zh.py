@@ -1,7 +1,7 @@
 """Every Chinese label the lists and the dashboard show, in one place (identifiers stay English in code).
 
-Rule names come from pipelines/warnings/catalogue.yaml when it is present; RULE below is the fallback and the
-short form warnings.md gives. Sentence templates take named fields so that numbers are computed, never typed.
+RULE holds the rules' short names (warnings.md); the catalogue, the lists, the dashboard and the investigations all
+read them here. Sentence templates take named fields so that numbers are computed, never typed.
 """
 
 from __future__ import annotations
@@ -44,6 +44,13 @@ RULE = {
     "R16": "离场工人工资未结清",
     "R17": "疑似代打卡或挂证",
 }
+
+
+def rule_label(rule_id: str) -> str:
+    """'R03 工资逾期未发放': the id with its short name; an unknown id stays as it is."""
+    name = RULE.get(rule_id)
+    return f"{rule_id} {name}" if name else rule_id
+
 
 # ── a line's honest evidence and why its level (triage.md "Honest lines") ──────────────────────────────────────
 OWED_NOW = "截至目前仍欠发工资{wan:.1f}万元、涉及{n}人（{months}）"

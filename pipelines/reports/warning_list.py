@@ -15,7 +15,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -127,23 +126,6 @@ def conform(frame: pl.DataFrame | None, schema: Mapping[str, pl.DataType]) -> pl
     )
 
 
-@cache
-def rule_names() -> dict[str, str]:
-    """Rule id → short Chinese name: the warning catalogue's when it loads, else labels_zh.RULE."""
-    try:
-        from pipelines.warnings.catalogue import catalogue
-
-        return {**zh.RULE, **{rule_id: rule.name for rule_id, rule in catalogue().items()}}
-    except Exception:  # the catalogue is someone else's file; the lists must not fail with it
-        return dict(zh.RULE)
-
-
-def rule_label(rule_id: str) -> str:
-    """'R03 工资逾期未发放'."""
-    name = rule_names().get(rule_id)
-    return f"{rule_id} {name}" if name else rule_id
-
-
 def area_names(areas: pl.DataFrame) -> dict[str, str]:
     """area_code → district name (行政区划)."""
     if areas.height == 0 or not {"code", "name_zh"} <= set(areas.columns):
@@ -191,7 +173,7 @@ def _area_zh(names: Mapping[str, str]) -> pl.Expr:
 def _rule_labels(column: str) -> pl.Expr:
     return (
         pl.col(column)
-        .list.eval(pl.element().map_elements(rule_label, return_dtype=pl.Utf8))
+        .list.eval(pl.element().map_elements(zh.rule_label, return_dtype=pl.Utf8))
         .list.join(zh.RULE_SEPARATOR)
     )
 
@@ -328,7 +310,7 @@ def rectification_rows(lines: pl.DataFrame, names: Mapping[str, str]) -> pl.Data
         "project_code": pl.col("project_code"),
         "project_name": pl.col("project_name"),
         "area_name": _area_zh(names),
-        "rule_label": pl.col("rule_id").map_elements(rule_label, return_dtype=pl.Utf8),
+        "rule_label": pl.col("rule_id").map_elements(zh.rule_label, return_dtype=pl.Utf8),
         "evidence": pl.col("evidence"),
         "legal_basis": pl.col("rule_id").replace_strict(zh.LEGAL_BASIS, return_dtype=pl.Utf8),
         "change": pl.col("change").replace_strict(
@@ -353,7 +335,7 @@ def worker_rows(workers: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
     columns = {
         "project_code": pl.col("project_code"),
         "project_name": pl.col("project_name"),
-        "rule_label": pl.col("rule_id").map_elements(rule_label, return_dtype=pl.Utf8),
+        "rule_label": pl.col("rule_id").map_elements(zh.rule_label, return_dtype=pl.Utf8),
         "id_card_number_masked": pl.col("id_card_number_masked"),
         "worker_name_masked": pl.col("worker_name_masked"),
         "pay_month": pl.col("pay_month"),

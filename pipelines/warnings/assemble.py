@@ -27,7 +27,6 @@ from pipelines.warnings.catalogue import catalogue
 from pipelines.warnings.schema import LEVELS, PROJECT_RISK_SCHEMA, WARNING_SCHEMA
 
 _SEVERITY = {level: i for i, level in enumerate(LEVELS)}  # red 0 (most urgent) … yellow 2
-LEVEL_ZH = zh.LEVEL
 LIST_PREFIX = {"inspection": "HC", "rectification": "ZG"}  # 核查 / 整改
 CLOSING_OUTCOMES = ("03", "04")  # 不属实, 无法核实: closed at the 核查 date
 TRACKING_OUTCOMES = ("01", "02")  # 属实: 整改跟踪 until closed_date

@@ -1,4 +1,7 @@
-"""The rule catalogue (catalogue.yaml): names, default levels, sources and on-site advice per rule id."""
+"""The rule catalogue (catalogue.yaml): default levels, sources and on-site advice per rule id.
+
+A rule's Chinese name lives in the one dictionary, pipelines/reports/labels_zh.py (RULE).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from pipelines.reports import labels_zh as zh
 from pipelines.warnings.schema import LEVELS
 
 CATALOGUE_FILE = Path(__file__).with_name("catalogue.yaml")
@@ -19,13 +23,17 @@ class Rule:
 
     rule_id: str
     model: str
-    name: str
     level: str
     source: str
     settings: tuple[str, ...]
     suggested_check: str
     sources: tuple[str, ...] = ()  # entities the rule needs delivered (int_source_delivered.has_<entity>)
     escalation: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The rule's short Chinese name (labels_zh.RULE)."""
+        return zh.RULE[self.rule_id]
 
 
 @cache
@@ -36,10 +44,11 @@ def catalogue() -> dict[str, Rule]:
     for rule_id, entry in sorted(raw.items()):
         if entry["level"] not in LEVELS:
             raise ValueError(f"{rule_id}: level {entry['level']!r} is not one of {LEVELS}")
+        if rule_id not in zh.RULE:
+            raise ValueError(f"{rule_id}: no Chinese name in pipelines/reports/labels_zh.py RULE")
         rules[rule_id] = Rule(
             rule_id=rule_id,
             model=entry["model"],
-            name=entry["name"],
             level=entry["level"],
             source=entry["source"],
             settings=tuple(entry.get("settings") or ()),
@@ -48,9 +57,3 @@ def catalogue() -> dict[str, Rule]:
             escalation=entry.get("escalation"),
         )
     return rules
-
-
-def rule_label(rule_id: str) -> str:
-    """'R03 工资逾期未发放' — the id with its Chinese name, for lists and dashboards."""
-    rule = catalogue().get(rule_id)
-    return f"{rule_id} {rule.name}" if rule else rule_id

@@ -10,7 +10,7 @@ import duckdb
 from typer.testing import CliRunner
 
 from pipelines.cli import EXIT_REFUSED, app
-from pipelines.nightly import PUBLISHED_TABLES
+from pipelines.night_steps import PUBLISHED_TABLES
 from pipelines.runs import latest_run
 from tests.checksums import table_checksums
 

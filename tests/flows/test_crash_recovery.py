@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 
 from pipelines.flows.run_context import NightlyRun
-from pipelines.nightly import PUBLISHED_TABLES
+from pipelines.night_steps import PUBLISHED_TABLES
 from pipelines.runs import WarehouseBusyError, latest_run, run_dir, warehouse_lock
 from tests.checksums import parquet_checksums, table_checksums
 
@@ -32,7 +32,7 @@ def table_digests(run: Path) -> dict[str, tuple]:
 
 
 def published_tables(warehouse: Path) -> dict[str, tuple]:
-    """Checksums of the warehouse's published tables (pipelines/nightly.py PUBLISHED_TABLES)."""
+    """Checksums of the warehouse's published tables (pipelines/night_steps.py PUBLISHED_TABLES)."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         every = table_checksums(con)

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from pipelines.contracts import ENTITIES, entity_of_file
-from pipelines.nightly import build_layer, load_extracts, missing_sources, open_warehouse, resolve_as_of
+from pipelines.night_steps import build_layer, load_extracts, missing_sources, open_warehouse, resolve_as_of
 from pipelines.settings import Settings
 from pipelines.warehouse import LAYERS, frame
 from tests.synth.delivered import canonical_frame, delivered_files

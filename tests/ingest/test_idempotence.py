@@ -10,7 +10,7 @@ import pytest
 
 from pipelines.contracts import ENTITIES, entity_of_file, load_contract
 from pipelines.ingest import load_inbox
-from pipelines.nightly import build_layer
+from pipelines.night_steps import build_layer
 from pipelines.settings import Settings
 from pipelines.synth.generate import _Writer
 from pipelines.warehouse import LAYERS

@@ -13,7 +13,7 @@ import pytest
 
 from pipelines.ingest import load_inbox
 from pipelines.ingest.readers import UnreadableFileError
-from pipelines.nightly import build_layer, resolve_as_of
+from pipelines.night_steps import build_layer, resolve_as_of
 from pipelines.settings import Settings
 from pipelines.warehouse import LAYERS
 from tests.ingest.conftest import fresh_warehouse

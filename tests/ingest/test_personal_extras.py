@@ -13,7 +13,7 @@ from pipelines.identifiers import id_check_char, pii_hash
 from pipelines.ingest import load_file, load_inbox
 from pipelines.ingest.extras import ExtraProtector, personal_kind
 from pipelines.ingest.readers import read_any
-from pipelines.nightly import build_layer, resolve_as_of
+from pipelines.night_steps import build_layer, resolve_as_of
 from pipelines.settings import Settings
 from pipelines.synth.generate import PII_EXTRA_FLAT, PII_EXTRA_NAMED, PII_EXTRA_NESTED
 from pipelines.warehouse import LAYERS

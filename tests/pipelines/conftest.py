@@ -23,8 +23,8 @@ class TinyWarehouse:
 
 @pytest.fixture(scope="session")
 def tiny_warehouse(tiny_world, tmp_path_factory) -> TinyWarehouse:
-    """tiny_world → load_extracts → every model layer on DuckDB, as pipelines/nightly.py runs them."""
-    from pipelines.nightly import build_layer, load_extracts, open_warehouse, resolve_as_of
+    """tiny_world → load_extracts → every model layer on DuckDB, as pipelines/night_steps.py runs them."""
+    from pipelines.night_steps import build_layer, load_extracts, open_warehouse, resolve_as_of
     from pipelines.warehouse import LAYERS
 
     path = tmp_path_factory.mktemp("tiny_warehouse") / "wh.duckdb"

@@ -103,7 +103,7 @@ def test_as_of_is_refused_before_the_data_and_behind_latest(as_of, republish, re
 def test_published_tables_change_only_when_kept(tmp_path):
     """Held aside while a run works; back when it does not publish (or re-publishes a past date); a crashed
     run's held tables come back when the next run opens the warehouse."""
-    from pipelines.nightly import HELD_PREFIX, hold_published, release_published
+    from pipelines.night_steps import HELD_PREFIX, hold_published, release_published
     from pipelines.warehouse import connect
 
     con = connect(tmp_path / "w.duckdb")

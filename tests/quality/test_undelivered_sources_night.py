@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from pipelines.contracts import entity_of_file
-from pipelines.nightly import build_layer, load_extracts, missing_sources, open_warehouse, resolve_as_of
+from pipelines.night_steps import build_layer, load_extracts, missing_sources, open_warehouse, resolve_as_of
 from pipelines.quality import run_quality
 from pipelines.reports.dashboard import write_dashboard
 from pipelines.settings import Settings

@@ -6,9 +6,10 @@ import re
 import pytest
 
 from pipelines.contracts import ENTITIES
+from pipelines.reports.labels_zh import rule_label
 from pipelines.settings import Settings, sql_params
 from pipelines.warehouse import SQL_DIR, discover_models
-from pipelines.warnings.catalogue import catalogue, rule_label
+from pipelines.warnings.catalogue import catalogue
 
 
 def test_catalogue_declares_r01_to_r17():

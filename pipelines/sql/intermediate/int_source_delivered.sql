@@ -1,6 +1,6 @@
 -- grain: one row per as_of (the run): which sources (entities of data/contracts) were delivered by then
 -- A source is delivered when its raw table holds a row with _extract_date ≤ as_of: the same test as the run summary's
--- missing_sources (pipelines/nightly.py), made point-in-time. A file that was empty, unreadable or wholly quarantined
+-- missing_sources (pipelines/night_steps.py), made point-in-time. A file that was empty, unreadable or wholly quarantined
 -- delivered nothing. Indicators that need a source never delivered are null (the dashboard and 数据质量通报 say
 -- 数据未报送), not 0 %, and the rules that need it (pipelines/warnings/catalogue.yaml, sources) do not fire.
 -- Plain SQL (count per table, union all) so that the Spark path transpiles it as it is.

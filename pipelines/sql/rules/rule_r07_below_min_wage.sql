@@ -14,9 +14,7 @@ scope as (
 ),
 
 pay_month as (
-    select
-        strftime(cast(date_trunc('month', getvariable('as_of') + interval 1 day) - interval 1 day as date)
-            - to_months(getvariable('payroll_deadline_months')), '%Y-%m') as pay_month
+    select pay_month from int_pay_month_due
 ),
 
 person_days as (

@@ -1,6 +1,6 @@
 -- grain: one row per in-scope project where people punched on another project within the window (R17)
 -- Data integrity (代打卡 / 挂证): consecutive punches of one person on two projects less than r17_window_minutes
--- apart, over the last r17_lookback_days. Each project of the pair is flagged.
+-- apart, over the last r17_lookback_days (int_punch_on_two_projects). Each project of the pair is flagged.
 -- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
 with delivered as (
     select * from int_source_delivered
@@ -12,37 +12,8 @@ scope as (
     cross join delivered
 ),
 
-punches as (
-    select
-        id_card_number_hash,
-        project_code,
-        "date" as punch_at
-    from stg_attendance
-    where cast("date" as date) <= getvariable('as_of')
-        and cast("date" as date) > getvariable('as_of') - to_days(getvariable('r17_lookback_days'))
-),
-
-sequenced as (
-    select
-        id_card_number_hash,
-        project_code,
-        punch_at,
-        lag(project_code) over (partition by id_card_number_hash order by punch_at, project_code) as previous_project,
-        lag(punch_at) over (partition by id_card_number_hash order by punch_at, project_code) as previous_at
-    from punches
-),
-
-pairs as (
-    select id_card_number_hash, project_code, previous_project
-    from sequenced
-    where previous_project <> project_code
-        and date_diff('minute', previous_at, punch_at) < getvariable('r17_window_minutes')
-),
-
 flagged as (
-    select id_card_number_hash, project_code from pairs
-    union
-    select id_card_number_hash, previous_project as project_code from pairs
+    select * from int_punch_on_two_projects
 ),
 
 per_project as (

@@ -5,7 +5,13 @@ from datetime import date
 import pytest
 
 from tests.given import rows_of
-from tests.sql.intermediate.given_indicators import indicator_models, indicator_warehouse, key_staff
+from tests.sql.intermediate.given_indicators import (
+    indicator_models,
+    indicator_warehouse,
+    key_staff,
+    punch,
+    worker,
+)
 from tests.sql.marts import test_case_indicators, test_compliance_indicators, test_real_name_indicators
 
 KEYS = {
@@ -16,6 +22,9 @@ KEYS = {
     "int_project_month": ["project_code", "month"],
     "int_account_project_month": ["project_code", "month"],
     "int_payroll_project_month": ["project_code", "month"],
+    "int_pay_month_due": ["pay_month"],
+    "int_punch_on_two_projects": ["id_card_number_hash", "project_code"],
+    "int_worker_contact_shared": ["project_code", "id_card_number_hash", "contact_kind"],
     "int_security_project_month": ["project_code", "month"],
     "int_case": ["case_id"],
     "int_case_area_month": ["area_code", "month"],
@@ -36,6 +45,20 @@ def world():
             rows.setdefault(entity, []).extend(entity_rows)
     # two 总承包单位 rows naming different PMs for one project; complaints naming firms
     rows["project_corp"] += [key_staff("P1", "pm9", corp="C9")]
+    # one person punching on two projects ten minutes apart, twice (int_punch_on_two_projects)
+    rows["attendance"] += [
+        punch(p, "twin", at)
+        for p, at in (
+            ("P1", "2025-07-20 08:00:00"),
+            ("P2", "2025-07-20 08:10:00"),
+            ("P1", "2025-07-20 08:20:00"),
+        )
+    ]
+    # two people on one phone (int_worker_contact_shared)
+    rows["project_worker"] += [
+        worker("P1", "s1", cell_phone_hash="ph"),
+        worker("P2", "s2", cell_phone_hash="ph"),
+    ]
     rows["complaint"] += [
         {"case_id": "K9", "corp_code": "F1", "received_date": date(2025, 6, 3), "status": "01"}
     ]

@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 
 from benchmarks.indicators import pandas_indicators
-from pipelines.nightly import build_layer, load_extracts, open_warehouse, resolve_as_of
+from pipelines.night_steps import build_layer, load_extracts, open_warehouse, resolve_as_of
 from pipelines.settings import Settings
 from pipelines.synth.generate import _Writer
 from pipelines.synth.world import month_end

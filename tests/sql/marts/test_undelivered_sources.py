@@ -10,7 +10,7 @@ import pytest
 
 from pipelines.contracts import ENTITIES
 from pipelines.delivery import INDICATOR_SOURCES, undelivered_indicators
-from pipelines.nightly import missing_sources
+from pipelines.night_steps import missing_sources
 from pipelines.quality.bulletin import BulletinContext, bulletin_html
 from pipelines.quality.schema import FINDING_SCHEMA
 from pipelines.reports.dashboard import build_dashboard, render_html

@@ -9,13 +9,16 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
 
 from pipelines.settings import Settings, sql_params
 from pipelines.warehouse import connect, discover_models, frame, has_table, run_models
+
+if TYPE_CHECKING:  # imported where used: loading pulls in the readers, which the CLI does not need to start
+    from pipelines.ingest.load import LoadReport
 
 # Output tables other tools read (indicators.md "Outputs that other tools read"), plus the lists' detail.
 PUBLISHED_TABLES = (
@@ -115,7 +118,7 @@ def open_warehouse(path: Path, settings: Settings) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def load_extracts(con: duckdb.DuckDBPyConnection, inbox: Path, settings: Settings, as_of: date) -> Any:
+def load_extracts(con: duckdb.DuckDBPyConnection, inbox: Path, settings: Settings, as_of: date) -> LoadReport:
     """Load every not-yet-loaded file delivered up to as_of (ledger, quarantine, hashed personal data)."""
     from pipelines.ingest import load_inbox
 
@@ -382,6 +385,13 @@ def read_areas(settings: Settings) -> pl.DataFrame:
     return pl.DataFrame({"code": [], "name_zh": []}, schema={"code": pl.Utf8, "name_zh": pl.Utf8})
 
 
+@dataclass(frozen=True)
+class ReportFiles:
+    """What write_reports wrote: label → path inside its out_dir (the run summary's `outputs`)."""
+
+    paths: dict[str, str]
+
+
 def write_reports(
     con: duckdb.DuckDBPyConnection,
     out_dir: Path,
@@ -390,8 +400,8 @@ def write_reports(
     warnings: WarningList,
     quality: Any,
     ranking_zh: str | None = None,
-) -> dict[str, str]:
-    """Inspectors' Excel lists and CSV, the leaders' HTML dashboard; returns label → path inside out_dir.
+) -> ReportFiles:
+    """Inspectors' Excel lists and CSV, the leaders' HTML dashboard, and where each went.
     `ranking_zh` (排序依据：…) goes into the 核查清单 sheet's title row."""
     from pipelines.reports.dashboard import firm_inputs, write_dashboard
     from pipelines.reports.warning_list import write_warning_lists
@@ -458,7 +468,9 @@ def write_reports(
         outputs["data docs"] = str(docs)
     if bulletin:
         outputs["data-quality bulletin"] = str(bulletin)
-    return {
-        k: str(Path(v).relative_to(out_dir)) if v and Path(v).is_relative_to(out_dir) else v
-        for k, v in outputs.items()
-    }
+    return ReportFiles(
+        {
+            k: str(Path(v).relative_to(out_dir)) if v and Path(v).is_relative_to(out_dir) else v
+            for k, v in outputs.items()
+        }
+    )

@@ -1,0 +1,30 @@
+-- grain: one row per project that paid people (not back pay) for the pay month due at as_of who never punched there that month
+with paid as (
+    select distinct stg_payroll.project_code, stg_payroll.id_card_number_hash, stg_payroll.pay_month
+    from stg_payroll
+    inner join int_pay_month_due on stg_payroll.pay_month = int_pay_month_due.pay_month
+    where not coalesce(stg_payroll.is_back_pay, false)
+),
+
+punched as (
+    select distinct project_code, id_card_number_hash, strftime(cast("date" as date), '%Y-%m') as punch_month
+    from stg_attendance
+),
+
+unattended as (
+    select paid.project_code, paid.pay_month
+    from paid
+    left join punched
+        on paid.project_code = punched.project_code
+        and paid.id_card_number_hash = punched.id_card_number_hash
+        and paid.pay_month = punched.punch_month
+    where punched.project_code is null
+),
+
+final as (
+    select project_code, count(*) as n_rows, max(pay_month) as "month"
+    from unattended
+    group by project_code
+)
+
+select * from final

@@ -1,0 +1,37 @@
+-- grain: one row per person × project where, within the last r17_lookback_days to as_of, the person punched less than r17_window_minutes before or after a punch of theirs on another project
+-- The punch pairs behind R17 (代打卡 / 挂证) and the punch_two_projects data-quality check: consecutive punches of one
+-- person (ordered by time, then project) on two different projects; both projects of a pair get the person.
+with punches as (
+    select
+        id_card_number_hash,
+        project_code,
+        "date" as punch_at
+    from stg_attendance
+    where cast("date" as date) <= getvariable('as_of')
+        and cast("date" as date) > getvariable('as_of') - to_days(getvariable('r17_lookback_days'))
+),
+
+sequenced as (
+    select
+        id_card_number_hash,
+        project_code,
+        punch_at,
+        lag(project_code) over (partition by id_card_number_hash order by punch_at, project_code) as previous_project,
+        lag(punch_at) over (partition by id_card_number_hash order by punch_at, project_code) as previous_at
+    from punches
+),
+
+pairs as (
+    select id_card_number_hash, project_code, previous_project
+    from sequenced
+    where previous_project <> project_code
+        and date_diff('minute', previous_at, punch_at) < getvariable('r17_window_minutes')
+),
+
+final as (
+    select id_card_number_hash, project_code from pairs
+    union
+    select id_card_number_hash, previous_project as project_code from pairs
+)
+
+select * from final
