@@ -123,18 +123,22 @@ def _json_container(value: object) -> dict | list | None:
 
 
 def add_extras(df: pl.DataFrame, extras: list[str], key: bytes) -> pl.DataFrame:
-    """Replace the unknown columns by one `_extra` JSON text column, personal data protected."""
+    """Replace the unknown columns by one `_extra` JSON text column, personal data protected.
+
+    Each distinct value of a column is judged once (a payload's parent field repeats on every record) into its
+    JSON member `"column": <protected value>`; a row's `_extra` is its members joined, as json.dumps writes an
+    object (null when every extra is empty)."""
     if not extras:
         return df.with_columns(pl.lit(None, pl.Utf8).alias("_extra"))
     protector = ExtraProtector(key)
-    # each distinct value of a column is judged once (a payload's parent field repeats on every record)
-    judged_columns = []
+    members = []
     for c in extras:
-        values = df[c].to_list()
-        judged = {v: protector.field(c, v) for v in set(values) if v is not None}
-        judged_columns.append((c, values, judged))
-    packed = []
-    for i in range(df.height):
-        kept = {c: judged[values[i]] for c, values, judged in judged_columns if values[i] is not None}
-        packed.append(json.dumps(kept, ensure_ascii=False) if kept else None)
-    return df.with_columns(pl.Series("_extra", packed, dtype=pl.Utf8)).drop(extras)
+        name = json.dumps(c, ensure_ascii=False) + ": "
+        judged = {
+            v: name + json.dumps(protector.field(c, v), ensure_ascii=False)
+            for v in df[c].drop_nulls().unique()
+        }
+        members.append(pl.col(c).replace_strict(judged, default=None, return_dtype=pl.Utf8))
+    joined = pl.concat_str(members, separator=", ", ignore_nulls=True)
+    packed = pl.when(pl.any_horizontal(pl.col(c).is_not_null() for c in extras)).then("{" + joined + "}")
+    return df.with_columns(packed.alias("_extra")).drop(extras)

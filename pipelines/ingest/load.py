@@ -120,7 +120,18 @@ def load_file(
 ) -> FileResult:
     """Load one file in one transaction; a file whose bytes are already in the ledger for the same extract date
     is a no-op. The same bytes under a later extract date are a delivery of their own: a snapshot that changed back
-    (A → B → A) can repeat an earlier file byte for byte, and its rows are versions of that date."""
+    (A → B → A) can repeat an earlier file byte for byte, and its rows are versions of that date.
+
+    From bytes to raw table, every step on whole columns (polars expressions; per distinct value where a step is
+    plain Python: the keyed hash, the judging of an unknown column's values):
+      1. readers.read_any: the file's rows as text columns with their line numbers; lines that cannot be split;
+      2. _map_headers: header spellings → canonical names, unknown columns set aside as extras;
+      3. validate.check_rows: normalise, parse, type and check each column; a reason code per bad value;
+      4. extras.add_extras, _protect_pii: unknown columns packed into `_extra` and personal values replaced by their
+         hash and mask, personal data protected;
+      5. _row_hash, _dedupe_in_file, then _insert_new in DuckDB (rows already stored are duplicates);
+      6. _quarantine_rows: each bad value (file, line, column, masked value, reason) and each unsplittable line.
+    """
     rel = path.relative_to(inbox).as_posix() if inbox else path.name
     raw = path.read_bytes()
     sha = hashlib.sha256(raw).hexdigest()
@@ -382,15 +393,13 @@ def _quarantine_rows(
         pl.col("column_name").cast(pl.Utf8),
         pl.col("value").cast(pl.Utf8).alias("value_masked"),
         pl.col("reason_code").cast(pl.Utf8),
-        pl.struct("reason_code", "column_name", "detail")
-        .map_elements(
-            lambda s: (
-                REASONS_ZH.get(s["reason_code"], s["reason_code"])
-                + (f"（{s['column_name']}）" if s["column_name"] else "")
-                + (f"：{s['detail']}" if s["detail"] else "")
+        pl.concat_str(  # 必填字段为空（project_code）：第3行dataList第2条
+            pl.col("reason_code").replace_strict(
+                REASONS_ZH, default=pl.col("reason_code"), return_dtype=pl.Utf8
             ),
-            return_dtype=pl.Utf8,
-        )
-        .alias("reason"),
+            "（" + pl.col("column_name") + "）",
+            "：" + pl.col("detail").cast(pl.Utf8),
+            ignore_nulls=True,
+        ).alias("reason"),
         pl.lit(datetime.now()).alias("loaded_at"),
     )

@@ -90,13 +90,46 @@ def _frame(header: list[str], rows: list[list[str | None]], lines: list[int]) ->
 
 
 def _read_csv(path: Path) -> RawRows:
+    """A CSV file as columns. Without a quote character, every physical line is one record: the lines are split on
+    commas as whole columns (polars). A file with quotes (a field holding a comma or a line break) is read by the
+    csv module, record by record, because a record may span lines."""
     text, enc = decode(path.read_bytes())
+    if not text:
+        raise UnreadableFileError("文件为空")
+    if '"' in text:
+        return _read_quoted_csv(text, enc)
+    lines = pl.Series("text", text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), dtype=pl.Utf8)
+    header = [h.strip().lstrip("\ufeff") for h in lines[0].split(",")] if lines[0] else []
+    _unique_headers(header)
+    records = (
+        lines.to_frame()
+        .with_row_index("_line", offset=1)
+        .slice(1)
+        .filter(pl.col("text").str.replace_all(",", "", literal=True).str.strip_chars() != "")  # blank lines
+        .with_columns(fields=pl.col("text").str.count_matches(",", literal=True) + 1)
+    )
+    whole = records.filter(pl.col("fields") == len(header))
+    bad = [
+        (line, f"字段数为 {n}，表头为 {len(header)}")
+        for line, n in records.filter(pl.col("fields") != len(header)).select("_line", "fields").iter_rows()
+    ]
+    if not header:  # a blank first line: no column, every record has too many fields
+        return RawRows(pl.DataFrame(schema={"_line": pl.Int32}), enc, bad)
+    frame = (
+        whole.select(
+            pl.col("text").str.split_exact(",", len(header) - 1).struct.rename_fields(header).alias("r"),
+            pl.col("_line").cast(pl.Int32),
+        )
+        .unnest("r")
+        .with_columns(pl.col(header).replace("", None))
+        .select(*header, "_line")
+    )
+    return RawRows(frame, enc, bad)
+
+
+def _read_quoted_csv(text: str, enc: str) -> RawRows:
     reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise UnreadableFileError("文件为空") from None
-    header = [h.strip().lstrip("\ufeff") for h in header]
+    header = [h.strip().lstrip("\ufeff") for h in next(reader)]
     rows, lines, bad = [], [], []
     try:
         for row in reader:
