@@ -13,7 +13,6 @@ from pipelines.features.extract import project_features
 from pipelines.features.ranking import ranking_in_use, rules_count_column
 from pipelines.reports import labels_zh as zh
 from pipelines.settings import Settings
-from pipelines.warnings.catalogue import rule_label
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +31,7 @@ def rules_fallback(
     column = rules_count_column(features.columns, settings or Settings())
     top = max(float(features[column].cast(pl.Float64).max() or 0.0), 1.0)  # type: ignore[arg-type]
     factors = [
-        f"{note}：" + ("；".join(rule_label(r) for r in fired[:3]) if len(fired) else "无规则信号")
+        f"{note}：" + ("；".join(zh.rule_label(r) for r in fired[:3]) if len(fired) else "无规则信号")
         for fired in features["rules_fired"].to_list()
     ]
     return pl.DataFrame(

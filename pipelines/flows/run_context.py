@@ -96,7 +96,9 @@ class NightlyRun(contextlib.AbstractContextManager):
             self.summary.outputs = {
                 k: str(runs.run_dir(self.out, self.as_of) / v) for k, v in result.paths.items()
             }
-        elif isinstance(result, pl.DataFrame) and "score_source" in result.columns:  # the scores: which ranking
+        elif (
+            isinstance(result, pl.DataFrame) and "score_source" in result.columns
+        ):  # the scores: which ranking
             self.summary.ranking = night_steps.ranking_label(self.warehouse, self.settings)
 
     def blocked_by(self, quality: Any) -> bool:
