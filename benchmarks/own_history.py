@@ -12,13 +12,20 @@ A tier's world spans 13 months: 7 closed month ends, of which the backtest takes
 the 2 whose labels closed before them. `--start` generates a longer history (pipelines/synth generate(start=…)).
 
 Worlds are reused from --work-dir when already there. Never run on the city tier on a shared machine.
+
+`--train-cost` also times `wagewatch train --warehouse` as its own process (wall seconds and peak resident memory,
+what the monthly retrain pays) against a baseline measured in the same run: one night's features (project_features
+at the last closed month end, the rule tables built once), the cost the nightly run already pays.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
+import subprocess
+import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -37,8 +44,43 @@ PRIOR_SEEDS = (
 COLUMNS = ("candidate", "current", "rules", "ceiling")
 
 
+def train_cost(warehouse: Path, settings: Settings) -> dict:
+    """`wagewatch train --warehouse` in a child process (wall, peak RSS) and one night's features (the baseline)."""
+    from pipelines.features.extract import project_features
+    from pipelines.features.own_history import closed_month_ends
+    from pipelines.warehouse import connect
+
+    con = connect(warehouse, threads=settings.duckdb_threads, memory_limit=settings.duckdb_memory_limit)
+    try:
+        night = closed_month_ends(con, settings)[-1]
+        started = time.perf_counter()
+        one_night = project_features(con, night, settings)
+        baseline = time.perf_counter() - started
+    finally:
+        con.close()
+    shutil.rmtree(model_home(warehouse), ignore_errors=True)
+    cli = Path(sys.executable).with_name("wagewatch")
+    started = time.perf_counter()
+    subprocess.run([str(cli), "train", "--warehouse", str(warehouse)], check=True, capture_output=True)
+    wall = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # Linux: KiB, the largest child so far
+    return {
+        "train_seconds": round(wall, 1),
+        "train_peak_rss_mib": round(peak_kib / 1024),
+        "one_night_features_seconds": round(baseline, 1),
+        "one_night_rows": one_night.height,
+        "train_vs_one_night": round(wall / baseline, 1) if baseline else None,
+    }
+
+
 def world_row(
-    seed: int, mechanism: str, tier: str, n_projects: int | None, work_dir: Path, start: date | None = None
+    seed: int,
+    mechanism: str,
+    tier: str,
+    n_projects: int | None,
+    work_dir: Path,
+    start: date | None = None,
+    measure_cost: bool = False,
 ) -> dict:
     from pipelines.synth import generate
 
@@ -50,6 +92,12 @@ def world_row(
     settings = Settings()
     warehouse = folder / "warehouse.duckdb"
     con = load_world(folder, settings, warehouse)
+    loaded = time.perf_counter()
+    cost: dict = {}
+    if measure_cost:
+        con.close()
+        cost = train_cost(warehouse, settings)
+        con = load_world(folder, settings, warehouse)
     data = own_frame(con, settings)
     # the ceiling: the world's true hazard (with_baselines' other columns are not used: own_frame chose the rules one)
     hazard = with_baselines(data, folder).select(
@@ -79,6 +127,8 @@ def world_row(
         "reason": r["decision"]["reason"],
         "card": str(model_home(warehouse) / "MODEL_CARD.md"),
         "seconds": round(time.perf_counter() - started),
+        "generate_and_load_seconds": round(loaded - started),
+        **cost,
     }
 
 
@@ -146,14 +196,26 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--work-dir", type=Path, default=REPO_ROOT / "data" / "own_history")
     ap.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
+    ap.add_argument(
+        "--train-cost",
+        action="store_true",
+        help="also time `wagewatch train` as its own process (peak memory)",
+    )
     a = ap.parse_args(argv)
     if a.tier in ("city", "province"):
         print("warning: the city/province tiers are heavy; do not run them on a shared machine")
     rows = []
     for seed, mechanism in parse_worlds(a.worlds):
-        rows.append(world_row(seed, mechanism, a.tier, a.projects, a.work_dir, a.start))
+        rows.append(world_row(seed, mechanism, a.tier, a.projects, a.work_dir, a.start, a.train_cost))
         print(json.dumps(rows[-1], ensure_ascii=False, default=str), flush=True)
     print(markdown(rows, a.tier, a.projects, a.start))
+    for r in rows:
+        if "train_seconds" in r:
+            print(
+                f"seed {r['seed']} ({r['mechanism']}): wagewatch train {r['train_seconds']} s, peak RSS "
+                f"{r['train_peak_rss_mib']} MiB; one night's features {r['one_night_features_seconds']} s "
+                f"({r['one_night_rows']} projects) → train = {r['train_vs_one_night']}× one night"
+            )
     if a.json:
         a.json.write_text(json.dumps(rows, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
 

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from models.risk.champion import decide
-from pipelines import nightly
+from pipelines import night_steps
 from pipelines.features import score_projects
 from pipelines.features.own_history import own_frame, train_own_history
 from pipelines.features.ranking import CARD_FILE, RANKING_FILE, model_home, ranking_in_use
@@ -100,7 +100,7 @@ def test_a_candidate_that_wins_is_promoted_and_the_next_scoring_uses_it(world, t
     assert f"wagewatch train --warehouse {wh}" in card
     # the next night on this warehouse: its own model, no flag
     assert ranking_in_use(wh, s).model_path == home / "model.joblib"
-    assert nightly.ranking_label(wh, s) == "排序依据：本地历史训练模型"
+    assert night_steps.ranking_label(wh, s) == "排序依据：本地历史训练模型"
     con = duckdb.connect(str(wh))
     scores = score_projects(con, data["as_of"].max(), s, warehouse=wh)
     con.close()
@@ -127,7 +127,7 @@ def test_a_model_that_loses_to_the_rules_count_does_not_rank_and_the_card_says_s
     con.close()
     assert scores["score_source"].unique().to_list() == ["rules_fallback"]
     assert all(f.startswith(zh.RULES_RANKING_NOTE) for f in scores["factors_zh"])
-    assert nightly.ranking_label(wh, s) == "排序依据：预警规则计数"
+    assert night_steps.ranking_label(wh, s) == "排序依据：预警规则计数"
 
 
 def test_too_little_history_keeps_the_model_in_use_and_says_so(world, tmp_path):
