@@ -39,6 +39,8 @@ class Days:
 class Crew:
     """One project's roster people and the days each is on the roster (and the project live)."""
 
+    i: int  # the project's row in the project table
+    code: str
     ids: np.ndarray
     role: np.ndarray
     on_roster: np.ndarray  # days × people
@@ -53,7 +55,7 @@ def attendance_for(world: World, first: date, last: date, rng: np.random.Generat
     for i, code in enumerate(proj["project_code"].to_list()):
         crew = _crew(world, i, code, span)
         if crew is not None:
-            frames += _project_punches(world, rng, i, code, span, crew)
+            frames += _project_punches(world, rng, span, crew)
     if not frames:
         return pl.DataFrame(schema=PUNCH_SCHEMA)
     out = pl.concat(frames).with_columns(pl.col("date").cast(pl.Datetime("us")))
@@ -78,15 +80,14 @@ def _crew(world: World, i: int, code: str, span: Days) -> Crew | None:
     exit_ = people["exit_time"].fill_null(date(2100, 1, 1)).to_numpy().astype("datetime64[D]")
     d64 = span.d64
     on_roster = (entry[None, :] <= d64[:, None]) & (exit_[None, :] >= d64[:, None]) & live[:, None]
-    return Crew(people["id_card_number"].to_numpy(), people["work_role"].to_numpy(), on_roster)
+    return Crew(i, code, people["id_card_number"].to_numpy(), people["work_role"].to_numpy(), on_roster)
 
 
-def _project_punches(
-    world: World, rng: np.random.Generator, i: int, code: str, span: Days, crew: Crew
-) -> list[pl.DataFrame]:
+def _project_punches(world: World, rng: np.random.Generator, span: Days, crew: Crew) -> list[pl.DataFrame]:
     """A live project's punches in and out (empty when nobody was present)."""
-    p = _presence_chance(world, i, code, span, crew.role)
-    present = _present(world, rng, i, span, crew, p)
+    code = crew.code
+    p = _presence_chance(world, span, crew)
+    present = _present(world, rng, span, crew, p)
     di, wi = np.nonzero(present)
     if len(di) == 0:
         return []
@@ -114,8 +115,9 @@ def _project_punches(
     return [ins, outs]
 
 
-def _presence_chance(world: World, i: int, code: str, span: Days, role: np.ndarray) -> np.ndarray:
+def _presence_chance(world: World, span: Days, people: Crew) -> np.ndarray:
     """Per day, the chance a worker of the crew is present and his punch reaches the platform."""
+    i, code, role = people.i, people.code, people.role
     crew = world.tables["_crew"]
     days, dow = span.days, span.dow
     base = crew["crew"][i] / max(1, (role == "20").sum())
@@ -138,11 +140,10 @@ def _presence_chance(world: World, i: int, code: str, span: Days, role: np.ndarr
     return p
 
 
-def _present(
-    world: World, rng: np.random.Generator, i: int, span: Days, crew: Crew, p: np.ndarray
-) -> np.ndarray:
+def _present(world: World, rng: np.random.Generator, span: Days, crew: Crew, p: np.ndarray) -> np.ndarray:
     """days × people, True when the person punched in: a careless contractor's upload gap first, then the
     workers' and the managers' draws."""
+    i = crew.i
     sites = world.tables["_crew"]
     days, dow, on_roster = span.days, span.dow, crew.on_roster
     if sites["sloppy"][i] and len(days) >= 20 and rng.random() < 0.3:  # a gap in the uploads, not on site

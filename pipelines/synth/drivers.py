@@ -15,7 +15,7 @@ import polars as pl
 from pipelines.identifiers import USCC_ALPHABET, uscc_check_char
 from pipelines.synth import names
 from pipelines.synth.mechanism import BASE, Mechanism
-from pipelines.synth.state import Drivers, Firms, Projects, Sites, Tier, month_end
+from pipelines.synth.state import Drivers, Firms, Projects, Sites, Tier, World, month_end, month_starts
 
 
 def _uscc(rng: np.random.Generator, area: str) -> str:
@@ -254,12 +254,13 @@ def draw_projects(
 
 
 def draw_drivers(
-    rng: np.random.Generator, seed: int, mech: Mechanism, firms: Firms, projects: Projects, months: list[date]
+    rng: np.random.Generator, seed: int, world: World, firms: Firms, projects: Projects
 ) -> Drivers:
     """The latent monthly shock (AR(1)) and the owner's funding crises → true hazard of an arrears event within 60
     days after the month end. Calibrated so that arrears are uncommon (≈ 17 % of in-scope month ends see an event
     within 60 days; two in three during an owner's crisis) and concentrated where owner stress, contractor distress
     and a bad month coincide. The owner's funding weighs most (工程款拖欠 is the main source of 欠薪)."""
+    mech, months = world.mechanism, month_starts(world.start, world.end)
     n, n_m, p = projects.n, len(months), projects
     shock = np.zeros((n, n_m))
     for t in range(1, n_m):

@@ -98,6 +98,17 @@ class Site:
         ]
 
 
+@dataclass(frozen=True)
+class Month:
+    """One active month of a site: its position in the world's months, its first and last day, its true hazard."""
+
+    site: Site
+    t: int
+    m: date
+    me: date
+    h: float
+
+
 def _on_or_before(a: date | None, b: date | None) -> bool:
     if a is None or b is None:
         raise ValueError("a roster entry without a date")
@@ -110,10 +121,12 @@ def draw_ledger(rng: np.random.Generator, inputs: MoneyInputs) -> Ledger:
     roster = inputs.roster.filter(pl.col("work_role") == "20")
     by_project = roster.partition_by("project_code", as_dict=True)
     for i, code in enumerate(inputs.proj["project_code"].to_list()):
-        site = _open_site(rng, inputs, ledger, i, code, by_project.get((code,)))
+        site = _open_site(rng, inputs, ledger, i, by_project.get((code,)))
         for t, m in enumerate(inputs.drivers.months):
             if inputs.drivers.active[i, t]:
-                _month_money(rng, inputs, ledger, site, t, m)
+                _month_money(
+                    rng, inputs, ledger, Month(site, t, m, month_end(m), inputs.drivers.hazard[i, t])
+                )
     if not ledger.complaints:  # a small calm world may draw none; every entity must be delivered
         ledger.complaints.append(_fallback_complaint(rng, inputs))
     return ledger
@@ -124,11 +137,11 @@ def _open_site(
     inputs: MoneyInputs,
     ledger: Ledger,
     i: int,
-    code: str,
     workers: pl.DataFrame | None,
 ) -> Site:
     """A project's wage account (工资专用账户, most have one), the account it pays from otherwise, its workers."""
     proj = inputs.proj
+    code = proj["project_code"][i]
     has_account = rng.random() > 0.06 + 0.1 * inputs.projects.distress[i]
     account = f"3505{rng.integers(10**11, 10**12)}"
     other_account = f"3505{rng.integers(10**11, 10**12)}"
@@ -164,26 +177,21 @@ def _wage_account_row(rng: np.random.Generator, proj: pl.DataFrame, i: int, code
     }
 
 
-def _month_money(
-    rng: np.random.Generator, inputs: MoneyInputs, ledger: Ledger, site: Site, t: int, m: date
-) -> None:
+def _month_money(rng: np.random.Generator, inputs: MoneyInputs, ledger: Ledger, mo: Month) -> None:
     """One active month of a project: progress, the labour-cost inflow, payroll, perhaps a complaint."""
-    me = month_end(m)
-    h = inputs.drivers.hazard[site.i, t]
-    certified = _progress_row(rng, inputs, ledger, site, t, m)
-    _inflow_txn(rng, inputs, ledger, site, m, certified, h)
+    certified = _progress_row(rng, inputs, ledger, mo)
+    _inflow_txn(rng, inputs, ledger, mo, certified)
     # payroll for pay month m, paid in m+1 (late / short when the project is in trouble)
-    crew_m = site.crew_in(m, me)
+    crew_m = mo.site.crew_in(mo.m, mo.me)
     if not crew_m:
         return
-    _payroll_month(rng, inputs, ledger, site, m, h, crew_m)
-    _complaint_row(rng, inputs, ledger, site, me, h)
+    _payroll_month(rng, inputs, ledger, mo, crew_m)
+    _complaint_row(rng, inputs, ledger, mo)
 
 
-def _progress_row(
-    rng: np.random.Generator, inputs: MoneyInputs, ledger: Ledger, site: Site, t: int, m: date
-) -> float:
+def _progress_row(rng: np.random.Generator, inputs: MoneyInputs, ledger: Ledger, mo: Month) -> float:
     """The month's progress (completed, certified, paid by the owner); returns the certified value."""
+    site, t, m = mo.site, mo.t, mo.m
     mech, i = inputs.mech, site.i
     owner_stress, shock, crisis = inputs.projects.owner_stress, inputs.drivers.shock, inputs.drivers.crisis
     completed = inputs.projects.contract[i] / 24 * rng.uniform(0.7, 1.3) * (0.3 if m.month == 2 else 1.0)
@@ -212,13 +220,12 @@ def _inflow_txn(
     rng: np.random.Generator,
     inputs: MoneyInputs,
     ledger: Ledger,
-    site: Site,
-    m: date,
+    mo: Month,
     certified: float,
-    h: float,
 ) -> None:
     """Labour-cost inflow (人工费拨付): a prepaying owner funds `period` months at once; in trouble the inflow is
     missing or short (more so when the owner is stressed)."""
+    site, m, h = mo.site, mo.m, mo.h
     owner_stress = inputs.projects.owner_stress[site.i]
     due = site.paid_ahead == 0
     site.paid_ahead = max(0, site.paid_ahead - 1)
@@ -250,13 +257,11 @@ def _payroll_month(
     rng: np.random.Generator,
     inputs: MoneyInputs,
     ledger: Ledger,
-    site: Site,
-    m: date,
-    h: float,
+    mo: Month,
     crew_m: list[int],
 ) -> None:
     """The month's pay lines, the wage account's debit when it pays them, and an unpaid shortfall event."""
-    me = month_end(m)
+    site, m, me, h = mo.site, mo.m, mo.me, mo.h
     # a few attendees without a pay line happen anywhere (paid by a labour firm elsewhere); in trouble
     # more go unpaid. Late pay has benign causes too (a disputed final account, a holiday).
     unpaid_share = (
@@ -272,7 +277,7 @@ def _payroll_month(
     short = rng.random() < 0.004 + 2.0 * h
     pay_date = me + timedelta(days=int(rng.integers(35, 75) if late else rng.integers(8, 26)))
     via_other = rng.random() < 0.04 + 0.1 * inputs.projects.distress[site.i]
-    lines, month_total = _pay_lines(rng, site, m, pay_date, chosen, short)
+    lines, month_total = _pay_lines(rng, mo, pay_date, chosen, short)
     # the bank does not let a wage account go negative: without the money there (or without an account)
     # the contractor pays from another account, which R04 sees
     from_account = site.has_account and not via_other and site.balance >= month_total
@@ -307,10 +312,11 @@ def _payroll_month(
 
 
 def _pay_lines(
-    rng: np.random.Generator, site: Site, m: date, pay_date: date, chosen: np.ndarray, short: bool
+    rng: np.random.Generator, mo: Month, pay_date: date, chosen: np.ndarray, short: bool
 ) -> tuple[list[dict], float]:
     """One pay line per paid worker (short when the month is), a back-pay line for some of the short ones; and the
     month's total actually paid on the pay date."""
+    site, m = mo.site, mo.m
     month_total = 0.0
     lines: list[dict] = []
     for k in chosen:
@@ -347,11 +353,10 @@ def _pay_lines(
     return lines, month_total
 
 
-def _complaint_row(
-    rng: np.random.Generator, inputs: MoneyInputs, ledger: Ledger, site: Site, me: date, h: float
-) -> None:
+def _complaint_row(rng: np.random.Generator, inputs: MoneyInputs, ledger: Ledger, mo: Month) -> None:
     """Complaints follow trouble with a lag of one to two months; a few come from anywhere (a dispute over a day
     rate, a worker who left) and are rarely upheld. A verified one is an arrears event."""
+    site, me, h = mo.site, mo.me, mo.h
     in_trouble = rng.random() < 0.5 * h
     if not (in_trouble or rng.random() < 0.012):
         return

@@ -3,6 +3,7 @@ the contractors' credit records (信用记录)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -74,11 +75,11 @@ def people_tables(
     corp_rows: list[dict] = []
     team_rows: list[dict] = []
     for i in range(projects.n):
-        teams, sub = _teams(rng, projects, firms, i)
-        team_rows += _team_rows(projects, i, teams, sub)
-        people = _roster_rows(rng, projects, firms, i, teams, sub)
+        teams = _teams(rng, projects, firms, i)
+        team_rows += _team_rows(projects, i, teams)
+        people = _roster_rows(rng, projects, firms, i, teams)
         roster_rows += people
-        corp_rows += _corp_rows(projects, firms, i, sub, pm=people[0], chief=people[1])
+        corp_rows += _corp_rows(projects, firms, i, teams.labour, people)
     return (
         pl.DataFrame(roster_rows, infer_schema_length=None),
         pl.DataFrame(corp_rows, infer_schema_length=None),
@@ -88,15 +89,24 @@ def people_tables(
     )
 
 
-def _teams(rng: np.random.Generator, projects: Projects, firms: Firms, i: int) -> tuple[list[str], dict]:
+@dataclass(frozen=True)
+class Teams:
+    """A project's teams (班组) and the labour firm (劳务) that employs them (a row of Firms.labour_firms)."""
+
+    names: list[str]
+    labour: dict
+
+
+def _teams(rng: np.random.Generator, projects: Projects, firms: Firms, i: int) -> Teams:
     """A project's teams (班组) and the labour firm (劳务) that employs them."""
     code = projects.codes[i]
     teams = [f"{code[-6:]}T{t + 1}" for t in range(int(rng.integers(2, 5)))]
     sub = firms.labour_firms.row(int(rng.integers(0, firms.labour_firms.height)), named=True)
-    return teams, sub
+    return Teams(teams, sub)
 
 
-def _team_rows(projects: Projects, i: int, teams: list[str], sub: dict) -> list[dict]:
+def _team_rows(projects: Projects, i: int, teams: Teams) -> list[dict]:
+    sub = teams.labour
     return [
         {
             "project_code": projects.codes[i],
@@ -107,15 +117,16 @@ def _team_rows(projects: Projects, i: int, teams: list[str], sub: dict) -> list[
             "entry_time": projects.starts[i],
             "exit_time": None,
         }
-        for t in teams
+        for t in teams.names
     ]
 
 
 def _roster_rows(
-    rng: np.random.Generator, projects: Projects, firms: Firms, i: int, teams: list[str], sub: dict
+    rng: np.random.Generator, projects: Projects, firms: Firms, i: int, teams: Teams
 ) -> list[dict]:
     """A project's roster: the manager first, the chief supervisor second, then the crew."""
     start, distress = projects.starts[i], projects.distress
+    sub, team_names = teams.labour, teams.names
     rows = []
     for j in range(int(projects.crew[i] * 1.35) + 2):
         p = _person(rng)
@@ -136,7 +147,7 @@ def _roster_rows(
                     if is_chief
                     else sub["corp_code"]
                 ),
-                "team_sys_no": None if j < 2 else teams[j % len(teams)],
+                "team_sys_no": None if j < 2 else team_names[j % len(team_names)],
                 "work_type": "900" if j < 2 else str(rng.choice(["010", "020", "030", "040", "050", "390"])),
                 "work_role": "10" if j < 2 else "20",
                 "position": "项目经理" if is_pm else "总监理工程师" if is_chief else None,
@@ -148,9 +159,10 @@ def _roster_rows(
     return rows
 
 
-def _corp_rows(projects: Projects, firms: Firms, i: int, sub: dict, *, pm: dict, chief: dict) -> list[dict]:
-    """The four firms on a project: contractor (009, its manager), supervisor (007, the chief supervisor), owner
-    (008) and labour firm (006)."""
+def _corp_rows(projects: Projects, firms: Firms, i: int, sub: dict, people: list[dict]) -> list[dict]:
+    """The four firms on a project: contractor (009, its manager: the roster's first person), supervisor (007, the
+    chief supervisor: the second), owner (008) and labour firm (006)."""
+    pm, chief = people[0], people[1]
     con, sup, own = int(projects.con_idx[i]), int(projects.sup_idx[i]), int(projects.own_idx[i])
 
     def row(corp_code: str, corp_type: str, corp_name: str, person: dict | None) -> dict:

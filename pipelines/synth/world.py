@@ -78,7 +78,7 @@ def build_world(
 
     firms = draw_firms(rng, n, area_codes)
     projects = draw_projects(rng, spec, n, area_codes, firms)
-    drivers = draw_drivers(rng, seed, mech, firms, projects, months)
+    drivers = draw_drivers(rng, seed, world, firms, projects)
     world.payroll_delay_days = _late_payroll_districts(seed, sorted(set(projects.area)), mech)
     upload_dark, first_upload = upload_outages(
         np.random.default_rng([seed, 2]),
