@@ -85,7 +85,7 @@ def _contractor_shock(seed: int, n_con: int, n_months: int, mechanism: Mechanism
     return shock
 
 
-def _late_payroll_districts(seed: int, districts: list[str], mechanism: Mechanism) -> dict[str, int]:
+def late_payroll_districts(seed: int, districts: list[str], mechanism: Mechanism) -> dict[str, int]:
     """district → days its payroll deliveries lag the pay date, for the mechanism's share of the districts that
     hold projects (at least one when the share is positive); its own random stream."""
     if mechanism.late_payroll_share <= 0 or not districts:

@@ -24,13 +24,13 @@ from pipelines.synth.drivers import (
     CRISIS_END,
     CRISIS_LOGIT,
     CRISIS_PAY_CUT,
-    _late_payroll_districts,
     _owner_crises,
     crew_table,
     crisis_onset,
     draw_drivers,
     draw_firms,
     draw_projects,
+    late_payroll_districts,
     project_month_table,
     project_status,
     upload_outages,
@@ -79,7 +79,7 @@ def build_world(
     firms = draw_firms(rng, n, area_codes)
     projects = draw_projects(rng, spec, n, area_codes, firms)
     drivers = draw_drivers(rng, seed, world, firms, projects)
-    world.payroll_delay_days = _late_payroll_districts(seed, sorted(set(projects.area)), mech)
+    world.payroll_delay_days = late_payroll_districts(seed, sorted(set(projects.area)), mech)
     upload_dark, first_upload = upload_outages(
         np.random.default_rng([seed, 2]),
         projects.area,
