@@ -12,6 +12,7 @@ import io
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -75,12 +76,7 @@ def generate(
     say = progress or (lambda _msg: None)
     started = time.monotonic()
     out = Path(out)
-    inbox = out / "inbox"
-    if inbox.exists():
-        import shutil
-
-        shutil.rmtree(inbox)
-    inbox.mkdir(parents=True)
+    inbox = _fresh_inbox(out)
     say(f"building the {tier} world (seed {seed}, mechanism {mech.name})")
     world = build_world(tier, seed, n_projects, mechanism=mech, start=start)
     writer = _Writer(inbox, np.random.default_rng(seed + 1), faults)
@@ -88,46 +84,17 @@ def generate(
     if faults:  # registry history faults in the middle of the world's months (sources.md "Delivery")
         writer.revert_month = months[len(months) // 2]
         writer.correction_month = months[max(1, len(months) // 2 - 2)]
-    att_rng = np.random.default_rng(seed + 2)
-    daily_from = world.end - timedelta(days=4)  # the last five days arrive as nightly extracts
-    rows = dict.fromkeys(ENTITIES, 0)
     # the punches as generated, before formats and faults: kept for truth on the small tiers only (the province
-    # tier's attendance alone would need ~20 GB of memory); the previous month is kept for the re-export
-    keep_attendance = tier in TRUTH_TIERS
-    clean_attendance: list[pl.DataFrame] = []
-    previous_month: pl.DataFrame | None = None
+    # tier's attendance alone would need ~20 GB of memory)
+    run = _Deliveries(
+        world, writer, np.random.default_rng(seed + 2), tier, say, keep_attendance=tier in TRUTH_TIERS
+    )
+    daily_from = world.end - timedelta(days=4)  # the last five days arrive as nightly extracts
     for idx, m in enumerate(months):
-        me = month_end(m)
-        last = me if me < daily_from else daily_from - timedelta(days=1)
-        folder = me if me < daily_from else daily_from - timedelta(days=1)
-        say(f"  extract {folder}: attendance {m:%Y-%m}")
-        att = attendance_for(world, m, last, att_rng)
-        if keep_attendance:
-            clean_attendance.append(att)
-        rows["attendance"] += writer.write_attendance(att, folder, idx, tier)
-        if idx and m.month in (1, 4, 7, 10):  # quarter-start re-export repeats part of last month (overlap)
-            prev = previous_month if previous_month is not None else att.clear()
-            # the very rows delivered last month: a re-export adds no new punch
-            subset = prev.filter(
-                pl.col("project_code").is_in(prev["project_code"].unique().sort().head(5).to_list())
-            )
-            writer.write(subset, "attendance", folder, idx + 3, suffix="reexport")
-        previous_month = att
-        if me < daily_from:
-            rows_m = writer.write_month(world, m, me, idx)
-            for k, v in rows_m.items():
-                rows[k] += v
+        _write_month_extract(run, idx, m, daily_from)
     for k in range(5):  # nightly folders for the last five days
-        d = daily_from + timedelta(days=k)
-        att = attendance_for(world, d, d, att_rng)
-        if keep_attendance:
-            clean_attendance.append(att)
-        rows["attendance"] += writer.write(att, "attendance", d, k)
-        if d == world.end:
-            rows_m = writer.write_month(world, months[-1], d, len(months) - 1)
-            for e, v in rows_m.items():
-                rows[e] += v
-    _write_truth(world, out, tier, clean_attendance)
+        _write_nightly_extract(run, k, daily_from + timedelta(days=k), months)
+    _write_truth(world, out, tier, run.clean_attendance)
     if faults:
         writer.write_manifest(out / "faults_manifest.json", seed)
     seconds = round(time.monotonic() - started, 1)
@@ -137,10 +104,76 @@ def generate(
         "seed": seed,
         "mechanism": mech.name,
         "files": writer.n_files,
-        "rows": rows,
+        "rows": run.rows,
         "seconds": seconds,
         "inbox": str(inbox),
     }
+
+
+def _fresh_inbox(out: Path) -> Path:
+    """OUT/inbox, emptied."""
+    inbox = out / "inbox"
+    if inbox.exists():
+        import shutil
+
+        shutil.rmtree(inbox)
+    inbox.mkdir(parents=True)
+    return inbox
+
+
+@dataclass
+class _Deliveries:
+    """A world being written extract by extract: rows written per entity, the clean punches kept for truth, the
+    previous month's punches (for the quarter-start re-export)."""
+
+    world: World
+    writer: _Writer
+    att_rng: np.random.Generator
+    tier: str
+    say: Callable[[str], None]
+    keep_attendance: bool
+    rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ENTITIES, 0))
+    clean_attendance: list[pl.DataFrame] = field(default_factory=list)
+    previous_month: pl.DataFrame | None = None
+
+    def punches(self, first: date, last: date) -> pl.DataFrame:
+        att = attendance_for(self.world, first, last, self.att_rng)
+        if self.keep_attendance:
+            self.clean_attendance.append(att)
+        return att
+
+    def count(self, rows: dict[str, int]) -> None:
+        for entity, n in rows.items():
+            self.rows[entity] += n
+
+
+def _write_month_extract(run: _Deliveries, idx: int, m: date, daily_from: date) -> None:
+    """A month-end extract folder: the month's attendance (a re-export at quarter starts) and, before the nightly
+    days, the registry snapshots and the month's events."""
+    me = month_end(m)
+    last = me if me < daily_from else daily_from - timedelta(days=1)
+    folder = me if me < daily_from else daily_from - timedelta(days=1)
+    run.say(f"  extract {folder}: attendance {m:%Y-%m}")
+    att = run.punches(m, last)
+    run.rows["attendance"] += run.writer.write_attendance(att, folder, idx, run.tier)
+    if idx and m.month in (1, 4, 7, 10):  # quarter-start re-export repeats part of last month (overlap)
+        prev = run.previous_month if run.previous_month is not None else att.clear()
+        # the very rows delivered last month: a re-export adds no new punch
+        subset = prev.filter(
+            pl.col("project_code").is_in(prev["project_code"].unique().sort().head(5).to_list())
+        )
+        run.writer.write(subset, "attendance", folder, idx + 3, suffix="reexport")
+    run.previous_month = att
+    if me < daily_from:
+        run.count(run.writer.write_month(run.world, m, me, idx))
+
+
+def _write_nightly_extract(run: _Deliveries, k: int, d: date, months: list[date]) -> None:
+    """One of the last five days' nightly folders: its punches, and on the world's last day the month's rest."""
+    att = run.punches(d, d)
+    run.rows["attendance"] += run.writer.write(att, "attendance", d, k)
+    if d == run.world.end:
+        run.count(run.writer.write_month(run.world, months[-1], d, len(months) - 1))
 
 
 def _write_truth(world: World, out: Path, tier: str, attendance: list[pl.DataFrame]) -> None:
@@ -349,7 +382,47 @@ class _Writer:
     def _emit(
         self, df: pl.DataFrame, entity: str, folder: date, fmt: str, spelling: str, suffix: str | None
     ) -> None:
+        """Write one file of an entity in a format and a spelling, its faults (with --faults) in the manifest."""
         contract = load_contract(entity)
+        path = self._new_path(entity, folder, fmt, suffix)
+        cols = [c for c in contract.column_names if c in df.columns]
+        text = _to_text(df.select(cols))
+        text = self._vendor_variants(text, entity, fmt)
+        payload_lines = self.faults_on and self._payload_lines_due(entity, fmt, text)
+        text, faults = self._with_row_faults(text, entity, fmt, planned=self.faults_on and not payload_lines)
+        header_of = {
+            c.name: {"snake": c.name, "camel": c.camel, "zh": c.zh}[spelling] for c in contract.columns
+        }
+        renamed = text.rename({c: header_of[c] for c in text.columns})
+        rel = path.relative_to(self.inbox).as_posix()
+        if self.faults_on and self._pii_extras_due(entity, fmt, text):
+            renamed = _with_pii_extras(renamed, text, nested_as_text=fmt.startswith("csv"))
+            self._file_fault(
+                "pii_extra_column",
+                entity,
+                rel,
+                "、".join((PII_EXTRA_FLAT, PII_EXTRA_NAMED, PII_EXTRA_NESTED)),
+            )
+        if fmt.startswith("csv"):
+            faults = self._write_csv(path, renamed, text, entity, fmt, faults)
+        elif fmt == "jsonl":
+            self._write_jsonl(path, renamed, entity, faults, header_of if payload_lines else None)
+        elif fmt == "json_payload":
+            parent = header_of["project_code"] if "project_code" in cols else None
+            faults = self._write_json_payload(
+                path, renamed, entity, contract.payload_arrays[0], parent, faults
+            )
+        elif fmt == "xlsx":
+            renamed.write_excel(path, worksheet="Sheet1", autofit=False)
+        else:
+            renamed.write_parquet(path)
+        for f in faults:
+            self.faults.append({**f, "entity": entity, "file": rel})
+        self.last_file = rel
+        self.n_files += 1
+
+    def _new_path(self, entity: str, folder: date, fmt: str, suffix: str | None) -> Path:
+        """inbox/<folder>/<entity>_<MMDD>[_suffix][_n].<ext>: a free name in the extract folder."""
         d = self.inbox / folder.isoformat()
         d.mkdir(parents=True, exist_ok=True)
         ext = {
@@ -367,119 +440,108 @@ class _Writer:
         while path.exists():
             path = d / f"{stem}_{n}.{ext}"
             n += 1
-        cols = [c for c in contract.column_names if c in df.columns]
-        text = _to_text(df.select(cols))
-        text = self._vendor_variants(text, entity, fmt)
-        payload_lines = self.faults_on and self._payload_lines_due(entity, fmt, text)
-        faults = self._plan_faults(text, entity, fmt) if self.faults_on and not payload_lines else []
-        if self.faults_on and not payload_lines:
-            faults += self._plan_null_key(text, entity, fmt, faults)
+        return path
+
+    def _with_row_faults(
+        self, text: pl.DataFrame, entity: str, fmt: str, *, planned: bool
+    ) -> tuple[pl.DataFrame, list[dict]]:
+        """The text with its row-level faults applied (value faults, a null key), and the faults; none unless
+        `planned`."""
+        if not planned:
+            return text, []
+        faults = self._plan_faults(text, entity, fmt)
+        faults += self._plan_null_key(text, entity, fmt, faults)
         for f in faults:
             text = _apply_null_key(text, f) if f["kind"] == "null_key" else _apply_value_fault(text, f)
-        header_of = {
-            c.name: {"snake": c.name, "camel": c.camel, "zh": c.zh}[spelling] for c in contract.columns
-        }
-        renamed = text.rename({c: header_of[c] for c in text.columns})
-        rel = path.relative_to(self.inbox).as_posix()
-        if self.faults_on and self._pii_extras_due(entity, fmt, text):
-            renamed = _with_pii_extras(renamed, text, nested_as_text=fmt.startswith("csv"))
-            self.faults.append(
-                {
-                    "kind": "pii_extra_column",
-                    "entity": entity,
-                    "file": rel,
-                    "line": None,
-                    "column": None,
-                    "detail": "、".join((PII_EXTRA_FLAT, PII_EXTRA_NAMED, PII_EXTRA_NESTED)),
-                }
-            )
-        if fmt.startswith("csv"):
-            lines = _csv_lines(renamed)
-            for f in faults:
-                if f["kind"] == "duplicate_row":
-                    lines.insert(f["line"], lines[f["line"] - 1])
-                elif f["kind"] == "broken_line":
-                    lines[f["line"] - 1] = lines[f["line"] - 1].rstrip("\r\n") + ",多余字段\r\n"
-            _shift_after_duplicate(faults)
-            body = "".join(lines)
-            enc = {"csv_utf8": "utf-8", "csv_bom": "utf-8-sig", "csv_gbk": "gbk"}[fmt]
-            raw = body.encode(enc, errors="replace")
-            if (
-                self.faults_on
-                and fmt == "csv_gbk"
-                and self._file_fault_due("wrong_encoding", 23, 5)
-                and len(raw) > 200
-            ):
-                raw = raw[:100] + b"\xff\xfe\x81\x30" * 8 + raw[100:]  # decodes as neither UTF-8 nor GB18030
-                self.faults.append(
-                    {
-                        "kind": "wrong_encoding",
-                        "entity": entity,
-                        "file": rel,
-                        "line": None,
-                        "column": None,
-                        "detail": "invalid byte sequence",
-                    }
-                )
-                faults = []
-            elif self.faults_on and _cut_due(self.faults, entity, text, raw):
-                raw, faults = _cut_mid_line(raw, faults)
-            path.write_bytes(raw)
-        elif fmt == "jsonl":
-            records = renamed.to_dicts()
-            for f in faults:
-                if f["kind"] == "duplicate_row":
-                    records.insert(f["line"], records[f["line"] - 1])
-            _shift_after_duplicate(faults)
-            if payload_lines:
-                lines, n_payloads = _payload_lines([_drop_nulls(r) for r in records], entity, header_of)
-                self.faults.append(
-                    {
-                        "kind": "payload_lines",
-                        "entity": entity,
-                        "file": rel,
-                        "line": None,
-                        "column": None,
-                        "detail": f"{n_payloads} payloads of {len(records)} records, plain lines mixed in",
-                    }
-                )
-            else:
-                lines = [json.dumps(_drop_nulls(r), ensure_ascii=False) for r in records]
-            path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-        elif fmt == "json_payload":
-            array = contract.payload_arrays[0]
-            # the parent key outside the array, in the file's own spelling (write() uses camel for payloads)
-            parent = header_of["project_code"] if "project_code" in cols else None
-            payload: dict = {}
-            records = [_drop_nulls(r) for r in renamed.to_dicts()]
-            if parent and renamed[parent].n_unique() == 1:
-                payload[parent] = records[0].get(parent)
-                for r in records:
-                    r.pop(parent, None)
-            payload[array] = records
-            blob = json.dumps(payload, ensure_ascii=False)
-            if self.faults_on and self._file_fault_due("truncated_file", 17, 3) and len(blob) > 200:
-                blob = blob[: len(blob) // 2]
-                self.faults.append(
-                    {
-                        "kind": "truncated_file",
-                        "entity": entity,
-                        "file": rel,
-                        "line": None,
-                        "column": None,
-                        "detail": "file cut mid-way",
-                    }
-                )
-                faults = []
-            path.write_text(blob, encoding="utf-8")
-        elif fmt == "xlsx":
-            renamed.write_excel(path, worksheet="Sheet1", autofit=False)
-        else:
-            renamed.write_parquet(path)
+        return text, faults
+
+    def _file_fault(self, kind: str, entity: str, rel: str, detail: str) -> None:
+        """A fault of a whole file (no line, no column) in the manifest."""
+        self.faults.append(
+            {"kind": kind, "entity": entity, "file": rel, "line": None, "column": None, "detail": detail}
+        )
+
+    def _write_csv(
+        self, path: Path, renamed: pl.DataFrame, text: pl.DataFrame, entity: str, fmt: str, faults: list[dict]
+    ) -> list[dict]:
+        """A CSV file with its line faults (a duplicated line, an extra field), perhaps a wrong encoding or a cut
+        transfer; returns the row faults that remain in the file."""
+        lines = _csv_lines(renamed)
         for f in faults:
-            self.faults.append({**f, "entity": entity, "file": rel})
-        self.last_file = rel
-        self.n_files += 1
+            if f["kind"] == "duplicate_row":
+                lines.insert(f["line"], lines[f["line"] - 1])
+            elif f["kind"] == "broken_line":
+                lines[f["line"] - 1] = lines[f["line"] - 1].rstrip("\r\n") + ",多余字段\r\n"
+        _shift_after_duplicate(faults)
+        body = "".join(lines)
+        enc = {"csv_utf8": "utf-8", "csv_bom": "utf-8-sig", "csv_gbk": "gbk"}[fmt]
+        raw = body.encode(enc, errors="replace")
+        if (
+            self.faults_on
+            and fmt == "csv_gbk"
+            and self._file_fault_due("wrong_encoding", 23, 5)
+            and len(raw) > 200
+        ):
+            raw = raw[:100] + b"\xff\xfe\x81\x30" * 8 + raw[100:]  # decodes as neither UTF-8 nor GB18030
+            self._file_fault(
+                "wrong_encoding", entity, path.relative_to(self.inbox).as_posix(), "invalid byte sequence"
+            )
+            faults = []
+        elif self.faults_on and _cut_due(self.faults, entity, text, raw):
+            raw, faults = _cut_mid_line(raw, faults)
+        path.write_bytes(raw)
+        return faults
+
+    def _write_jsonl(
+        self,
+        path: Path,
+        renamed: pl.DataFrame,
+        entity: str,
+        faults: list[dict],
+        payload_headers: dict[str, str] | None,
+    ) -> None:
+        """A JSONL file, one record a line (a duplicated line as a fault), or API payload lines when
+        `payload_headers` (the file's spelling of each column) is given."""
+        records = renamed.to_dicts()
+        for f in faults:
+            if f["kind"] == "duplicate_row":
+                records.insert(f["line"], records[f["line"] - 1])
+        _shift_after_duplicate(faults)
+        if payload_headers is not None:
+            lines, n_payloads = _payload_lines([_drop_nulls(r) for r in records], entity, payload_headers)
+            detail = f"{n_payloads} payloads of {len(records)} records, plain lines mixed in"
+            self._file_fault("payload_lines", entity, path.relative_to(self.inbox).as_posix(), detail)
+        else:
+            lines = [json.dumps(_drop_nulls(r), ensure_ascii=False) for r in records]
+        path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+    def _write_json_payload(
+        self,
+        path: Path,
+        renamed: pl.DataFrame,
+        entity: str,
+        array: str,
+        parent: str | None,
+        faults: list[dict],
+    ) -> list[dict]:
+        """A JSON payload: the records in `array`, the parent key outside it when the file holds one project
+        (`parent`, in the file's own spelling: write() uses camel for payloads); perhaps truncated."""
+        payload: dict = {}
+        records = [_drop_nulls(r) for r in renamed.to_dicts()]
+        if parent and renamed[parent].n_unique() == 1:
+            payload[parent] = records[0].get(parent)
+            for r in records:
+                r.pop(parent, None)
+        payload[array] = records
+        blob = json.dumps(payload, ensure_ascii=False)
+        if self.faults_on and self._file_fault_due("truncated_file", 17, 3) and len(blob) > 200:
+            blob = blob[: len(blob) // 2]
+            self._file_fault(
+                "truncated_file", entity, path.relative_to(self.inbox).as_posix(), "file cut mid-way"
+            )
+            faults = []
+        path.write_text(blob, encoding="utf-8")
+        return faults
 
     def _vendor_variants(self, text: pl.DataFrame, entity: str, fmt: str) -> pl.DataFrame:
         """Vendor codes real exports carry: direction E/L, IN/OUT, 1/0; codes without leading zeros."""
