@@ -85,7 +85,7 @@ def with_baselines(frame: pl.DataFrame, world: Path | None) -> pl.DataFrame:
         return out
     hazard = pl.read_parquet(truth).select("project_code", pl.col("month").cast(pl.String), "true_hazard")
     # the ceiling ranks by what an oracle would know: the generator's hazard for the month ending at as_of, which
-    # is by construction the hazard of an event within the horizon after that month end (pipelines/synth/world.py:
+    # is by construction the hazard of an event within the horizon after that month end (pipelines/synth/money.py:
     # that month's pay falls due, and its complaints arrive, inside the window)
     return (
         out.with_columns(pl.col("as_of").dt.strftime("%Y-%m").alias("month"))
