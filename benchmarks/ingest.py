@@ -64,7 +64,7 @@ def bare_read(path: Path) -> int:
 
 def inbox_files(inbox: Path) -> list[tuple[date, Path]]:
     """Every delivered file with its extract date, in the order the nightly loads them."""
-    out = []
+    out: list[tuple[date, Path]] = []
     for folder in sorted(p for p in inbox.iterdir() if p.is_dir()):
         try:
             extract_date = date.fromisoformat(folder.name)
@@ -83,33 +83,34 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tier", default="city", help="generator tier to load when --inbox is not given")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--inbox", type=Path, help="an existing inbox (default: generate the tier)")
-    args = parser.parse_args()
+def _inbox(args: argparse.Namespace) -> Path:
+    """The inbox named, or the tier's, generated under WORK the first time."""
+    if args.inbox is not None:
+        return args.inbox
+    world = WORK / args.tier
+    inbox = world / "inbox"
+    if not inbox.exists():
+        from pipelines.synth import generate
 
-    inbox = args.inbox
-    if inbox is None:
-        world = WORK / args.tier
-        inbox = world / "inbox"
-        if not inbox.exists():
-            from pipelines.synth import generate
+        start = time.perf_counter()
+        generate(args.tier, args.seed, world)
+        print(f"generated the {args.tier} tier in {time.perf_counter() - start:.1f} s")
+    return inbox
 
-            start = time.perf_counter()
-            generate(args.tier, args.seed, world)
-            print(f"generated the {args.tier} tier in {time.perf_counter() - start:.1f} s")
-    files = inbox_files(inbox)
-    size_mb = sum(p.stat().st_size for _, p in files) / 2**20
-    print(f"inbox {inbox}: {len(files)} files, {size_mb:.0f} MB")
 
-    bare = defaultdict(float)  # format → seconds
+def time_bare_reads(files: list[tuple[date, Path]]) -> dict[str, float]:
+    """Pass 1a: format → seconds of polars' bare reads."""
+    bare: dict[str, float] = defaultdict(float)
     for _, path in files:
         start = time.perf_counter()
         bare_read(path)
         bare[fmt_of(path)] += time.perf_counter() - start
-    parse = defaultdict(lambda: [0, 0, 0.0])  # format → files, rows, seconds
+    return bare
+
+
+def time_reader(files: list[tuple[date, Path]]) -> dict[str, list]:
+    """Pass 1b: format → [files, rows, seconds] of the project's reader."""
+    parse: dict[str, list] = defaultdict(lambda: [0, 0, 0.0])
     for _, path in files:
         start = time.perf_counter()
         try:
@@ -121,14 +122,18 @@ def main() -> None:
         cell[0] += 1
         cell[1] += n
         cell[2] += time.perf_counter() - start
-    rss_after_parse = peak_rss_mb()
+    return parse
 
+
+def time_loads(files: list[tuple[date, Path]], inbox: Path) -> tuple[dict[str, list], int, float, float]:
+    """Passes 2 and 3 into a scratch warehouse: format → [files, rows, seconds] of the load, rows quarantined,
+    seconds of the re-run, and the warehouse's size in MB."""
     settings = Settings()
     scratch = Path(tempfile.mkdtemp(prefix="wagewatch-bench-ingest-"))
     try:
         con = connect(scratch / "bench.duckdb")
         ensure_schema(con)
-        load = defaultdict(lambda: [0, 0, 0.0])
+        load: dict[str, list] = defaultdict(lambda: [0, 0, 0.0])
         quarantined = 0
         for extract_date, path in files:
             start = time.perf_counter()
@@ -146,7 +151,13 @@ def main() -> None:
         warehouse_mb = sum(p.stat().st_size for p in scratch.iterdir()) / 2**20
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    return load, quarantined, rerun, warehouse_mb
 
+
+def print_formats(
+    n_files: int, bare: dict[str, float], parse: dict[str, list], load: dict[str, list]
+) -> float:
+    """The per-format table (and per base format against bare reads and targets); returns the total load seconds."""
     # bare reads are timed per format (a CSV's encoding is known only after reading it): CSV rows share one floor
     print(
         f"\n{'format':<14}{'files':>6}{'rows':>12}{'bare s':>8}{'reader s':>9}{'load s':>8}{'load r/s':>11}"
@@ -174,9 +185,28 @@ def main() -> None:
             f"{base + ' (all)':<14}{'':>6}{n:>12,}{bs:>8.1f}{'':>9}{ls:>8.1f}{rate:>11,.0f}{ratio}  {verdict}"
         )
     print(
-        f"{'all':<14}{len(files):>6}{rows:>12,}{tot_b:>8.1f}{tot_p:>9.1f}{tot_l:>8.1f}"
+        f"{'all':<14}{n_files:>6}{rows:>12,}{tot_b:>8.1f}{tot_p:>9.1f}{tot_l:>8.1f}"
         f"{rows / max(tot_l, 1e-9):>11,.0f}{tot_l / max(tot_b, 1e-9):>7.1f}×"
     )
+    return tot_l
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tier", default="city", help="generator tier to load when --inbox is not given")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--inbox", type=Path, help="an existing inbox (default: generate the tier)")
+    args = parser.parse_args()
+
+    inbox = _inbox(args)
+    files = inbox_files(inbox)
+    size_mb = sum(p.stat().st_size for _, p in files) / 2**20
+    print(f"inbox {inbox}: {len(files)} files, {size_mb:.0f} MB")
+    bare = time_bare_reads(files)
+    parse = time_reader(files)
+    rss_after_parse = peak_rss_mb()
+    load, quarantined, rerun, warehouse_mb = time_loads(files, inbox)
+    tot_l = print_formats(len(files), bare, parse, load)
     print(f"\nrows quarantined: {quarantined:,}; warehouse after load: {warehouse_mb:.0f} MB")
     print(
         f"re-run of the same inbox (all files in the ledger): {rerun:.1f} s ({rerun / max(tot_l, 1e-9):.3f}× the load)"

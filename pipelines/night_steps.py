@@ -392,6 +392,37 @@ class ReportFiles:
     paths: dict[str, str]
 
 
+def _findings(con: duckdb.DuckDBPyConnection, quality: Any) -> pl.DataFrame:
+    """Tonight's data-quality findings: the quality step's, else the warehouse's dq_finding (empty if none)."""
+    findings = getattr(quality, "findings", None)
+    if findings is None:
+        findings = frame(con, "select * from dq_finding") if has_table(con, "dq_finding") else pl.DataFrame()
+    return findings
+
+
+def _bulletin_with_closed_loop(con: duckdb.DuckDBPyConnection, quality: Any, warnings: WarningList) -> None:
+    """The bulletin again, now with its closed-loop section (the lists exist only after the quality step); left
+    as it is when the quality step wrote none or there is no disposition_area_month."""
+    bulletin = getattr(quality, "bulletin_path", None)
+    context = getattr(quality, "context", None)
+    if not (bulletin and context is not None and has_table(con, "disposition_area_month")):
+        return
+    from dataclasses import replace
+
+    from pipelines.quality.bulletin import write_bulletin
+
+    write_bulletin(
+        quality.findings,
+        frame(con, "select * from dq_finding_history"),
+        replace(
+            context,
+            closed_loop=frame(con, "select * from disposition_area_month"),
+            closed_loop_city=warnings.loop_city,
+        ),
+        Path(bulletin),
+    )
+
+
 def write_reports(
     con: duckdb.DuckDBPyConnection,
     out_dir: Path,
@@ -407,9 +438,7 @@ def write_reports(
     from pipelines.reports.warning_list import write_warning_lists
 
     areas = read_areas(settings)
-    findings = getattr(quality, "findings", None)
-    if findings is None:
-        findings = frame(con, "select * from dq_finding") if has_table(con, "dq_finding") else pl.DataFrame()
+    findings = _findings(con, quality)
     lists = write_warning_lists(
         warnings.lines,
         warnings.workers,
@@ -447,23 +476,7 @@ def write_reports(
     }
     docs = getattr(quality, "docs_index", None)
     bulletin = getattr(quality, "bulletin_path", None)
-    context = getattr(quality, "context", None)
-    if bulletin and context is not None and has_table(con, "disposition_area_month"):
-        # the bulletin again, now with its closed-loop section (the lists exist only after the quality step)
-        from dataclasses import replace
-
-        from pipelines.quality.bulletin import write_bulletin
-
-        write_bulletin(
-            quality.findings,
-            frame(con, "select * from dq_finding_history"),
-            replace(
-                context,
-                closed_loop=frame(con, "select * from disposition_area_month"),
-                closed_loop_city=warnings.loop_city,
-            ),
-            Path(bulletin),
-        )
+    _bulletin_with_closed_loop(con, quality, warnings)
     if docs:
         outputs["data docs"] = str(docs)
     if bulletin:

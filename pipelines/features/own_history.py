@@ -34,7 +34,7 @@ from pipelines.features.ranking import (
     rules_count_column,
 )
 from pipelines.reports import labels_zh as zh
-from pipelines.settings import Settings
+from pipelines.settings import OwnHistory, Settings
 from pipelines.warehouse import frame, has_table
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,117 @@ def _history_counts(df: pd.DataFrame) -> dict[str, int]:
     }
 
 
+def _read_history(
+    warehouse: Path, settings: Settings, con: duckdb.DuckDBPyConnection | None, data: pl.DataFrame | None
+) -> tuple[date, pd.DataFrame]:
+    """The last extract date and the own-history frame (as pandas), from `con` or a connection opened here."""
+    from models.risk.train import to_pandas
+
+    own_con = con is None
+    if con is None:
+        from pipelines.warehouse import connect
+
+        con = connect(warehouse, threads=settings.duckdb_threads, memory_limit=settings.duckdb_memory_limit)
+    try:
+        extract = last_extract(con)
+        df = to_pandas(own_frame(con, settings) if data is None else data)
+    finally:
+        if own_con:
+            con.close()
+    return extract, df
+
+
+def _backtest_split(
+    df: pd.DataFrame, month_ends: list, n_events: int, o: OwnHistory
+) -> tuple[list[str], pd.DataFrame | None, pd.DataFrame | None, list]:
+    """Why the history is too short (empty when it is enough), the training rows (labels closed before the first
+    backtest month end), the backtest rows and the backtest month ends."""
+    short = []
+    if len(month_ends) < o.min_closed_month_ends:
+        short.append(f"{len(month_ends)} closed month ends < {o.min_closed_month_ends}")
+    if n_events < o.min_events:
+        short.append(f"{n_events} events < {o.min_events}")
+    if short:
+        return short, None, None, []
+    test_dates = month_ends[-o.backtest_month_ends :]
+    train_rows = df[pd.to_datetime(df["label_complete_date"]) <= test_dates[0]]
+    test_rows = df[df["as_of"].isin(test_dates)]
+    if train_rows["train_label"].nunique() < 2:
+        short.append("no events (or no non-events) in the months before the backtest")
+    elif test_rows["label"].sum() == 0:
+        short.append("no events in the backtest months")
+    return short, train_rows, test_rows, test_dates
+
+
+def _fit_and_compare(
+    train_rows: pd.DataFrame,
+    test_rows: pd.DataFrame,
+    test_dates: list,
+    current_model: Path | None,
+    settings: Settings,
+    random_state: int,
+) -> tuple[Any, dict[str, dict[str, float]], dict[str, Any]]:
+    """Fit the candidate, score candidate, current model, rules count and ceiling on the backtest rows; returns the
+    candidate, the comparison table and the backtest part of the report (windows, sizes, calibration)."""
+    from sklearn.metrics import brier_score_loss
+
+    from models.risk.champion import CANDIDATE, CEILING, CURRENT, RULES, compare
+    from models.risk.metrics import reliability
+    from models.risk.predict import predict_proba
+    from models.risk.train import load, train
+
+    candidate = train(
+        train_rows.assign(label=train_rows["train_label"]),
+        capacity_share=settings.triage.list_capacity_share,
+        random_state=random_state,
+    )
+    p_candidate = predict_proba(candidate, test_rows)
+    scores = {
+        CANDIDATE: p_candidate,
+        CURRENT: predict_proba(load(current_model), test_rows) if current_model else None,
+        RULES: test_rows["rules_score"].to_numpy(dtype=float),
+        CEILING: test_rows["true_hazard"].to_numpy(dtype=float) if "true_hazard" in test_rows else None,
+    }
+    table = compare(
+        test_rows, scores, settings.triage.list_capacity_share, settings.own_history.precision_share
+    )
+    y = test_rows["label"].astype(int).to_numpy()
+    backtest = {
+        "train_window": [str(train_rows["as_of"].min())[:10], str(train_rows["as_of"].max())[:10]],
+        "test_window": [str(test_dates[0])[:10], str(test_dates[-1])[:10]],
+        "n_train_rows": len(train_rows),
+        "n_test_rows": len(test_rows),
+        "test_event_rate": float(y.mean()),
+        "comparison": table,
+        "calibration": {
+            "brier": float(brier_score_loss(y, p_candidate)),
+            "brier_base_rate": float(brier_score_loss(y, np.full(len(y), y.mean()))),
+            "reliability": reliability(y, p_candidate),
+        },
+    }
+    return candidate, table, backtest
+
+
+def _write_decision(home: Path, report: dict[str, Any], ranking: str, candidate: Any, promoted: bool) -> None:
+    """`<warehouse>.models/`: the promoted model (if any), ranking.json and MODEL_CARD.md."""
+    from models.risk.card import render_card
+    from models.risk.train import save
+
+    home.mkdir(parents=True, exist_ok=True)
+    if promoted and candidate is not None:
+        save(candidate, home, {"own_history": {k: report[k] for k in ("train_window", "test_window")}})
+    (home / RANKING_FILE).write_text(
+        json.dumps(
+            {"ranking": ranking, **report},
+            ensure_ascii=False,
+            indent=2,
+            default=str,
+        ),
+        encoding="utf-8",
+    )
+    (home / CARD_FILE).write_text(render_card(report), encoding="utf-8")
+
+
 def train_own_history(
     warehouse: Path,
     settings: Settings | None = None,
@@ -128,29 +239,12 @@ def train_own_history(
     """Train, backtest, decide, and write `<warehouse>.models/`; returns the report (also in ranking.json).
 
     `data`: an own_frame already built (tests and the benchmark reuse one); `con`: an open warehouse."""
-    from sklearn.metrics import brier_score_loss
-
-    from models.risk.card import render_card
-    from models.risk.champion import CANDIDATE, CEILING, CURRENT, RULES, compare, decide
-    from models.risk.metrics import reliability
-    from models.risk.predict import predict_proba
-    from models.risk.train import load, save, to_pandas, train
+    from models.risk.champion import decide
 
     settings = settings or Settings()
     o = settings.own_history
     warehouse = Path(warehouse)
-    home = model_home(warehouse)
-    own_con = con is None
-    if con is None:
-        from pipelines.warehouse import connect
-
-        con = connect(warehouse, threads=settings.duckdb_threads, memory_limit=settings.duckdb_memory_limit)
-    try:
-        extract = last_extract(con)
-        df = to_pandas(own_frame(con, settings) if data is None else data)
-    finally:
-        if own_con:
-            con.close()
+    extract, df = _read_history(warehouse, settings, con, data)
     month_ends = sorted(df["as_of"].unique()) if len(df) else []
     before = ranking_in_use(warehouse, settings)
     previous = read_decision(warehouse)
@@ -172,53 +266,16 @@ def train_own_history(
         "current_source": current_source,
         **_history_counts(df),
     }
-    short = []
-    if len(month_ends) < o.min_closed_month_ends:
-        short.append(f"{len(month_ends)} closed month ends < {o.min_closed_month_ends}")
-    if report["n_events"] < o.min_events:
-        short.append(f"{report['n_events']} events < {o.min_events}")
-    train_rows = test_rows = None
-    if not short:
-        test_dates = month_ends[-o.backtest_month_ends :]
-        test_start = test_dates[0]
-        train_rows = df[pd.to_datetime(df["label_complete_date"]) <= test_start]
-        test_rows = df[df["as_of"].isin(test_dates)]
-        if train_rows["train_label"].nunique() < 2:
-            short.append("no events (or no non-events) in the months before the backtest")
-        elif test_rows["label"].sum() == 0:
-            short.append("no events in the backtest months")
+    short, train_rows, test_rows, test_dates = _backtest_split(df, month_ends, report["n_events"], o)
     table: dict[str, dict[str, float]] = {}
     candidate = None
     if not short:
         assert train_rows is not None
         assert test_rows is not None
-        candidate = train(
-            train_rows.assign(label=train_rows["train_label"]),
-            capacity_share=settings.triage.list_capacity_share,
-            random_state=random_state,
+        candidate, table, backtest = _fit_and_compare(
+            train_rows, test_rows, test_dates, before.model_path, settings, random_state
         )
-        p_candidate = predict_proba(candidate, test_rows)
-        scores = {
-            CANDIDATE: p_candidate,
-            CURRENT: predict_proba(load(before.model_path), test_rows) if before.model_path else None,
-            RULES: test_rows["rules_score"].to_numpy(dtype=float),
-            CEILING: test_rows["true_hazard"].to_numpy(dtype=float) if "true_hazard" in test_rows else None,
-        }
-        table = compare(test_rows, scores, settings.triage.list_capacity_share, o.precision_share)
-        y = test_rows["label"].astype(int).to_numpy()
-        report.update(
-            train_window=[str(train_rows["as_of"].min())[:10], str(train_rows["as_of"].max())[:10]],
-            test_window=[str(test_dates[0])[:10], str(test_dates[-1])[:10]],
-            n_train_rows=len(train_rows),
-            n_test_rows=len(test_rows),
-            test_event_rate=float(y.mean()),
-            comparison=table,
-            calibration={
-                "brier": float(brier_score_loss(y, p_candidate)),
-                "brier_base_rate": float(brier_score_loss(y, np.full(len(y), y.mean()))),
-                "reliability": reliability(y, p_candidate),
-            },
-        )
+        report.update(backtest)
     decision = decide(
         table,
         current_source,
@@ -228,18 +285,6 @@ def train_own_history(
     )
     report["decision"] = decision.as_dict()
     report["ranking_zh"] = zh.RANKING_BASIS.format(zh.RANKING_ZH[decision.ranking])
-    home.mkdir(parents=True, exist_ok=True)
-    if decision.promoted and candidate is not None:
-        save(candidate, home, {"own_history": {k: report[k] for k in ("train_window", "test_window")}})
-    (home / RANKING_FILE).write_text(
-        json.dumps(
-            {"ranking": decision.ranking, **report},
-            ensure_ascii=False,
-            indent=2,
-            default=str,
-        ),
-        encoding="utf-8",
-    )
-    (home / CARD_FILE).write_text(render_card(report), encoding="utf-8")
+    _write_decision(model_home(warehouse), report, decision.ranking, candidate, decision.promoted)
     log.info("own-history training of %s: %s", warehouse, decision.reason)
     return report

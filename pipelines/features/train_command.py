@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,51 @@ def world_frame(world: Path, settings: Settings, progress=None) -> pl.DataFrame:
     return with_baselines(frame, world)
 
 
+@dataclass
+class _Worlds:
+    """The point-in-time frame of a world seed, its world generated under `work_dir` or reused from there."""
+
+    work_dir: Path
+    tier: str
+    n_projects: int | None
+    settings: Settings
+    progress: Callable[[str], Any] | None
+    reused: bool = True  # every world asked for was already there
+
+    def frame(self, seed: int) -> pd.DataFrame:
+        from models.risk.train import to_pandas
+
+        folder = self.work_dir / f"{self.tier}-{self.n_projects or 'full'}-seed{seed}"
+        self.reused &= (folder / "warehouse.duckdb").exists()
+        world = generate_world(self.tier, seed, folder, self.n_projects)
+        return to_pandas(world_frame(world, self.settings, self.progress))
+
+
+def _last_month_ends(frame: pd.DataFrame, months: int) -> pd.DataFrame:
+    """The snapshots of a frame's last `months` month ends (a world's test window)."""
+    return frame[frame["as_of"].isin(sorted(frame["as_of"].unique())[-months:])]
+
+
+def _also_validated(
+    model: Any,
+    worlds: _Worlds,
+    seeds: Sequence[int],
+    test_months: int,
+    settings: Settings,
+    progress: Callable[[str], Any] | None,
+) -> dict[str, Any]:
+    """The held-out metrics on each further seed's own last `test_months` month ends."""
+    from models.risk.backtest import evaluate
+    from models.risk.predict import predict_proba
+
+    other_worlds = {}
+    for s in seeds:
+        rows = _last_month_ends(worlds.frame(s), test_months)
+        other_worlds[str(s)] = evaluate(rows, predict_proba(model, rows), settings.score.capacity_share)
+        _say(progress, f"also validated on seed {s}: {held_out_line(other_worlds[str(s)])}")
+    return other_worlds
+
+
 def train_and_validate(
     out: Path = REPO_ROOT / "models" / "risk" / "artifacts",
     seed: int = 11,
@@ -129,44 +175,28 @@ def train_and_validate(
     the same way (its own last `test_months` month ends), to show how much the figures move from world to world."""
     from models.risk.backtest import evaluate, shuffled_label_control
     from models.risk.predict import predict_proba
-    from models.risk.train import save, to_pandas, train
+    from models.risk.train import save, train
 
     if seed in also_validate or validation_seed in also_validate:
         raise ValueError(
             f"--also-validate needs seeds other than the training ({seed}) and validation ({validation_seed}) ones"
         )
     settings = settings or Settings()
-    work_dir = work_dir or REPO_ROOT / "data" / "worlds"
     started = time.perf_counter()
-    worlds_reused = True
-
-    def frame_of(s: int) -> pd.DataFrame:
-        nonlocal worlds_reused
-        folder = work_dir / f"{tier}-{n_projects or 'full'}-seed{s}"
-        worlds_reused &= (folder / "warehouse.duckdb").exists()
-        return to_pandas(world_frame(generate_world(tier, s, folder, n_projects), settings, progress))
-
-    def test_rows_of(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame[frame["as_of"].isin(sorted(frame["as_of"].unique())[-test_months:])]
-
-    tr = frame_of(seed)
-    test_rows = test_rows_of(frame_of(validation_seed))
+    worlds = _Worlds(work_dir or REPO_ROOT / "data" / "worlds", tier, n_projects, settings, progress)
+    tr = worlds.frame(seed)
+    test_rows = _last_month_ends(worlds.frame(validation_seed), test_months)
     test_dates = sorted(test_rows["as_of"].unique())
-    test_start = test_dates[0]
-    train_rows = tr[tr["label_complete_date"].astype("datetime64[ns]") <= test_start]
+    train_rows = tr[tr["label_complete_date"].astype("datetime64[ns]") <= test_dates[0]]
     model = train(train_rows, capacity_share=settings.score.capacity_share, random_state=seed)
     _say(
         progress, f"trained {model.kind} on {len(train_rows)} rows; testing on {len(test_rows)} held-out rows"
     )
     metrics = evaluate(test_rows, predict_proba(model, test_rows), settings.score.capacity_share)
-    other_worlds = {}
-    for s in also_validate:
-        rows = test_rows_of(frame_of(s))
-        other_worlds[str(s)] = evaluate(rows, predict_proba(model, rows), settings.score.capacity_share)
-        _say(progress, f"also validated on seed {s}: {held_out_line(other_worlds[str(s)])}")
+    other_worlds = _also_validated(model, worlds, also_validate, test_months, settings, progress)
     control = shuffled_label_control(
         tr,
-        test_start=test_start.date(),
+        test_start=test_dates[0].date(),
         test_months=test_months,
         kind=model.kind,
         random_state=seed,
@@ -190,7 +220,7 @@ def train_and_validate(
         "also_validated": other_worlds,
         "shuffled_label_control_in_training_world": {"model": control["model"], "brier": control["brier"]},
         "seconds": round(time.perf_counter() - started),
-        "worlds_reused": worlds_reused,
+        "worlds_reused": worlds.reused,
     }
     model_path = save(model, Path(out), {"validation": report})
     if model_card is not None:

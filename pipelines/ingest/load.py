@@ -16,7 +16,7 @@ import polars as pl
 from pipelines.contracts import RETURN_ENTITIES, Contract, entity_of_file, load_contract
 from pipelines.identifiers import mask, pii_hash
 from pipelines.ingest.extras import add_extras, mask_personal_text
-from pipelines.ingest.readers import UnreadableFileError, read_any
+from pipelines.ingest.readers import RawRows, UnreadableFileError, read_any
 from pipelines.ingest.tail import cut_last_line
 from pipelines.ingest.validate import REASONS_ZH, check_rows
 from pipelines.settings import Settings
@@ -142,51 +142,106 @@ def load_file(
     fmt = SUFFIXES.get(path.suffix.lower())
     result = FileResult(rel, entity, fmt, tail_problem=cut_last_line(raw, fmt))
     if entity is None:
-        result.status, result.reason = "unknown_entity", "文件名不以任何已知数据实体开头，未加载"
-        _ledger(con, result, sha, extract_date)
-        return result
+        return _refused(
+            con, result, sha, extract_date, "unknown_entity", "文件名不以任何已知数据实体开头，未加载"
+        )
     contract = load_contract(entity)
     try:
         rows = read_any(path)
     except UnreadableFileError as exc:
-        result.status, result.reason = "failed", str(exc)
-        _ledger(con, result, sha, extract_date)
         log.warning("file %s failed: %s", rel, exc)
-        return result
+        return _refused(con, result, sha, extract_date, "failed", str(exc))
     result.encoding = rows.encoding
+    frame, extras = _canonical_frame(rows, contract)
+    result.rows_read = frame.height + len(rows.bad_lines)
+    if not set(contract.key) & set(frame.columns):
+        reason = "表头与数据标准不符：找不到任何主键字段（" + "、".join(contract.key) + "）"
+        return _refused(con, result, sha, extract_date, "failed", reason)
+    sorted_rows = _sorted_rows(frame, extras, rows, contract, extract_date, settings)
+    _store(con, result, sha, extract_date, contract, sorted_rows)
+    if not result.conserved:
+        log.error("row conservation broken for %s: %s", rel, result)
+    return result
+
+
+def _refused(
+    con: duckdb.DuckDBPyConnection, result: FileResult, sha: str, extract_date: date, status: str, reason: str
+) -> FileResult:
+    """A file not loaded: recorded in the ledger with why, so the bulletin names it and the night goes on."""
+    result.status, result.reason = status, reason
+    _ledger(con, result, sha, extract_date)
+    return result
+
+
+def _canonical_frame(rows: RawRows, contract: Contract) -> tuple[pl.DataFrame, list[str]]:
+    """The read rows under canonical column names, each with `_row` and `_item`; and the unknown columns."""
     # _row tells rows apart (a payload line's records share its _line); _item is a record's place in its payload
     frame = rows.frame.with_row_index("_row").with_columns(
         pl.Series("_item", rows.items or [None] * rows.frame.height, dtype=pl.Utf8)
     )
     frame, extras = _map_headers(frame, contract)
-    if entity in RETURN_ENTITIES:
+    if contract.entity in RETURN_ENTITIES:
         frame = _returned_rows(frame)
-    if not set(contract.key) & set(frame.columns):
-        result.status = "failed"
-        result.reason = "表头与数据标准不符：找不到任何主键字段（" + "、".join(contract.key) + "）"
-        result.rows_read = frame.height + len(rows.bad_lines)
-        _ledger(con, result, sha, extract_date)
-        return result
+    return frame, extras
+
+
+@dataclass(frozen=True)
+class _SortedRows:
+    """A file's rows sorted: the good ones in stored form (deduplicated in the file), and the bad ones."""
+
+    good: pl.DataFrame
+    n_dup_in_file: int
+    problems: pl.DataFrame  # one row per bad value, with its _row and _item
+    bad_lines: list[tuple[int, str]]  # lines that could not be split
+    n_quarantined: int
+
+
+def _sorted_rows(
+    frame: pl.DataFrame,
+    extras: list[str],
+    rows: RawRows,
+    contract: Contract,
+    extract_date: date,
+    settings: Settings,
+) -> _SortedRows:
+    """Check every row; the good ones get their extras packed, personal data protected, a row hash, and lose
+    their repeats inside the file."""
     checked = check_rows(frame, contract, extract_date)
-    result.rows_read = frame.height + len(rows.bad_lines)
     good = checked.typed.filter(~pl.col("_problem"))
     good = add_extras(good, extras, settings.pii_key)
     good = _protect_pii(good, contract, settings)
     good = good.with_columns(_row_hash(good, contract))
     good, n_dup_in_file = _dedupe_in_file(good, contract)
+    return _SortedRows(
+        good=good,
+        n_dup_in_file=n_dup_in_file,
+        problems=checked.problems.join(frame.select("_row", "_item"), on="_row", how="left"),
+        bad_lines=rows.bad_lines,
+        n_quarantined=int(checked.typed["_problem"].sum()) + len(rows.bad_lines),
+    )
 
+
+def _store(
+    con: duckdb.DuckDBPyConnection,
+    result: FileResult,
+    sha: str,
+    extract_date: date,
+    contract: Contract,
+    rows: _SortedRows,
+) -> None:
+    """One transaction: the ledger row, the new rows (those already stored are duplicates), the quarantine, and
+    the ledger's counts."""
     con.execute("begin")
     try:
         file_id = _ledger(con, result, sha, extract_date)
-        n_dup_existing = _insert_new(con, good, contract, file_id, extract_date)
-        problems = checked.problems.join(frame.select("_row", "_item"), on="_row", how="left")
-        qrows = _quarantine_rows(problems, rows.bad_lines, contract, file_id, rel)
+        n_dup_existing = _insert_new(con, rows.good, contract, file_id, extract_date)
+        qrows = _quarantine_rows(rows.problems, rows.bad_lines, contract, file_id, result.path)
         if qrows.height:
             con.execute("insert into quarantine by name select * from qrows")
-        result.rows_quarantined = int(checked.typed["_problem"].sum()) + len(rows.bad_lines)
-        result.rows_duplicate = n_dup_in_file + n_dup_existing
-        result.rows_duplicate_in_file = n_dup_in_file
-        result.rows_loaded = good.height - n_dup_existing
+        result.rows_quarantined = rows.n_quarantined
+        result.rows_duplicate = rows.n_dup_in_file + n_dup_existing
+        result.rows_duplicate_in_file = rows.n_dup_in_file
+        result.rows_loaded = rows.good.height - n_dup_existing
         con.execute(
             "update load_file set rows_read=?, rows_loaded=?, rows_duplicate=?, rows_quarantined=?, encoding=?, "
             "rows_duplicate_in_file=? where file_id=?",
@@ -204,9 +259,6 @@ def load_file(
     except Exception:
         con.execute("rollback")
         raise
-    if not result.conserved:
-        log.error("row conservation broken for %s: %s", rel, result)
-    return result
 
 
 def _ledger(con: duckdb.DuckDBPyConnection, r: FileResult, sha: str, extract_date: date) -> int:

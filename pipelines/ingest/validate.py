@@ -172,21 +172,30 @@ def _parsed(name: str, parsed: dict[str, pl.Expr | None]) -> pl.Expr:
 def _judge(
     col: Column, extract_date: date, present: dict[str, Column], p: pl.Expr
 ) -> tuple[pl.Expr, pl.Expr | None]:
-    """The typed value and, where it fails, a reason code (null when fine), from the text and its parse `p`."""
-    s = pl.col(col.name)
-    present_ = s.is_not_null()
+    """The typed value and, where it fails, a reason code (null when fine), from the text and its parse `p`.
+
+    A missing value fails only a required column; every other check applies to a present value, and a check that
+    cannot be evaluated (null) fails. The first failing check gives the reason: the text's, then the type's."""
+    present_ = pl.col(col.name).is_not_null()
+    value, type_failures = _type_failures(col, p, extract_date)
     checks: list[tuple[pl.Expr, str]] = [(~present_, "missing_required")] if col.required else []
+    checks += [
+        (present_ & cond.fill_null(True), code)
+        for cond, code in [*_text_failures(col, present), *type_failures]
+    ]
+    return value, _first_reason(checks)
 
-    def bad(cond: pl.Expr, code: str) -> None:
-        checks.append((present_ & cond.fill_null(True), code))
 
-    value = p
+def _text_failures(col: Column, present: dict[str, Column]) -> list[tuple[pl.Expr, str]]:
+    """Checks on the text itself, as (fails, reason code): area code shape, length, check digits."""
+    s = pl.col(col.name)
+    out: list[tuple[pl.Expr, str]] = []
     if col.type == "area":
-        bad(~s.str.contains(r"^\d{6}$"), "bad_area")
+        out.append((~s.str.contains(r"^\d{6}$"), "bad_area"))
     if col.type in ("str", "area") and col.max_length:
-        bad(s.str.len_chars() > col.max_length, "too_long")
+        out.append((s.str.len_chars() > col.max_length, "too_long"))
     if col.check == "uscc":
-        bad(~_valid_uscc(s), "uscc_check_digit")
+        out.append((~_valid_uscc(s), "uscc_check_digit"))
     if col.check == "id_card":
         # GB 11643 check digit on resident ID numbers: type 01 (a null type counts as 01), or 18 characters where
         # the file has no type column
@@ -194,30 +203,39 @@ def _judge(
             applies = pl.col(f"_parsed.{col.check_type_column}").fill_null("01") == "01"
         else:
             applies = s.str.len_chars() == 18
-        bad(applies.fill_null(False) & ~_valid_id_number(s), "id_check_digit")
+        out.append((applies.fill_null(False) & ~_valid_id_number(s), "id_check_digit"))
+    return out
+
+
+def _type_failures(col: Column, p: pl.Expr, extract_date: date) -> tuple[pl.Expr, list[tuple[pl.Expr, str]]]:
+    """The typed value from the parse `p`, and the checks on it as (fails, reason code): a known code, a boolean
+    word, a number within its bounds, a date within [MIN_DATE, MAX_DATE] (a datetime: up to the day after the
+    extract)."""
+    out: list[tuple[pl.Expr, str]] = []
+    value = p
     if col.type == "code" and col.codes and not col.open_set:
-        bad(~p.is_in(list(col.codes)), "unknown_code")
+        out.append((~p.is_in(list(col.codes)), "unknown_code"))
     elif col.type == "bool":
         value = pl.when(p.is_in(TRUE_WORDS)).then(True).when(p.is_in(FALSE_WORDS)).then(False).otherwise(None)
-        bad(~p.is_in(TRUE_WORDS + FALSE_WORDS), "bad_bool")
+        out.append((~p.is_in(TRUE_WORDS + FALSE_WORDS), "bad_bool"))
     elif col.type in ("decimal", "int"):
-        bad(p.is_null(), "bad_number")
+        out.append((p.is_null(), "bad_number"))
         if col.min is not None:
-            bad(p < col.min, "out_of_range")
+            out.append((p < col.min, "out_of_range"))
         if col.max is not None:
-            bad(p > col.max, "out_of_range")
+            out.append((p > col.max, "out_of_range"))
         if col.min_exclusive is not None:
-            bad(p <= col.min_exclusive, "out_of_range")
+            out.append((p <= col.min_exclusive, "out_of_range"))
         value = p.cast(pl.Int32, strict=False) if col.type == "int" else p
     elif col.type in ("date", "month"):
-        bad(p.is_null(), "bad_date")
-        bad((p < MIN_DATE) | (p > MAX_DATE), "out_of_range")
+        out.append((p.is_null(), "bad_date"))
+        out.append(((p < MIN_DATE) | (p > MAX_DATE), "out_of_range"))
         value = p.dt.strftime("%Y-%m") if col.type == "month" else p
     elif col.type == "datetime":
-        bad(p.is_null(), "bad_date")
+        out.append((p.is_null(), "bad_date"))
         day = p.dt.date()
-        bad((day < MIN_DATE) | (day > pl.lit(extract_date).dt.offset_by("1d")), "out_of_range")
-    return value, _first_reason(checks)
+        out.append(((day < MIN_DATE) | (day > pl.lit(extract_date).dt.offset_by("1d")), "out_of_range"))
+    return value, out
 
 
 def _code_value(s: pl.Expr, col: Column) -> pl.Expr:

@@ -71,11 +71,14 @@ def previous_month_run(history: pl.DataFrame, as_of: date) -> pl.DataFrame:
     return earlier.filter(pl.col("as_of") == earlier["as_of"].max())
 
 
+Rows = list[list[tuple[object, bool]]]  # table rows: (cell html, right-aligned number)
+
+
 def _cell(v: object, numeric: bool = False) -> str:
     return f"<td class='n'>{v}</td>" if numeric else f"<td>{v}</td>"
 
 
-def _table(headers: list[str], rows: list[list[tuple[object, bool]]]) -> str:
+def _table(headers: list[str], rows: Rows) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(_cell(v, n) for v, n in r) + "</tr>" for r in rows)
     if not rows:
@@ -99,18 +102,18 @@ def _counts(df: pl.DataFrame, by: str) -> dict:
     return dict(df.group_by(by).agg(pl.col("n_rows").sum()).iter_rows())
 
 
-def bulletin_html(findings: pl.DataFrame, history: pl.DataFrame, ctx: BulletinContext) -> str:
-    """The bulletin page as one HTML string."""
-    prev = previous_month_run(history, ctx.as_of)
-    has_prev = prev.height > 0
-    esc = html.escape
+def _status_line(findings: pl.DataFrame) -> str:
+    """Published, or held back by the blocking checks (named)."""
     blocking = findings.filter(pl.col("severity") == "blocking")
-    status = (
-        f"<p class='status blocked'>{esc(T['blocked'].format(checks='、'.join(sorted(set(blocking['title_zh'])))))}</p>"
-        if blocking.height
-        else f"<p class='status'>{T['published']}</p>"
-    )
-    overview = T["overview"].format(
+    if not blocking.height:
+        return f"<p class='status'>{T['published']}</p>"
+    checks = "、".join(sorted(set(blocking["title_zh"])))
+    return f"<p class='status blocked'>{html.escape(T['blocked'].format(checks=checks))}</p>"
+
+
+def _overview(findings: pl.DataFrame, ctx: BulletinContext) -> str:
+    """One sentence: how many checks ran (by kind) and what they found."""
+    return T["overview"].format(
         n_checks=sum(ctx.n_checks.values()),
         n_gx=ctx.n_checks.get("gx", 0),
         n_cross=ctx.n_checks.get("cross_source", 0),
@@ -120,9 +123,12 @@ def bulletin_html(findings: pl.DataFrame, history: pl.DataFrame, ctx: BulletinCo
         n_projects=findings["project_code"].drop_nulls().n_unique(),
         n_firms=findings["corp_code"].drop_nulls().n_unique(),
     )
-    compared = T["previous"].format(as_of=prev["as_of"].max().isoformat()) if has_prev else T["no_previous"]
 
-    # 一、按问题类型
+
+def _problem_rows(findings: pl.DataFrame, prev: pl.DataFrame, ctx: BulletinContext) -> Rows:
+    """一、按问题类型: blocking first, then most findings; records against last month."""
+    esc = html.escape
+    has_prev = prev.height > 0
     prev_by_check = _counts(prev, "check_id")
     by_problem = (
         findings.group_by("check_id")
@@ -153,8 +159,13 @@ def bulletin_html(findings: pl.DataFrame, history: pl.DataFrame, ctx: BulletinCo
                 (_change(r["n_rows"], before, has_prev), True),
             ]
         )
+    return problem_rows
 
-    # 二、按区县
+
+def _area_rows(findings: pl.DataFrame, prev: pl.DataFrame, ctx: BulletinContext) -> Rows:
+    """二、按区县: most findings first; findings on projects with no known district last (区县不明)."""
+    esc = html.escape
+    has_prev = prev.height > 0
     prev_by_area = _counts(prev.filter(pl.col("area_code").is_not_null()), "area_code")
     by_area = (
         findings.filter(pl.col("area_code").is_not_null())
@@ -189,8 +200,13 @@ def bulletin_html(findings: pl.DataFrame, history: pl.DataFrame, ctx: BulletinCo
                 ("—", True),
             ]
         )
+    return area_rows
 
-    # 三、按企业：most problem places first, then most records
+
+def _firm_rows(findings: pl.DataFrame, prev: pl.DataFrame, ctx: BulletinContext) -> Rows:
+    """三、按企业: most problem places first, then most records."""
+    esc = html.escape
+    has_prev = prev.height > 0
     prev_by_firm = _counts(prev.filter(pl.col("corp_code").is_not_null()), "corp_code")
     by_firm = (
         findings.filter(pl.col("corp_code").is_not_null())
@@ -203,7 +219,7 @@ def bulletin_html(findings: pl.DataFrame, history: pl.DataFrame, ctx: BulletinCo
         )
         .sort(["n_findings", "n_rows", "corp_code"], descending=[True, True, False])
     )
-    firm_rows = [
+    return [
         [
             (i, True),
             (esc(ctx.firm_names.get(r["corp_code"]) or r["corp_code"]), False),
@@ -217,11 +233,14 @@ def bulletin_html(findings: pl.DataFrame, history: pl.DataFrame, ctx: BulletinCo
         for i, r in enumerate(by_firm.iter_rows(named=True), start=1)
     ]
 
-    # 四、数据接收情况
+
+def _load_rows(findings: pl.DataFrame, ctx: BulletinContext) -> Rows:
+    """四、数据接收情况: the findings of the load checks, by check and source."""
+    esc = html.escape
     load = findings.filter(
         pl.col("check_id").map_elements(lambda c: ctx.check_sources.get(c) == "load", return_dtype=pl.Boolean)
     ).sort("check_id", "entity")
-    load_rows = [
+    return [
         [
             (esc(r["title_zh"]), False),
             (esc(ctx.entity_names.get(r["entity"], r["entity"])), False),
@@ -232,20 +251,30 @@ def bulletin_html(findings: pl.DataFrame, history: pl.DataFrame, ctx: BulletinCo
         for r in load.iter_rows(named=True)
     ]
 
-    not_delivered = ""
-    if ctx.missing_sources:
-        sources = "、".join(ctx.entity_names.get(e, e) for e in ctx.missing_sources)
-        indicators = "、".join(INDICATOR[i] for i in undelivered_indicators(ctx.missing_sources))
-        effect = (
-            T["not_delivered_effect"].format(indicators=indicators)
-            if indicators
-            else T["not_delivered_rules"]
-        )
-        not_delivered = (
-            f"<p class='status blocked'>{esc(T['not_delivered'].format(sources=sources, as_of=ctx.as_of.isoformat()))}"
-            f"{esc(effect)}</p>"
-        )
 
+def _not_delivered_notice(ctx: BulletinContext) -> str:
+    """The sources never delivered by as_of and the indicators that read 数据未报送; empty when all arrived."""
+    if not ctx.missing_sources:
+        return ""
+    esc = html.escape
+    sources = "、".join(ctx.entity_names.get(e, e) for e in ctx.missing_sources)
+    indicators = "、".join(INDICATOR[i] for i in undelivered_indicators(ctx.missing_sources))
+    effect = (
+        T["not_delivered_effect"].format(indicators=indicators) if indicators else T["not_delivered_rules"]
+    )
+    return (
+        f"<p class='status blocked'>{esc(T['not_delivered'].format(sources=sources, as_of=ctx.as_of.isoformat()))}"
+        f"{esc(effect)}</p>"
+    )
+
+
+def bulletin_html(findings: pl.DataFrame, history: pl.DataFrame, ctx: BulletinContext) -> str:
+    """The bulletin page as one HTML string: status, overview, then one section per way of counting."""
+    prev = previous_month_run(history, ctx.as_of)
+    esc = html.escape
+    compared = (
+        T["previous"].format(as_of=prev["as_of"].max().isoformat()) if prev.height else T["no_previous"]
+    )
     docs = (
         f"<li>{T['note_docs']}<a href='{esc(ctx.docs_href)}'>{esc(ctx.docs_href)}</a></li>"
         if ctx.docs_href
@@ -260,16 +289,19 @@ def bulletin_html(findings: pl.DataFrame, history: pl.DataFrame, ctx: BulletinCo
         "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>",
         f"<title>{esc(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{esc(title)}</h1><p class='sub'>{T['as_of'].format(as_of=ctx.as_of.isoformat())}；{esc(compared)}</p>",
-        f"{status}{_corrected_notice(ctx)}<p>{esc(overview)}</p>",
+        f"{_status_line(findings)}{_corrected_notice(ctx)}<p>{esc(_overview(findings, ctx))}</p>",
         f"<h2>{T['by_problem']}</h2>",
-        _table([T[h] for h in [*problem_head, "col_rows", "col_last_month", "col_change"]], problem_rows),
+        _table(
+            [T[h] for h in [*problem_head, "col_rows", "col_last_month", "col_change"]],
+            _problem_rows(findings, prev, ctx),
+        ),
         f"<h2>{T['by_area']}</h2>",
-        _table([T[h] for h in area_head], area_rows),
+        _table([T[h] for h in area_head], _area_rows(findings, prev, ctx)),
         f"<h2>{T['by_firm']}</h2>",
-        _table([T[h] for h in [*firm_head, "col_problems"]], firm_rows),
+        _table([T[h] for h in [*firm_head, "col_problems"]], _firm_rows(findings, prev, ctx)),
         f"<h2>{T['load']}</h2>",
-        not_delivered,
-        _table([T[h] for h in load_head], load_rows),
+        _not_delivered_notice(ctx),
+        _table([T[h] for h in load_head], _load_rows(findings, ctx)),
         _corrections_section(ctx),
         closed_loop_section(ctx),
         f"<h2>{T['notes']}</h2><ul class='notes'><li>{T['note_severity']}</li><li>{T['note_firm']}</li>",

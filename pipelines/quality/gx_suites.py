@@ -210,100 +210,142 @@ def rules_for(contract: Contract, settings: Settings, as_of: date) -> list[Rule]
 
 
 def _column_rules(contract: Contract, c: Column) -> list[Rule]:
-    e = contract.entity
-    out: list[Rule] = []
-    for name, duck_type in warehouse_columns(c):
-        out.append(
-            Rule(
-                f"{e}_{name}_type",
-                e,
-                "type",
-                *_texts(contract, "type", column=c.zh, type=TYPE_ZH[GX_TYPE_NAMES[duck_type]]),
-                (name,),
-                params={"type_": GX_TYPE_NAMES[duck_type]},
-            )
-        )
+    """A column's checks: the stored type of each warehouse column it becomes; a personal column's masked ID shape
+    (nothing else: its values are hashed); otherwise required, code list, range and 统一社会信用代码 check digit."""
+    out = _type_rules(contract, c)
     if c.pii:
-        if c.check == "id_card" and c.check_type_column:
-            masked = f"{c.name}_masked"
-            out.append(
-                Rule(
-                    f"{e}_{c.name}_id_shape",
-                    e,
-                    "id_shape",
-                    *_texts(contract, "id_shape", column=c.zh),
-                    (masked,),
-                    f'"{c.check_type_column}" = \'01\' and "{masked}" is not null '
-                    f"and not regexp_full_match(\"{masked}\", '{ID_MASK_PATTERN}')",
-                )
-            )
-        return out
-    if c.required and c.name not in contract.key:
-        out.append(
-            Rule(
-                f"{e}_{c.name}_not_null",
-                e,
-                "not_null",
-                *_texts(contract, "not_null", column=c.zh),
-                (c.name,),
-                f'"{c.name}" is null',
-            )
+        return out + _id_shape_rules(contract, c)
+    return (
+        out
+        + _not_null_rules(contract, c)
+        + _in_set_rules(contract, c)
+        + _range_rules(contract, c)
+        + _uscc_rules(contract, c)
+    )
+
+
+def _type_rules(contract: Contract, c: Column) -> list[Rule]:
+    e = contract.entity
+    return [
+        Rule(
+            f"{e}_{name}_type",
+            e,
+            "type",
+            *_texts(contract, "type", column=c.zh, type=TYPE_ZH[GX_TYPE_NAMES[duck_type]]),
+            (name,),
+            params={"type_": GX_TYPE_NAMES[duck_type]},
         )
-    if c.codes and not c.open_set:
-        codes = sorted(c.codes)
-        out.append(
-            Rule(
-                f"{e}_{c.name}_in_set",
-                e,
-                "in_set",
-                *_texts(contract, "in_set", column=c.zh),
-                (c.name,),
-                f'"{c.name}" not in ({_quote(codes)})',
-                params={"value_set": codes},
-            )
+        for name, duck_type in warehouse_columns(c)
+    ]
+
+
+def _id_shape_rules(contract: Contract, c: Column) -> list[Rule]:
+    """A 身份证 (type 01) masked as 6 digits, 8 stars, 3 digits and a check character."""
+    if not (c.check == "id_card" and c.check_type_column):
+        return []
+    e = contract.entity
+    masked = f"{c.name}_masked"
+    return [
+        Rule(
+            f"{e}_{c.name}_id_shape",
+            e,
+            "id_shape",
+            *_texts(contract, "id_shape", column=c.zh),
+            (masked,),
+            f'"{c.check_type_column}" = \'01\' and "{masked}" is not null '
+            f"and not regexp_full_match(\"{masked}\", '{ID_MASK_PATTERN}')",
         )
-    if DUCKDB_TYPES[c.type] in ("DOUBLE", "INTEGER"):
-        if c.min_exclusive is not None:
-            out.append(
-                Rule(
-                    f"{e}_{c.name}_positive",
-                    e,
-                    "range",
-                    *_texts(contract, "positive", column=c.zh),
-                    (c.name,),
-                    f'"{c.name}" <= {c.min_exclusive}',
-                    params={"min_value": c.min_exclusive, "strict_min": True},
-                )
-            )
-        elif c.min is not None or c.max is not None:
-            parts = []
-            if c.min is not None:
-                parts.append(f'"{c.name}" < {c.min}')
-            if c.max is not None:
-                parts.append(f'"{c.name}" > {c.max}')
-            out.append(
-                Rule(
-                    f"{e}_{c.name}_range",
-                    e,
-                    "range",
-                    *_texts(contract, "range", column=c.zh, bounds=_bounds(c.min, c.max)),
-                    (c.name,),
-                    " or ".join(parts),
-                    params={"min_value": c.min, "max_value": c.max},
-                )
-            )
-    if c.check == "uscc":
-        out.append(
-            Rule(
-                f"{e}_{c.name}_uscc",
-                e,
-                "uscc",
-                *_texts(contract, "uscc", column=c.zh),
-                (c.name,),
-                f'"{c.name}" is not null and not {uscc_valid_sql(chr(34) + c.name + chr(34))}',
-            )
+    ]
+
+
+def _not_null_rules(contract: Contract, c: Column) -> list[Rule]:
+    """A required column that is not part of the key (a null key is the load's business)."""
+    if not (c.required and c.name not in contract.key):
+        return []
+    e = contract.entity
+    return [
+        Rule(
+            f"{e}_{c.name}_not_null",
+            e,
+            "not_null",
+            *_texts(contract, "not_null", column=c.zh),
+            (c.name,),
+            f'"{c.name}" is null',
         )
-    return out
+    ]
+
+
+def _in_set_rules(contract: Contract, c: Column) -> list[Rule]:
+    """A column with a closed code list."""
+    if not (c.codes and not c.open_set):
+        return []
+    e = contract.entity
+    codes = sorted(c.codes)
+    return [
+        Rule(
+            f"{e}_{c.name}_in_set",
+            e,
+            "in_set",
+            *_texts(contract, "in_set", column=c.zh),
+            (c.name,),
+            f'"{c.name}" not in ({_quote(codes)})',
+            params={"value_set": codes},
+        )
+    ]
+
+
+def _range_rules(contract: Contract, c: Column) -> list[Rule]:
+    """A numeric column's bound: strictly above min_exclusive, else within [min, max] where given."""
+    if DUCKDB_TYPES[c.type] not in ("DOUBLE", "INTEGER"):
+        return []
+    e = contract.entity
+    if c.min_exclusive is not None:
+        return [
+            Rule(
+                f"{e}_{c.name}_positive",
+                e,
+                "range",
+                *_texts(contract, "positive", column=c.zh),
+                (c.name,),
+                f'"{c.name}" <= {c.min_exclusive}',
+                params={"min_value": c.min_exclusive, "strict_min": True},
+            )
+        ]
+    if c.min is None and c.max is None:
+        return []
+    parts = []
+    if c.min is not None:
+        parts.append(f'"{c.name}" < {c.min}')
+    if c.max is not None:
+        parts.append(f'"{c.name}" > {c.max}')
+    return [
+        Rule(
+            f"{e}_{c.name}_range",
+            e,
+            "range",
+            *_texts(contract, "range", column=c.zh, bounds=_bounds(c.min, c.max)),
+            (c.name,),
+            " or ".join(parts),
+            params={"min_value": c.min, "max_value": c.max},
+        )
+    ]
+
+
+def _uscc_rules(contract: Contract, c: Column) -> list[Rule]:
+    """A 统一社会信用代码 column: its check digit."""
+    if c.check != "uscc":
+        return []
+    e = contract.entity
+    return [
+        Rule(
+            f"{e}_{c.name}_uscc",
+            e,
+            "uscc",
+            *_texts(contract, "uscc", column=c.zh),
+            (c.name,),
+            f'"{c.name}" is not null and not {uscc_valid_sql(chr(34) + c.name + chr(34))}',
+        )
+    ]
 
 
 def _project_life_rule(contract: Contract, col: str, settings: Settings) -> Rule:

@@ -217,6 +217,83 @@ def _change_span(label: str, indicator: str, delta: float | None, higher_is_bett
     return f"<span class='chg {tone}'>{html.escape(label)} {html.escape(text)}</span>"
 
 
+def _city_history(city: pl.DataFrame, column: str) -> dict[str, float | None]:
+    """month → the city's value of `column` (empty when there is no city row)."""
+    return dict(zip(city["month"], city[column], strict=True)) if city.height else {}
+
+
+def _measure_card(
+    column: str,
+    goal: Target,
+    higher: bool,
+    city: pl.DataFrame,
+    month: str | None,
+    not_delivered: set[str],
+    settings: Settings,
+) -> str:
+    """One headline number: the value, 环比 and 同比, the target, whether it is met and the months to it; 数据未报送
+    when its source was never delivered, 无数据 when there is nothing to compute."""
+    series = _city_history(city, column)
+    now = series.get(month) if month else None
+    label = {"case_closure_rate": zh.CARD_CLOSURE, "open_cases": zh.CARD_OPEN_CASES}.get(
+        column, zh.INDICATOR.get(column, column)
+    )
+    if now is None and column in not_delivered:
+        return _card(label, zh.NOT_DELIVERED, [zh.CARD_NOT_DELIVERED], "missing")
+    # delivered, but nothing to compute this month (e.g. no project in scope); no month: nothing delivered yet
+    if now is None or month is None:
+        return _card(label, zh.NO_DATA, [], "missing")
+    prev = series.get(shift_month(month, -1))
+    last_year = series.get(shift_month(month, -12))
+    changes = (
+        _change_span(zh.MOM, column, None if prev is None else now - prev, higher)
+        + " "
+        + _change_span(zh.YOY, column, None if last_year is None else now - last_year, higher)
+    )
+    met = goal.met(now) if higher else now <= goal.value
+    target_text = (
+        zh.CARD_TARGET.format(target=fmt_target(column, goal))
+        if higher
+        else zh.CARD_TARGET_ZERO.format(target=int(goal.value))
+    )
+    pace = months_to_target(
+        series, month, goal, higher_is_better=higher, window=settings.indicators.kpi_trend_months,
+        horizon=settings.indicators.kpi_target_horizon_months,
+    )  # fmt: skip
+    note = " · ".join(t for t in (target_text, zh.MET if met else zh.NOT_MET, pace if not met else "") if t)
+    extra = (
+        zh.CARD_OVERDUE.format(n=int(series_over))
+        if column == "open_cases"
+        and (series_over := _city_history(city, "open_cases_over_30d").get(month)) is not None
+        else ""
+    )
+    return _card(
+        label,
+        fmt(column, now),
+        [changes, html.escape(note), html.escape(extra)],
+        "ok" if met else "bad",
+    )
+
+
+def _warning_cards(lines: pl.DataFrame) -> list[str]:
+    """One card per level: projects on the lists at that level, how many new and escalated tonight."""
+    cards = []
+    for level in LEVELS:
+        at = lines.filter(pl.col("level") == level)
+        moved = at["change"].value_counts() if at.height else pl.DataFrame({"change": [], "count": []})
+        by = dict(zip(moved["change"], moved["count"], strict=True))
+        note = zh.CARD_WARNING_CHANGE.format(new=by.get("new", 0), escalated=by.get("escalated", 0))
+        cards.append(
+            _card(
+                zh.CARD_WARNINGS.format(level=zh.LEVEL[level]),
+                f"{at.height} {zh.CARD_PROJECTS}",
+                [html.escape(note)],
+                color=zh.LEVEL_COLOR[level],
+            )
+        )
+    return cards
+
+
 def kpi_cards(
     area_month: pl.DataFrame,
     month: str | None,
@@ -231,63 +308,14 @@ def kpi_cards(
     another null as 无数据, never as 0 or a blank; one more card names the sources not delivered.
     """
     goals = targets(settings)
-    window = settings.indicators.kpi_trend_months
     city = area_month.filter(pl.col("area_code") == CITY)
     not_delivered = set(undelivered_indicators(missing_sources))
-
-    def history(column: str) -> dict[str, float | None]:
-        return dict(zip(city["month"], city[column], strict=True)) if city.height else {}
-
-    cards = []
     measures = [(c, goals[c], True) for c in (*GUOKAO, "case_closure_rate")]
     measures.append(("open_cases", Target(float(settings.indicators.target_open_cases), "<="), False))
-    for column, goal, higher in measures:
-        series = history(column)
-        now = series.get(month) if month else None
-        label = {"case_closure_rate": zh.CARD_CLOSURE, "open_cases": zh.CARD_OPEN_CASES}.get(
-            column, zh.INDICATOR.get(column, column)
-        )
-        if now is None and column in not_delivered:
-            cards.append(_card(label, zh.NOT_DELIVERED, [zh.CARD_NOT_DELIVERED], "missing"))
-            continue
-        # delivered, but nothing to compute this month (e.g. no project in scope); no month: nothing delivered yet
-        if now is None or month is None:
-            cards.append(_card(label, zh.NO_DATA, [], "missing"))
-            continue
-        prev = series.get(shift_month(month, -1))
-        last_year = series.get(shift_month(month, -12))
-        changes = (
-            _change_span(zh.MOM, column, None if prev is None else now - prev, higher)
-            + " "
-            + _change_span(zh.YOY, column, None if last_year is None else now - last_year, higher)
-        )
-        met = goal.met(now) if higher else now <= goal.value
-        target_text = (
-            zh.CARD_TARGET.format(target=fmt_target(column, goal))
-            if higher
-            else zh.CARD_TARGET_ZERO.format(target=int(goal.value))
-        )
-        pace = months_to_target(
-            series, month, goal, higher_is_better=higher, window=window,
-            horizon=settings.indicators.kpi_target_horizon_months,
-        )  # fmt: skip
-        note = " · ".join(
-            t for t in (target_text, zh.MET if met else zh.NOT_MET, pace if not met else "") if t
-        )
-        extra = (
-            zh.CARD_OVERDUE.format(n=int(series_over))
-            if column == "open_cases"
-            and (series_over := history("open_cases_over_30d").get(month)) is not None
-            else ""
-        )
-        cards.append(
-            _card(
-                label,
-                fmt(column, now),
-                [changes, html.escape(note), html.escape(extra)],
-                "ok" if met else "bad",
-            )
-        )
+    cards = [
+        _measure_card(column, goal, higher, city, month, not_delivered, settings)
+        for column, goal, higher in measures
+    ]
     if missing_sources:
         names = "、".join(zh.ENTITY.get(e, e) for e in missing_sources)
         cards.append(
@@ -298,19 +326,7 @@ def kpi_cards(
                 "bad",
             )
         )
-    for level in LEVELS:
-        at = lines.filter(pl.col("level") == level)
-        moved = at["change"].value_counts() if at.height else pl.DataFrame({"change": [], "count": []})
-        by = dict(zip(moved["change"], moved["count"], strict=True))
-        note = zh.CARD_WARNING_CHANGE.format(new=by.get("new", 0), escalated=by.get("escalated", 0))
-        cards.append(
-            _card(
-                zh.CARD_WARNINGS.format(level=zh.LEVEL[level]),
-                f"{at.height} {zh.CARD_PROJECTS}",
-                [html.escape(note)],
-                color=zh.LEVEL_COLOR[level],
-            )
-        )
+    cards += _warning_cards(lines)
     blocking = (
         findings.filter(pl.col("severity") == "blocking")["check_id"].n_unique() if findings.height else 0
     )
@@ -446,48 +462,53 @@ def corp_names(lines: pl.DataFrame, firms: FirmInputs) -> dict[str, str]:
     return names
 
 
-def firm_table(
-    lines: pl.DataFrame, firms: FirmInputs, month: str | None, as_of: date, settings: Settings
-) -> pl.DataFrame:
-    """One row per firm (总包 or 建设单位) with red/orange lines, open cases, 整改 items, credit records and its
-    complaint-ladder step, the most severe first."""
-    names = corp_names(lines, firms)
-    parts = []
-    for role, code, _ in (("contractor", "contractor_corp_code", ""), ("build", "build_corp_code", "")):
-        if lines.height == 0:
-            continue
-        rect = (
-            pl.col("list").eq("rectification").cast(pl.Int64)
-            # triage.md's 整改清单 lines when the frame carries them (else the rules on the lines it has)
-            if "list" in lines.columns and bool(lines["list"].eq("rectification").any())
-            else pl.col("rules").list.eval(pl.element().is_in(RECTIFICATION_RULES)).list.sum()
-        )
-        parts.append(
-            lines.filter(pl.col(code).is_not_null())
-            .group_by(pl.col(code).alias("corp_code"))
-            .agg(
-                pl.lit(role).alias("role"),
-                (pl.col("level") == "red").sum().alias("red"),
-                (pl.col("level") == "orange").sum().alias("orange"),
-                rect.fill_null(0).sum().alias("rectification"),
-            )
-        )
-    frame_schema = pl.Schema({"corp_code": pl.Utf8, "role": pl.Utf8, "red": pl.Int64, "orange": pl.Int64,
-                              "rectification": pl.Int64})  # fmt: skip
-    on_lines = (
-        pl.concat([p.cast(frame_schema) for p in parts]) if parts else pl.DataFrame(schema=frame_schema)
+_FIRM_LINES_SCHEMA = pl.Schema({"corp_code": pl.Utf8, "role": pl.Utf8, "red": pl.Int64, "orange": pl.Int64,
+                                "rectification": pl.Int64})  # fmt: skip
+
+
+def _firm_lines(lines: pl.DataFrame) -> pl.DataFrame:
+    """Per firm and role (总包, 建设单位): its red and orange lines and its 整改 items."""
+    if lines.height == 0:
+        return pl.DataFrame(schema=_FIRM_LINES_SCHEMA)
+    rect = (
+        pl.col("list").eq("rectification").cast(pl.Int64)
+        # triage.md's 整改清单 lines when the frame carries them (else the rules on the lines it has)
+        if "list" in lines.columns and bool(lines["list"].eq("rectification").any())
+        else pl.col("rules").list.eval(pl.element().is_in(RECTIFICATION_RULES)).list.sum()
     )
-    roles = (
+    parts = [
+        lines.filter(pl.col(code).is_not_null())
+        .group_by(pl.col(code).alias("corp_code"))
+        .agg(
+            pl.lit(role).alias("role"),
+            (pl.col("level") == "red").sum().alias("red"),
+            (pl.col("level") == "orange").sum().alias("orange"),
+            rect.fill_null(0).sum().alias("rectification"),
+        )
+        for role, code in (("contractor", "contractor_corp_code"), ("build", "build_corp_code"))
+    ]
+    return pl.concat([p.cast(_FIRM_LINES_SCHEMA) for p in parts])
+
+
+def _firm_roles(firms: FirmInputs) -> pl.DataFrame:
+    """corp_code → role from the 参建单位 roster (one role per firm: contractor before build)."""
+    if not firms.corps.height:
+        return pl.DataFrame(schema={"corp_code": pl.Utf8, "role": pl.Utf8})
+    return (
         firms.corps.filter(pl.col("corp_type").is_in(list(FIRM_ROLES)))
         .with_columns(role=pl.col("corp_type").replace_strict(FIRM_ROLES))
         .select("corp_code", "role")
         .unique()
         .sort("corp_code", "role")
         .unique("corp_code", keep="first")
-        if firms.corps.height
-        else pl.DataFrame(schema={"corp_code": pl.Utf8, "role": pl.Utf8})
     )
-    open_cases = (
+
+
+def _firm_open_cases(firms: FirmInputs, as_of: date) -> pl.DataFrame:
+    """Per firm: complaint cases received by as_of and not closed by then."""
+    if not firms.cases.height:
+        return pl.DataFrame(schema={"corp_code": pl.Utf8, "open_cases": pl.Int64})
+    return (
         firms.cases.filter(
             pl.col("corp_code").is_not_null()
             & (pl.col("received_date") <= as_of)
@@ -495,32 +516,49 @@ def firm_table(
         )
         .group_by("corp_code")
         .agg(pl.len().cast(pl.Int64).alias("open_cases"))
-        if firms.cases.height
-        else pl.DataFrame(schema={"corp_code": pl.Utf8, "open_cases": pl.Int64})
     )
+
+
+def _firm_credit(firms: FirmInputs, as_of: date, settings: Settings) -> pl.DataFrame:
+    """Per firm: credit records in R13's lookback years up to as_of."""
+    if not firms.credit.height:
+        return pl.DataFrame(schema={"corp_code": pl.Utf8, "credit_events": pl.Int64})
     since = date(as_of.year - settings.rules.r13_lookback_years, as_of.month, min(as_of.day, 28))
-    credit = (
+    return (
         firms.credit.filter(pl.col("event_date").is_between(since, as_of))
         .group_by("corp_code")
         .agg(pl.len().cast(pl.Int64).alias("credit_events"))
-        if firms.credit.height
-        else pl.DataFrame(schema={"corp_code": pl.Utf8, "credit_events": pl.Int64})
     )
-    ladder = (
-        firms.ladder.filter(pl.col("month") == month).select(
-            "corp_code", pl.col("ladder_level").cast(pl.Int64), "ladder_label_zh", "consecutive_months"
-        )
-        if firms.ladder.height and month
-        else pl.DataFrame(
+
+
+def _firm_ladder(firms: FirmInputs, month: str | None) -> pl.DataFrame:
+    """Per firm: its complaint-ladder step in `month` and for how many months running."""
+    if not (firms.ladder.height and month):
+        return pl.DataFrame(
             schema={"corp_code": pl.Utf8, "ladder_level": pl.Int64, "ladder_label_zh": pl.Utf8,
                     "consecutive_months": pl.Int64}
-        )
-    )  # fmt: skip
+        )  # fmt: skip
+    return firms.ladder.filter(pl.col("month") == month).select(
+        "corp_code", pl.col("ladder_level").cast(pl.Int64), "ladder_label_zh", "consecutive_months"
+    )
+
+
+def firm_table(
+    lines: pl.DataFrame, firms: FirmInputs, month: str | None, as_of: date, settings: Settings
+) -> pl.DataFrame:
+    """One row per firm (总包 or 建设单位) with red/orange lines, open cases, 整改 items, credit records and its
+    complaint-ladder step, the most severe first."""
+    names = corp_names(lines, firms)
+    on_lines = _firm_lines(lines)
+    open_cases = _firm_open_cases(firms, as_of)
+    credit = _firm_credit(firms, as_of, settings)
+    ladder = _firm_ladder(firms, month)
+    # firms with no line but a case, a credit record or a ladder step, in their roster role
     others = pl.concat(
         [f.select("corp_code") for f in (open_cases, credit, ladder)], how="vertical_relaxed"
     ).unique()
     extra = others.join(on_lines.select("corp_code").unique(), on="corp_code", how="anti").join(
-        roles, on="corp_code", how="left"
+        _firm_roles(firms), on="corp_code", how="left"
     )
     table = (
         pl.concat([on_lines, extra.with_columns(red=pl.lit(0), orange=pl.lit(0), rectification=pl.lit(0))],

@@ -131,21 +131,15 @@ def _factors(text: pl.Expr) -> pl.Expr:
     return text.str.split(zh.LIST_SEPARATOR).list.head(MAX_FACTORS).list.join(zh.LIST_SEPARATOR)
 
 
-def risk_frame(
+def _joined_risk(
     firings: pl.DataFrame,
     scores: pl.DataFrame,
     projects: pl.DataFrame,
-    settings: Settings,
-    owed: pl.DataFrame | None = None,
-    scope: list[str] | None = None,
+    owed: pl.DataFrame,
+    scope: list[str] | None,
 ) -> pl.DataFrame:
-    """One row per project in risk scope: score, rules, evidence, owed amounts, level, hard evidence.
-
-    `scope` is the rules' risk scope (rule_scope): its projects that the model does not score (完工, 停工, past their
-    planned completion: outside the model's training population) are in risk scope without a probability, levelled
-    by the rules like the fallback (score_source `not_scored`)."""
-    t = settings.triage
-    owed = _conform(owed, _OWED_SCHEMA)
+    """Scores, rule summary, owed amounts and project facts on one row per project; who is in risk scope and
+    where the score comes from (model, rules_fallback, or not_scored: in the rules' scope but not the model's)."""
     by_rules = _rule_summary(firings, owed) if firings.height else _empty_rule_summary()
     scored = scores if scores.height else _empty_scores()
     risk = scored.join(by_rules, on="project_code", how="full", coalesce=True).join(
@@ -166,7 +160,7 @@ def risk_frame(
     in_scope = pl.col("score").is_not_null()
     if scope is not None:
         in_scope = in_scope | pl.col("project_code").is_in(list(scope))
-    risk = risk.join(info, on="project_code", how="left").with_columns(
+    return risk.join(info, on="project_code", how="left").with_columns(
         rules=pl.col("rules").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))),
         in_risk_scope=in_scope,
         score_source=pl.when(pl.col("score").is_null() & in_scope)
@@ -177,17 +171,29 @@ def risk_frame(
         late_paid_yuan=pl.col("late_paid_yuan").fill_null(0.0),
         unpaid_workers=pl.col("unpaid_workers").fill_null(0).cast(pl.Int32),
     )
-    # hard evidence = money owed and overdue NOW: R05 only while an amount is still owed, R03 only while a worked
-    # month still has no pay line at all (paid late since is late payment, not arrears); R16 judges leavers to date
-    fired = {
-        r: pl.col("rules").list.contains(r) & (r in t.hard_evidence_rules) for r in ("R03", "R05", "R16")
+
+
+def _hard_evidence_now(settings: Settings) -> dict[str, pl.Expr]:
+    """Per hard-evidence rule, whether it makes the project hard evidence NOW (money owed and overdue): R05 only
+    while an amount is still owed, R03 only while a worked month still has no pay line at all (paid late since is
+    late payment, not arrears); R16 judges leavers to date. A rule not in hard_evidence_rules never does."""
+    hard_rules = settings.triage.hard_evidence_rules
+    fired = {r: pl.col("rules").list.contains(r) & (r in hard_rules) for r in ("R03", "R05", "R16")}
+    return {
+        "R05": fired["R05"] & (pl.col("owed_yuan") > 1),
+        "R03": fired["R03"] & (pl.col("unpaid_workers") > 0),
+        "R16": fired["R16"],
     }
-    hard = (
-        (fired["R05"] & (pl.col("owed_yuan") > 1))
-        | (fired["R03"] & (pl.col("unpaid_workers") > 0))
-        | fired["R16"]
-    )
-    from_model = (pl.col("score_source") == "model") & pl.col("score").is_not_null()
+
+
+_FROM_MODEL = (pl.col("score_source") == "model") & pl.col("score").is_not_null()
+
+
+def _with_level(risk: pl.DataFrame, settings: Settings, hard_now: dict[str, pl.Expr]) -> pl.DataFrame:
+    """hard_evidence, and severity (0 red … 2 yellow): from the model's probability when it scored the project,
+    else from the rules (hard evidence red, another red or orange rule orange, yellow otherwise)."""
+    t = settings.triage
+    hard = hard_now["R05"] | hard_now["R03"] | hard_now["R16"]
     by_score = (
         pl.when(pl.col("score") >= t.p_red)
         .then(pl.lit(0, dtype=pl.Int8))
@@ -206,11 +212,17 @@ def risk_frame(
         workers_owed=pl.max_horizontal("workers_owed", "unpaid_workers").cast(pl.Int32),
     )
     by_fallback = pl.when(pl.col("hard_evidence")).then(pl.lit(0, dtype=pl.Int8)).otherwise(by_rules_only)
-    risk = risk.with_columns(severity=pl.when(from_model).then(by_score).otherwise(by_fallback))
+    return risk.with_columns(severity=pl.when(_FROM_MODEL).then(by_score).otherwise(by_fallback))
+
+
+def _level_basis(settings: Settings, hard_now: dict[str, pl.Expr]) -> pl.Expr:
+    """等级依据: the hard-evidence rule first when there is one, then the probability and its band, or why there
+    is none (not scored, rules fallback)."""
+    t = settings.triage
     hard_rule = (  # the rule that makes it hard evidence now
-        pl.when(fired["R05"] & (pl.col("owed_yuan") > 1))
+        pl.when(hard_now["R05"])
         .then(pl.lit("R05"))
-        .when(fired["R03"] & (pl.col("unpaid_workers") > 0))
+        .when(hard_now["R03"])
         .then(pl.lit("R03"))
         .otherwise(pl.lit("R16"))
     )
@@ -227,21 +239,39 @@ def risk_frame(
         pl.col("severity").replace_strict(bands, return_dtype=pl.Utf8),
     )
     own_basis = (
-        pl.when(from_model)
+        pl.when(_FROM_MODEL)
         .then(score_basis)
         .when(pl.col("score_source") == "not_scored")
         .then(pl.lit(zh.BASIS_NOT_SCORED))
         .otherwise(pl.lit(zh.BASIS_RULES))
     )
-    basis = (
+    return (
         pl.when(pl.col("hard_evidence"))
         .then(pl.format("{}{}{}", pl.format(zh.BASIS_HARD, hard_rule), pl.lit(zh.LIST_SEPARATOR), own_basis))
         .otherwise(own_basis)
     )
+
+
+def risk_frame(
+    firings: pl.DataFrame,
+    scores: pl.DataFrame,
+    projects: pl.DataFrame,
+    settings: Settings,
+    owed: pl.DataFrame | None = None,
+    scope: list[str] | None = None,
+) -> pl.DataFrame:
+    """One row per project in risk scope: score, rules, evidence, owed amounts, level, hard evidence.
+
+    `scope` is the rules' risk scope (rule_scope): its projects that the model does not score (完工, 停工, past their
+    planned completion: outside the model's training population) are in risk scope without a probability, levelled
+    by the rules like the fallback (score_source `not_scored`)."""
+    risk = _joined_risk(firings, scores, projects, _conform(owed, _OWED_SCHEMA), scope)
+    hard_now = _hard_evidence_now(settings)
+    risk = _with_level(risk, settings, hard_now)
     return risk.with_columns(
         level=pl.col("severity").replace_strict(dict(enumerate(LEVELS)), return_dtype=pl.Utf8),
-        level_basis=basis,
-        factors=pl.when(from_model)
+        level_basis=_level_basis(settings, hard_now),
+        factors=pl.when(_FROM_MODEL)
         .then(_factors(pl.col("factors_zh")))
         .otherwise(pl.lit(None, dtype=pl.Utf8)),
         reasons=pl.coalesce(pl.col("reasons"), pl.lit(zh.NO_RULE_REASON)),
@@ -252,6 +282,79 @@ def risk_frame(
 def _latest_dispositions(dispositions: pl.DataFrame | None, as_of: date) -> pl.DataFrame:
     d = _conform(dispositions, _DISPOSITION_SCHEMA).filter(pl.col("inspect_date") <= as_of)
     return d.sort("warning_id", "inspect_date").group_by("warning_id", maintain_order=True).last()
+
+
+def _with_returns(prev: pl.DataFrame, disp: pl.DataFrame) -> pl.DataFrame:
+    """The latest return wins; a line keeps its last known outcome when tonight's returns do not mention it."""
+    return (
+        prev.join(disp, on="warning_id", how="left", suffix="_new")
+        .with_columns(
+            [
+                pl.when(pl.col("outcome_new").is_not_null())
+                .then(pl.col(f"{c}_new"))
+                .otherwise(pl.col(c))
+                .alias(c)
+                for c in ("outcome", "inspect_date", "closed_date")
+            ]
+        )
+        .drop("outcome_new", "inspect_date_new", "closed_date_new")
+    )
+
+
+def _with_status(prev: pl.DataFrame, in_scope: set[str], as_of: date) -> pl.DataFrame:
+    """Each previous open line tonight: closed (03/04 at the 核查 date, 01/02 at its closed_date), out_of_scope
+    (its project left risk scope: closed tonight), or still open."""
+    closes = pl.col("outcome").is_in(CLOSING_OUTCOMES) | (
+        pl.col("outcome").is_in(TRACKING_OUTCOMES) & (pl.col("closed_date") <= as_of)
+    )
+    return prev.with_columns(
+        status=pl.when(closes)
+        .then(pl.lit("closed"))
+        .when(~pl.col("project_code").is_in(list(in_scope)))
+        .then(pl.lit("out_of_scope"))
+        .otherwise(pl.lit("open")),
+        closed_date=pl.when(closes)
+        .then(
+            pl.when(pl.col("outcome").is_in(CLOSING_OUTCOMES))
+            .then(pl.col("inspect_date"))
+            .otherwise(pl.col("closed_date"))
+        )
+        .when(~pl.col("project_code").is_in(list(in_scope)))
+        .then(pl.lit(as_of))
+        .otherwise(pl.lit(None, dtype=pl.Date)),
+    )
+
+
+def _ended_lines(prev: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """The lines that closed or went out of scope tonight, as tonight's rows (no rank, stage or overdue)."""
+    return prev.filter(pl.col("status") != "open").with_columns(
+        as_of=pl.lit(as_of, dtype=pl.Date),
+        change=pl.col("status").replace_strict({"closed": "closed", "out_of_scope": "out_of_scope"}),
+        previous_level=pl.col("level"),
+        is_new=pl.lit(False),
+        rank=pl.lit(None, dtype=pl.Int32),
+        stage=pl.lit(None, dtype=pl.Utf8),
+        overdue=pl.lit(False),
+    )
+
+
+def _cooling(
+    prev: pl.DataFrame, closed_recently: list[str] | dict[str, tuple[float | None, int | None]] | None
+) -> dict[str, tuple[float | None, int | None]]:
+    """Project → (owed_yuan, workers_owed) when its inspection line closed: lately (from the ledger; a plain list
+    means nothing known owed then) or tonight."""
+    cooling: dict[str, tuple[float | None, int | None]] = (
+        dict(closed_recently)
+        if isinstance(closed_recently, dict)
+        else dict.fromkeys(closed_recently or [], (0.0, 0))
+    )
+    for code, owed_at, workers_at in (
+        prev.filter((pl.col("list") == "inspection") & (pl.col("status") == "closed"))
+        .select("project_code", "owed_yuan", "workers_owed")
+        .iter_rows()
+    ):
+        cooling[code] = (owed_at, workers_at)
+    return cooling
 
 
 def assemble_warnings(
@@ -272,44 +375,11 @@ def assemble_warnings(
     inspect_date, closed_date); `closed_recently` the projects whose inspection line closed within
     relist_after_days before tonight (from the ledger), with what was owed (yuan, workers) on the closed line: they
     come back only on hard evidence that grew since."""
-    t = settings.triage
     risk = risk_frame(firings, scores, projects, settings, owed, scope)
     prev = _conform(previous, WARNING_SCHEMA).filter(pl.col("status") == "open")
-    disp = _latest_dispositions(dispositions, as_of)
-    # the latest return wins; a line keeps its last known outcome when tonight's returns do not mention it
-    prev = (
-        prev.join(disp, on="warning_id", how="left", suffix="_new")
-        .with_columns(
-            [
-                pl.when(pl.col("outcome_new").is_not_null())
-                .then(pl.col(f"{c}_new"))
-                .otherwise(pl.col(c))
-                .alias(c)
-                for c in ("outcome", "inspect_date", "closed_date")
-            ]
-        )
-        .drop("outcome_new", "inspect_date_new", "closed_date_new")
-    )
+    prev = _with_returns(prev, _latest_dispositions(dispositions, as_of))
     in_scope = set(risk.filter(pl.col("in_risk_scope"))["project_code"].to_list())
-    closes = pl.col("outcome").is_in(CLOSING_OUTCOMES) | (
-        pl.col("outcome").is_in(TRACKING_OUTCOMES) & (pl.col("closed_date") <= as_of)
-    )
-    prev = prev.with_columns(
-        status=pl.when(closes)
-        .then(pl.lit("closed"))
-        .when(~pl.col("project_code").is_in(list(in_scope)))
-        .then(pl.lit("out_of_scope"))
-        .otherwise(pl.lit("open")),
-        closed_date=pl.when(closes)
-        .then(
-            pl.when(pl.col("outcome").is_in(CLOSING_OUTCOMES))
-            .then(pl.col("inspect_date"))
-            .otherwise(pl.col("closed_date"))
-        )
-        .when(~pl.col("project_code").is_in(list(in_scope)))
-        .then(pl.lit(as_of))
-        .otherwise(pl.lit(None, dtype=pl.Date)),
-    )
+    prev = _with_status(prev, in_scope, as_of)
     carried = prev.filter(pl.col("status") == "open").select(
         "warning_id",
         "warning_date",
@@ -320,37 +390,14 @@ def assemble_warnings(
         "closed_date",
         pl.col("level").alias("previous_level"),
     )
-    ended = prev.filter(pl.col("status") != "open").with_columns(
-        as_of=pl.lit(as_of, dtype=pl.Date),
-        change=pl.col("status").replace_strict({"closed": "closed", "out_of_scope": "out_of_scope"}),
-        previous_level=pl.col("level"),
-        is_new=pl.lit(False),
-        rank=pl.lit(None, dtype=pl.Int32),
-        stage=pl.lit(None, dtype=pl.Utf8),
-        overdue=pl.lit(False),
-    )
-
-    # project → (owed_yuan, workers_owed) when its inspection line closed; a plain list: nothing known owed then
-    cooling: dict[str, tuple[float | None, int | None]] = (
-        dict(closed_recently)
-        if isinstance(closed_recently, dict)
-        else dict.fromkeys(closed_recently or [], (0.0, 0))
-    )
-    for code, owed_at, workers_at in (
-        prev.filter((pl.col("list") == "inspection") & (pl.col("status") == "closed"))
-        .select("project_code", "owed_yuan", "workers_owed")
-        .iter_rows()
-    ):
-        cooling[code] = (owed_at, workers_at)
     inspection = _inspection_lines(
-        risk, carried.filter(pl.col("list") == "inspection"), settings, as_of, cooling
+        risk, carried.filter(pl.col("list") == "inspection"), settings, as_of, _cooling(prev, closed_recently)
     )
     rectification = _rectification_lines(
         risk, carried.filter(pl.col("list") == "rectification"), settings, as_of
     )
     lines = pl.concat([_shape(inspection, as_of), _shape(rectification, as_of)], how="vertical_relaxed")
-    out = pl.concat([lines, _conform(ended, WARNING_SCHEMA)], how="vertical_relaxed")
-    _ = t
+    out = pl.concat([lines, _conform(_ended_lines(prev, as_of), WARNING_SCHEMA)], how="vertical_relaxed")
     return out.select([pl.col(c).cast(tp) for c, tp in WARNING_SCHEMA.items()])
 
 
@@ -370,23 +417,28 @@ def _with_carried(
     )
 
 
-def _inspection_lines(
-    risk: pl.DataFrame,
-    carried: pl.DataFrame,
-    settings: Settings,
-    as_of: date,
-    cooling: dict[str, tuple[float | None, int | None]],
-) -> pl.DataFrame:
-    t = settings.triage
-    scope = risk.filter(pl.col("in_risk_scope"))
-    counts = scope.group_by("area_code").len("n_in_scope")
-    cap = counts.with_columns(
-        capacity=pl.struct("area_code", "n_in_scope").map_elements(
-            lambda r: capacity(r["n_in_scope"], r["area_code"], settings), return_dtype=pl.Int32
+def _district_slots(scope: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+    """Per district: its inspection capacity and how far hard evidence may go above it (hard_extra:
+    hard_evidence_extra_share of the district's risk scope)."""
+    return (
+        scope.group_by("area_code")
+        .len("n_in_scope")
+        .with_columns(
+            capacity=pl.struct("area_code", "n_in_scope").map_elements(
+                lambda r: capacity(r["n_in_scope"], r["area_code"], settings), return_dtype=pl.Int32
+            ),
+            hard_extra=(pl.col("n_in_scope") * settings.triage.hard_evidence_extra_share)
+            .ceil()
+            .cast(pl.Int32),
         )
+        .select("area_code", "capacity", "hard_extra")
     )
-    # a project whose line closed lately comes back only on hard evidence that grew since (more owed, or more
-    # workers owed, than when the line closed): a line found 不属实 is not re-listed for the same evidence
+
+
+def _eligible(risk: pl.DataFrame, cooling: dict[str, tuple[float | None, int | None]]) -> pl.DataFrame:
+    """The projects in risk scope that may be listed: a project whose line closed lately comes back only on hard
+    evidence that grew since (more owed, or more workers owed, than when the line closed): a line found 不属实 is
+    not re-listed for the same evidence."""
     cooled = pl.DataFrame(
         {
             "project_code": list(cooling),
@@ -401,28 +453,33 @@ def _inspection_lines(
         | (pl.col("workers_owed") > pl.col("_closed_workers"))
     )
     eligible = pl.col("in_risk_scope") & (pl.col("_closed_owed").is_null() | grew)
-    lines = _with_carried(
-        risk.filter(eligible).drop("_closed_owed", "_closed_workers"), carried, "inspection", as_of
-    )
-    extra = counts.with_columns(
-        hard_extra=(pl.col("n_in_scope") * t.hard_evidence_extra_share).ceil().cast(pl.Int32)
-    )
-    lines = lines.join(cap.select("area_code", "capacity"), on="area_code", how="left")
-    lines = lines.join(extra.select("area_code", "hard_extra"), on="area_code", how="left").with_columns(
+    return risk.filter(eligible).drop("_closed_owed", "_closed_workers")
+
+
+_AWAITING_OPEN = ~pl.col("is_new") & (
+    pl.col("stage") == "awaiting"
+)  # an open line still awaiting a 核查 result
+
+
+def _in_priority_order(lines: pl.DataFrame, settings: Settings, as_of: date) -> pl.DataFrame:
+    """Stage (awaiting or 整改跟踪) and overdue on each line; sorted within the district by priority: open lines
+    awaiting a result (overdue first), then hard evidence (most workers owed, then the amount owed), then score."""
+    lines = lines.with_columns(
         stage=pl.when(pl.col("outcome").is_in(TRACKING_OUTCOMES))
         .then(pl.lit("tracking"))
         .otherwise(pl.lit("awaiting")),
         overdue=~pl.col("is_new")
         & pl.col("outcome").is_null()
-        & ((pl.lit(as_of, dtype=pl.Date) - pl.col("warning_date")).dt.total_days() > t.review_deadline_days),
+        & (
+            (pl.lit(as_of, dtype=pl.Date) - pl.col("warning_date")).dt.total_days()
+            > settings.triage.review_deadline_days
+        ),
     )
-    awaiting_open = ~pl.col("is_new") & (pl.col("stage") == "awaiting")
-    # priority within the district: open lines awaiting a result (overdue first), then hard evidence, then score
-    lines = (
+    return (
         lines.with_columns(
-            _priority=pl.when(awaiting_open & pl.col("overdue"))
+            _priority=pl.when(_AWAITING_OPEN & pl.col("overdue"))
             .then(0)
-            .when(awaiting_open)
+            .when(_AWAITING_OPEN)
             .then(1)
             .when(pl.col("hard_evidence"))
             .then(2)
@@ -438,26 +495,44 @@ def _inspection_lines(
             nulls_last=True,
         )
     )
-    tracking = lines.filter(~pl.col("is_new") & (pl.col("stage") == "tracking"))
-    # a tracking line takes no slot (it is on its own sheet). Hard evidence takes slots first and may go above
-    # capacity by hard_extra (hard_evidence_extra_share of the district's risk scope); hard evidence beyond that
-    # is not dropped: it is on the 欠薪线索 sheet (arrears_leads), largest first
+
+
+def _listed(lines: pl.DataFrame) -> pl.DataFrame:
+    """The awaiting lines that get a slot, ranked within the district (most severe, then highest score first).
+
+    Open lines awaiting a result keep theirs; hard evidence takes slots first and may go above capacity by
+    hard_extra; hard evidence beyond that is not dropped: it is on the 欠薪线索 sheet (arrears_leads)."""
     listed = (
         lines.filter(pl.col("stage") == "awaiting")
         .with_columns(_slot=pl.int_range(1, pl.len() + 1).over("area_code"))
         .filter(
-            awaiting_open
+            _AWAITING_OPEN
             | (pl.col("_slot") <= pl.col("capacity"))
             | (pl.col("hard_evidence") & (pl.col("_slot") <= pl.col("capacity") + pl.col("hard_extra")))
         )
     )
-    listed = listed.sort(
+    return listed.sort(
         ["area_code", "severity", "score", "project_code"],
         descending=[False, False, True, False],
         nulls_last=True,
     ).with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("area_code"))
+
+
+def _inspection_lines(
+    risk: pl.DataFrame,
+    carried: pl.DataFrame,
+    settings: Settings,
+    as_of: date,
+    cooling: dict[str, tuple[float | None, int | None]],
+) -> pl.DataFrame:
+    """The inspection list: eligible projects on their (carried or new) line, listed up to the district's slots;
+    lines in 整改跟踪 take no slot (they are on their own sheet) and have no rank."""
+    slots = _district_slots(risk.filter(pl.col("in_risk_scope")), settings)
+    lines = _with_carried(_eligible(risk, cooling), carried, "inspection", as_of)
+    lines = _in_priority_order(lines.join(slots, on="area_code", how="left"), settings, as_of)
+    tracking = lines.filter(~pl.col("is_new") & (pl.col("stage") == "tracking"))
     tracking = tracking.with_columns(rank=pl.lit(None, dtype=pl.Int32))
-    return pl.concat([listed, tracking], how="diagonal_relaxed")
+    return pl.concat([_listed(lines), tracking], how="diagonal_relaxed")
 
 
 def _rectification_lines(
