@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.contracts import all_contracts
-from pipelines.warehouse import LINEAGE_COLUMNS, ensure_schema, entity_columns
+from pipelines.warehouse import LINEAGE_COLUMNS, ensure_schema, entity_columns, transaction
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 
@@ -91,13 +91,8 @@ def migrate(con: duckdb.DuckDBPyConnection, warehouse: Path | None = None) -> li
         backup(warehouse, version)
     applied = []
     for number, name, fn in pending:
-        con.execute("begin")
-        try:
+        with transaction(con):
             fn(con)
             con.execute("insert into schema_version values (?, ?, now())", [number, name])
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
         applied.append(number)
     return applied

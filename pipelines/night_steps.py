@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 
 from pipelines.settings import Settings, sql_params
-from pipelines.warehouse import connect, discover_models, frame, has_table, run_models
+from pipelines.warehouse import connect, discover_models, frame, has_table, run_models, transaction
 
 if TYPE_CHECKING:  # imported where used: loading pulls in the readers, which the CLI does not need to start
     from pipelines.ingest.load import LoadReport
@@ -79,21 +79,15 @@ def hold_published(con: duckdb.DuckDBPyConnection) -> list[str]:
     """
     release_published(con, keep_new=False)
     held = [name for name in PUBLISHED_TABLES if has_table(con, name)]
-    con.execute("begin")
-    try:
+    with transaction(con):
         for name in held:
             con.execute(f"alter table {name} rename to {HELD_PREFIX}{name}")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     return held
 
 
 def release_published(con: duckdb.DuckDBPyConnection, *, keep_new: bool) -> None:
     """End a run's hold: keep the tables it built (it publishes the newest date) or put the held ones back."""
-    con.execute("begin")
-    try:
+    with transaction(con):
         for name in PUBLISHED_TABLES:
             held = f"{HELD_PREFIX}{name}"
             if not has_table(con, held):
@@ -103,10 +97,6 @@ def release_published(con: duckdb.DuckDBPyConnection, *, keep_new: bool) -> None
             else:
                 con.execute(f"drop table if exists {name}")
                 con.execute(f"alter table {held} rename to {name}")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
 
 
 def open_warehouse(path: Path, settings: Settings) -> duckdb.DuckDBPyConnection:
@@ -310,14 +300,9 @@ def _closed_recently(
 
 def _store_warning(con: duckdb.DuckDBPyConnection, lines: pl.DataFrame, risk: pl.DataFrame) -> None:
     """`warning` and `project_risk` hold this night's rows (published tables: set aside until the run publishes)."""
-    con.execute("begin")
-    try:
+    with transaction(con):
         con.execute("create or replace table warning as select * from lines")
         con.execute("create or replace table project_risk as select * from risk")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
 
 
 def commit_ledger(con: duckdb.DuckDBPyConnection) -> None:
@@ -334,8 +319,7 @@ def commit_ledger(con: duckdb.DuckDBPyConnection) -> None:
     }
     if "warning_id" not in cols:
         return
-    con.execute("begin")
-    try:
+    with transaction(con):
         have = {
             r[0]
             for r in con.execute(
@@ -351,10 +335,6 @@ def commit_ledger(con: duckdb.DuckDBPyConnection) -> None:
         else:
             con.execute("delete from warning_history where as_of in (select distinct as_of from warning)")
             con.execute("insert into warning_history by name select * from warning")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, str]:

@@ -6,9 +6,10 @@ natural key) → int_* → fct_/dim_/rpt_ marts and the output tables other tool
 
 from __future__ import annotations
 
+import contextlib
 import re
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from graphlib import TopologicalSorter
@@ -78,6 +79,18 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
         )  # one copy; small results
         table = con.execute(sql, params or []).to_arrow_table()
     return pl.from_arrow(table)  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One DuckDB transaction: committed when the block ends, rolled back (and the error raised) when it fails."""
+    con.execute("begin")
+    try:
+        yield
+    except Exception:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -20,7 +20,7 @@ from pipelines.ingest.readers import RawRows, UnreadableFileError, read_any
 from pipelines.ingest.tail import cut_last_line
 from pipelines.ingest.validate import REASONS_ZH, check_rows
 from pipelines.settings import Settings
-from pipelines.warehouse import entity_columns, staged_key
+from pipelines.warehouse import entity_columns, staged_key, transaction
 
 log = logging.getLogger("wagewatch.ingest")
 _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -231,8 +231,7 @@ def _store(
 ) -> None:
     """One transaction: the ledger row, the new rows (those already stored are duplicates), the quarantine, and
     the ledger's counts."""
-    con.execute("begin")
-    try:
+    with transaction(con):
         file_id = _ledger(con, result, sha, extract_date)
         n_dup_existing = _insert_new(con, rows.good, contract, file_id, extract_date)
         qrows = _quarantine_rows(rows.problems, rows.bad_lines, contract, file_id, result.path)
@@ -255,10 +254,6 @@ def _store(
                 file_id,
             ],
         )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
 
 
 def _ledger(con: duckdb.DuckDBPyConnection, r: FileResult, sha: str, extract_date: date) -> int:

@@ -16,7 +16,7 @@ import polars as pl
 from pipelines.quality.schema import FINDING_SCHEMA
 from pipelines.quality.titles_zh import CHECK_TITLES
 from pipelines.settings import Settings
-from pipelines.warehouse import frame, has_table
+from pipelines.warehouse import frame, has_table, transaction
 
 FINDING_KEY = ["check_id", "entity", "project_code", "corp_code"]
 _RUN_COLUMNS = ("as_of", "first_seen", "last_seen", "severity")
@@ -83,16 +83,11 @@ def store_findings(con: duckdb.DuckDBPyConnection, findings: pl.DataFrame, as_of
         "severity", "check_id", "entity", "project_code", "corp_code", nulls_last=True
     )
     run_findings = findings  # noqa: F841 - read by DuckDB below
-    con.execute("begin")
-    try:
+    with transaction(con):
         con.execute("create or replace table dq_finding as select * from run_findings")
         if has_table(con, "dq_finding_history"):
             con.execute("delete from dq_finding_history where as_of = ?", [as_of])
             con.execute("insert into dq_finding_history by name select * from run_findings")
         else:
             con.execute("create table dq_finding_history as select * from run_findings")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     return findings
