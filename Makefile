@@ -75,14 +75,18 @@ typecheck: install
 
 # Benchmarks (not tests): numbers go to benchmarks/RESULTS.md. Worlds and warehouses stay in benchmarks/.work/.
 bench-city: install
+	$(BIN)/python -m benchmarks.targets --tier city --clear
 	$(BIN)/python -m benchmarks.ingest --tier city
 	$(BIN)/python -m benchmarks.nightly --tier city --incremental
-	$(BIN)/python -m benchmarks.indicators --warehouse benchmarks/.work/city-night/wh.duckdb
+	$(BIN)/python -m benchmarks.indicators --warehouse benchmarks/.work/city-night/wh.duckdb --record city
 	$(BIN)/python -m benchmarks.quality --warehouse benchmarks/.work/city-night/wh.duckdb
+	$(BIN)/python -m benchmarks.targets --tier city
 
 bench-province: install
+	$(BIN)/python -m benchmarks.targets --tier province --clear
 	$(BIN)/python -m benchmarks.nightly --tier province --incremental
-	$(BIN)/python -m benchmarks.indicators --warehouse benchmarks/.work/province-night/wh.duckdb
+	$(BIN)/python -m benchmarks.indicators --warehouse benchmarks/.work/province-night/wh.duckdb --record province
+	$(BIN)/python -m benchmarks.targets --tier province
 
 clean-demo:
 	rm -rf $(DEMO_WORLD) $(DEMO_OUT) $(DEMO_WAREHOUSE) $(DEMO_WAREHOUSE).wal

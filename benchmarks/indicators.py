@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from benchmarks.targets import record
 from benchmarks.timing import timed
 from pipelines.settings import Settings, sql_params
 from pipelines.warehouse import connect, discover_models, run_models
@@ -172,6 +173,9 @@ def main() -> None:
     parser.add_argument("--warehouse", type=Path, required=True)
     parser.add_argument("--as-of", type=date.fromisoformat, default=None)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument(
+        "--record", metavar="TIER", help="record the times for `python -m benchmarks.targets`"
+    )
     args = parser.parse_args()
     settings = Settings()
     times: dict[str, float] = {}
@@ -212,6 +216,12 @@ def main() -> None:
 
     print(f"\nsql / bare scan   {times['sql total'] / times['bare DuckDB scan-and-group']:>6.1f}x")
     print(f"pandas / sql      {times['pandas total'] / times['sql total']:>6.1f}x")
+    record(
+        args.record,
+        indicators_s=times["sql total"],
+        bare_scan_s=times["bare DuckDB scan-and-group"],
+        pandas_s=times["pandas total"],
+    )
     both = sql_area.merge(pd_area, on=["area_code", "month"], how="outer", suffixes=("_sql", "_pd"))
     for col in ("rn_update_rate", "avg_attendance", "key_staff_onsite_rate"):
         diff = (both[f"{col}_sql"].astype(float) - both[f"{col}_pd"].astype(float)).abs().max()

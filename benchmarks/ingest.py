@@ -29,6 +29,7 @@ from pathlib import Path
 
 import polars as pl
 
+from benchmarks.targets import record
 from pipelines.ingest.load import SUFFIXES, load_file
 from pipelines.ingest.readers import UnreadableFileError, decode, read_any
 from pipelines.settings import Settings
@@ -155,7 +156,11 @@ def time_loads(files: list[tuple[date, Path]], inbox: Path) -> tuple[dict[str, l
 
 
 def print_formats(
-    n_files: int, bare: dict[str, float], parse: dict[str, list], load: dict[str, list]
+    n_files: int,
+    bare: dict[str, float],
+    parse: dict[str, list],
+    load: dict[str, list],
+    tier: str | None = None,
 ) -> float:
     """The per-format table (and per base format against bare reads and targets); returns the total load seconds."""
     # bare reads are timed per format (a CSV's encoding is known only after reading it): CSV rows share one floor
@@ -179,6 +184,7 @@ def print_formats(
         bs = bare.get(base, 0.0)
         target = TARGET_ROWS_PER_S.get(base)
         rate = n / max(ls, 1e-9)
+        record(tier, **{f"load_rows_per_s_{base}": round(rate)})
         verdict = "" if target is None else f"{target:>9,} {'met' if rate >= target else 'not met'}"
         ratio = f"{ls / bs:>7.1f}×" if n and bs > 0 else "       —"
         print(
@@ -206,7 +212,7 @@ def main() -> None:
     parse = time_reader(files)
     rss_after_parse = peak_rss_mb()
     load, quarantined, rerun, warehouse_mb = time_loads(files, inbox)
-    tot_l = print_formats(len(files), bare, parse, load)
+    tot_l = print_formats(len(files), bare, parse, load, tier=None if args.inbox else args.tier)
     print(f"\nrows quarantined: {quarantined:,}; warehouse after load: {warehouse_mb:.0f} MB")
     print(
         f"re-run of the same inbox (all files in the ledger): {rerun:.1f} s ({rerun / max(tot_l, 1e-9):.3f}× the load)"

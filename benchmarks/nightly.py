@@ -31,6 +31,7 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.targets import record
 from pipelines.ingest.readers import UnreadableFileError, read_any
 
 WORK = Path(__file__).resolve().parent / ".work"
@@ -89,13 +90,14 @@ def main() -> None:
         staged = run / "inbox"
         night(staged if staged.exists() else inbox, run, floor, label="3. the next night, no new file")
     else:
-        first_nights(inbox, run, floor, incremental=args.incremental)
+        first_nights(inbox, run, floor, incremental=args.incremental, tier=args.tier)
     wh_mb = sum(p.stat().st_size for p in run.glob("wh.duckdb*")) / 2**20
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    record(args.tier, peak_rss_mb=round(peak))
     print(f"warehouse {wh_mb:.0f} MB; peak memory of the runs (max RSS) {peak:.0f} MB")
 
 
-def first_nights(inbox: Path, run: Path, floor: float, incremental: bool) -> None:
+def first_nights(inbox: Path, run: Path, floor: float, incremental: bool, tier: str | None = None) -> None:
     """A first night into a fresh warehouse; with `incremental`, up to two folders before the end, then the next
     (regular) day's night."""
     shutil.rmtree(run, ignore_errors=True)
@@ -107,14 +109,16 @@ def first_nights(inbox: Path, run: Path, floor: float, incremental: bool) -> Non
         for folder in folders[:-2]:
             (staged / folder.name).symlink_to(folder.resolve(), target_is_directory=True)
         inbox = staged
-    night(inbox, run, floor, label="3. wagewatch run")
+    record(tier, first_night_s=round(night(inbox, run, floor, label="3. wagewatch run"), 1))
     if held_back is not None:
         (inbox / held_back.name).symlink_to(held_back.resolve(), target_is_directory=True)
-        night(inbox, run, floor, label=f"4. the next night ({held_back.name}'s extracts)")
+        wall = night(inbox, run, floor, label=f"4. the next night ({held_back.name}'s extracts)")
+        record(tier, regular_night_s=round(wall, 1))
 
 
-def night(inbox: Path, run: Path, floor: float, label: str) -> None:
-    """`wagewatch run` as an analyst runs it; prints its steps from the run's own run_summary.json."""
+def night(inbox: Path, run: Path, floor: float, label: str) -> float:
+    """`wagewatch run` as an analyst runs it; prints its steps from the run's own run_summary.json and returns its
+    wall seconds."""
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
     env.setdefault("GX_ANALYTICS_ENABLED", "False")
     start = time.perf_counter()
@@ -139,6 +143,7 @@ def night(inbox: Path, run: Path, floor: float, label: str) -> None:
     in_steps = sum(s["seconds"] for s in summary["steps"])
     print(f"   {'steps':<12}{in_steps:>9.1f}{in_steps / floor:>8.2f}×")
     print(f"   flow start-up and teardown (Prefect ephemeral server): {wall - in_steps:.1f} s")
+    return wall
 
 
 if __name__ == "__main__":
