@@ -59,6 +59,8 @@ PAID_LATE = "逾期补发{wan:.1f}万元（{months}），属迟发而非未发"
 BASIS_HARD = "已发生欠薪（{}），优先列入"
 # the amount owed when a worked month has no pay line at all: the workers are owed, the amount due is not on record
 OWED_NO_PAYROLL = "无工资单（{}），金额待核"
+# an amount on record for some months and other worked months with no pay line at all: both said, neither hidden
+OWED_PLUS_NO_PAYROLL = "{}万 + 无工资单（{}），金额待核"
 BASIS_SCORE = "欠薪概率{}%，{}"
 BASIS_BAND = {
     "red": "达红色线（≥{p}%）",

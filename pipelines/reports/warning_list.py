@@ -251,13 +251,20 @@ def list_rows(lines: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:
     )
 
 
-NOTE_PREFIX = "_note_"  # a hidden `_note_<header>` column: the text an empty cell of <header> shows instead
+NOTE_PREFIX = "_note_"  # a hidden `_note_<header>` column: the text a cell of <header> shows instead of its value
 
 
 def _owed_note() -> pl.Expr:
-    """ "无工资单（2025-09），金额待核" where no amount is on record but a worked month has no pay line at all."""
-    return pl.when((pl.col("owed_yuan").fill_null(0) <= 1) & pl.col("unpaid_months").is_not_null()).then(
-        pl.format(zh.OWED_NO_PAYROLL, pl.col("unpaid_months"))
+    """What the owed cell says instead of a bare number when a worked month has no pay line at all: "无工资单（2025-09），
+    金额待核" when no amount is on record, "24.0万 + 无工资单（2025-09），金额待核" when the amount on record covers other
+    months only (the head count then includes workers whose amount is unknown)."""
+    owed = pl.col("owed_yuan").fill_null(0)
+    no_payroll = pl.col("unpaid_months").is_not_null()
+    return (
+        pl.when(no_payroll & (owed <= 1))
+        .then(pl.format(zh.OWED_NO_PAYROLL, pl.col("unpaid_months")))
+        .when(no_payroll)
+        .then(pl.format(zh.OWED_PLUS_NO_PAYROLL, (owed / 1e4).round(1), pl.col("unpaid_months")))
     )
 
 
@@ -551,7 +558,7 @@ def _write_sheet(
     cell_notes = {c: rows[NOTE_PREFIX + c].to_list() for c in shown if NOTE_PREFIX + c in rows.columns}
     for i, (values, level) in enumerate(zip(rows.select(shown).iter_rows(), levels, strict=True), start=1):
         for j, (column, value) in enumerate(zip(shown, values, strict=True)):
-            said = cell_notes[column][i - 1] if column in cell_notes and value is None else None
+            said = cell_notes[column][i - 1] if column in cell_notes else None  # a note says more than the value
             ws.write(i, j, value if said is None else said, cell_format(level, column))
     if rows.height == 0:
         ws.write_string(1, 0, empty_note, cell_format(None, ""))

@@ -243,9 +243,14 @@ def test_the_owed_cell_says_no_payroll_when_no_amount_is_on_record_and_leads_hav
         owed_yuan=pl.when(pl.col("project_code") == "3505032024000001")
         .then(0.0)
         .when(pl.col("project_code") == "3505822024000002")
-        .then(72_242.0),
+        .then(72_242.0)
+        .when(pl.col("project_code") == "3505822024000004")
+        .then(240_400.0),
         workers_owed=pl.when(pl.col("project_code") == "3505032024000001").then(12).cast(pl.Int32),
-        unpaid_months=pl.when(pl.col("project_code") == "3505032024000001").then(pl.lit("2025-05")),
+        unpaid_months=pl.when(pl.col("project_code") == "3505032024000001")
+        .then(pl.lit("2025-05"))
+        .when(pl.col("project_code") == "3505822024000004")
+        .then(pl.lit("2025-09")),
     )
     lead = given.lines().filter(pl.col("project_code") == "3505032024000003")
     lead = lead.with_columns(owed_yuan=pl.lit(0.0), workers_owed=pl.lit(7, dtype=pl.Int32))
@@ -264,6 +269,8 @@ def test_the_owed_cell_says_no_payroll_when_no_amount_is_on_record_and_leads_hav
     assert rows["3505032024000001"]["当前欠发工资（万元）"] == "无工资单（2025-05），金额待核"
     assert rows["3505032024000001"]["欠薪人数"] == 12
     assert rows["3505822024000002"]["当前欠发工资（万元）"] == 7.2
+    # an amount on record for some months, another worked month without pay lines: both said, the sum not implied
+    assert rows["3505822024000004"]["当前欠发工资（万元）"] == "24.0万 + 无工资单（2025-09），金额待核"
     assert rows["3505032024000005"]["当前欠发工资（万元）"] is None  # nothing owed on record, no unpaid month
     (only,) = records(book(paths, "350503")["欠薪线索"])
     assert only["项目编码"] == "3505032024000003"
