@@ -251,7 +251,9 @@ def list_rows(lines: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:
     )
 
 
-NOTE_PREFIX = "_note_"  # a hidden `_note_<header>` column: the text a cell of <header> shows instead of its value
+NOTE_PREFIX = (
+    "_note_"  # a hidden `_note_<header>` column: the text a cell of <header> shows instead of its value
+)
 
 
 def _owed_note() -> pl.Expr:
@@ -558,7 +560,9 @@ def _write_sheet(
     cell_notes = {c: rows[NOTE_PREFIX + c].to_list() for c in shown if NOTE_PREFIX + c in rows.columns}
     for i, (values, level) in enumerate(zip(rows.select(shown).iter_rows(), levels, strict=True), start=1):
         for j, (column, value) in enumerate(zip(shown, values, strict=True)):
-            said = cell_notes[column][i - 1] if column in cell_notes else None  # a note says more than the value
+            said = (
+                cell_notes[column][i - 1] if column in cell_notes else None
+            )  # a note says more than the value
             ws.write(i, j, value if said is None else said, cell_format(level, column))
     if rows.height == 0:
         ws.write_string(1, 0, empty_note, cell_format(None, ""))
