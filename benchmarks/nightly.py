@@ -61,6 +61,12 @@ def main() -> None:
         help="a first night up to two folders before the end, then the next day's night",
     )
     parser.add_argument(
+        "--next",
+        metavar="FOLDER",
+        help="with --incremental: the extract folder the next night brings (default: the second-to-last, a regular "
+        "day); e.g. a month-end folder with re-exports of earlier months (late corrections)",
+    )
+    parser.add_argument(
         "--rerun",
         action="store_true",
         help="one more night on the warehouse an earlier run left (no new file)",
@@ -90,30 +96,46 @@ def main() -> None:
         staged = run / "inbox"
         night(staged if staged.exists() else inbox, run, floor, label="3. the next night, no new file")
     else:
-        first_nights(inbox, run, floor, incremental=args.incremental, tier=args.tier)
+        first_nights(inbox, run, floor, incremental=args.incremental, tier=args.tier, next_folder=args.next)
     wh_mb = sum(p.stat().st_size for p in run.glob("wh.duckdb*")) / 2**20
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     record(args.tier, peak_rss_mb=round(peak))
     print(f"warehouse {wh_mb:.0f} MB; peak memory of the runs (max RSS) {peak:.0f} MB")
 
 
-def first_nights(inbox: Path, run: Path, floor: float, incremental: bool, tier: str | None = None) -> None:
-    """A first night into a fresh warehouse; with `incremental`, up to two folders before the end, then the next
-    (regular) day's night."""
+def first_nights(
+    inbox: Path,
+    run: Path,
+    floor: float,
+    incremental: bool,
+    tier: str | None = None,
+    next_folder: str | None = None,
+) -> None:
+    """A first night into a fresh warehouse; with `incremental`, up to the folder before `next_folder` (default: two
+    folders before the end), then the night that folder arrives (by default a regular day's)."""
     shutil.rmtree(run, ignore_errors=True)
     folders = sorted(p for p in inbox.iterdir() if p.is_dir())
-    held_back = folders[-2] if incremental else None
+    held_back = (inbox / next_folder if next_folder else folders[-2]) if incremental else None
     if held_back is not None:  # the first night sees the folders before it (linked, not copied)
+        if held_back not in folders:
+            raise SystemExit(f"no extract folder {held_back}")
         staged = run / "inbox"
         staged.mkdir(parents=True)
-        for folder in folders[:-2]:
+        for folder in folders[: folders.index(held_back)]:
             (staged / folder.name).symlink_to(folder.resolve(), target_is_directory=True)
         inbox = staged
-    record(tier, first_night_s=round(night(inbox, run, floor, label="3. wagewatch run"), 1))
+    first = night(inbox, run, floor, label="3. wagewatch run")
+    record(
+        tier,
+        **{
+            "first_night_s" if next_folder is None else f"first_night_before_{next_folder}_s": round(first, 1)
+        },
+    )
     if held_back is not None:
         (inbox / held_back.name).symlink_to(held_back.resolve(), target_is_directory=True)
         wall = night(inbox, run, floor, label=f"4. the next night ({held_back.name}'s extracts)")
-        record(tier, regular_night_s=round(wall, 1))
+        key = "regular_night_s" if next_folder is None else f"night_{held_back.name}_s"
+        record(tier, **{key: round(wall, 1)})
 
 
 def night(inbox: Path, run: Path, floor: float, label: str) -> float:
