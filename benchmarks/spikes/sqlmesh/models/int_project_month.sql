@@ -1,0 +1,187 @@
+-- grain: one row per project × month, every registered project × every month of int_month
+-- Port of pipelines/sql/intermediate/int_project_month.sql as a FULL model (rebuilt every run, like ours): a month
+-- aggregate cannot be computed from one day's interval, and SQLMesh only runs complete intervals (see README).
+-- Changes: MODEL header; qualified names; @VAR for the thresholds. The query below is ours otherwise.
+MODEL (
+  name spike.int_project_month,
+  kind FULL,
+  grain (project_code, "month")
+);
+
+with projects as (
+    select project_code from main.stg_project
+),
+
+project_versions as (
+    select * from main.stg_project_version
+),
+
+months as (
+    select * from main.int_month
+),
+
+person_days as (
+    select * from spike.int_person_day
+),
+
+project_days as (
+    select * from spike.int_project_day
+),
+
+key_staff as (
+    select * from main.int_key_staff
+),
+
+roster as (
+    select project_code, id_card_number_hash, has_contract, valid_from, valid_to from main.stg_project_worker_version
+),
+
+person_months as (
+    select
+        person_days.project_code,
+        strftime(person_days.work_date, '%Y-%m') as "month",
+        person_days.id_card_number_hash,
+        sum(person_days.n_punches) as n_punches,
+        bool_or(person_days.is_valid_day) as has_valid_day,
+        max(person_days.work_role) as work_role,  -- one roster role per person and project
+        bool_or(person_days.is_on_roster) as is_on_roster,
+        coalesce(bool_or(roster.has_contract), false) as has_contract
+    from person_days
+    left join roster
+        on person_days.project_code = roster.project_code
+        and person_days.id_card_number_hash = roster.id_card_number_hash
+        and (roster.valid_from is null or roster.valid_from <= last_day(person_days.work_date))
+        and (roster.valid_to is null or roster.valid_to > last_day(person_days.work_date))
+    group by all
+),
+
+attendance_by_month as (
+    select
+        project_code,
+        "month",
+        sum(n_punches) as n_attendance_records,
+        count(*) filter (where has_valid_day) as n_valid_persons,
+        count(*) filter (where has_valid_day and work_role = '20') as n_valid_workers,
+        -- contract_rate: roster workers (work_role 20) with a valid day in the month are "on site"
+        count(*) filter (where has_valid_day and is_on_roster and work_role = '20') as n_roster_workers_on_site,
+        count(*) filter (where has_valid_day and is_on_roster and work_role = '20' and has_contract)
+            as n_roster_workers_with_contract
+    from person_months
+    group by project_code, "month"
+),
+
+working_days_by_month as (
+    select
+        project_code,
+        strftime(work_date, '%Y-%m') as "month",
+        count(*) filter (where is_working_day) as n_working_days,
+        coalesce(sum(n_workers) filter (where is_working_day), 0) as n_worker_days,
+        count(*) filter (where is_working_day and is_pm_present) as n_pm_days,
+        count(*) filter (where is_working_day and is_chief_supervisor_present) as n_chief_supervisor_days
+    from project_days
+    group by all
+),
+
+key_staff_by_month as (
+    select
+        project_code,
+        "month",
+        bool_or(is_set) filter (where staff_role = 'pm') as is_pm_set,
+        bool_or(is_on_roster) filter (where staff_role = 'pm') as is_pm_on_roster,
+        bool_or(is_set) filter (where staff_role = 'chief_supervisor') as is_chief_supervisor_set,
+        bool_or(is_on_roster) filter (where staff_role = 'chief_supervisor') as is_chief_supervisor_on_roster,
+        max(corp_code) filter (where staff_role = 'pm') as pm_corp_code  -- one pm row per project-month
+    from key_staff
+    group by project_code, "month"
+),
+
+project_months as (
+    select
+        projects.project_code,
+        months."month",
+        months.month_start,
+        months.month_end,
+        months.month_index,
+        project_versions.area_code,
+        project_versions.category,
+        project_versions.prj_status,
+        coalesce(project_versions.contractor_corp_code, key_staff_by_month.pm_corp_code) as contractor_corp_code,
+        project_versions.contract_amount,
+        coalesce(project_versions.labor_cost_ratio, @VAR('default_labor_cost_ratio')) as labor_cost_ratio,
+        coalesce(project_versions.is_integrated, false) as is_integrated,
+        project_versions.start_date,
+        project_versions.complete_date,
+        coalesce(project_versions.builder_license_date, project_versions.start_date) + @VAR('grace_days')
+            as duty_start_date,
+        project_versions.project_code is not null and project_versions.start_date is null as is_start_date_missing,
+        key_staff_by_month.is_pm_set,
+        key_staff_by_month.is_pm_on_roster,
+        key_staff_by_month.is_chief_supervisor_set,
+        key_staff_by_month.is_chief_supervisor_on_roster
+    from projects
+    cross join months
+    left join project_versions
+        on projects.project_code = project_versions.project_code
+        and (project_versions.valid_from is null or project_versions.valid_from <= months.month_end)
+        and (project_versions.valid_to is null or project_versions.valid_to > months.month_end)
+    left join key_staff_by_month
+        on projects.project_code = key_staff_by_month.project_code and months."month" = key_staff_by_month."month"
+),
+
+scoped as (
+    select
+        *,
+        (start_date is null or start_date <= month_end)
+        and (complete_date is null or complete_date >= month_start)
+        and (duty_start_date is null or duty_start_date <= month_end)
+        and coalesce(list_contains(@VAR('categories'), category), false) as is_duty_month
+    from project_months
+),
+
+final as (
+    select
+        scoped.project_code,
+        scoped."month",
+        scoped.month_start,
+        scoped.month_end,
+        scoped.month_index,
+        scoped.area_code,
+        scoped.category,
+        scoped.prj_status,
+        scoped.contractor_corp_code,
+        scoped.contract_amount,
+        scoped.labor_cost_ratio,
+        scoped.is_integrated,
+        scoped.duty_start_date,
+        scoped.is_duty_month and coalesce(list_contains(@VAR('active_status'), scoped.prj_status), false)
+            as is_in_scope,
+        scoped.is_duty_month and coalesce(list_contains(@VAR('stopped_status'), scoped.prj_status), false)
+            as is_stopped,
+        scoped.is_start_date_missing,
+        scoped.is_pm_set,
+        scoped.is_pm_on_roster,
+        scoped.is_chief_supervisor_set,
+        scoped.is_chief_supervisor_on_roster,
+        coalesce(attendance_by_month.n_attendance_records, 0) as n_attendance_records,
+        coalesce(attendance_by_month.n_valid_persons, 0) as n_valid_persons,
+        coalesce(attendance_by_month.n_valid_workers, 0) as n_valid_workers,
+        coalesce(working_days_by_month.n_working_days, 0) as n_working_days,
+        coalesce(working_days_by_month.n_worker_days, 0) as n_worker_days,
+        coalesce(working_days_by_month.n_pm_days, 0) as n_pm_days,
+        coalesce(working_days_by_month.n_chief_supervisor_days, 0) as n_chief_supervisor_days,
+        -- indicators.md: a PM / chief supervisor not set or not on the roster scores 0 for the role
+        case when scoped.is_pm_set and scoped.is_pm_on_roster
+            then coalesce(working_days_by_month.n_pm_days, 0) else 0 end as n_pm_onsite_days,
+        case when scoped.is_chief_supervisor_set and scoped.is_chief_supervisor_on_roster
+            then coalesce(working_days_by_month.n_chief_supervisor_days, 0) else 0 end
+            as n_chief_supervisor_onsite_days,
+        coalesce(attendance_by_month.n_roster_workers_on_site, 0) as n_roster_workers_on_site,
+        coalesce(attendance_by_month.n_roster_workers_with_contract, 0) as n_roster_workers_with_contract
+    from scoped
+    left join attendance_by_month
+        on scoped.project_code = attendance_by_month.project_code and scoped."month" = attendance_by_month."month"
+    left join working_days_by_month
+        on scoped.project_code = working_days_by_month.project_code and scoped."month" = working_days_by_month."month"
+)
+
+select * from final
