@@ -31,7 +31,16 @@ from pipelines.quality.findings import finding, findings_frame, severity_of, sto
 from pipelines.quality.gx_suites import Rule, RuleResult, all_rules, attribution_sql, run_suites
 from pipelines.quality.load_facts import LOAD_CHECKS, load_findings
 from pipelines.quality.schema import FINDING_SCHEMA
-from pipelines.quality.titles_zh import CHECK_TITLES, DETAIL
+from pipelines.quality.scope import (
+    Batch,
+    CheckScope,
+    decide_scope,
+    drop_batches,
+    prepare_batches,
+    record_night,
+    rules_fingerprint,
+)
+from pipelines.quality.titles_zh import CHECK_TITLES, DETAIL, SCOPE, SCOPE_REASON, SCOPE_TEXT
 from pipelines.settings import Settings, sql_params
 from pipelines.warehouse import connect, frame, set_params
 
@@ -65,8 +74,11 @@ def project_places(con: duckdb.DuckDBPyConnection) -> dict[str | None, dict]:
     return {r["project_code"]: r for r in projects.iter_rows(named=True)}
 
 
-def gx_findings(con: duckdb.DuckDBPyConnection, results: list[RuleResult]) -> list[dict]:
-    """Failed GX rules as findings, split by project where the table has one; errored rules as their own finding."""
+def gx_findings(
+    con: duckdb.DuckDBPyConnection, results: list[RuleResult], batches: dict[str, Batch] | None = None
+) -> list[dict]:
+    """Failed GX rules as findings, split by project where the table has one; errored rules as their own finding.
+    `batches`: the rows GX validated per entity (default: the whole staged tables)."""
     where = project_places(con)
     rows: list[dict] = []
     for res in results:
@@ -77,7 +89,7 @@ def gx_findings(con: duckdb.DuckDBPyConnection, results: list[RuleResult]) -> li
             continue
         if res.success:
             continue
-        parts = _attributed(con, rule, res.n_rows)
+        parts = _attributed(con, rule, res.n_rows, (batches or {}).get(rule.entity))
         for project_code, n in parts:
             place = where.get(project_code, {})
             rows.append(
@@ -95,9 +107,11 @@ def gx_findings(con: duckdb.DuckDBPyConnection, results: list[RuleResult]) -> li
     return rows
 
 
-def _attributed(con: duckdb.DuckDBPyConnection, rule: Rule, n_gx: int) -> list[tuple[str | None, int]]:
+def _attributed(
+    con: duckdb.DuckDBPyConnection, rule: Rule, n_gx: int, batch: Batch | None = None
+) -> list[tuple[str | None, int]]:
     """A failed rule's rows per project; GX's own count when the split does not add up to it."""
-    sql = attribution_sql(rule)
+    sql = attribution_sql(rule, batch)
     if sql is None:
         return [(None, n_gx)]
     parts = [(r[0], int(r[1])) for r in con.execute(sql).fetchall()]
@@ -176,7 +190,10 @@ def run_quality(
     out_dir: Path,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> QualityResult:
-    """Run every check on the staged tables; write findings, Data Docs and the bulletin under out_dir."""
+    """Run every check on the staged tables; write findings, Data Docs and the bulletin under out_dir.
+
+    The GX suites read tonight's new rows only on an incremental night, everything on a full one (scope.py decides
+    and records the night); cross-source and load checks read everything every night."""
     from pipelines.quality.bulletin import BulletinContext, Correction, write_bulletin
     from pipelines.quality.corrections import corrected_months
 
@@ -186,11 +203,18 @@ def run_quality(
     try:
         set_params(con, sql_params(settings, as_of))
         quality_dir = Path(out_dir) / QUALITY_FOLDER
-        results, docs = run_suites(
-            con, all_rules(settings, as_of), quality_dir / "data_docs", as_of=as_of, tz=settings.timezone
-        )
-        gx_seconds = time.monotonic() - started
-        rows = load_findings(con, as_of, settings) + cross_source_findings(con) + gx_findings(con, results)
+        rules = all_rules(settings, as_of)
+        scope = decide_scope(con, settings, as_of, rules_fingerprint(settings))
+        try:
+            batches = prepare_batches(con, scope, list(rules))
+            results, docs = run_suites(
+                con, rules, quality_dir / "data_docs", as_of=as_of, tz=settings.timezone, batches=batches
+            )
+            gx_seconds = time.monotonic() - started
+            gx_rows = gx_findings(con, results, batches)
+        finally:
+            drop_batches(con)
+        rows = load_findings(con, as_of, settings) + cross_source_findings(con) + gx_rows
         findings = store_findings(con, findings_frame(rows, settings, as_of), as_of)
         checks = checks_run(results, findings, settings)
         history = frame(con, "select * from dq_finding_history")
@@ -206,12 +230,21 @@ def run_quality(
             docs_href=docs.relative_to(quality_dir).as_posix() if docs else None,
             corrections=tuple(Correction(**r) for r in corrected_months(con, as_of).iter_rows(named=True)),
             missing_sources=tuple(undelivered_sources(con, as_of)),
+            scope_zh=scope_text(scope, batches, settings),
         )
         bulletin = write_bulletin(
             findings, history, ctx, quality_dir / f"数据质量通报_{as_of.isoformat()}.html"
         )
         blocking = findings.filter(pl.col("severity") == "blocking")
+        record_night(con, scope, as_of, blocking.height > 0)
         summary = {
+            # which rows the GX suites read: 全量 (every staged row) or 当日新增 (rows delivered since the last
+            # checked night); cross-source and load checks read everything every night
+            "check_scope": scope.kind,
+            "check_scope_zh": SCOPE[scope.kind],
+            "check_scope_reason": scope.reason,
+            "gx_rows_checked": sum(b.n_rows for b in batches.values()),
+            "last_full_check": (scope.last_full.isoformat() if scope.last_full else None),
             "checks": checks.height,
             "checks_by_source": dict(sorted(ctx.n_checks.items())),
             "gx_errored": int(checks["errored"].sum()),
@@ -236,6 +269,16 @@ def run_quality(
     finally:
         if own:
             con.close()
+
+
+def scope_text(scope: CheckScope, batches: dict[str, Batch], settings: Settings) -> str:
+    """校验范围 as the bulletin states it: 全量 or 当日新增, why, how many rows the single-table checks read."""
+    reason = SCOPE_REASON[scope.reason].format(days=settings.quality.full_check_every_days)
+    return SCOPE_TEXT[scope.kind].format(
+        n_rows=sum(b.n_rows for b in batches.values()),
+        reason=reason,
+        last_full=scope.last_full.isoformat() if scope.last_full else "—",
+    )
 
 
 def _area_names(settings: Settings) -> dict[str, str]:

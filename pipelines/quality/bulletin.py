@@ -60,6 +60,7 @@ class BulletinContext:
     # null, 核实率 by level and rank band counted from the lines); None before the lists are assembled
     closed_loop: pl.DataFrame | None = None
     closed_loop_city: pl.DataFrame | None = None
+    scope_zh: str | None = None  # 校验范围: 全量 or 当日新增 (pipelines/quality/scope.py)
 
 
 def previous_month_run(history: pl.DataFrame, as_of: date) -> pl.DataFrame:
@@ -290,6 +291,7 @@ def bulletin_html(findings: pl.DataFrame, history: pl.DataFrame, ctx: BulletinCo
         f"<title>{esc(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{esc(title)}</h1><p class='sub'>{T['as_of'].format(as_of=ctx.as_of.isoformat())}；{esc(compared)}</p>",
         f"{_status_line(findings)}{_corrected_notice(ctx)}<p>{esc(_overview(findings, ctx))}</p>",
+        f"<p class='scope'>{esc(ctx.scope_zh)}</p>" if ctx.scope_zh else "",
         f"<h2>{T['by_problem']}</h2>",
         _table(
             [T[h] for h in [*problem_head, "col_rows", "col_last_month", "col_change"]],

@@ -29,6 +29,7 @@ import duckdb
 
 from pipelines.contracts import Column, Contract, all_contracts
 from pipelines.identifiers import USCC_ALPHABET
+from pipelines.quality.scope import Batch
 from pipelines.quality.titles_zh import EXPECT, RULE, TYPE_ZH
 from pipelines.settings import Settings
 from pipelines.warehouse import DUCKDB_TYPES, staged_key, warehouse_columns
@@ -89,11 +90,13 @@ class Rule:
     def table(self) -> str:
         return f"stg_{self.entity}"
 
-    def rows_from(self) -> str:
-        """FROM clause of the predicate (the table, joined to its project when the rule needs it)."""
+    def rows_from(self, relation: str | None = None) -> str:
+        """FROM clause of the predicate over `relation` (default: the staged table), joined to its project when the
+        rule needs it."""
+        relation = relation or self.table
         if self.joins_project:
-            return f"{self.table} t join stg_project p on p.project_code = t.project_code"
-        return self.table
+            return f"{relation} t join stg_project p on p.project_code = t.project_code"
+        return relation
 
 
 @dataclass(frozen=True)
@@ -404,13 +407,20 @@ class _Described(TypedDict):
     meta: dict[str, str]
 
 
-def expectation_of(rule: Rule) -> Any:
-    """The GX expectation that runs a rule, described in Chinese for Data Docs and tagged with the check id."""
+def expectation_of(rule: Rule, batch: Batch | None = None) -> Any:
+    """The GX expectation that runs a rule, described in Chinese for Data Docs and tagged with the check id.
+
+    On an incremental night (`batch.key_rows`) key uniqueness is checked over the stored rows that can share a key
+    with tonight's rows (pipelines/quality/scope.py), not over tonight's rows alone."""
     import great_expectations as gx
 
     exp = gx.expectations
     common: _Described = {"description": rule.expect_zh, "meta": {"check_id": rule.check_id}}
     if rule.kind == "key_unique":
+        if batch is not None and batch.key_rows:
+            return exp.UnexpectedRowsExpectation(
+                unexpected_rows_query=repeated_key_rows_sql(rule.columns, batch.key_rows), **common
+            )
         if len(rule.columns) == 1:
             return exp.ExpectColumnValuesToBeUnique(column=rule.columns[0], **common)
         return exp.UnexpectedRowsExpectation(
@@ -491,8 +501,10 @@ def run_suites(
     *,
     as_of: date | None = None,
     tz: str = "Asia/Shanghai",
+    batches: dict[str, Batch] | None = None,
 ) -> tuple[list[RuleResult], Path | None]:
-    """Validate every staged table through a cursor of `con`; return each rule's result and the Data Docs index."""
+    """Validate every staged table (or its `batches` entry: tonight's new rows) through a cursor of `con`; return
+    each rule's result and the Data Docs index."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import duckdb_engine
     import great_expectations as gx
@@ -531,10 +543,11 @@ def run_suites(
     try:
         for entity, entity_rules in rules.items():
             by_id = {r.check_id: r for r in entity_rules}
-            asset = source.add_table_asset(entity, table_name=f"stg_{entity}")
+            rows = (batches or {}).get(entity)
+            asset = source.add_table_asset(entity, table_name=rows.table if rows else f"stg_{entity}")
             batch = asset.add_batch_definition_whole_table("whole table")
             # built whole, then stored once: add_expectation re-serialises the suite on every call (quadratic)
-            expectations = [expectation_of(rule) for rule in entity_rules]
+            expectations = [expectation_of(rule, rows) for rule in entity_rules]
             suite = context.suites.add(gx.ExpectationSuite(name=entity, expectations=expectations))
             validation = context.validation_definitions.add(
                 gx.ValidationDefinition(name=f"{entity}_validation", data=batch, suite=suite)
@@ -599,14 +612,16 @@ def build_docs(
     return write_docs_index(docs_dir, results or [], as_of, run_at, tz)
 
 
-def attribution_sql(rule: Rule) -> str | None:
-    """SQL splitting a failed rule's rows by project (null project when the table has none)."""
+def attribution_sql(rule: Rule, batch: Batch | None = None) -> str | None:
+    """SQL splitting a failed rule's rows by project (null project when the table has none), over the rows GX
+    validated (`batch`; default the whole staged table)."""
     if rule.kind == "type":
         return None
     cols = {n for c in all_contracts()[rule.entity].columns for n, _ in warehouse_columns(c)}
     project = ("t." if rule.joins_project else "") + "project_code" if "project_code" in cols else "null"
     if rule.kind == "key_unique":
         also = ("project_code",) if "project_code" in cols else ()
-        rows = repeated_key_rows_sql(rule.columns, rule.table, also)
+        rows = repeated_key_rows_sql(rule.columns, batch.key_relation() if batch else rule.table, also)
         return f"select {project} as project_code, count(*) as n_rows from ({rows}) group by 1"
-    return f"select {project} as project_code, count(*) as n_rows from {rule.rows_from()} where {rule.predicate} group by 1"
+    relation = rule.rows_from(batch.table if batch else None)
+    return f"select {project} as project_code, count(*) as n_rows from {relation} where {rule.predicate} group by 1"

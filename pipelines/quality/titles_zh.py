@@ -8,6 +8,23 @@ from __future__ import annotations
 SEVERITY = {"blocking": "阻断", "warning": "提示"}
 
 SOURCE = {"load": "数据接收", "gx": "单表校验（GX）", "cross_source": "跨源核查"}
+# 校验范围 of the single-table (GX) checks tonight (pipelines/quality/scope.py)
+SCOPE = {"full": "全量", "incremental": "当日新增"}
+SCOPE_REASON = {
+    "no_state": "首次校验",
+    "earlier_date": "重跑或补跑历史日期",
+    "after_blocked": "上次校验存在阻断级问题，全部记录复核",
+    "rules_changed": "校验规则有变更，全部记录按新规则复核",
+    "month_end": "月末全量复核",
+    "scheduled": "距上次全量校验已满{days}天",
+    "new_rows": "上次校验以来新到的记录",
+}
+SCOPE_TEXT = {
+    "full": "校验范围：全量。单表校验检查全部已入库记录{n_rows}条（{reason}）；跨源核查和数据接收检查每晚均为全量。",
+    "incremental": "校验范围：当日新增。单表校验只检查上次校验以来新到的记录{n_rows}条（含迟到补报的文件；"
+    "主键唯一性与同月已入库记录比对），已检查过的记录不重复通报，在下次全量校验时复核（上次全量校验：{last_full}）；"
+    "跨源核查和数据接收检查每晚均为全量。",
+}
 
 # Fixed check ids → title. Generated GX checks are titled from RULE below with the contract's Chinese names.
 CHECK_TITLES: dict[str, str] = {
