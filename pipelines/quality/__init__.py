@@ -203,17 +203,8 @@ def run_quality(
     try:
         set_params(con, sql_params(settings, as_of))
         quality_dir = Path(out_dir) / QUALITY_FOLDER
-        rules = all_rules(settings, as_of)
-        scope = decide_scope(con, settings, as_of, rules_fingerprint(settings))
-        try:
-            batches = prepare_batches(con, scope, list(rules))
-            results, docs = run_suites(
-                con, rules, quality_dir / "data_docs", as_of=as_of, tz=settings.timezone, batches=batches
-            )
-            gx_seconds = time.monotonic() - started
-            gx_rows = gx_findings(con, results, batches)
-        finally:
-            drop_batches(con)
+        scope, batches, results, docs, gx_rows = _gx_checks(con, settings, as_of, quality_dir / "data_docs")
+        gx_seconds = time.monotonic() - started
         rows = load_findings(con, as_of, settings) + cross_source_findings(con) + gx_rows
         findings = store_findings(con, findings_frame(rows, settings, as_of), as_of)
         checks = checks_run(results, findings, settings)
@@ -238,13 +229,7 @@ def run_quality(
         blocking = findings.filter(pl.col("severity") == "blocking")
         record_night(con, scope, as_of, blocking.height > 0)
         summary = {
-            # which rows the GX suites read: 全量 (every staged row) or 当日新增 (rows delivered since the last
-            # checked night); cross-source and load checks read everything every night
-            "check_scope": scope.kind,
-            "check_scope_zh": SCOPE[scope.kind],
-            "check_scope_reason": scope.reason,
-            "gx_rows_checked": sum(b.n_rows for b in batches.values()),
-            "last_full_check": (scope.last_full.isoformat() if scope.last_full else None),
+            **_scope_summary(scope, batches),
             "checks": checks.height,
             "checks_by_source": dict(sorted(ctx.n_checks.items())),
             "gx_errored": int(checks["errored"].sum()),
@@ -269,6 +254,33 @@ def run_quality(
     finally:
         if own:
             con.close()
+
+
+def _gx_checks(
+    con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date, docs_dir: Path
+) -> tuple[CheckScope, dict[str, Batch], list[RuleResult], Path | None, list[dict]]:
+    """Tonight's scope, the batches GX read (tonight's new rows or the staged tables), its results, the Data Docs
+    index and the findings of the failed rules; the incremental batch tables are dropped afterwards."""
+    rules = all_rules(settings, as_of)
+    scope = decide_scope(con, settings, as_of, rules_fingerprint(settings))
+    try:
+        batches = prepare_batches(con, scope, list(rules))
+        results, docs = run_suites(con, rules, docs_dir, as_of=as_of, tz=settings.timezone, batches=batches)
+        return scope, batches, results, docs, gx_findings(con, results, batches)
+    finally:
+        drop_batches(con)
+
+
+def _scope_summary(scope: CheckScope, batches: dict[str, Batch]) -> dict:
+    """Which rows the GX suites read: 全量 (every staged row) or 当日新增 (rows delivered since the last checked
+    night); cross-source and load checks read everything every night."""
+    return {
+        "check_scope": scope.kind,
+        "check_scope_zh": SCOPE[scope.kind],
+        "check_scope_reason": scope.reason,
+        "gx_rows_checked": sum(b.n_rows for b in batches.values()),
+        "last_full_check": scope.last_full.isoformat() if scope.last_full else None,
+    }
 
 
 def scope_text(scope: CheckScope, batches: dict[str, Batch], settings: Settings) -> str:
