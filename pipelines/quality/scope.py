@@ -35,13 +35,11 @@ RUN_TABLE, FILE_TABLE = "dq_check_run", "dq_checked_file"
 BATCH_PREFIX = "dq_batch_"
 STATE_DDL = (
     f"""CREATE TABLE IF NOT EXISTS {RUN_TABLE} (
-  as_of DATE PRIMARY KEY,        -- the night checked (a re-run replaces its row)
-  scope VARCHAR NOT NULL,        -- full | incremental
-  reason VARCHAR NOT NULL,       -- why (scope.REASONS)
-  n_files INTEGER NOT NULL,      -- files whose rows were new to the checks this night
-  blocking BOOLEAN NOT NULL,     -- a blocking finding stopped the night: the next night checks everything
-  rules_hash VARCHAR NOT NULL,   -- fingerprint of the rule set: a changed rule re-checks everything
-  checked_at TIMESTAMP NOT NULL
+  as_of DATE PRIMARY KEY,        -- the night checked
+  scope VARCHAR NOT NULL,        -- full | incremental (a re-run that checks everything makes it full)
+  reason VARCHAR NOT NULL,       -- why (scope.REASONS), as first decided for the scope recorded
+  blocking BOOLEAN NOT NULL,     -- a blocking finding stopped the night (latest run): the next night is full
+  rules_hash VARCHAR NOT NULL    -- fingerprint of the rule set: a changed rule re-checks everything
 )""",
     f"""CREATE TABLE IF NOT EXISTS {FILE_TABLE} (
   file_id INTEGER PRIMARY KEY,   -- load_file.file_id: its rows have been through the GX suites
@@ -170,7 +168,7 @@ def prepare_batches(
             continue
         table = f"{BATCH_PREFIX}{entity}"
         con.execute(
-            f"create or replace table {table} as select * from {staged} where {_new_rows(entity, scope)}"
+            f"create or replace table {table} as select * from {staged} where {_new_rows(con, entity, scope)}"
         )
         n = con.execute(f"select count(*) from {table}").fetchone()[0]  # type: ignore[index]
         batches[entity] = Batch(entity, table, int(n), _key_rows(con, contracts[entity], table))
@@ -187,20 +185,27 @@ def drop_batches(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"drop table if exists {name}")
 
 
-def _file_list(files: tuple[int, ...]) -> str:
-    return ", ".join(str(f) for f in files) if files else "null"
-
-
-def _new_rows(entity: str, scope: CheckScope) -> str:
+def _new_rows(con: duckdb.DuckDBPyConnection, entity: str, scope: CheckScope) -> str:
     """The predicate of an entity's new rows: from tonight's files, or of a project whose row is new tonight
-    (a changed start or completion date can put old rows out of the project's life)."""
+    (a changed start or completion date can put old rows out of the project's life). The file-id range lets
+    DuckDB skip the row groups of older loads (zone maps)."""
     from pipelines.quality.gx_suites import PROJECT_LIFE_DATES
 
-    files = _file_list(scope.files)
-    new = f"_file_id in ({files})"
+    if not scope.files:
+        return "false"
+    files = ", ".join(str(f) for f in scope.files)
+    new = f"(_file_id between {min(scope.files)} and {max(scope.files)} and _file_id in ({files}))"
     if entity in PROJECT_LIFE_DATES:
-        new += f" or project_code in (select project_code from stg_project where _file_id in ({files}))"
+        changed = con.execute(
+            f"select distinct project_code from stg_project where _file_id in ({files}) and project_code is not null"
+        ).fetchall()
+        if changed:
+            new += f" or project_code in ({', '.join(_quoted(r[0]) for r in changed)})"
     return new
+
+
+def _quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _key_rows(con: duckdb.DuckDBPyConnection, contract: Contract, table: str) -> str:
@@ -243,9 +248,10 @@ def _next_month(m: date) -> date:
 
 
 def record_night(con: duckdb.DuckDBPyConnection, scope: CheckScope, as_of: date, blocking: bool) -> None:
-    """Remember tonight's check: its files are checked, and the night's scope, verdict and rule set."""
-    from datetime import datetime
+    """Remember tonight's check: its files are checked, and the night's scope, verdict and rule set.
 
+    Deterministic, so that re-running a night changes no table: a file keeps the night that checked it first, and a
+    night's row keeps its first scope and reason unless a re-run checked everything where the first did not."""
     ensure_state(con)
     with transaction(con):
         if scope.files:
@@ -253,8 +259,10 @@ def record_night(con: duckdb.DuckDBPyConnection, scope: CheckScope, as_of: date,
                 f"insert or ignore into {FILE_TABLE} select unnest(?::INTEGER[]), ?",
                 [list(scope.files), as_of],
             )
-        con.execute(f"delete from {RUN_TABLE} where as_of = ?", [as_of])
         con.execute(
-            f"insert into {RUN_TABLE} values (?, ?, ?, ?, ?, ?, ?)",
-            [as_of, scope.kind, scope.reason, len(scope.files), blocking, scope.rules_hash, datetime.now()],
+            f"""insert into {RUN_TABLE} values (?, ?, ?, ?, ?) on conflict (as_of) do update set
+                reason = case when excluded.scope = '{FULL}' and scope <> '{FULL}' then excluded.reason else reason end,
+                scope = case when excluded.scope = '{FULL}' then excluded.scope else scope end,
+                blocking = excluded.blocking, rules_hash = excluded.rules_hash""",
+            [as_of, scope.kind, scope.reason, blocking, scope.rules_hash],
         )

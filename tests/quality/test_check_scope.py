@@ -16,6 +16,7 @@ from pipelines.ingest import load_inbox
 from pipelines.quality import gx_findings, run_quality
 from pipelines.quality.gx_suites import all_rules, run_suites
 from pipelines.quality.scope import (
+    FILE_TABLE,
     FULL,
     INCREMENTAL,
     RUN_TABLE,
@@ -23,6 +24,7 @@ from pipelines.quality.scope import (
     decide_scope,
     ensure_state,
     prepare_batches,
+    record_night,
     rules_fingerprint,
 )
 from pipelines.settings import Quality, Settings, sql_params
@@ -107,6 +109,10 @@ def test_an_incremental_night_finds_tonights_bad_rows_late_files_included_and_on
     assert 0 < second.summary["gx_rows_checked"] < total / 10
     assert not second.blocking
     assert second.summary["check_scope_zh"] == "当日新增"
+    # only the entity with new rows was validated; the bulletin counts the checks that ran
+    gx = second.checks.filter(pl.col("source") == "gx")
+    assert set(gx["entity"]) == {"attendance"}
+    assert gx.height < nights["nights"][0].checks.filter(pl.col("source") == "gx").height
 
 
 def test_the_scheduled_full_night_reports_every_bad_row_again(nights):
@@ -214,7 +220,7 @@ def state() -> duckdb.DuckDBPyConnection:
 def _checked(con, as_of: date, scope: str, *, blocking: bool = False, rules_hash: str | None = None) -> None:
     ensure_state(con)
     con.execute(
-        f"insert into {RUN_TABLE} values (?, ?, 'x', 0, ?, ?, now())",
+        f"insert into {RUN_TABLE} values (?, ?, 'x', ?, ?)",
         [as_of, scope, blocking, rules_hash or rules_fingerprint(Settings())],
     )
 
@@ -252,3 +258,18 @@ def test_a_night_is_full_without_state_for_past_dates_after_a_block_new_rules_mo
 def test_the_rules_fingerprint_does_not_change_with_the_date():
     assert rules_fingerprint(Settings()) == rules_fingerprint(Settings())
     assert rules_fingerprint(Settings()) != rules_fingerprint(Settings(quality=Quality(project_early_days=1)))
+
+
+def test_recording_a_night_again_changes_nothing_unless_it_now_checked_everything(state):
+    first, second = date(2025, 12, 26), date(2025, 12, 27)
+    record_night(state, CheckScope(FULL, "no_state", (1, 2), "h"), first, False)
+    record_night(state, CheckScope(INCREMENTAL, "new_rows", (3,), "h"), second, False)
+    before = frame(state, f"select * from {RUN_TABLE} order by as_of").rows()
+    record_night(state, CheckScope(FULL, "earlier_date", (), "h"), first, False)  # a re-run of a full night
+    assert frame(state, f"select * from {RUN_TABLE} order by as_of").rows() == before
+    record_night(state, CheckScope(FULL, "earlier_date", (), "h"), second, True)  # a re-run that checked all
+    assert frame(
+        state, f"select scope, reason, blocking from {RUN_TABLE} where as_of = ?", [second]
+    ).rows() == [(FULL, "earlier_date", True)]
+    files = frame(state, f"select file_id, as_of from {FILE_TABLE} order by 1").rows()
+    assert files == [(1, first), (2, first), (3, second)]
