@@ -5,7 +5,7 @@ on a schedule and whenever the state cannot vouch for the stored rows (pipelines
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -165,8 +165,8 @@ def _ledger(con: duckdb.DuckDBPyConnection, files: dict[int, date]) -> None:
         )
 
 
-def test_key_uniqueness_compares_new_keys_with_the_stored_rows_of_their_months():
-    as_of = date(2025, 6, 30)
+def _repeated_key_warehouse(as_of: date) -> duckdb.DuckDBPyConnection:
+    """File 1 (checked): a key repeated in May and a June key; file 2 (tonight): that June key again, a new key."""
     con = given_warehouse(
         {
             "project": [
@@ -185,7 +185,13 @@ def test_key_uniqueness_compares_new_keys_with_the_stored_rows_of_their_months()
         as_of=as_of,
         only=STAGING,
     )
-    _ledger(con, {1: date(2025, 6, 29), 2: as_of})
+    _ledger(con, {1: as_of - timedelta(days=1), 2: as_of})
+    return con
+
+
+def test_key_uniqueness_compares_new_keys_with_the_stored_rows_of_their_months():
+    as_of = date(2025, 6, 30)
+    con = _repeated_key_warehouse(as_of)
     rules = {"attendance": all_rules(Settings(), as_of)["attendance"]}
     key_rule = "attendance_key_unique"
 
@@ -273,3 +279,23 @@ def test_recording_a_night_again_changes_nothing_unless_it_now_checked_everythin
     ).rows() == [(FULL, "earlier_date", True)]
     files = frame(state, f"select file_id, as_of from {FILE_TABLE} order by 1").rows()
     assert files == [(1, first), (2, first), (3, second)]
+
+
+def test_a_blocking_finding_on_tonights_rows_still_blocks_an_incremental_night(tmp_path):
+    as_of = date(2025, 6, 28)  # not a month end: a regular night
+    con = _repeated_key_warehouse(as_of)
+    record_night(
+        con, CheckScope(FULL, "no_state", (1,), rules_fingerprint(Settings())), date(2025, 6, 27), False
+    )
+    result = run_quality(tmp_path / "unused.duckdb", Settings(), as_of, tmp_path / "out", con=con)
+    assert (result.summary["check_scope"], result.summary["gx_rows_checked"]) == (INCREMENTAL, 2)
+    assert result.blocking
+    assert result.summary["blocking_checks"] == ["attendance_key_unique"]
+    (row,) = result.findings.filter(pl.col("check_id") == "attendance_key_unique").iter_rows(named=True)
+    assert (row["n_rows"], row["severity"]) == (2, "blocking")
+    # the next night re-checks everything: the stored repeat blocks until it is fixed
+    assert (
+        decide_scope(con, Settings(), date(2025, 6, 29), rules_fingerprint(Settings())).reason
+        == "after_blocked"
+    )
+    con.close()
