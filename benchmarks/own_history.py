@@ -1,7 +1,7 @@
 """Acceptance of issue 17: own-history training on generated worlds of several mechanisms.
 
 For each world (seed × mechanism): generate it, load it into a warehouse the production way, run
-`wagewatch train --warehouse` on it (pipelines/features/own_history.py: fitted on the snapshots whose labels closed
+`wagewatch train --warehouse` on it (pipelines/training/own_history.py: fitted on the snapshots whose labels closed
 before the cut-off, scored on the next `backtest_month_ends` month ends), and print precision@5 % of the own fit,
 the shipped prior, the rules count and the true-hazard ceiling (truth/project_month.parquet), and the ranking the
 champion/challenger rule chose. None of the seeds may be a training seed of the prior (11, 23).
@@ -32,22 +32,22 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.features.own_history import own_frame, train_own_history
 from pipelines.features.ranking import model_home
-from pipelines.features.train_command import load_world, with_baselines
 from pipelines.settings import REPO_ROOT, Settings
+from pipelines.training.own_history import own_frame, train_own_history
+from pipelines.training.prior import load_world, with_baselines
 
 PRIOR_SEEDS = (
     11,
     23,
-)  # the shipped prior's training and validation worlds (pipelines/features/train_command.py)
+)  # the shipped prior's training and validation worlds (pipelines/training/prior.py)
 COLUMNS = ("candidate", "current", "rules", "ceiling")
 
 
 def train_cost(warehouse: Path, settings: Settings) -> dict:
     """`wagewatch train --warehouse` in a child process (wall, peak RSS) and one night's features (the baseline)."""
     from pipelines.features.extract import project_features
-    from pipelines.features.own_history import closed_month_ends
+    from pipelines.training.own_history import closed_month_ends
     from pipelines.warehouse import connect
 
     con = connect(warehouse, threads=settings.duckdb_threads, memory_limit=settings.duckdb_memory_limit)

@@ -336,12 +336,12 @@ def train(
 ) -> None:
     """Retrain the risk model: on a warehouse's own history (--warehouse), or the shipped prior on generated
     worlds (a training seed, validated on another seed)."""
-    from pipelines.features.train_command import TRAIN_PROJECTS, train_and_validate
+    from pipelines.training.prior import TRAIN_PROJECTS, train_and_validate
 
     if warehouse is not None:
-        from pipelines.features.own_history import train_own_history
         from pipelines.features.ranking import CARD_FILE, model_home
         from pipelines.settings import get_settings
+        from pipelines.training.own_history import train_own_history
 
         if not warehouse.exists():
             raise typer.BadParameter(f"no warehouse at {warehouse}", param_hint="--warehouse")

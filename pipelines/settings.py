@@ -257,7 +257,8 @@ def get_settings() -> Settings:
 
 def sql_params(settings: Settings, as_of: object) -> dict[str, object]:
     """Flatten the threshold groups into the variables SQL models read with getvariable('<name>')."""
-    params: dict[str, object] = {"as_of": as_of}
+    # snapshot_dates: the dates the features layer is computed at (feat_snapshot); a night's is its as_of alone
+    params: dict[str, object] = {"as_of": as_of, "snapshot_dates": [as_of]}
     for group in (settings.scope, settings.indicators, settings.rules, settings.score, settings.triage):
         for setting, raw in group.model_dump().items():
             # per-area tables (e.g. minimum wages) travel as JSON: json_extract_string(getvariable(..), '$."350502"')

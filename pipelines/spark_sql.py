@@ -6,7 +6,7 @@ meaning. Golden tests (tests/pipelines/test_spark_golden.py) require identical r
 sqlglot maps most of DuckDB's dialect; the rules here cover what it maps to different Spark *meaning* or not at
 all: `to_days(n)`-style intervals, computed `INTERVAL (…) DAY`, `date_diff` (DuckDB counts unit boundaries,
 Spark whole units), `list(x ORDER BY x)`, float settings (DuckDB variables are DOUBLE, Spark reads `0.6` as
-DECIMAL), and the constructs that need the columns of a relation — `* EXCLUDE (…)`, `UNION ALL BY NAME`,
+DECIMAL), `hash` (64 bits in DuckDB, 32 in Spark: xxhash64), and the constructs that need the columns of a relation — `* EXCLUDE (…)`, `UNION ALL BY NAME`,
 `UNPIVOT … ON COLUMNS(* EXCLUDE (…))` — which are spelled out with the `columns_of` callback.
 """
 
@@ -88,6 +88,10 @@ def _spark_rules(node: exp.Expression) -> exp.Expression:
     ):
         # DuckDB `to_days(n)` → `INTERVAL 'n' DAY` (likewise months, years, hours)
         return _interval(node.expressions[0], _INTERVAL_FUNCS[str(node.this).lower()])
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "hash":
+        # DuckDB's hash is 64 bits, Spark's 32: xxhash64 keeps a person key (fx_person_day) as unlikely to collide.
+        # The values differ between engines; such a key only joins within one build (ENGINE_HASH_COLUMNS).
+        return exp.Anonymous(this="xxhash64", expressions=node.expressions)
     if isinstance(node, exp.ToDays):  # sqlglot parses to_days (only) into its own node
         return _interval(node.this, "DAY")
     if isinstance(node, exp.Interval) and not isinstance(node.this, exp.Literal) and node.unit is not None:

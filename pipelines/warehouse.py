@@ -1,7 +1,8 @@
 """The DuckDB warehouse: connection, raw-layer DDL derived from the contracts, and the SQL model runner.
 
 Layers (docs/warehouse.md): raw_<entity> (loaded rows, typed, personal data hashed) → stg_<entity> (one row per
-natural key) → int_* → fct_/dim_/rpt_ marts and the output tables other tools read.
+natural key) → int_* → fct_/dim_/rpt_ marts and the output tables other tools read; feat_*/fx_* (the risk score's
+features) read the raw and rule tables.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import polars as pl
 from pipelines.contracts import Column, Contract, all_contracts
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
-LAYERS = ("staging", "intermediate", "checks", "rules", "marts")
+# features: the risk score's point-in-time inputs over the snapshot dates of feat_snapshot; not built by the nightly's
+# models step but as temporary tables by pipelines/features (tonight's date when scoring, many for training)
+LAYERS = ("staging", "intermediate", "checks", "rules", "marts", "features")
 
 DUCKDB_TYPES = {
     "str": "VARCHAR",
@@ -199,6 +202,11 @@ class SqlModel:
     def refs(self) -> set[str]:
         """Relations this model reads, found in its FROM/JOIN clauses."""
         return set(_REF_RE.findall(_strip_comments(self.sql)))
+
+    @property
+    def body(self) -> str:
+        """The model's SELECT without comments or a closing semicolon."""
+        return _strip_comments(self.sql).strip().rstrip(";")
 
 
 _REF_RE = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)\b", re.IGNORECASE)

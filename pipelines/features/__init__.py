@@ -1,4 +1,4 @@
-"""Point-in-time features and labels for the risk score, and the nightly scoring / training entry points."""
+"""Point-in-time features and labels for the risk score (the sql/features models), and nightly scoring."""
 
 from __future__ import annotations
 

@@ -1,37 +1,45 @@
 """Point-in-time project features and arrears labels from the warehouse (raw_* tables with lineage).
 
-`project_features` and `training_frame` run the same SQL (sql/project_features.sql) over one or many snapshot
-dates; `labels` reads every delivery (hindsight) through sql/arrears_events.sql.
+`project_features` and `training_frame` build the same models — the features layer, pipelines/sql/features:
+feat_snapshot, the fx_* point-in-time copies, feat_project — over one or many snapshot dates, as temporary tables
+(a read-only connection works); `labels` reads every delivery (hindsight) through feat_arrears_event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from pathlib import Path
 
 import duckdb
 import polars as pl
 import polars.selectors as cs
 
-from pipelines.features.rules_at import create_rule_snapshots, rule_summary, with_rule_summary
-from pipelines.features.snapshot import create_snapshots
+from pipelines.features.rules_at import (
+    SNAPSHOT_TABLES,
+    create_rule_snapshots,
+    rule_summary,
+    upstream,
+    with_rule_summary,
+)
 from pipelines.settings import Settings, sql_params
-from pipelines.warehouse import frame, set_params
+from pipelines.warehouse import discover_models, frame, run_models
 
-SQL_DIR = Path(__file__).resolve().parent / "sql"
 FEATURE_DECIMALS = 6  # decimals kept of a float feature (see snapshot_features)
 
 # Columns that identify a row or carry context; everything else is a feature or a rule column (rules_at.py).
 ID_COLUMNS = ("as_of", "project_code", "area_code", "contractor_corp_code", "build_corp_code")
 
 
-def _sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+def build_features(con: duckdb.DuckDBPyConnection, target: str, params: dict[str, object]) -> pl.DataFrame:
+    """Build `target` of the features layer and the features-layer models it reads as temporary tables; its rows.
 
-
-def _params(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> None:
-    set_params(con, sql_params(settings, as_of))
+    feat_rule_firing / feat_rule_scope are not rebuilt: create_rule_snapshots fills them, one date at a time."""
+    models = discover_models()
+    names = [
+        n for n in upstream(models, [target]) if models[n].layer == "features" and n not in SNAPSHOT_TABLES
+    ]
+    run_models(con, params, models=models, only=names, temp=True)
+    return frame(con, f"select * from temp.main.{target}")
 
 
 def snapshot_features(
@@ -50,12 +58,11 @@ def snapshot_features(
         raise ValueError("at least one as_of date is needed")
     # the rules and the scope: the real rule models at each as_of (one definition of each rule)
     create_rule_snapshots(con, as_ofs, settings, built_at=rules_built_at)
-    _params(con, settings, max(as_ofs))
-    create_snapshots(con, as_ofs)
+    params = {**sql_params(settings, max(as_ofs)), "snapshot_dates": sorted(set(as_ofs))}
     # DuckDB sums doubles in parallel, in no fixed order, so a sum's last bits differ from run to run (a share that
     # is 0 comes out as 1e-16 on one run), and a tree model fitted on that noise differs too. FEATURE_DECIMALS drop
     # the noise: money is whole fen (a sum's noise is ~1e-9 yuan), and no share or mean needs finer than 1e-6.
-    features = frame(con, _sql("project_features")).with_columns(cs.float().round(FEATURE_DECIMALS))
+    features = build_features(con, "feat_project", params).with_columns(cs.float().round(FEATURE_DECIMALS))
     return with_rule_summary(features, rule_summary(con)).sort("as_of", "project_code")
 
 
@@ -74,8 +81,7 @@ def project_features(
 def arrears_events(con: duckdb.DuckDBPyConnection, settings: Settings | None = None) -> pl.DataFrame:
     """Every arrears event the warehouse shows in hindsight: project_code, event_date, kind, pay_month."""
     settings = settings or Settings()
-    _params(con, settings, date.today())
-    return frame(con, _sql("arrears_events"))
+    return build_features(con, "feat_arrears_event", sql_params(settings, date.today()))
 
 
 def label_events(events: pl.DataFrame, keys: pl.DataFrame, horizon_days: int) -> pl.DataFrame:

@@ -4,7 +4,8 @@ One definition of each rule (issue 17 item 2): the features do not re-implement 
 `feat_snapshot` the real models (pipelines/sql: staging → intermediate → rules, only those `rule_firing` and
 `rule_scope` read) are built with that as_of's parameters, exactly as `wagewatch run --as-of` builds them, as
 temporary tables (they shadow the warehouse's tables of the same names while they exist and are dropped after;
-the warehouse's own tables are not touched, and a read-only connection works), and their rows are collected into
+the warehouse's own tables are not touched, and a read-only connection works), and the features layer's models
+(pipelines/sql/features) append their rows for that date to
 
 - `feat_rule_firing(as_of, project_code, rule_id, level)`: what the list would show that night;
 - `feat_rule_scope(as_of, project_code, is_indicator_scope)`: the rules' risk scope, with the indicator scope the
@@ -23,27 +24,41 @@ import duckdb
 import polars as pl
 
 from pipelines.settings import Settings, sql_params
-from pipelines.warehouse import SqlModel, build_order, discover_models, frame, has_table, run_models
+from pipelines.warehouse import (
+    SqlModel,
+    build_order,
+    discover_models,
+    frame,
+    has_table,
+    run_models,
+    set_params,
+)
 from pipelines.warnings.catalogue import catalogue
 from pipelines.warnings.schema import LEVELS
 
 TARGETS = ("rule_firing", "rule_scope")
+# the features layer's copies of the rule tables, one block of rows per snapshot date (pipelines/sql/features)
+SNAPSHOT_TABLES = ("feat_rule_firing", "feat_rule_scope")
 # weight of a firing by its level (red 3, orange 2, yellow 1): the rules signal the fallback ranking and the
 # model read (warnings.md "The risk score": the rule signals as one number)
 LEVEL_WEIGHT = {level: len(LEVELS) - i for i, level in enumerate(LEVELS)}
 
 
-def rule_models(models: dict[str, SqlModel] | None = None) -> list[str]:
-    """The models `rule_firing` and `rule_scope` need, in build order."""
-    models = models or discover_models()
+def upstream(models: dict[str, SqlModel], targets: Sequence[str]) -> list[str]:
+    """The targets and every model they read, directly or not, in build order."""
     needed: set[str] = set()
-    stack = list(TARGETS)
+    stack = list(targets)
     while stack:
         name = stack.pop()
         if name not in needed:
             needed.add(name)
             stack += [r for r in models[name].refs if r in models]
     return [name for name in build_order(models) if name in needed]
+
+
+def rule_models(models: dict[str, SqlModel] | None = None) -> list[str]:
+    """The models `rule_firing` and `rule_scope` need, in build order."""
+    return upstream(models or discover_models(), TARGETS)
 
 
 def create_rule_snapshots(
@@ -53,46 +68,33 @@ def create_rule_snapshots(
     *,
     built_at: date | None = None,
 ) -> None:
-    """(Re)create feat_rule_firing and feat_rule_scope for these as_of dates (temp tables).
+    """(Re)create feat_rule_firing and feat_rule_scope for these as_of dates (temp tables): at each date, the rule
+    models are built with that date's parameters and the two feature models append their rows.
 
     `built_at`: the warehouse's own rule tables were just built at this date with these settings (the nightly
     run's models step, before scoring); a snapshot at that date reads them instead of building them again."""
-    con.execute(
-        "create or replace temp table feat_rule_firing "
-        "(as_of date, project_code varchar, rule_id varchar, level varchar)"
-    )
-    con.execute(
-        "create or replace temp table feat_rule_scope "
-        "(as_of date, project_code varchar, is_indicator_scope boolean)"
-    )
-    pending = sorted(set(as_ofs))
-    if built_at is not None and built_at in pending and all(has_table(con, t) for t in TARGETS):
-        _collect(con, built_at, "")
-        pending.remove(built_at)
-    if not pending:
-        return
     models = discover_models()
+    dates = sorted(set(as_ofs))
+    reuse = built_at in dates and all(has_table(con, t) for t in TARGETS)
+    if reuse:  # first, while no temporary rule table shadows the warehouse's
+        dates.remove(built_at)  # type: ignore[arg-type]
+        dates.insert(0, built_at)  # type: ignore[arg-type]
     names = rule_models(models)
     try:
-        for as_of in pending:
-            run_models(con, sql_params(settings, as_of), models=models, only=names, temp=True)
-            _collect(con, as_of, "temp.main.")
+        for i, as_of in enumerate(dates):
+            params = sql_params(settings, as_of)
+            if reuse and as_of == built_at:
+                set_params(con, params)
+            else:
+                run_models(con, params, models=models, only=names, temp=True)
+            if i == 0:
+                run_models(con, params, models=models, only=SNAPSHOT_TABLES, temp=True)
+            else:
+                for name in SNAPSHOT_TABLES:
+                    con.execute(f"insert into temp.main.{name} {models[name].body}")
     finally:
         for name in names:  # the warehouse's own tables are visible again
             con.execute(f"drop table if exists temp.main.{name}")
-
-
-def _collect(con: duckdb.DuckDBPyConnection, as_of: date, prefix: str) -> None:
-    """Append the rule tables' rows (`prefix`: the catalogue they were built in) as the snapshot at as_of."""
-    con.execute(
-        f"insert into feat_rule_firing select distinct ?, project_code, rule_id, level from {prefix}rule_firing",
-        [as_of],
-    )
-    con.execute(
-        "insert into feat_rule_scope select distinct ?, project_code, is_indicator_scope "
-        f"from {prefix}rule_scope",
-        [as_of],
-    )
 
 
 def rule_columns() -> list[str]:

@@ -1,5 +1,5 @@
 """Monthly retrain: by default on the production warehouse's own history (champion/challenger against the model in
-use and the rules count, pipelines/features/own_history.py); `generated=True` retrains the shipped prior on a
+use and the rules count, pipelines/training/own_history.py); `generated=True` retrains the shipped prior on a
 generated world validated on a held-out seed instead."""
 
 from __future__ import annotations
@@ -12,25 +12,17 @@ from prefect.cache_policies import NO_CACHE
 
 @task(name="train and validate", cache_policy=NO_CACHE)
 def _train(out: Path, seed: int, validation_seed: int) -> dict:
-    from pipelines.features.train_command import train_and_validate
+    from pipelines.training.prior import train_and_validate
 
     return train_and_validate(out=out, seed=seed, validation_seed=validation_seed)
 
 
 @task(name="train on own history", cache_policy=NO_CACHE)
 def _train_own(warehouse: Path, wait_for_lock_seconds: float) -> dict:
-    from pipelines.features.own_history import train_own_history
-    from pipelines.runs import warehouse_lock
     from pipelines.settings import get_settings
+    from pipelines.training.own_history import retrain_own_history
 
-    # the nightly run holds the same lock: DuckDB has one writer, and a list must not change ranking mid-run
-    with warehouse_lock(warehouse, wait_seconds=wait_for_lock_seconds):
-        r = train_own_history(warehouse, get_settings(), command=f"wagewatch train --warehouse {warehouse}")
-    return {
-        "ranking": r["decision"]["ranking"],
-        "promoted": r["decision"]["promoted"],
-        "reason": r["decision"]["reason"],
-    }
+    return retrain_own_history(warehouse, get_settings(), wait_for_lock_seconds)
 
 
 @flow(name="retrain", log_prints=True)

@@ -9,8 +9,8 @@ import pytest
 from models.risk.backtest import evaluate
 from models.risk.predict import predict_proba
 from models.risk.train import load, to_pandas
-from pipelines.features.train_command import METRICS_END, METRICS_START, train_and_validate, world_frame
 from pipelines.settings import Settings
+from pipelines.training.prior import METRICS_END, METRICS_START, train_and_validate, world_frame
 
 pytestmark = pytest.mark.slow
 

@@ -14,11 +14,12 @@ import pytest
 from models.risk.champion import decide
 from pipelines import night_steps
 from pipelines.features import score_projects
-from pipelines.features.own_history import own_frame, train_own_history
 from pipelines.features.ranking import CARD_FILE, RANKING_FILE, model_home, ranking_in_use
-from pipelines.features.train_command import generate_world, load_world
 from pipelines.reports import labels_zh as zh
+from pipelines.runs import WarehouseBusyError, warehouse_lock
 from pipelines.settings import Settings
+from pipelines.training.own_history import own_frame, retrain_own_history, train_own_history
+from pipelines.training.prior import generate_world, load_world
 
 pytestmark = pytest.mark.slow
 
@@ -142,6 +143,13 @@ def test_too_little_history_keeps_the_model_in_use_and_says_so(world, tmp_path):
     assert "comparison" not in r
     assert not (model_home(wh) / "model.joblib").exists()
     assert "排序依据：内置先验模型" in (model_home(wh) / CARD_FILE).read_text(encoding="utf-8")
+
+
+def test_the_monthly_retrain_refuses_while_a_night_holds_the_warehouse(world, tmp_path):
+    wh = _warehouse(world, "busy")
+    with warehouse_lock(wh), pytest.raises(WarehouseBusyError, match="in use by another run"):
+        retrain_own_history(wh, _settings(tmp_path), wait_for_lock_seconds=0.0)
+    assert not model_home(wh).exists()  # nothing trained, nothing decided
 
 
 TABLE = {

@@ -1,8 +1,9 @@
 -- grain: one row per feat_snapshot.as_of × in-scope project (the risk model's unit, warnings.md "The risk score")
--- Reads only the point-in-time tables of snapshot.py: fx_<entity> (state at as_of) and fx_<entity>_first /
+-- Reads only the point-in-time models of this layer: fx_<entity> (state at as_of) and fx_<entity>_first /
 -- fx_person_day filtered on known_date ≤ as_of, and every event date (punch, txn_time, balance_date,
--- received_date, event_date, month) ≤ as_of; and feat_rule_scope (rules_at.py: the rule models built at as_of). Windows: "28d" = (as_of − 28, as_of], "prev 56d" = the 56 days
--- before that, "3m" = the calendar months M−2…M of as_of, "12m" / "2y" = days before as_of.
+-- received_date, event_date, month) ≤ as_of; and feat_rule_scope (the rule models built at each as_of,
+-- pipelines/features/rules_at.py). Windows: "28d" = (as_of − 28, as_of], "prev 56d" = the 56 days before that,
+-- "3m" = the calendar months M−2…M of as_of, "12m" / "2y" = days before as_of.
 with snapshots as (
     select as_of, date_trunc('month', as_of) as month_start, cast(last_day(as_of) as date) as month_end
     from feat_snapshot
@@ -18,7 +19,7 @@ projects as (
     inner join snapshots on fx_project.as_of = snapshots.as_of
 ),
 
--- the model's population: the rules' risk scope at as_of (rule_scope, built per snapshot by rules_at.py) where it
+-- the model's population: the rules' risk scope at as_of (feat_rule_scope: rule_scope at each snapshot) where it
 -- is also in the indicator scope (int_project_month of the rules' evaluation month), the one scope definition
 in_scope as (
     select projects.*
@@ -472,7 +473,7 @@ assembled as (
         on in_scope.as_of = firm_size.as_of and in_scope.contractor_corp_code = firm_size.contractor_corp_code
     left join guarantees on in_scope.as_of = guarantees.as_of and in_scope.project_code = guarantees.project_code
     left join deposits on in_scope.as_of = deposits.as_of and in_scope.project_code = deposits.project_code
-),
+)
 
 -- the rules (rule_rNN, rules_fired_count, rules_signal_score) come from the real rule tables at each as_of
 -- (pipelines/features/rules_at.py), joined on in Python

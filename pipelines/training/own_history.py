@@ -3,7 +3,7 @@ against the model in use and the count of rules fired, and store the decision be
 
 triage.md "The model learns from the user's own history"; warnings.md "Validation" (time-ordered). Steps:
 1. closed month ends: month-end snapshots whose labels have closed (as_of + horizon + make-good ≤ last extract);
-2. labels from this warehouse only: verified complaints and pay months not made good (sql/arrears_events.sql), and
+2. labels from this warehouse only: verified complaints and pay months not made good (feat_arrears_event), and
    inspection outcome 01 as a positive training label dated at the line's warning date (selection bias:
    models/risk/card.py SELECTION_BIAS, docs/decisions.md "Own-history training");
 3. backtest on the latest `backtest_month_ends` closed month ends: the candidate is fitted on snapshots whose labels
@@ -48,7 +48,7 @@ def last_extract(con: duckdb.DuckDBPyConnection) -> date:
 
 def closed_month_ends(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[date]:
     """Month ends from `warmup_months` after the first punch whose label window closed by the last extract."""
-    from pipelines.features.train_command import snapshot_dates
+    from pipelines.training.prior import snapshot_dates
 
     return snapshot_dates(con, settings, settings.own_history.warmup_months)
 
@@ -288,3 +288,13 @@ def train_own_history(
     _write_decision(model_home(warehouse), report, decision.ranking, candidate, decision.promoted)
     log.info("own-history training of %s: %s", warehouse, decision.reason)
     return report
+
+
+def retrain_own_history(warehouse: Path, settings: Settings, wait_for_lock_seconds: float) -> dict[str, Any]:
+    """The monthly retrain (flows/retrain.py): train_own_history under the nightly run's lock — DuckDB has one
+    writer, and a list must not change ranking mid-run. Returns the decision: ranking, promoted, reason."""
+    from pipelines.runs import warehouse_lock
+
+    with warehouse_lock(warehouse, wait_seconds=wait_for_lock_seconds):
+        r = train_own_history(warehouse, settings, command=f"wagewatch train --warehouse {warehouse}")
+    return {k: r["decision"][k] for k in ("ranking", "promoted", "reason")}
