@@ -14,13 +14,14 @@ import duckdb
 import polars as pl
 
 from pipelines.contracts import RETURN_ENTITIES, Contract, entity_of_file, load_contract
-from pipelines.identifiers import mask, pii_hash
+from pipelines.identifiers import mask
+from pipelines.ingest import fused
 from pipelines.ingest.extras import add_extras, mask_personal_text
 from pipelines.ingest.readers import RawRows, UnreadableFileError, read_any
 from pipelines.ingest.tail import cut_last_line
-from pipelines.ingest.validate import REASONS_ZH, check_rows
+from pipelines.ingest.validate import REASONS_ZH
 from pipelines.settings import Settings
-from pipelines.warehouse import entity_columns, staged_key, transaction
+from pipelines.warehouse import entity_columns, frame, transaction
 
 log = logging.getLogger("wagewatch.ingest")
 _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -136,7 +137,7 @@ def load_file(
     raw = path.read_bytes()
     sha = hashlib.sha256(raw).hexdigest()
     seen = "select count(*) from load_file where sha256 = ? and extract_date = ?"
-    if con.execute(seen, [sha, extract_date]).fetchone()[0]:  # type: ignore[index]
+    if con.execute(seen, [sha, extract_date]).fetchall()[0][0]:  # type: ignore[index]
         return FileResult(rel, None, None, status="already_loaded")
     entity = entity_of_file(path.name)
     fmt = SUFFIXES.get(path.suffix.lower())
@@ -146,22 +147,81 @@ def load_file(
             con, result, sha, extract_date, "unknown_entity", "文件名不以任何已知数据实体开头，未加载"
         )
     contract = load_contract(entity)
-    try:
-        rows = read_any(path)
-    except UnreadableFileError as exc:
-        log.warning("file %s failed: %s", rel, exc)
-        return _refused(con, result, sha, extract_date, "failed", str(exc))
-    result.encoding = rows.encoding
-    frame, extras = _canonical_frame(rows, contract)
-    result.rows_read = frame.height + len(rows.bad_lines)
-    if not set(contract.key) & set(frame.columns):
+    source = _parquet_source(con, path, contract) if fmt == "parquet" else None
+    bad_lines: list[tuple[int, str]] = []
+    if source is None:
+        try:
+            rows = read_any(path)
+        except UnreadableFileError as exc:
+            log.warning("file %s failed: %s", rel, exc)
+            return _refused(con, result, sha, extract_date, "failed", str(exc))
+        result.encoding = rows.encoding
+        frame, extras = _canonical_frame(rows, contract)
+        bad_lines = rows.bad_lines
+        result.rows_read = frame.height + len(bad_lines)
+        present = [c for c in frame.columns if c in contract.column_names]
+        source = _Source(add_extras(frame, extras, settings.pii_key), present)
+    if not set(contract.key) & set(source.present):
+        if source.frame is None:
+            result.rows_read = int(con.execute(f"select count(*) from ({source.select})").fetchall()[0][0])  # type: ignore[index]
         reason = "表头与数据标准不符：找不到任何主键字段（" + "、".join(contract.key) + "）"
         return _refused(con, result, sha, extract_date, "failed", reason)
-    sorted_rows = _sorted_rows(frame, extras, rows, contract, extract_date, settings)
-    _store(con, result, sha, extract_date, contract, sorted_rows)
+    try:
+        judged = fused.judge(con, source.sql(con), source.present, contract, extract_date, settings.pii_key)
+        n_rows, n_bad = fused.counts(con)
+        result.rows_read = n_rows + len(bad_lines)
+        _store(con, result, sha, extract_date, contract, judged, bad_lines, n_bad)
+    finally:
+        source.release(con)
+        fused.drop(con)
     if not result.conserved:
         log.error("row conservation broken for %s: %s", rel, result)
     return result
+
+
+@dataclass
+class _Source:
+    """A file's rows as text under canonical names, with `_row`, `_line`, `_item` and `_extra`: the reader's frame
+    (registered in DuckDB), or a SELECT over the Parquet file itself."""
+
+    frame: pl.DataFrame | None
+    present: list[str]  # the contract columns the file has
+    select: str | None = None
+
+    def sql(self, con: duckdb.DuckDBPyConnection) -> str:
+        if self.frame is None:
+            return self.select or ""
+        con.register("_ww_source", self.frame)
+        return "select * from _ww_source"
+
+    def release(self, con: duckdb.DuckDBPyConnection) -> None:
+        if self.frame is not None:
+            con.unregister("_ww_source")
+
+
+def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract) -> _Source | None:
+    """A Parquet file read by DuckDB in the statement that types it, with the text readers._read_parquet would
+    make of each column; None (the reader's frame is used) when the file has unknown columns, is a returned list,
+    or DuckDB cannot read it (the reader then names the problem)."""
+    if contract.entity in RETURN_ENTITIES:
+        return None
+    file = fused.lit(str(path))
+    try:
+        schema = con.execute(
+            f"select name, type from (describe select * from read_parquet({file}))"
+        ).fetchall()
+    except duckdb.Error:
+        return None
+    rename, extras = _header_renames([name for name, _ in schema], contract)
+    if extras or any(name.startswith("_") for name, _ in schema):
+        return None
+    texts = [f"{fused.text_sql(name, dtype)} as {fused.q(rename[name])}" for name, dtype in schema]
+    select = (
+        f"select {', '.join(texts)}{', ' if texts else ''}(file_row_number + 1)::integer as _line, "
+        "file_row_number as _row, null::varchar as _item, null::varchar as _extra "
+        f"from read_parquet({file}, file_row_number = true)"
+    )
+    return _Source(None, list(rename.values()), select)
 
 
 def _refused(
@@ -185,62 +245,29 @@ def _canonical_frame(rows: RawRows, contract: Contract) -> tuple[pl.DataFrame, l
     return frame, extras
 
 
-@dataclass(frozen=True)
-class _SortedRows:
-    """A file's rows sorted: the good ones in stored form (deduplicated in the file), and the bad ones."""
-
-    good: pl.DataFrame
-    n_dup_in_file: int
-    problems: pl.DataFrame  # one row per bad value, with its _row and _item
-    bad_lines: list[tuple[int, str]]  # lines that could not be split
-    n_quarantined: int
-
-
-def _sorted_rows(
-    frame: pl.DataFrame,
-    extras: list[str],
-    rows: RawRows,
-    contract: Contract,
-    extract_date: date,
-    settings: Settings,
-) -> _SortedRows:
-    """Check every row; the good ones get their extras packed, personal data protected, a row hash, and lose
-    their repeats inside the file."""
-    checked = check_rows(frame, contract, extract_date)
-    good = checked.typed.filter(~pl.col("_problem"))
-    good = add_extras(good, extras, settings.pii_key)
-    good = _protect_pii(good, contract, settings)
-    good = good.with_columns(_row_hash(good, contract))
-    good, n_dup_in_file = _dedupe_in_file(good, contract)
-    return _SortedRows(
-        good=good,
-        n_dup_in_file=n_dup_in_file,
-        problems=checked.problems.join(frame.select("_row", "_item"), on="_row", how="left"),
-        bad_lines=rows.bad_lines,
-        n_quarantined=int(checked.typed["_problem"].sum()) + len(rows.bad_lines),
-    )
-
-
 def _store(
     con: duckdb.DuckDBPyConnection,
     result: FileResult,
     sha: str,
     extract_date: date,
     contract: Contract,
-    rows: _SortedRows,
+    judged: fused.Judged,
+    bad_lines: list[tuple[int, str]],
+    n_bad: int,
 ) -> None:
     """One transaction: the ledger row, the new rows (those already stored are duplicates), the quarantine, and
     the ledger's counts."""
     with transaction(con):
         file_id = _ledger(con, result, sha, extract_date)
-        n_dup_existing = _insert_new(con, rows.good, contract, file_id, extract_date)
-        qrows = _quarantine_rows(rows.problems, rows.bad_lines, contract, file_id, result.path)
+        n_dup_in_file, n_dup_existing = fused.insert_new(con, contract, file_id, extract_date)
+        qrows = _quarantine_rows(fused.problems(con, judged), bad_lines, contract, file_id, result.path)
         if qrows.height:
             con.execute("insert into quarantine by name select * from qrows")
-        result.rows_quarantined = rows.n_quarantined
-        result.rows_duplicate = rows.n_dup_in_file + n_dup_existing
-        result.rows_duplicate_in_file = rows.n_dup_in_file
-        result.rows_loaded = rows.good.height - n_dup_existing
+        n_good = result.rows_read - len(bad_lines) - n_bad
+        result.rows_quarantined = n_bad + len(bad_lines)
+        result.rows_duplicate = n_dup_in_file + n_dup_existing
+        result.rows_duplicate_in_file = n_dup_in_file
+        result.rows_loaded = n_good - n_dup_in_file - n_dup_existing
         con.execute(
             "update load_file set rows_read=?, rows_loaded=?, rows_duplicate=?, rows_quarantined=?, encoding=?, "
             "rows_duplicate_in_file=? where file_id=?",
@@ -257,7 +284,7 @@ def _store(
 
 
 def _ledger(con: duckdb.DuckDBPyConnection, r: FileResult, sha: str, extract_date: date) -> int:
-    file_id = con.execute("select coalesce(max(file_id), 0) + 1 from load_file").fetchone()[0]  # type: ignore[index]
+    file_id = con.execute("select coalesce(max(file_id), 0) + 1 from load_file").fetchall()[0][0]  # type: ignore[index]
     con.execute(
         "insert into load_file (file_id, path, sha256, entity, extract_date, format, encoding, status, reason, "
         "rows_read, rows_loaded, rows_duplicate, rows_quarantined, loaded_at, tail_problem) "
@@ -296,11 +323,15 @@ def _returned_rows(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _map_headers(df: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, list[str]]:
     """Rename snake/camel/中文 headers to canonical names; unknown columns are returned as extras."""
+    rename, extras = _header_renames([c for c in df.columns if c not in ("_line", "_row", "_item")], contract)
+    return df.rename(rename), extras
+
+
+def _header_renames(columns: list[str], contract: Contract) -> tuple[dict[str, str], list[str]]:
+    """Header → canonical name for the headers a contract knows (the first spelling of a column wins); the rest."""
     hm = contract.header_map()
     rename, extras, taken = {}, [], set()
-    for c in df.columns:
-        if c in ("_line", "_row", "_item"):
-            continue
+    for c in columns:
         key = c.strip().lstrip("\ufeff")
         canon = hm.get(key) or hm.get(key.lower())
         if canon and canon not in taken:
@@ -308,109 +339,32 @@ def _map_headers(df: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, li
             taken.add(canon)
         else:
             extras.append(c)
-    return df.rename(rename), extras
-
-
-def _protect_pii(df: pl.DataFrame, contract: Contract, settings: Settings) -> pl.DataFrame:
-    """Replace each personal column by its keyed hash and masked form; the clear value is dropped here."""
-    key = settings.pii_key
-    for col in contract.pii_columns:
-        if col.name not in df.columns:
-            continue
-        uniq = df[col.name].drop_nulls().unique().to_list()
-        hashes = {v: pii_hash(v, key) for v in uniq}
-        masks = {v: mask(v, col.pii or "id") for v in uniq}
-        df = df.with_columns(
-            pl.col(col.name)
-            .replace_strict(hashes, default=None, return_dtype=pl.Utf8)
-            .alias(f"{col.name}_hash"),
-            pl.col(col.name)
-            .replace_strict(masks, default=None, return_dtype=pl.Utf8)
-            .alias(f"{col.name}_masked"),
-        ).drop(col.name)
-    return df
-
-
-def _row_hash(df: pl.DataFrame, contract: Contract) -> pl.Expr:
-    cols = [n for n, _ in entity_columns(contract) if n in df.columns and not n.endswith("_masked")]
-    return (
-        pl.concat_str([pl.col(c).cast(pl.Utf8).fill_null("∅") for c in cols], separator="\x1f")
-        .hash(seed=0)
-        .cast(pl.Utf8)
-        .alias("_row_hash")
-    )
+    return rename, extras
 
 
 def _dedupe_in_file(df: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, int]:
-    """Repeated rows inside one file: by natural key for events, by content for mutable entities."""
-    subset = staged_key(contract) if not contract.mutable else ["_row_hash"]
-    subset = [c for c in subset if c in df.columns]
-    # never match on a null key part (check_rows quarantines such rows; this keeps any that slip through apart)
-    keyed = pl.all_horizontal([pl.col(c).is_not_null() for c in staged_key(contract) if c in df.columns])
-    kept = df.filter(~keyed | pl.struct(subset).is_first_distinct())
+    """Repeated rows inside one file (fused.first_in_file_sql on a frame with `_row`): by natural key for events,
+    by content for mutable entities; a null key part never matches."""
+    con = duckdb.connect()
+    con.register("rows", df)
+    kept = frame(con, fused.first_in_file_sql(contract, "select * from rows") + " order by _row")
+    con.close()
     return kept, df.height - kept.height
 
 
 def _insert_new(
     con: duckdb.DuckDBPyConnection, df: pl.DataFrame, contract: Contract, file_id: int, extract_date: date
 ) -> int:
-    """Insert rows not yet in raw_<entity>; return how many were already there (duplicates).
-
-    Events: a key already stored is a duplicate. Mutable entities: a row equal to its key's latest version as of
-    this extract is a duplicate (`_latest_versions`); any other row is a new version, kept with its extract date.
-    """
-    table = f"raw_{contract.entity}"
+    """Insert stored-form rows of a frame not yet in raw_<entity> (fused.insert_new); return how many were already
+    there (duplicates)."""
     cols = [n for n, _ in entity_columns(contract)]
-    types = dict(entity_columns(contract))
-    frame = df.with_columns([pl.lit(None).alias(c) for c in cols if c not in df.columns]).with_columns(
-        pl.lit(file_id, pl.Int32).alias("_file_id"), pl.lit(extract_date).alias("_extract_date")
-    )
-    staged = frame.select([*cols, "_extra", "_file_id", "_line", "_extract_date", "_row_hash"])
-    match = staged_key(contract) if not contract.mutable else ["_row_hash"]
-    on = " and ".join(f'r."{c}" = n."{c}"' for c in match)  # a null key part never matches
-    select = ", ".join(
-        [f'cast(n."{c}" as {types[c]}) as "{c}"' for c in cols]
-        + ['n."_extra"', 'n."_file_id"', 'n."_line"', 'n."_extract_date"', 'n."_row_hash"']
-    )
-    # Event keys carry a date: only stored rows inside the new rows' date range can match, and the range lets
-    # DuckDB skip row groups (zone maps) instead of scanning the whole history every night.
-    window, params = "", []
-    dated = [c for c in match if types.get(c, "").upper().startswith(("DATE", "TIMESTAMP"))]
-    if dated and staged[dated[0]].null_count() == 0 and staged.height:
-        lo, hi = staged[dated[0]].min(), staged[dated[0]].max()
-        window, params = f' and r."{dated[0]}" between ? and ?', [lo, hi]
-    stored = table
-    if contract.mutable:  # compared with each key's latest version as of this extract, not with every version
-        key = staged_key(contract)
-        stored, params = _latest_versions(table, key), [extract_date]
-        on = " and ".join(f'r."{c}" = n."{c}"' for c in [*key, "_row_hash"])  # null key parts never match
-    before = con.execute(f"select count(*) from {table}").fetchone()[0]  # type: ignore[index]
-    con.execute(
-        f"insert into {table} select {select} from staged n "
-        f"where not exists (select 1 from {stored} r where {on}{window})",
-        params,
-    )
-    after = con.execute(f"select count(*) from {table}").fetchone()[0]  # type: ignore[index]
-    return staged.height - (after - before)
-
-
-def _latest_versions(table: str, key: list[str]) -> str:
-    """Each key's latest stored version delivered by an extract date (the `?` parameter), as a subquery.
-
-    A mutable row is a duplicate only when it equals that version: a status that changes back (A → B → A) is a
-    new version with its own extract date, while a re-delivery of what is already current stays a no-op. A late
-    file for an older extract date is compared with the version that was current on that date.
-    """
-    keys = ", ".join(f't."{c}"' for c in key)
-    new_keys = ", ".join(f'"{c}"' for c in key)
-    same = " and ".join(f't."{c}" = s."{c}"' for c in key)
-    return (
-        f"(select {keys}, t._row_hash from {table} t "
-        f"semi join (select distinct {new_keys} from staged) s on {same} "
-        "where t._extract_date <= ? "
-        f"qualify row_number() over (partition by {keys} order by t._extract_date desc, t._file_id desc, t._line desc)"
-        " = 1)"
-    )
+    rows = df.with_columns([pl.lit(None).alias(c) for c in cols if c not in df.columns])
+    rows = rows.with_row_index("_row").with_columns(pl.lit(False).alias("_problem"))
+    con.execute(f"create or replace temp table {fused.JUDGED} as select * from rows")  # rows: this frame
+    try:
+        return fused.insert_new(con, contract, file_id, extract_date)[1]
+    finally:
+        fused.drop(con)
 
 
 def _quarantine_rows(

@@ -1,0 +1,464 @@
+"""A file's rows typed, checked, hashed and sorted in DuckDB SQL, from the file (Parquet) or the reader's text frame.
+
+One statement per file builds every row's stored form and its reasons (`_ww_judged`, a temporary table): each
+contract column normalised (NFKC where it holds non-ASCII text, surrounding spaces removed, empty → null), parsed,
+typed and judged (the first failing check's reason code), personal values replaced by their keyed hash and mask, and
+a row hash. From that table come the quarantine records (file, line, column, value, reason) and the insert of the
+good rows not yet stored. The rules are validate.py's, written as SQL; validate.check_rows stays the reference the
+tests compare this with (tests/ingest/test_fused_sql.py).
+
+Where SQL cannot say exactly what Python says, a value is handed to Python, one vector at a time: NFKC
+normalisation (DuckDB has NFC only) and the keyed hash and mask of a personal value that is not pure ASCII (Python's
+`str.upper` and slicing on non-ASCII text). Pure-ASCII personal values are hashed in SQL: HMAC-SHA256 written with
+DuckDB's sha256 over blobs, H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m)), byte-identical to identifiers.pii_hash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from pipelines.contracts import Column, Contract
+from pipelines.identifiers import ID_CHECK, ID_WEIGHTS, USCC_ALPHABET, USCC_WEIGHTS, mask, pii_hash
+from pipelines.ingest.validate import FALSE_WORDS, MAX_DATE, MIN_DATE, TRUE_WORDS
+from pipelines.warehouse import DUCKDB_TYPES, entity_columns, staged_key
+
+JUDGED = "_ww_judged"
+# what polars' strip_chars removes from ASCII text (Rust's White_Space), and what Python's str.strip removes
+_RUST_WS = "||".join(f"chr({c})" for c in (32, 9, 10, 11, 12, 13))
+_PY_WS = "||".join(f"chr({c})" for c in (32, 9, 10, 11, 12, 13, 28, 29, 30, 31))
+
+
+def q(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: str) -> str:
+    """A quoted SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _ascii(s: str) -> str:
+    return f"(strlen({s}) = length({s}))"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Python helpers for non-ASCII values, registered on the connection as vectorised (Arrow) functions
+
+
+def _nfkc(values: pa.Array) -> pa.Array:
+    """validate.normalise_text on one vector: NFKC, then surrounding white space removed (polars, as there)."""
+    series = (
+        pl.Series(values) if not isinstance(values, pa.ChunkedArray) else pl.Series(values.combine_chunks())
+    )
+    return series.str.normalize("NFKC").str.strip_chars().cast(pl.Utf8).to_arrow()
+
+
+def _python_pii(
+    key: bytes, kind: str | None
+) -> tuple[Callable[[pa.Array], pa.Array], Callable[[pa.Array], pa.Array]]:
+    def hashed(values: pa.Array) -> pa.Array:
+        return pa.array([pii_hash(v, key) for v in values.to_pylist()], pa.string())
+
+    def masked(values: pa.Array) -> pa.Array:
+        return pa.array([mask(v, kind or "id") for v in values.to_pylist()], pa.string())
+
+    return hashed, masked
+
+
+def register_functions(con: duckdb.DuckDBPyConnection, contract: Contract, key: bytes) -> dict[str, str]:
+    """Register the Python helpers this contract needs on the connection (once); their SQL names."""
+    names = {"nfkc": "ww_nfkc"}
+    tag = hashlib.sha256(key).hexdigest()[:12]
+    wanted: list[tuple[str, Callable[[pa.Array], pa.Array]]] = [("ww_nfkc", _nfkc)]
+    for col in contract.pii_columns:
+        hashed, masked = _python_pii(key, col.pii)
+        names[f"hash.{col.name}"] = f"ww_pii_hash_{tag}"
+        names[f"mask.{col.name}"] = f"ww_pii_mask_{col.pii}"
+        wanted += [(f"ww_pii_hash_{tag}", hashed), (f"ww_pii_mask_{col.pii}", masked)]
+    for name, fn in dict(wanted).items():
+        # already there when an earlier file on this connection registered it
+        with contextlib.suppress(duckdb.CatalogException, duckdb.NotImplementedException):
+            con.create_function(name, fn, ["VARCHAR"], "VARCHAR", type="arrow", null_handling="special")  # type: ignore[call-overload]
+    return names
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# SQL for one contract
+
+
+def hmac_sql(value: str, key: bytes) -> str:
+    """identifiers.pii_hash in SQL for a pure-ASCII value: HMAC-SHA256 over the trimmed, upper-cased value."""
+    k = hashlib.sha256(key).digest() if len(key) > 64 else key
+    k = k.ljust(64, b"\0")
+    ipad = bytes(b ^ 0x36 for b in k).hex()
+    opad = bytes(b ^ 0x5C for b in k).hex()
+    inner = f"unhex(sha256(unhex('{ipad}') || encode(upper(trim({value}, {_PY_WS})))))"
+    return f"left(sha256(unhex('{opad}') || {inner}), 32)"
+
+
+def mask_sql(value: str, kind: str) -> str:
+    """identifiers.mask in SQL for a pure-ASCII value (characters are bytes)."""
+    v = f"trim({value}, {_PY_WS})"
+    n = f"length({v})"
+    if kind == "id":
+        return (
+            f"case when {n} <= 10 then left({v}, 2) || repeat('*', greatest({n} - 4, 1)) || right({v}, 2) "
+            f"else left({v}, 6) || repeat('*', {n} - 10) || right({v}, 4) end"
+        )
+    if kind == "name":
+        return f"left({v}, 1) || repeat('*', greatest({n} - 1, 1))"
+    if kind == "phone":
+        return f"case when {n} >= 8 then left({v}, 3) || '****' || right({v}, 4) else repeat('*', {n}) end"
+    if kind == "card":
+        return f"repeat('*', greatest({n} - 4, 4)) || right({v}, 4)"
+    raise ValueError(f"unknown personal-data kind {kind!r}")
+
+
+def normalised_sql(text: str, fn: str) -> str:
+    """validate.normalise_text for one value: NFKC (in Python, non-ASCII only), strip, empty → null."""
+    return f"nullif(case when {_ascii(text)} then trim({text}, {_RUST_WS}) else {fn}({text}) end, '')"
+
+
+def _in(values: list[str]) -> str:
+    return "(" + ", ".join(lit(v) for v in values) + ")"
+
+
+def _first_format(tries: list[tuple[str, str]], dtype: str) -> str:
+    return "coalesce(" + ", ".join(f"try_strptime({t}, {lit(f)})" for t, f in tries) + f")::{dtype}"
+
+
+def parse_sql(col: Column, s: str) -> str | None:
+    """validate._parse: the text `s` read as its type (null where it cannot be); None for text kept as text."""
+    if col.type == "code":
+        value = s
+        if col.aliases:
+            cases = " ".join(f"when {lit(k)} then {lit(v)}" for k, v in col.aliases.items())
+            value = f"(case upper({s}) {cases} else upper({s}) end)"
+        if col.width:
+            value = (
+                f"(case when regexp_full_match({value}, '[0-9]+') and length({value}) < {col.width} "
+                f"then lpad({value}, {col.width}, '0') else {value} end)"
+            )
+        return value
+    if col.type == "bool":
+        return f"lower({s})"
+    if col.type in ("decimal", "int"):
+        return f"try_cast(replace({s}, ',', '') as double)"
+    if col.type == "date":
+        head = f"substring({s}, 1, 10)"
+        return _first_format([(head, "%Y-%m-%d"), (head, "%Y/%m/%d"), (s, "%Y%m%d")], "date")
+    if col.type == "datetime":
+        formats = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+        return _first_format([(s, f) for f in formats], "timestamp")
+    if col.type == "month":
+        return _first_format(
+            [(s, "%Y-%m-%d"), (f"{s} || '-01'", "%Y-%m-%d"), (f"{s} || '01'", "%Y%m%d")], "date"
+        )
+    if col.type in ("str", "area"):
+        return None
+    raise ValueError(f"unknown column type {col.type}")
+
+
+def _valid_id_number_sql(s: str) -> str:
+    terms = " + ".join(f"(ascii(substring({s}, {i + 1}, 1)) - 48) * {w}" for i, w in enumerate(ID_WEIGHTS))
+    expected = f"substring({lit(ID_CHECK)}, (({terms}) % 11) + 1, 1)"
+    shaped = f"(regexp_matches({s}, '^[0-9]{{17}}') and length({s}) = 18)"
+    return f"({shaped} and coalesce(upper(substring({s}, 18, 1)) = {expected}, false))"
+
+
+def _valid_uscc_sql(s: str) -> str:
+    up = f"upper({s})"
+    terms = " + ".join(
+        f"(instr({lit(USCC_ALPHABET)}, substring({up}, {i + 1}, 1)) - 1) * {w}"
+        for i, w in enumerate(USCC_WEIGHTS)
+    )
+    expected = f"substring({lit(USCC_ALPHABET)}, ((31 - ({terms}) % 31) % 31) + 1, 1)"
+    shaped = f"regexp_full_match({up}, '[{USCC_ALPHABET}]{{18}}')"
+    return f"({shaped} and coalesce(substring({up}, 18, 1) = {expected}, false))"
+
+
+def _text_failures(col: Column, s: str, parsed: dict[str, str]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if col.type == "area":
+        out.append((f"not regexp_full_match({s}, '[0-9]{{6}}')", "bad_area"))
+    if col.type in ("str", "area") and col.max_length:
+        out.append((f"length({s}) > {col.max_length}", "too_long"))
+    if col.check == "uscc":
+        out.append((f"not {_valid_uscc_sql(s)}", "uscc_check_digit"))
+    if col.check == "id_card":
+        if col.check_type_column and col.check_type_column in parsed:
+            applies = f"(coalesce({parsed[col.check_type_column]}, '01') = '01')"
+        else:
+            applies = f"(length({s}) = 18)"
+        out.append((f"(coalesce({applies}, false) and not {_valid_id_number_sql(s)})", "id_check_digit"))
+    return out
+
+
+def _type_failures(col: Column, p: str, extract_date: date) -> tuple[str, list[tuple[str, str]]]:
+    out: list[tuple[str, str]] = []
+    value = p
+    if col.type == "code" and col.codes and not col.open_set:
+        out.append((f"not ({p} in {_in(list(col.codes))})", "unknown_code"))
+    elif col.type == "bool":
+        value = (
+            f"(case when {p} in {_in(TRUE_WORDS)} then true when {p} in {_in(FALSE_WORDS)} then false end)"
+        )
+        out.append((f"not ({p} in {_in(TRUE_WORDS + FALSE_WORDS)})", "bad_bool"))
+    elif col.type in ("decimal", "int"):
+        out.append((f"{p} is null", "bad_number"))
+        if col.min is not None:
+            out.append((f"{p} < {float(col.min)!r}", "out_of_range"))
+        if col.max is not None:
+            out.append((f"{p} > {float(col.max)!r}", "out_of_range"))
+        if col.min_exclusive is not None:
+            out.append((f"{p} <= {float(col.min_exclusive)!r}", "out_of_range"))
+        if col.type == "int":
+            value = f"try_cast(trunc({p}) as integer)"
+    elif col.type in ("date", "month"):
+        out.append((f"{p} is null", "bad_date"))
+        out.append((f"({p} < date '{MIN_DATE}' or {p} > date '{MAX_DATE}')", "out_of_range"))
+        if col.type == "month":
+            value = f"strftime({p}, '%Y-%m')"
+    elif col.type == "datetime":
+        out.append((f"{p} is null", "bad_date"))
+        day = f"{p}::date"
+        out.append((f"({day} < date '{MIN_DATE}' or {day} > date '{extract_date}' + 1)", "out_of_range"))
+    return value, out
+
+
+def reason_sql(
+    col: Column, s: str, p: str, extract_date: date, parsed: dict[str, str]
+) -> tuple[str, str | None]:
+    """validate._judge: the typed value, and the first failing check's reason code (null when fine)."""
+    value, type_failures = _type_failures(col, p, extract_date)
+    checks = [*_text_failures(col, s, parsed), *type_failures]
+    whens = " ".join(f"when coalesce({cond}, true) then {lit(code)}" for cond, code in checks)
+    if not whens and not col.required:
+        return value, None
+    missing = "'missing_required'" if col.required else "null"
+    return value, f"(case when {s} is null then {missing} {whens} else null end)"
+
+
+@dataclass(frozen=True)
+class Judged:
+    """What `_ww_judged` holds: the reason columns, in the contract's order."""
+
+    reasons: list[str]  # column names that can fail
+
+
+def judge(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    present: list[str],
+    contract: Contract,
+    extract_date: date,
+    key: bytes,
+) -> Judged:
+    """Build `_ww_judged` from `source` (a SELECT with the canonical text columns present, `_row`, `_line`,
+    `_item`, `_extra`): every row's stored values, `_problem`, `_why.C` and `_val.C` (the normalised text where C
+    failed), and `_row_hash`."""
+    fns = register_functions(con, contract, key)
+    cols = [
+        c if c.name not in contract.key else _required(c)
+        for c in contract.columns
+        if c.name in present or c.name in contract.key
+    ]
+    text = {c.name: f"n.{q(c.name)}" for c in cols}
+    norm = ", ".join(
+        f"{normalised_sql(q(c.name), fns['nfkc'])} as {q(c.name)}"
+        if c.name in present
+        else f"null::varchar as {q(c.name)}"
+        for c in cols
+    )
+    parsed: dict[str, str] = {}
+    parse_cols = []
+    for c in cols:
+        expr = parse_sql(c, text[c.name])
+        if expr is not None:
+            parsed[c.name] = f"p.{q('_p.' + c.name)}"
+            parse_cols.append(f"{expr} as {q('_p.' + c.name)}")
+    typed, reasons, values = [], [], []
+    for c in cols:
+        s = f"p.{q(c.name)}"
+        p = parsed.get(c.name, s)
+        value, reason = reason_sql(c, s, p, extract_date, parsed)
+        typed.append((c, value))
+        if reason is not None:
+            reasons.append(c.name)
+            values.append(f"{reason} as {q('_why.' + c.name)}")
+    problem = " or ".join(f"{q('_why.' + r)} is not null" for r in reasons) or "false"
+    stored = []  # the warehouse columns, computed where the row is good
+    types = dict(entity_columns(contract))
+    for c, _ in typed:
+        v = f"j.{q('_t.' + c.name)}"
+        if c.pii:
+            h = f"case when {v} is null then null when {_ascii(v)} then {hmac_sql(v, key)} "
+            h += f"else {fns['hash.' + c.name]}({v}) end"
+            m = f"case when {v} is null then null when {_ascii(v)} then {mask_sql(v, c.pii)} "
+            m += f"else {fns['mask.' + c.name]}({v}) end"
+            stored += [(f"{c.name}_hash", h), (f"{c.name}_masked", m)]
+        else:
+            stored.append((c.name, f"cast({v} as {types[c.name]})"))
+    for name, _ in entity_columns(contract):
+        if name not in dict(stored):
+            stored.append((name, f"null::{types[name]}"))
+    stored_sql = ", ".join(f"case when not j._problem then {expr} end as {q(name)}" for name, expr in stored)
+    hashed = [q(n) for n, _ in entity_columns(contract) if not n.endswith("_masked")]
+    typed_sql = ", ".join(f"{value} as {q('_t.' + c.name)}" for c, value in typed)
+    vals_sql = ", ".join(
+        f"case when j.{q('_why.' + r)} is not null then j.{q(r)} end as {q('_val.' + r)}" for r in reasons
+    )
+    why_sql = ", ".join(f"j.{q('_why.' + r)}" for r in reasons)
+    sql = f"""
+        create or replace temp table {JUDGED} as
+        with n as (select _row, _line, _item, _extra, {norm} from ({source})),
+        p as (select n.*{", " if parse_cols else ""}{", ".join(parse_cols)} from n),
+        t as (select p.*, {typed_sql}{", " if values else ""}{", ".join(values)} from p),
+        j as (select t.*, ({problem}) as _problem from t),
+        s as (
+            select j._row, j._line, j._item, j._problem, {why_sql}{", " if reasons else ""}{vals_sql}
+                {", " if reasons else ""}case when not j._problem then j._extra end as _extra, {stored_sql}
+            from j
+        )
+        select *, case when not _problem then hash({", ".join(hashed)})::varchar end as _row_hash from s
+    """
+    con.execute(sql)
+    return Judged(reasons)
+
+
+def _required(c: Column) -> Column:
+    from dataclasses import replace
+
+    return replace(c, required=True)
+
+
+def problems(con: duckdb.DuckDBPyConnection, judged: Judged) -> pl.DataFrame:
+    """One row per bad value (_row, _line, column_name, value, reason_code, _item), column by column in row order,
+    as validate.check_rows lists them."""
+    from pipelines.warehouse import frame
+
+    parts = [
+        f"select {i} as _k, _row, _line::integer as _line, {lit(r)} as column_name, {q('_val.' + r)} as value, "
+        f"{q('_why.' + r)} as reason_code, _item from {JUDGED} where {q('_why.' + r)} is not null"
+        for i, r in enumerate(judged.reasons)
+    ]
+    if not parts:
+        return pl.DataFrame(
+            schema={
+                "_row": pl.UInt32,
+                "_line": pl.Int32,
+                "column_name": pl.Utf8,
+                "value": pl.Utf8,
+                "reason_code": pl.Utf8,
+                "_item": pl.Utf8,
+            }
+        )
+    sql = " union all ".join(parts)
+    return frame(con, f"select * exclude (_k) from ({sql}) order by _k, _row")
+
+
+def counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """(rows, rows with a problem) of `_ww_judged`."""
+    n, bad = con.execute(f"select count(*), count(*) filter (where _problem) from {JUDGED}").fetchall()[0]  # type: ignore[misc]
+    return int(n), int(bad or 0)
+
+
+def insert_new(
+    con: duckdb.DuckDBPyConnection, contract: Contract, file_id: int, extract_date: date
+) -> tuple[int, int]:
+    """Insert the good rows of `_ww_judged` that are neither repeated earlier in the file nor already stored;
+    return (repeated in the file, already stored).
+
+    In the file: events by natural key, mutable entities by content (the row hash), the first row kept. Stored:
+    events by natural key, inside the new rows' date range (zone maps skip the rest); a mutable row is a duplicate
+    when it equals its key's latest version as of this extract, compared column by column."""
+    table = f"raw_{contract.entity}"
+    cols = [n for n, _ in entity_columns(contract)]
+    key = staged_key(contract)
+    first = first_in_file_sql(contract, f"select * from {JUDGED} where not _problem")
+    good = con.execute(f"select count(*) from {JUDGED} where not _problem").fetchall()[0][0]  # type: ignore[index]
+    select = ", ".join(
+        [f"n.{q(c)}" for c in cols]
+        + [
+            "n._extra",
+            f"{int(file_id)}::integer",
+            "n._line::integer",
+            f"date '{extract_date.isoformat()}'",
+            "n._row_hash",
+        ]
+    )
+    types = dict(entity_columns(contract))
+    params: list = []
+    if not contract.mutable:
+        on = " and ".join(f"r.{q(c)} = n.{q(c)}" for c in key)
+        window = ""
+        dated = [c for c in key if types.get(c, "").upper().startswith(("DATE", "TIMESTAMP"))]
+        if dated:
+            lo, hi = con.execute(
+                f"select min({q(dated[0])}), max({q(dated[0])}) from {JUDGED} where not _problem"
+            ).fetchall()[0]  # type: ignore[misc]
+            if lo is not None:
+                window, params = f" and r.{q(dated[0])} between ? and ?", [lo, hi]
+        where = f"not exists (select 1 from {table} r where {on}{window})"
+    else:
+        content = [c for c in cols if not c.endswith("_masked") and c not in key]
+        keys = ", ".join(f"t.{q(c)}" for c in key)
+        same = " and ".join(f"t.{q(c)} = s.{q(c)}" for c in key)
+        latest = (
+            f"(select {keys}, {', '.join(f't.{q(c)}' for c in content) or 'null as _none'} from {table} t "
+            f"semi join (select distinct {', '.join(q(c) for c in key)} from {JUDGED} where not _problem) s "
+            f"on {same} where t._extract_date <= ? "
+            f"qualify row_number() over (partition by {keys} "
+            "order by t._extract_date desc, t._file_id desc, t._line desc) = 1)"
+        )
+        on = " and ".join(
+            [f"r.{q(c)} = n.{q(c)}" for c in key]
+            + [f"r.{q(c)} is not distinct from n.{q(c)}" for c in content]
+        )
+        where = f"not exists (select 1 from {latest} r where {on})"
+        params = [extract_date]
+    inserted = con.execute(
+        f"insert into {table} select {select} from ({first}) n where {where}", params
+    ).fetchall()[0][0]  # type: ignore[index]
+    kept = con.execute(f"select count(*) from ({first})").fetchall()[0][0]  # type: ignore[index]
+    return int(good) - int(kept), int(kept) - int(inserted)
+
+
+def first_in_file_sql(contract: Contract, rows: str) -> str:
+    """The rows of `rows` (a SELECT with `_row`) not repeated earlier in the file: events by natural key, mutable
+    entities by content (`_row_hash`); a row with a null key part is never matched with another."""
+    key = staged_key(contract)
+    subset = key if not contract.mutable else ["_row_hash"]
+    part = ", ".join(q(c) for c in subset)
+    keyless = " or ".join(f"{q(c)} is null" for c in key)
+    return f"""select * from ({rows})
+        qualify ({keyless}) or row_number() over (partition by {part} order by _row) = 1"""
+
+
+def drop(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"drop table if exists {JUDGED}")
+
+
+def text_sql(name: str, dtype: str) -> str:
+    """A Parquet column as the text readers._read_parquet makes of it."""
+    c = q(name)
+    t = dtype.upper()
+    if t.startswith("TIMESTAMP"):
+        return f"strftime({c}, '%Y-%m-%d %H:%M:%S')"
+    if t == "DATE":
+        return f"strftime({c}, '%Y-%m-%d')"
+    if t == "BOOLEAN":
+        return f"case when {c} then '1' when not {c} then '0' end"
+    return f"cast({c} as varchar)"
+
+
+__all__ = ["DUCKDB_TYPES", "counts", "drop", "insert_new", "judge", "problems", "text_sql"]
