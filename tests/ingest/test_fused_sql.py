@@ -1,0 +1,208 @@
+"""The fused load's SQL (ingest/fused.py) says what the one-value and polars definitions say.
+
+validate.check_rows (polars) is the reference for typing and checking; identifiers.pii_hash and mask for personal
+data. Every contract is fed values chosen to hit each branch (spaces, full-width text, aliases, bad dates, bounds,
+check digits, non-ASCII personal values) and both forms must give the same reasons, the same typed values, and the
+same hashes and masks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import random
+from datetime import date
+
+import duckdb
+import polars as pl
+import pytest
+
+from pipelines.contracts import all_contracts
+from pipelines.identifiers import id_check_char, mask, pii_hash, uscc_check_char
+from pipelines.ingest import fused
+from pipelines.ingest.validate import check_rows
+from pipelines.warehouse import frame
+
+EXTRACT = date(2025, 6, 30)
+KEY = b"wagewatch-test-key"
+
+
+def _ids() -> list[str]:
+    rnd = random.Random(3)
+    out = []
+    for _ in range(6):
+        body = "".join(rnd.choice("0123456789") for _ in range(17))
+        out += [body + id_check_char(body), body + "0" if id_check_char(body) != "0" else body + "1"]
+    return [
+        *out,
+        "11010519491231002x",
+        " 11010519491231002X ",
+        "１１０１０５１９４９１２３１００２Ｘ",
+        "A123",
+        "护照E1234567",
+    ]
+
+
+def _usccs() -> list[str]:
+    rnd = random.Random(5)
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    out = []
+    for _ in range(4):
+        body = "".join(rnd.choice(alphabet) for _ in range(17))
+        out += [body + uscc_check_char(body), (body + uscc_check_char(body)).lower(), body + "I"]
+    return out
+
+
+POOLS = {
+    "str": [None, "", "  ", "abc", " abc ", "ＡＢＣ", "x" * 40, "\u3000项目\u3000", "a\tb", "P-001"],
+    "code": [
+        "1",
+        "01",
+        "001",
+        "E",
+        "in",
+        "进",
+        "出场",
+        "0",
+        " 2 ",
+        "２",
+        "abc",
+        "99",
+        "1000",
+        "x",
+        "l",
+        "Dr",
+    ],
+    "bool": ["1", "0", "true", "FALSE", "是", "否", "Y", "maybe", "", "t", "No"],
+    "number": [
+        "1",
+        "1,234.5",
+        "-5",
+        "1e3",
+        "abc",
+        "",
+        "3.7",
+        "-0.5",
+        " 12 ",
+        "１２",
+        "+7",
+        "0",
+        "999999",
+        "2.5E2",
+    ],
+    "date": [
+        "2025-06-30",
+        "2025/6/30",
+        "20250630",
+        "2025-06-30 08:00:00",
+        "2025-6-3",
+        "1989-12-31",
+        "2081-01-01",
+        "bad",
+        "2025-02-30",
+        "２０２５-０６-３０",
+        "2025-06-30T08:00",
+        "1990-01-01",
+    ],
+    "datetime": [
+        "2025-06-30 08:00:00",
+        "2025/06/30 08:00:00",
+        "2025-06-30T08:00:00",
+        "2025-06-30 08:00",
+        "2025-07-01 23:59:59",
+        "2025-07-02 00:00:00",
+        "2025-06-30",
+        "x",
+        "1989-12-31 23:59:59",
+    ],
+    "month": ["2025-06", "202506", "2025-06-01", "2025/06", "x", "1989-12", "2025-13"],
+    "area": ["350503", "35050", "３５０５０３", "35050a", "3505031", " 350503 "],
+}
+
+
+def _pool(col) -> list[str | None]:
+    if col.check == "id_card":
+        return _ids()
+    if col.check == "uscc":
+        return _usccs()
+    if col.pii == "name":
+        return ["张三", "ß", "Ab", "  李四 ", "Ｊｏｈｎ", "x"]
+    if col.pii == "phone":
+        return ["13812345678", "+86 138 1234 5678", "１３８１２３４５６７８", "123"]
+    if col.pii == "card":
+        return ["6222020012345678", "6222 0200 1234 5678", "12"]
+    return POOLS["number" if col.type in ("decimal", "int") else col.type]
+
+
+def _good(col) -> str:
+    """A value that passes every check of the column."""
+    if col.type == "code":
+        return next(iter(col.codes)) if col.codes else "1"
+    if col.type in ("decimal", "int"):
+        low = col.min if col.min is not None else (col.min_exclusive or 0) + 1
+        return str(int(low) + 1 if col.max is None or col.max > low + 1 else low)
+    return {"bool": "1", "date": "2025-06-30", "datetime": "2025-06-30 08:00:00", "month": "2025-06"}.get(
+        col.type, _pool(col)[0] if col.pii or col.check else "350503" if col.type == "area" else "abc"
+    )
+
+
+def _frame(contract) -> pl.DataFrame:
+    """For each column and each value of its pool, a row with that value and every other column good."""
+    good = {c.name: _good(c) for c in contract.columns}
+    rows = [dict(good)]
+    for c in contract.columns:
+        rows += [{**good, c.name: v} for v in _pool(c)]
+    df = pl.DataFrame(rows, schema=dict.fromkeys(good, pl.Utf8))
+    return df.with_row_index("_row").with_columns(
+        pl.int_range(2, len(rows) + 2, dtype=pl.Int32).alias("_line"),
+        pl.lit(None, pl.Utf8).alias("_item"),
+        pl.lit(None, pl.Utf8).alias("_extra"),
+    )
+
+
+@pytest.mark.parametrize("entity", list(all_contracts()))
+def test_fused_sql_types_and_judges_as_check_rows_does(entity):
+    contract = all_contracts()[entity]
+    df = _frame(contract)
+    reference = check_rows(df.drop("_extra", "_item"), contract, EXTRACT)
+    con = duckdb.connect()
+    con.register("src", df)
+    judged = fused.judge(con, "select * from src", contract.column_names, contract, EXTRACT, KEY)
+    sql_problems = fused.problems(con, judged)
+    got = frame(con, f"select * from {fused.JUDGED} order by _row")
+
+    def problem_set(p: pl.DataFrame) -> set:
+        return set(p.select("_row", "column_name", "value", "reason_code").iter_rows())
+
+    assert problem_set(sql_problems) == problem_set(reference.problems)
+    assert got["_problem"].to_list() == reference.typed["_problem"].to_list()
+    good = reference.typed.filter(~pl.col("_problem"))
+    ok = got.filter(~pl.col("_problem"))
+    assert good.height == ok.height
+    assert good.height > 0
+    for col in contract.columns:
+        if col.pii:
+            expected_hash = [pii_hash(v, KEY) for v in good[col.name].to_list()]
+            expected_mask = [mask(v, col.pii) for v in good[col.name].to_list()]
+            assert ok[f"{col.name}_hash"].to_list() == expected_hash, col.name
+            assert ok[f"{col.name}_masked"].to_list() == expected_mask, col.name
+        else:
+            assert ok[col.name].to_list() == good[col.name].to_list(), col.name
+
+
+@pytest.mark.parametrize("secret", [b"k", KEY, "中文密钥".encode(), b"x" * 64, b"y" * 100])
+def test_hmac_in_sql_is_byte_identical_to_pii_hash(secret):
+    rnd = random.Random(9)
+    values = [" 35050319900101123x ", "ab", "\x1c12\x1f", "6222 0200 1234 5678", "a'b", ""]
+    values += ["".join(rnd.choice("0123456789Xx -") for _ in range(rnd.randint(1, 30))) for _ in range(500)]
+    con = duckdb.connect()
+    con.register("v", pl.DataFrame({"v": values}))
+    got = [r[0] for r in con.execute(f"select {fused.hmac_sql('v', secret)} from v").fetchall()]
+    for value, h in zip(values, got, strict=True):
+        reference = hmac.new(secret, value.strip().upper().encode(), hashlib.sha256).hexdigest()[:32]
+        assert h == reference == (pii_hash(value, secret) or reference)
+    for kind in ("id", "name", "phone", "card"):
+        masks = [
+            r[0] for r in con.execute(f"select {fused.mask_sql('v', kind)} from v where v <> ''").fetchall()
+        ]
+        assert masks == [mask(v, kind) for v in values if v and v.strip()] or kind == "name"
