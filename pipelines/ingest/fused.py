@@ -125,7 +125,10 @@ def mask_sql(value: str, kind: str) -> str:
 
 def normalised_sql(text: str, fn: str) -> str:
     """validate.normalise_text for one value: NFKC (in Python, non-ASCII only), strip, empty → null."""
-    return f"nullif(case when {_ascii(text)} then trim({text}, {_RUST_WS}) else {fn}({text}) end, '')"
+    return (
+        f"nullif(case when {text} is null then null when {_ascii(text)} then trim({text}, {_RUST_WS}) "
+        f"else {fn}({text}) end, '')"
+    )
 
 
 def _in(values: list[str]) -> str:
@@ -186,20 +189,22 @@ def _valid_uscc_sql(s: str) -> str:
     return f"({shaped} and coalesce(substring({up}, 18, 1) = {expected}, false))"
 
 
-def _text_failures(col: Column, s: str, parsed: dict[str, str]) -> list[tuple[str, str]]:
+def _text_failures(col: Column, s: str, parsed: dict[str, str], ok: str | None) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if col.type == "area":
         out.append((f"not regexp_full_match({s}, '[0-9]{{6}}')", "bad_area"))
     if col.type in ("str", "area") and col.max_length:
         out.append((f"length({s}) > {col.max_length}", "too_long"))
     if col.check == "uscc":
-        out.append((f"not {_valid_uscc_sql(s)}", "uscc_check_digit"))
+        out.append((f"not {ok or _valid_uscc_sql(s)}", "uscc_check_digit"))
     if col.check == "id_card":
         if col.check_type_column and col.check_type_column in parsed:
             applies = f"(coalesce({parsed[col.check_type_column]}, '01') = '01')"
         else:
             applies = f"(length({s}) = 18)"
-        out.append((f"(coalesce({applies}, false) and not {_valid_id_number_sql(s)})", "id_check_digit"))
+        out.append(
+            (f"(coalesce({applies}, false) and not {ok or _valid_id_number_sql(s)})", "id_check_digit")
+        )
     return out
 
 
@@ -236,11 +241,12 @@ def _type_failures(col: Column, p: str, extract_date: date) -> tuple[str, list[t
 
 
 def reason_sql(
-    col: Column, s: str, p: str, extract_date: date, parsed: dict[str, str]
+    col: Column, s: str, p: str, extract_date: date, parsed: dict[str, str], ok: str | None = None
 ) -> tuple[str, str | None]:
-    """validate._judge: the typed value, and the first failing check's reason code (null when fine)."""
+    """validate._judge: the typed value, and the first failing check's reason code (null when fine); `ok` is the
+    check-digit verdict where it was computed already (per distinct value)."""
     value, type_failures = _type_failures(col, p, extract_date)
-    checks = [*_text_failures(col, s, parsed), *type_failures]
+    checks = [*_text_failures(col, s, parsed, ok), *type_failures]
     whens = " ".join(f"when coalesce({cond}, true) then {lit(code)}" for cond, code in checks)
     if not whens and not col.required:
         return value, None
@@ -273,45 +279,40 @@ def judge(
         if c.name in present or c.name in contract.key
     ]
     text = {c.name: f"n.{q(c.name)}" for c in cols}
+    # columns with few distinct values or costly per-value work (codes, booleans, areas, check digits, personal
+    # data) are normalised, parsed, checked and hashed once per distinct value, in a lookup joined back by the text
+    mapped, carried, joins = _lookups(con, cols, present, source, fns, key)
     norm = ", ".join(
-        f"{normalised_sql(q(c.name), fns['nfkc'])} as {q(c.name)}"
+        f"src.{q('_v.' + c.name)} as {q(c.name)}"
+        if c in mapped
+        else f"{normalised_sql('src.' + q(c.name), fns['nfkc'])} as {q(c.name)}"
         if c.name in present
         else f"null::varchar as {q(c.name)}"
         for c in cols
     )
+    extra_cols = "".join(f", src.{q(f'_{x}.' + c.name)}" for c in mapped for x in ("p", "h", "m", "ok"))
+    from_sql = f"(select src.*{', ' if carried else ''}{', '.join(carried)} from ({source}) src {' '.join(joins)}) src"
     parsed: dict[str, str] = {}
     parse_cols = []
     for c in cols:
         expr = parse_sql(c, text[c.name])
         if expr is not None:
-            parsed[c.name] = f"p.{q('_p.' + c.name)}"
-            parse_cols.append(f"{expr} as {q('_p.' + c.name)}")
+            if c in mapped:
+                expr = f"n.{q('_p.' + c.name)}"
+            parsed[c.name] = f"p.{q('_pp.' + c.name)}"
+            parse_cols.append(f"{expr} as {q('_pp.' + c.name)}")
     typed, reasons, values = [], [], []
     for c in cols:
         s = f"p.{q(c.name)}"
         p = parsed.get(c.name, s)
-        value, reason = reason_sql(c, s, p, extract_date, parsed)
+        ok = f"p.{q('_ok.' + c.name)}" if c in mapped and c.check else None
+        value, reason = reason_sql(c, s, p, extract_date, parsed, ok)
         typed.append((c, value))
         if reason is not None:
             reasons.append(c.name)
             values.append(f"{reason} as {q('_why.' + c.name)}")
     problem = " or ".join(f"{q('_why.' + r)} is not null" for r in reasons) or "false"
-    stored = []  # the warehouse columns, computed where the row is good
-    types = dict(entity_columns(contract))
-    for c, _ in typed:
-        v = f"j.{q('_t.' + c.name)}"
-        if c.pii:
-            h = f"case when {v} is null then null when {_ascii(v)} then {hmac_sql(v, key)} "
-            h += f"else {fns['hash.' + c.name]}({v}) end"
-            m = f"case when {v} is null then null when {_ascii(v)} then {mask_sql(v, c.pii)} "
-            m += f"else {fns['mask.' + c.name]}({v}) end"
-            stored += [(f"{c.name}_hash", h), (f"{c.name}_masked", m)]
-        else:
-            stored.append((c.name, f"cast({v} as {types[c.name]})"))
-    for name, _ in entity_columns(contract):
-        if name not in dict(stored):
-            stored.append((name, f"null::{types[name]}"))
-    stored_sql = ", ".join(f"case when not j._problem then {expr} end as {q(name)}" for name, expr in stored)
+    stored_sql = _stored_sql(contract, [c for c, _ in typed], mapped)
     hashed = [q(n) for n, _ in entity_columns(contract) if not n.endswith("_masked")]
     typed_sql = ", ".join(f"{value} as {q('_t.' + c.name)}" for c, value in typed)
     vals_sql = ", ".join(
@@ -320,7 +321,7 @@ def judge(
     why_sql = ", ".join(f"j.{q('_why.' + r)}" for r in reasons)
     sql = f"""
         create or replace temp table {JUDGED} as
-        with n as (select _row, _line, _item, _extra, {norm} from ({source})),
+        with n as (select _row, _line, _item, _extra, {norm}{extra_cols} from {from_sql}),
         p as (select n.*{", " if parse_cols else ""}{", ".join(parse_cols)} from n),
         t as (select p.*, {typed_sql}{", " if values else ""}{", ".join(values)} from p),
         j as (select t.*, ({problem}) as _problem from t),
@@ -329,10 +330,73 @@ def judge(
                 {", " if reasons else ""}case when not j._problem then j._extra end as _extra, {stored_sql}
             from j
         )
-        select *, case when not _problem then hash({", ".join(hashed)})::varchar end as _row_hash from s
+        select *, case when not _problem and not ({keyless_sql(contract)}) then hash({subset_sql(contract)}) end as _kh
+        from (select *, case when not _problem then hash({", ".join(hashed)})::varchar end as _row_hash from s)
     """
     con.execute(sql)
     return Judged(reasons)
+
+
+def _lookups(
+    con: duckdb.DuckDBPyConnection,
+    cols: list[Column],
+    present: list[str],
+    source: str,
+    fns: dict[str, str],
+    key: bytes,
+) -> tuple[list[Column], list[str], list[str]]:
+    """Columns with few distinct values or costly per-value work (codes, booleans, areas, check digits, personal
+    data) are normalised, parsed, checked and hashed once per distinct value, in a lookup joined back by the text:
+    those columns, the lookup's columns as selected, and the joins."""
+    mapped = [c for c in cols if c.name in present and _per_distinct(c)]
+    joins, carried = [], []
+    for i, c in enumerate(mapped):
+        lookup = f"_ww_lookup_{i}"
+        con.execute(_lookup_sql(lookup, c, source, fns, key))
+        joins.append(f"left join {lookup} m{i} on m{i}.raw = src.{q(c.name)}")
+        carried += [f"m{i}.{x} as {q(f'_{x}.' + c.name)}" for x in ("v", "p", "h", "m", "ok")]
+    return mapped, carried, joins
+
+
+def _stored_sql(contract: Contract, cols: list[Column], mapped: list[Column]) -> str:
+    """The warehouse columns, computed where the row is good (a personal column absent from the file is null)."""
+    types = dict(entity_columns(contract))
+    stored: dict[str, str] = {}
+    for c in cols:
+        if c.pii and c in mapped:
+            stored[f"{c.name}_hash"] = f"j.{q('_h.' + c.name)}"
+            stored[f"{c.name}_masked"] = f"j.{q('_m.' + c.name)}"
+        elif not c.pii:
+            stored[c.name] = f"cast(j.{q('_t.' + c.name)} as {types[c.name]})"
+    return ", ".join(
+        f"case when not j._problem then {stored.get(name, 'null')}::{types[name]} end as {q(name)}"
+        for name, _ in entity_columns(contract)
+    )
+
+
+def _per_distinct(c: Column) -> bool:
+    return bool(c.pii or c.check or c.type in ("code", "bool", "area"))
+
+
+def _lookup_sql(name: str, c: Column, source: str, fns: dict[str, str], key: bytes) -> str:
+    """A temporary table with one row per distinct text of column `c`: `raw`, its normalised text `v`, its parse
+    `p`, and for personal data its keyed hash `h` and mask `m`, for a check-digit column the verdict `ok`."""
+    v = "n.v"
+    parse = parse_sql(c, v) or "null"
+    if c.pii:
+        h = f"case when {v} is null then null when {_ascii(v)} then {hmac_sql(v, key)} "
+        h += f"else {fns['hash.' + c.name]}({v}) end"
+        m = f"case when {v} is null then null when {_ascii(v)} then {mask_sql(v, c.pii)} "
+        m += f"else {fns['mask.' + c.name]}({v}) end"
+    else:
+        h = m = "null::varchar"
+    ok = {"id_card": _valid_id_number_sql(v), "uscc": _valid_uscc_sql(v)}.get(c.check or "", "null::boolean")
+    return f"""
+        create or replace temp table {name} as
+        with d as (select distinct {q(c.name)} as raw from ({source}) where {q(c.name)} is not null),
+        n as (select raw, {normalised_sql("raw", fns["nfkc"])} as v from d)
+        select raw, v, {parse} as p, {h} as h, {m} as m, {ok} as ok from n
+    """
 
 
 def _required(c: Column) -> Column:
@@ -384,8 +448,18 @@ def insert_new(
     table = f"raw_{contract.entity}"
     cols = [n for n, _ in entity_columns(contract)]
     key = staged_key(contract)
-    first = first_in_file_sql(contract, f"select * from {JUDGED} where not _problem")
-    good = con.execute(f"select count(*) from {JUDGED} where not _problem").fetchall()[0][0]  # type: ignore[index]
+    # repeats inside the file: only rows whose 64-bit key hash occurs twice are ranked (usually none)
+    con.execute(f"""
+        create or replace temp table _ww_lookup_repeated as
+        select _row from (
+            select * from {JUDGED}
+            where _kh in (select _kh from {JUDGED} where _kh is not null group by _kh having count(*) > 1)
+        ) qualify {repeated_sql(contract)}
+    """)
+    repeated = con.execute("select count(*) from _ww_lookup_repeated").fetchall()[0][0]  # type: ignore[index]
+    first = (
+        f"select * from {JUDGED} where not _problem and _row not in (select _row from _ww_lookup_repeated)"
+    )
     select = ", ".join(
         [f"n.{q(c)}" for c in cols]
         + [
@@ -430,22 +504,42 @@ def insert_new(
         f"insert into {table} select {select} from ({first}) n where {where}", params
     ).fetchall()[0][0]  # type: ignore[index]
     kept = con.execute(f"select count(*) from ({first})").fetchall()[0][0]  # type: ignore[index]
-    return int(good) - int(kept), int(kept) - int(inserted)
+    return int(repeated), int(kept) - int(inserted)
+
+
+def subset_sql(contract: Contract) -> str:
+    """The columns that make two rows of one file the same: the natural key (events), the content (mutable)."""
+    return ", ".join(q(c) for c in (staged_key(contract) if not contract.mutable else ["_row_hash"]))
+
+
+def keyless_sql(contract: Contract) -> str:
+    return " or ".join(f"{q(c)} is null" for c in staged_key(contract))
+
+
+def repeated_sql(contract: Contract) -> str:
+    """True for a good row repeated earlier in the file (over rows with `_row` and `_problem`): events by natural
+    key, mutable entities by content (`_row_hash`); a row with a null key part is never matched with another."""
+    key = staged_key(contract)
+    subset = key if not contract.mutable else ["_row_hash"]
+    part = ", ".join(q(c) for c in ["_problem", *subset])
+    keyless = " or ".join(f"{q(c)} is null" for c in key)
+    return (
+        f"coalesce(not _problem and not ({keyless}) "
+        f"and row_number() over (partition by {part} order by _row) > 1, false)"
+    )
 
 
 def first_in_file_sql(contract: Contract, rows: str) -> str:
-    """The rows of `rows` (a SELECT with `_row`) not repeated earlier in the file: events by natural key, mutable
-    entities by content (`_row_hash`); a row with a null key part is never matched with another."""
-    key = staged_key(contract)
-    subset = key if not contract.mutable else ["_row_hash"]
-    part = ", ".join(q(c) for c in subset)
-    keyless = " or ".join(f"{q(c)} is null" for c in key)
-    return f"""select * from ({rows})
-        qualify ({keyless}) or row_number() over (partition by {part} order by _row) = 1"""
+    """The rows of `rows` (a SELECT with `_row` and `_problem`) not repeated earlier in the file."""
+    return f"select * from ({rows}) qualify not {repeated_sql(contract)}"
 
 
 def drop(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"drop table if exists {JUDGED}")
+    for (name,) in con.execute(
+        "select table_name from duckdb_tables() where temporary and table_name like '_ww_lookup_%'"
+    ).fetchall():
+        con.execute(f"drop table {name}")
 
 
 def text_sql(name: str, dtype: str) -> str:

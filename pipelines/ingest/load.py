@@ -207,9 +207,8 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, contract: Contra
         return None
     file = fused.lit(str(path))
     try:
-        schema = con.execute(
-            f"select name, type from (describe select * from read_parquet({file}))"
-        ).fetchall()
+        described = con.execute(f"describe select * from read_parquet({file})").fetchall()
+        schema = [(str(r[0]), str(r[1])) for r in described]
     except duckdb.Error:
         return None
     rename, extras = _header_renames([name for name, _ in schema], contract)
@@ -346,8 +345,10 @@ def _dedupe_in_file(df: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame,
     """Repeated rows inside one file (fused.first_in_file_sql on a frame with `_row`): by natural key for events,
     by content for mutable entities; a null key part never matches."""
     con = duckdb.connect()
-    con.register("rows", df)
-    kept = frame(con, fused.first_in_file_sql(contract, "select * from rows") + " order by _row")
+    con.register("rows", df.with_columns(pl.lit(False).alias("_problem")))
+    kept = frame(con, fused.first_in_file_sql(contract, "select * from rows") + " order by _row").drop(
+        "_problem"
+    )
     con.close()
     return kept, df.height - kept.height
 
@@ -360,7 +361,8 @@ def _insert_new(
     cols = [n for n, _ in entity_columns(contract)]
     rows = df.with_columns([pl.lit(None).alias(c) for c in cols if c not in df.columns])
     rows = rows.with_row_index("_row").with_columns(pl.lit(False).alias("_problem"))
-    con.execute(f"create or replace temp table {fused.JUDGED} as select * from rows")  # rows: this frame
+    kh = f"case when not ({fused.keyless_sql(contract)}) then hash({fused.subset_sql(contract)}) end"
+    con.execute(f"create or replace temp table {fused.JUDGED} as select *, {kh} as _kh from rows")
     try:
         return fused.insert_new(con, contract, file_id, extract_date)[1]
     finally:
