@@ -46,6 +46,11 @@ def lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+# text that is its own NFKC form and whose upper case and slicing SQL computes as Python does: ASCII, CJK ideographs
+# (no case, no decomposition) and the middle dot of transliterated names; other text goes to Python
+_CASELESS = "[\\x00-\\x7F\\x{3400}-\\x{4DBF}\\x{4E00}-\\x{9FFF}\\x{00B7}]*"
+
+
 def _ascii(s: str) -> str:
     return f"(strlen({s}) = length({s}))"
 
@@ -96,7 +101,8 @@ def register_functions(con: duckdb.DuckDBPyConnection, contract: Contract, key: 
 
 
 def hmac_sql(value: str, key: bytes) -> str:
-    """identifiers.pii_hash in SQL for a pure-ASCII value: HMAC-SHA256 over the trimmed, upper-cased value."""
+    """identifiers.pii_hash in SQL (ASCII and CJK text: SQL upper-cases it as Python does): HMAC-SHA256 over the
+    trimmed, upper-cased value."""
     k = hashlib.sha256(key).digest() if len(key) > 64 else key
     k = k.ljust(64, b"\0")
     ipad = bytes(b ^ 0x36 for b in k).hex()
@@ -106,7 +112,7 @@ def hmac_sql(value: str, key: bytes) -> str:
 
 
 def mask_sql(value: str, kind: str) -> str:
-    """identifiers.mask in SQL for a pure-ASCII value (characters are bytes)."""
+    """identifiers.mask in SQL (ASCII and CJK text: one character, one code point)."""
     v = f"trim({value}, {_PY_WS})"
     n = f"length({v})"
     if kind == "id":
@@ -124,9 +130,11 @@ def mask_sql(value: str, kind: str) -> str:
 
 
 def normalised_sql(text: str, fn: str) -> str:
-    """validate.normalise_text for one value: NFKC (in Python, non-ASCII only), strip, empty → null."""
+    """validate.normalise_text for one value: NFKC, strip, empty → null. ASCII and CJK ideographs are their own
+    NFKC form (no decomposition, nothing to compose with); any other text is normalised in Python (polars)."""
     return (
-        f"nullif(case when {text} is null then null when {_ascii(text)} then trim({text}, {_RUST_WS}) "
+        f"nullif(case when {text} is null then null when {_ascii(text)} or regexp_full_match({text}, {lit(_CASELESS)}) "
+        f"then trim({text}, {_RUST_WS}) "
         f"else {fn}({text}) end, '')"
     )
 
@@ -384,9 +392,10 @@ def _lookup_sql(name: str, c: Column, source: str, fns: dict[str, str], key: byt
     v = "n.v"
     parse = parse_sql(c, v) or "null"
     if c.pii:
-        h = f"case when {v} is null then null when {_ascii(v)} then {hmac_sql(v, key)} "
+        safe = f"({_ascii(v)} or regexp_full_match({v}, {lit(_CASELESS)}))"
+        h = f"case when {v} is null then null when {safe} then {hmac_sql(v, key)} "
         h += f"else {fns['hash.' + c.name]}({v}) end"
-        m = f"case when {v} is null then null when {_ascii(v)} then {mask_sql(v, c.pii)} "
+        m = f"case when {v} is null then null when {safe} then {mask_sql(v, c.pii)} "
         m += f"else {fns['mask.' + c.name]}({v}) end"
     else:
         h = m = "null::varchar"

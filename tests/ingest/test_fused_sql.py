@@ -126,7 +126,7 @@ def _pool(col) -> list[str | None]:
     if col.check == "uscc":
         return _usccs()
     if col.pii == "name":
-        return ["张三", "ß", "Ab", "  李四 ", "Ｊｏｈｎ", "x"]
+        return ["张三", "ß", "Ab", "  李四 ", "Ｊｏｈｎ", "x", "阿卜杜·热合曼", "Zoë", "王ǅ", "ﬁ李"]
     if col.pii == "phone":
         return ["13812345678", "+86 138 1234 5678", "１３８１２３４５６７８", "123"]
     if col.pii == "card":
