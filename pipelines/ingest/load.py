@@ -123,15 +123,16 @@ def load_file(
     is a no-op. The same bytes under a later extract date are a delivery of their own: a snapshot that changed back
     (A → B → A) can repeat an earlier file byte for byte, and its rows are versions of that date.
 
-    From bytes to raw table, every step on whole columns (polars expressions; per distinct value where a step is
-    plain Python: the keyed hash, the judging of an unknown column's values):
-      1. readers.read_any: the file's rows as text columns with their line numbers; lines that cannot be split;
-      2. _map_headers: header spellings → canonical names, unknown columns set aside as extras;
-      3. validate.check_rows: normalise, parse, type and check each column; a reason code per bad value;
-      4. extras.add_extras, _protect_pii: unknown columns packed into `_extra` and personal values replaced by their
-         hash and mask, personal data protected;
-      5. _row_hash, _dedupe_in_file, then _insert_new in DuckDB (rows already stored are duplicates);
-      6. _quarantine_rows: each bad value (file, line, column, masked value, reason) and each unsplittable line.
+    From bytes to raw table, one DuckDB statement types the whole file (ingest/fused.py):
+      1. the rows as text under canonical names with their line numbers: a Parquet file read by DuckDB itself
+         (`_parquet_source`); any other file by readers.read_any (decoding GB18030 in Python, splitting lines,
+         unpacking payloads), its headers mapped (_map_headers) and unknown columns packed into `_extra`
+         (extras.add_extras), handed to DuckDB as an Arrow view;
+      2. fused.judge: normalise, parse, type and check each column, hash and mask personal data, row hash, into a
+         temporary table with a reason code per bad value (validate.py's rules, written as SQL);
+      3. fused.insert_new: the good rows neither repeated earlier in the file nor already stored go into
+         raw_<entity>;
+      4. _quarantine_rows: each bad value (file, line, column, masked value, reason) and each unsplittable line.
     """
     rel = path.relative_to(inbox).as_posix() if inbox else path.name
     raw = path.read_bytes()

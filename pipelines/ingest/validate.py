@@ -1,5 +1,8 @@
 """Normalise and type a file's rows against its contract; every problem becomes a quarantine record.
 
+The load runs these rules as DuckDB SQL (ingest/fused.py, one statement per file); `check_rows` is their reference
+definition in polars, and tests/ingest/test_fused_sql.py holds the two equal on every contract.
+
 Normalisation, written down (sources.md "codes may arrive …"):
 - every value: Unicode NFKC (full-width digits and letters → ASCII, e.g. "２０" → "20"), surrounding spaces removed,
   empty → null;
