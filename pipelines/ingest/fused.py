@@ -289,7 +289,7 @@ def judge(
     text = {c.name: f"n.{q(c.name)}" for c in cols}
     # columns with few distinct values or costly per-value work (codes, booleans, areas, check digits, personal
     # data) are normalised, parsed, checked and hashed once per distinct value, in a lookup joined back by the text
-    mapped, carried, joins = _lookups(con, cols, present, source, fns, key)
+    mapped, carried, joins = _lookups(cols, present, source, fns, key)
     norm = ", ".join(
         f"src.{q('_v.' + c.name)} as {q(c.name)}"
         if c in mapped
@@ -346,7 +346,6 @@ def judge(
 
 
 def _lookups(
-    con: duckdb.DuckDBPyConnection,
     cols: list[Column],
     present: list[str],
     source: str,
@@ -359,9 +358,7 @@ def _lookups(
     mapped = [c for c in cols if c.name in present and _per_distinct(c)]
     joins, carried = [], []
     for i, c in enumerate(mapped):
-        lookup = f"_ww_lookup_{i}"
-        con.execute(_lookup_sql(lookup, c, source, fns, key))
-        joins.append(f"left join {lookup} m{i} on m{i}.raw = src.{q(c.name)}")
+        joins.append(f"left join ({_lookup_sql(c, source, fns, key)}) m{i} on m{i}.raw = src.{q(c.name)}")
         carried += [f"m{i}.{x} as {q(f'_{x}.' + c.name)}" for x in ("v", "p", "h", "m", "ok")]
     return mapped, carried, joins
 
@@ -386,8 +383,8 @@ def _per_distinct(c: Column) -> bool:
     return bool(c.pii or c.check or c.type in ("code", "bool", "area"))
 
 
-def _lookup_sql(name: str, c: Column, source: str, fns: dict[str, str], key: bytes) -> str:
-    """A temporary table with one row per distinct text of column `c`: `raw`, its normalised text `v`, its parse
+def _lookup_sql(c: Column, source: str, fns: dict[str, str], key: bytes) -> str:
+    """A subquery with one row per distinct text of column `c`: `raw`, its normalised text `v`, its parse
     `p`, and for personal data its keyed hash `h` and mask `m`, for a check-digit column the verdict `ok`."""
     v = "n.v"
     parse = parse_sql(c, v) or "null"
@@ -401,7 +398,6 @@ def _lookup_sql(name: str, c: Column, source: str, fns: dict[str, str], key: byt
         h = m = "null::varchar"
     ok = {"id_card": _valid_id_number_sql(v), "uscc": _valid_uscc_sql(v)}.get(c.check or "", "null::boolean")
     return f"""
-        create or replace temp table {name} as
         with d as (select distinct {q(c.name)} as raw from ({source}) where {q(c.name)} is not null),
         n as (select raw, {normalised_sql("raw", fns["nfkc"])} as v from d)
         select raw, v, {parse} as p, {h} as h, {m} as m, {ok} as ok from n
