@@ -20,7 +20,7 @@ from pipelines.ingest.readers import RawRows, UnreadableFileError, read_any
 from pipelines.ingest.tail import cut_last_line
 from pipelines.ingest.validate import REASONS_ZH, check_rows
 from pipelines.settings import Settings
-from pipelines.warehouse import entity_columns, staged_key, transaction
+from pipelines.warehouse import entity_columns, raw_key, transaction
 
 log = logging.getLogger("wagewatch.ingest")
 _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -343,10 +343,10 @@ def _row_hash(df: pl.DataFrame, contract: Contract) -> pl.Expr:
 
 def _dedupe_in_file(df: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, int]:
     """Repeated rows inside one file: by natural key for events, by content for mutable entities."""
-    subset = staged_key(contract) if not contract.mutable else ["_row_hash"]
+    subset = raw_key(contract) if not contract.mutable else ["_row_hash"]
     subset = [c for c in subset if c in df.columns]
     # never match on a null key part (check_rows quarantines such rows; this keeps any that slip through apart)
-    keyed = pl.all_horizontal([pl.col(c).is_not_null() for c in staged_key(contract) if c in df.columns])
+    keyed = pl.all_horizontal([pl.col(c).is_not_null() for c in raw_key(contract) if c in df.columns])
     kept = df.filter(~keyed | pl.struct(subset).is_first_distinct())
     return kept, df.height - kept.height
 
@@ -366,7 +366,7 @@ def _insert_new(
         pl.lit(file_id, pl.Int32).alias("_file_id"), pl.lit(extract_date).alias("_extract_date")
     )
     staged = frame.select([*cols, "_extra", "_file_id", "_line", "_extract_date", "_row_hash"])
-    match = staged_key(contract) if not contract.mutable else ["_row_hash"]
+    match = raw_key(contract) if not contract.mutable else ["_row_hash"]
     on = " and ".join(f'r."{c}" = n."{c}"' for c in match)  # a null key part never matches
     select = ", ".join(
         [f'cast(n."{c}" as {types[c]}) as "{c}"' for c in cols]
@@ -381,7 +381,7 @@ def _insert_new(
         window, params = f' and r."{dated[0]}" between ? and ?', [lo, hi]
     stored = table
     if contract.mutable:  # compared with each key's latest version as of this extract, not with every version
-        key = staged_key(contract)
+        key = raw_key(contract)
         stored, params = _latest_versions(table, key), [extract_date]
         on = " and ".join(f'r."{c}" = n."{c}"' for c in [*key, "_row_hash"])  # null key parts never match
     before = con.execute(f"select count(*) from {table}").fetchone()[0]  # type: ignore[index]
