@@ -28,7 +28,7 @@ import duckdb
 
 from pipelines.contracts import Contract, all_contracts
 from pipelines.settings import Settings
-from pipelines.warehouse import entity_columns, has_table, staged_key, transaction
+from pipelines.warehouse import has_table, staged_columns, staged_key, transaction
 
 FULL, INCREMENTAL = "full", "incremental"
 RUN_TABLE, FILE_TABLE = "dq_check_run", "dq_checked_file"
@@ -212,7 +212,8 @@ def _key_rows(con: duckdb.DuckDBPyConnection, contract: Contract, table: str) ->
     """Stored rows that can share a key with a new row: the new rows' months of the first dated key column (all
     rows when the key has no date), and only keys that occur among the new rows."""
     key = staged_key(contract)
-    types = dict(entity_columns(contract))
+    # the staged names and types: attendance's key has punched_at (TIMESTAMP), not the platform's `date`
+    types = {name: kind for c in contract.columns for name, kind in staged_columns(c)}
     dated = [c for c in key if types.get(c, "").upper().startswith(("DATE", "TIMESTAMP"))]
     window = "true"
     if dated:
