@@ -29,7 +29,7 @@ import duckdb
 
 from pipelines.contracts import Column, Contract, all_contracts
 from pipelines.identifiers import USCC_ALPHABET
-from pipelines.quality.scope import Batch
+from pipelines.quality.batch import Batch
 from pipelines.quality.titles_zh import EXPECT, RULE, TYPE_ZH
 from pipelines.settings import Settings
 from pipelines.warehouse import DUCKDB_TYPES, staged_columns, staged_key, warehouse_columns

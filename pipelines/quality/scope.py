@@ -27,6 +27,7 @@ from datetime import date, timedelta
 import duckdb
 
 from pipelines.contracts import Contract, all_contracts
+from pipelines.quality.batch import Batch
 from pipelines.settings import Settings
 from pipelines.warehouse import has_table, staged_columns, staged_key, transaction
 
@@ -71,22 +72,6 @@ class CheckScope:
     @property
     def full(self) -> bool:
         return self.kind == FULL
-
-
-@dataclass(frozen=True)
-class Batch:
-    """What GX validates for one entity: the staged table (全量) or tonight's new rows (当日新增)."""
-
-    entity: str
-    table: str  # stg_<entity> or dq_batch_<entity>
-    n_rows: int
-    # incremental only: a FROM item (with `{batch}` for the new rows) of the stored rows whose key uniqueness is
-    # checked — the new rows' months, keys among the new keys
-    key_rows: str | None = None
-
-    def key_relation(self) -> str:
-        """The relation key uniqueness is checked over, `{batch}` filled with the batch table."""
-        return self.key_rows.format(batch=self.table) if self.key_rows else self.table
 
 
 def rules_fingerprint(settings: Settings) -> str:
