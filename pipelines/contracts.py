@@ -55,11 +55,19 @@ class Column:
     max: float | None = None
     min_exclusive: float | None = None
     max_length: int | None = None
+    # the column's name from staging on, where the platform's name misleads (attendance `date` is a punch time:
+    # stg_attendance has punched_at and work_date); raw_<entity>, the loader and the quarantine keep `name`
+    staged_as: str | None = None
 
     @property
     def spellings(self) -> tuple[str, ...]:
         """Every header spelling that means this column."""
         return (self.name, self.camel, self.zh)
+
+    @property
+    def staged_name(self) -> str:
+        """The column's name in stg_<entity> and every model above it."""
+        return self.staged_as or self.name
 
 
 @dataclass(frozen=True)
@@ -113,6 +121,8 @@ def load_contract(entity: str) -> Contract:
             raise ValueError(f"{entity}.{c['name']}: unknown type {c['type']!r}")
         if c.get("pii") and c["pii"] not in PII_KINDS:
             raise ValueError(f"{entity}.{c['name']}: unknown pii kind {c['pii']!r}")
+        if c.get("pii") and c.get("staged_as"):  # staged as X_hash and X_masked, like raw
+            raise ValueError(f"{entity}.{c['name']}: personal data cannot be renamed in staging")
         ref = shared.get(c["ref"]) if c.get("ref") else None
         codes = c.get("codes") or (ref or {}).get("codes")
         cols.append(
@@ -133,6 +143,7 @@ def load_contract(entity: str) -> Contract:
                 max=c.get("max"),
                 min_exclusive=c.get("min_exclusive"),
                 max_length=c.get("max_length"),
+                staged_as=c.get("staged_as"),
             )
         )
     contract = Contract(

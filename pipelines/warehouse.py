@@ -115,19 +115,26 @@ def _has_icu(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def warehouse_columns(col: Column) -> list[tuple[str, str]]:
-    """The warehouse columns one contract column becomes: personal data → `<name>_hash` + `<name>_masked`."""
+    """The raw_<entity> columns one contract column becomes: personal data → `<name>_hash` + `<name>_masked`."""
     if col.pii:
         return [(f"{col.name}_hash", "VARCHAR"), (f"{col.name}_masked", "VARCHAR")]
     return [(col.name, DUCKDB_TYPES[col.type])]
 
 
+def staged_columns(col: Column) -> list[tuple[str, str]]:
+    """The same columns as stg_<entity> names them: `staged_as` renames a column (attendance date → punched_at);
+    personal data keeps its `_hash`/`_masked` names (contracts.py refuses `staged_as` on it)."""
+    return [(col.staged_name if name == col.name else name, kind) for name, kind in warehouse_columns(col)]
+
+
+def raw_key(contract: Contract) -> list[str]:
+    """The natural key as raw_<entity> columns (personal-data key parts are joined by their hash)."""
+    return [warehouse_columns(contract.column(k))[0][0] for k in contract.key]
+
+
 def staged_key(contract: Contract) -> list[str]:
-    """The natural key as warehouse columns (personal-data key parts are joined by their hash)."""
-    out = []
-    for k in contract.key:
-        col = contract.column(k)
-        out.append(f"{k}_hash" if col.pii else k)
-    return out
+    """The natural key as stg_<entity> columns (the raw key with the staged names: attendance's punched_at)."""
+    return [staged_columns(contract.column(k))[0][0] for k in contract.key]
 
 
 def entity_columns(contract: Contract) -> list[tuple[str, str]]:

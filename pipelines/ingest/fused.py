@@ -28,7 +28,7 @@ import pyarrow as pa
 from pipelines.contracts import Column, Contract
 from pipelines.identifiers import ID_CHECK, ID_WEIGHTS, USCC_ALPHABET, USCC_WEIGHTS, mask, pii_hash
 from pipelines.ingest.validate import FALSE_WORDS, MAX_DATE, MIN_DATE, TRUE_WORDS
-from pipelines.warehouse import DUCKDB_TYPES, entity_columns, staged_key
+from pipelines.warehouse import DUCKDB_TYPES, entity_columns, raw_key
 
 JUDGED = "_ww_judged"
 # what polars' strip_chars removes from ASCII text (Rust's White_Space), and what Python's str.strip removes
@@ -452,7 +452,7 @@ def insert_new(
     when it equals its key's latest version as of this extract, compared column by column."""
     table = f"raw_{contract.entity}"
     cols = [n for n, _ in entity_columns(contract)]
-    key = staged_key(contract)
+    key = raw_key(contract)
     # repeats inside the file: only rows whose 64-bit key hash occurs twice are ranked (usually none)
     con.execute(f"""
         create or replace temp table _ww_lookup_repeated as
@@ -516,17 +516,17 @@ def insert_new(
 
 def subset_sql(contract: Contract) -> str:
     """The columns that make two rows of one file the same: the natural key (events), the content (mutable)."""
-    return ", ".join(q(c) for c in (staged_key(contract) if not contract.mutable else ["_row_hash"]))
+    return ", ".join(q(c) for c in (raw_key(contract) if not contract.mutable else ["_row_hash"]))
 
 
 def keyless_sql(contract: Contract) -> str:
-    return " or ".join(f"{q(c)} is null" for c in staged_key(contract))
+    return " or ".join(f"{q(c)} is null" for c in raw_key(contract))
 
 
 def repeated_sql(contract: Contract) -> str:
     """True for a good row repeated earlier in the file (over rows with `_row` and `_problem`): events by natural
     key, mutable entities by content (`_row_hash`); a row with a null key part is never matched with another."""
-    key = staged_key(contract)
+    key = raw_key(contract)
     subset = key if not contract.mutable else ["_row_hash"]
     part = ", ".join(q(c) for c in ["_problem", *subset])
     keyless = " or ".join(f"{q(c)} is null" for c in key)

@@ -29,10 +29,10 @@ import duckdb
 
 from pipelines.contracts import Column, Contract, all_contracts
 from pipelines.identifiers import USCC_ALPHABET
-from pipelines.quality.scope import Batch
+from pipelines.quality.batch import Batch
 from pipelines.quality.titles_zh import EXPECT, RULE, TYPE_ZH
 from pipelines.settings import Settings
-from pipelines.warehouse import DUCKDB_TYPES, staged_key, warehouse_columns
+from pipelines.warehouse import DUCKDB_TYPES, staged_columns, staged_key, warehouse_columns
 
 # SQLAlchemy's generic type names: what GX reports for DuckDB columns (it finds no DuckDB dialect types).
 GX_TYPE_NAMES = {
@@ -43,6 +43,8 @@ GX_TYPE_NAMES = {
     "INTEGER": "Integer",
     "BOOLEAN": "Boolean",
 }
+# The rules run on stg_<entity>, so their columns are the staged names (Column.staged_name: attendance's `date` is
+# punched_at there); their check ids keep the contract's names, which the findings' history is keyed on.
 # Dates that record something that already happened: never after the data date (planned dates are not here).
 HAPPENED_DATES = {
     "attendance": ("date",),
@@ -176,11 +178,12 @@ def rules_for(contract: Contract, settings: Settings, as_of: date) -> list[Rule]
                 e,
                 "sql",
                 *_texts(contract, "not_future", column=c.zh),
-                (col,),
-                f'cast("{col}" as date) > {limit}',
+                (c.staged_name,),
+                f'cast("{c.staged_name}" as date) > {limit}',
             )
         )
     for later, earlier in DATE_ORDER.get(e, ()):
+        later_col, earlier_col = contract.column(later), contract.column(earlier)
         rules.append(
             Rule(
                 f"{e}_{later}_before_{earlier}",
@@ -189,11 +192,11 @@ def rules_for(contract: Contract, settings: Settings, as_of: date) -> list[Rule]
                 *_texts(
                     contract,
                     "date_order",
-                    column=contract.column(later).zh,
-                    other=contract.column(earlier).zh,
+                    column=later_col.zh,
+                    other=earlier_col.zh,
                 ),
-                (later, earlier),
-                f'"{later}" < "{earlier}"',
+                (later_col.staged_name, earlier_col.staged_name),
+                f'"{later_col.staged_name}" < "{earlier_col.staged_name}"',
             )
         )
     if e in PROJECT_LIFE_DATES:
@@ -235,10 +238,10 @@ def _type_rules(contract: Contract, c: Column) -> list[Rule]:
             e,
             "type",
             *_texts(contract, "type", column=c.zh, type=TYPE_ZH[GX_TYPE_NAMES[duck_type]]),
-            (name,),
+            (staged,),
             params={"type_": GX_TYPE_NAMES[duck_type]},
         )
-        for name, duck_type in warehouse_columns(c)
+        for (name, duck_type), (staged, _) in zip(warehouse_columns(c), staged_columns(c), strict=True)
     ]
 
 
@@ -255,7 +258,7 @@ def _id_shape_rules(contract: Contract, c: Column) -> list[Rule]:
             "id_shape",
             *_texts(contract, "id_shape", column=c.zh),
             (masked,),
-            f'"{c.check_type_column}" = \'01\' and "{masked}" is not null '
+            f'"{contract.column(c.check_type_column).staged_name}" = \'01\' and "{masked}" is not null '
             f"and not regexp_full_match(\"{masked}\", '{ID_MASK_PATTERN}')",
         )
     ]
@@ -272,8 +275,8 @@ def _not_null_rules(contract: Contract, c: Column) -> list[Rule]:
             e,
             "not_null",
             *_texts(contract, "not_null", column=c.zh),
-            (c.name,),
-            f'"{c.name}" is null',
+            (c.staged_name,),
+            f'"{c.staged_name}" is null',
         )
     ]
 
@@ -290,8 +293,8 @@ def _in_set_rules(contract: Contract, c: Column) -> list[Rule]:
             e,
             "in_set",
             *_texts(contract, "in_set", column=c.zh),
-            (c.name,),
-            f'"{c.name}" not in ({_quote(codes)})',
+            (c.staged_name,),
+            f'"{c.staged_name}" not in ({_quote(codes)})',
             params={"value_set": codes},
         )
     ]
@@ -309,8 +312,8 @@ def _range_rules(contract: Contract, c: Column) -> list[Rule]:
                 e,
                 "range",
                 *_texts(contract, "positive", column=c.zh),
-                (c.name,),
-                f'"{c.name}" <= {c.min_exclusive}',
+                (c.staged_name,),
+                f'"{c.staged_name}" <= {c.min_exclusive}',
                 params={"min_value": c.min_exclusive, "strict_min": True},
             )
         ]
@@ -318,16 +321,16 @@ def _range_rules(contract: Contract, c: Column) -> list[Rule]:
         return []
     parts = []
     if c.min is not None:
-        parts.append(f'"{c.name}" < {c.min}')
+        parts.append(f'"{c.staged_name}" < {c.min}')
     if c.max is not None:
-        parts.append(f'"{c.name}" > {c.max}')
+        parts.append(f'"{c.staged_name}" > {c.max}')
     return [
         Rule(
             f"{e}_{c.name}_range",
             e,
             "range",
             *_texts(contract, "range", column=c.zh, bounds=_bounds(c.min, c.max)),
-            (c.name,),
+            (c.staged_name,),
             " or ".join(parts),
             params={"min_value": c.min, "max_value": c.max},
         )
@@ -345,8 +348,8 @@ def _uscc_rules(contract: Contract, c: Column) -> list[Rule]:
             e,
             "uscc",
             *_texts(contract, "uscc", column=c.zh),
-            (c.name,),
-            f'"{c.name}" is not null and not {uscc_valid_sql(chr(34) + c.name + chr(34))}',
+            (c.staged_name,),
+            f'"{c.staged_name}" is not null and not {uscc_valid_sql(chr(34) + c.staged_name + chr(34))}',
         )
     ]
 
@@ -354,11 +357,12 @@ def _uscc_rules(contract: Contract, c: Column) -> list[Rule]:
 def _project_life_rule(contract: Contract, col: str, settings: Settings) -> Rule:
     """Work dated before the project started or long after its planned completion (a mis-keyed project or date)."""
     early, overrun = settings.quality.project_early_days, settings.quality.project_overrun_days
+    staged = contract.column(col).staged_name
     if contract.column(col).type == "month":  # 'yyyy-MM': the whole month must miss the project's life
-        first = f"cast(t.\"{col}\" || '-01' as date)"
+        first = f"cast(t.\"{staged}\" || '-01' as date)"
         last = f"cast({first} + interval 1 month - interval 1 day as date)"
     else:
-        first = last = f'cast(t."{col}" as date)'
+        first = last = f'cast(t."{staged}" as date)'
     predicate = (
         f"({last} < p.start_date - to_days({early}) or {first} > p.complete_date + to_days({overrun}))"
     )
@@ -367,7 +371,7 @@ def _project_life_rule(contract: Contract, col: str, settings: Settings) -> Rule
         contract.entity,
         "sql",
         *_texts(contract, "in_project_life", column=contract.column(col).zh, early=early, overrun=overrun),
-        (col,),
+        (staged,),
         predicate,
         joins_project=True,
     )
@@ -620,7 +624,7 @@ def attribution_sql(rule: Rule, batch: Batch | None = None) -> str | None:
     validated (`batch`; default the whole staged table)."""
     if rule.kind == "type":
         return None
-    cols = {n for c in all_contracts()[rule.entity].columns for n, _ in warehouse_columns(c)}
+    cols = {n for c in all_contracts()[rule.entity].columns for n, _ in staged_columns(c)}
     project = ("t." if rule.joins_project else "") + "project_code" if "project_code" in cols else "null"
     if rule.kind == "key_unique":
         also = ("project_code",) if "project_code" in cols else ()

@@ -183,7 +183,7 @@ def _drop_if_empty(m: re.Match) -> str:
 def _names_zh() -> dict[str, str]:
     """Table and column names as GX prints them → 中文名（name）, from the contracts (the first entity's wins)."""
     from pipelines.contracts import all_contracts
-    from pipelines.warehouse import warehouse_columns
+    from pipelines.warehouse import staged_columns
 
     names: dict[str, str] = {}
     for entity, contract in all_contracts().items():
@@ -191,7 +191,7 @@ def _names_zh() -> dict[str, str]:
         names[f"stg_{entity}"] = f"{contract.zh}（stg_{entity}）"
     for contract in all_contracts().values():
         for column in contract.columns:
-            for col, _type in warehouse_columns(column):
+            for col, _type in staged_columns(column):  # GX validates stg_<entity>: the staged names
                 suffix = {"_hash": "（密文）", "_masked": "（脱敏）"}.get(col[len(column.name) :], "")
                 names.setdefault(col, f"{column.zh}{suffix}（{col}）")
     return names

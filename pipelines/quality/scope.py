@@ -27,8 +27,9 @@ from datetime import date, timedelta
 import duckdb
 
 from pipelines.contracts import Contract, all_contracts
+from pipelines.quality.batch import Batch
 from pipelines.settings import Settings
-from pipelines.warehouse import entity_columns, has_table, staged_key, transaction
+from pipelines.warehouse import has_table, staged_columns, staged_key, transaction
 
 FULL, INCREMENTAL = "full", "incremental"
 RUN_TABLE, FILE_TABLE = "dq_check_run", "dq_checked_file"
@@ -71,22 +72,6 @@ class CheckScope:
     @property
     def full(self) -> bool:
         return self.kind == FULL
-
-
-@dataclass(frozen=True)
-class Batch:
-    """What GX validates for one entity: the staged table (全量) or tonight's new rows (当日新增)."""
-
-    entity: str
-    table: str  # stg_<entity> or dq_batch_<entity>
-    n_rows: int
-    # incremental only: a FROM item (with `{batch}` for the new rows) of the stored rows whose key uniqueness is
-    # checked — the new rows' months, keys among the new keys
-    key_rows: str | None = None
-
-    def key_relation(self) -> str:
-        """The relation key uniqueness is checked over, `{batch}` filled with the batch table."""
-        return self.key_rows.format(batch=self.table) if self.key_rows else self.table
 
 
 def rules_fingerprint(settings: Settings) -> str:
@@ -212,7 +197,8 @@ def _key_rows(con: duckdb.DuckDBPyConnection, contract: Contract, table: str) ->
     """Stored rows that can share a key with a new row: the new rows' months of the first dated key column (all
     rows when the key has no date), and only keys that occur among the new rows."""
     key = staged_key(contract)
-    types = dict(entity_columns(contract))
+    # the staged names and types: attendance's key has punched_at (TIMESTAMP), not the platform's `date`
+    types = {name: kind for c in contract.columns for name, kind in staged_columns(c)}
     dated = [c for c in key if types.get(c, "").upper().startswith(("DATE", "TIMESTAMP"))]
     window = "true"
     if dated:

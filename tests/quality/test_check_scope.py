@@ -21,6 +21,7 @@ from pipelines.quality.scope import (
     INCREMENTAL,
     RUN_TABLE,
     CheckScope,
+    _key_rows,
     decide_scope,
     ensure_state,
     prepare_batches,
@@ -299,3 +300,14 @@ def test_a_blocking_finding_on_tonights_rows_still_blocks_an_incremental_night(t
         == "after_blocked"
     )
     con.close()
+
+
+def test_repeated_keys_are_looked_for_in_the_new_rows_months_of_the_staged_punch_time():
+    """stg_attendance's key has punched_at (the platform's `date`): the key check reads only the new rows' months."""
+    from pipelines.contracts import load_contract
+
+    con = duckdb.connect()
+    con.execute("create table batch as select timestamp '2025-06-03 08:00:00' as punched_at")
+    sql = _key_rows(con, load_contract("attendance"), "batch")
+    assert """(s."punched_at" >= DATE '2025-06-01' and s."punched_at" < DATE '2025-07-01')""" in sql
+    assert 'b."punched_at" = s."punched_at"' in sql

@@ -61,6 +61,21 @@ def test_rules_read_only_staged_columns_and_never_clear_personal_data(rules):
     con.close()
 
 
+def test_attendance_rules_read_punched_at_and_keep_the_contracts_check_ids(rules):
+    """stg_attendance calls the platform's `date` punched_at; the findings' history is keyed on the check ids."""
+    by_id = {r.check_id: r for r in rules["attendance"]}
+    assert by_id["attendance_key_unique"].columns == (
+        "project_code",
+        "id_card_number_hash",
+        "punched_at",
+        "direction",
+    )
+    for check_id in ("attendance_date_type", "attendance_date_not_future", "attendance_date_in_project_life"):
+        assert by_id[check_id].columns == ("punched_at",), check_id
+    assert '"punched_at"' in (by_id["attendance_date_not_future"].predicate or "")
+    assert not any('"date"' in (r.predicate or "") for r in rules["attendance"])
+
+
 def test_uscc_check_in_sql_agrees_with_gb32100():
     rng = np.random.default_rng(3)
     codes = []

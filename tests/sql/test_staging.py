@@ -1,7 +1,9 @@
 """Staging keeps one row per natural key: latest extract for mutable entities, first delivery for events."""
 
-from datetime import date
+from datetime import date, datetime
 
+from pipelines.contracts import all_contracts
+from pipelines.warehouse import raw_key, staged_key
 from tests.given import given_warehouse, rows_of
 
 
@@ -41,3 +43,32 @@ def test_event_entity_rows_delivered_after_as_of_are_not_yet_known():
         as_of=date(2025, 6, 30),
     )
     assert rows_of(con, "select _extract_date from stg_attendance") == [{"_extract_date": date(2025, 6, 1)}]
+
+
+def test_attendance_date_is_staged_as_punched_at_and_work_date_and_the_keys_follow():
+    """The platform's `date` is a punch time: raw_attendance and the loader keep the contract's name, staging calls
+    it punched_at and adds its day, work_date (issue 20 item 5)."""
+    contract = all_contracts()["attendance"]
+    assert raw_key(contract) == ["project_code", "id_card_number_hash", "date", "direction"]
+    assert staged_key(contract) == ["project_code", "id_card_number_hash", "punched_at", "direction"]
+    con = given_warehouse(
+        {
+            "attendance": [
+                {
+                    "project_code": "P1",
+                    "id_card_number_hash": "h1",
+                    "date": "2025-06-01 23:59:30",
+                    "direction": "01",
+                }
+            ]
+        },
+        only=["stg_attendance"],
+        as_of=date(2025, 6, 30),
+    )
+    staged = {name: kind for name, kind, *_ in con.execute("describe stg_attendance").fetchall()}
+    assert (staged["punched_at"], staged["work_date"]) == ("TIMESTAMP", "DATE")
+    assert "date" not in staged
+    assert set(staged_key(contract)) <= staged.keys()
+    assert rows_of(con, "select punched_at, work_date from stg_attendance") == [
+        {"punched_at": datetime(2025, 6, 1, 23, 59, 30), "work_date": date(2025, 6, 1)}
+    ]

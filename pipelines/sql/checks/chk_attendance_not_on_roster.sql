@@ -1,7 +1,7 @@
 -- grain: one row per project with punches (up to as_of) by people not on its roster
 with punches as (
     select project_code, id_card_number_hash from stg_attendance
-    where cast("date" as date) <= getvariable('as_of')
+    where work_date <= getvariable('as_of')
 ),
 
 roster as (

@@ -3,7 +3,7 @@ with attendees as (
     select distinct stg_attendance.project_code, stg_attendance.id_card_number_hash, int_pay_month_due.pay_month
     from stg_attendance
     inner join int_pay_month_due
-        on strftime(cast(stg_attendance."date" as date), '%Y-%m') = int_pay_month_due.pay_month
+        on strftime(stg_attendance.work_date, '%Y-%m') = int_pay_month_due.pay_month
     inner join stg_project_worker
         on stg_attendance.project_code = stg_project_worker.project_code
         and stg_attendance.id_card_number_hash = stg_project_worker.id_card_number_hash

@@ -7,7 +7,7 @@ with paid as (
 ),
 
 punched as (
-    select distinct project_code, id_card_number_hash, strftime(cast("date" as date), '%Y-%m') as punch_month
+    select distinct project_code, id_card_number_hash, strftime(work_date, '%Y-%m') as punch_month
     from stg_attendance
 ),
 

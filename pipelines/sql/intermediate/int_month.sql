@@ -2,9 +2,9 @@
 -- "First month with data" = the earliest attendance punch, pay month or complaint received date that is not after
 -- as_of; with none of them the spine is just the month of as_of. Rows after as_of are ignored (bad clocks).
 with attendance as (
-    select min(cast("date" as date)) as first_date
+    select min(work_date) as first_date
     from stg_attendance
-    where cast("date" as date) <= getvariable('as_of')
+    where work_date <= getvariable('as_of')
 ),
 
 payroll as (

@@ -14,11 +14,11 @@ punches as (
     select
         project_code,
         id_card_number_hash,
-        cast("date" as date) as work_date,
-        "date" as punch_at,
-        cast(last_day(cast("date" as date)) as date) as month_end
+        work_date,
+        punched_at as punch_at,
+        cast(last_day(work_date) as date) as month_end
     from attendance
-    where cast("date" as date) <= getvariable('as_of')
+    where work_date <= getvariable('as_of')
 ),
 
 person_days as (

@@ -5,10 +5,10 @@ with punches as (
     select
         id_card_number_hash,
         project_code,
-        "date" as punch_at
+        punched_at as punch_at
     from stg_attendance
-    where cast("date" as date) <= getvariable('as_of')
-        and cast("date" as date) > getvariable('as_of') - to_days(getvariable('r17_lookback_days'))
+    where work_date <= getvariable('as_of')
+        and work_date > getvariable('as_of') - to_days(getvariable('r17_lookback_days'))
 ),
 
 sequenced as (

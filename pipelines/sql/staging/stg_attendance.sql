@@ -1,8 +1,10 @@
--- grain: one row per 考勤记录 (project_code, id_card_number_hash, date, direction)
+-- grain: one row per 考勤记录 (project_code, id_card_number_hash, punched_at, direction)
 -- event entity: the first delivery of a key is kept; later re-exports only repeat it (sources.md).
 -- Code normalisation, casting and personal-data hashing happen at load, driven by data/contracts/attendance.yaml,
 -- so a value that cannot be normalised is quarantined with its file and line instead of becoming null here.
 -- Point in time: a row delivered after as_of is not yet known (backfills over a loaded warehouse stay honest).
+-- The platform's `date` (raw_attendance, the contract) is the punch's time: from here on it is punched_at, and its
+-- day work_date (data/contracts/attendance.yaml `staged_as`).
 with deliveries as (
     select * from raw_attendance
     where _extract_date <= getvariable('as_of')
@@ -20,7 +22,8 @@ select
     project_code,
     id_card_number_hash,
     id_card_number_masked,
-    "date",
+    "date" as punched_at,
+    cast("date" as date) as work_date,
     direction,
     team_sys_no,
     attend_type,
