@@ -1,4 +1,5 @@
 -- grain: one row per project × work_date on which at least one person has a valid punch day
+-- incremental: by_month(work_date)
 -- A working day has ≥1 建筑工人 (work_role 20) with a valid day (indicators.md). Presence of the PM / chief
 -- supervisor is the raw fact "their ID has a valid day"; the roster rule (not on roster = 0) applies per month.
 -- The PM / chief supervisor of a day is the one the registry named at the end of the day's month (int_key_staff).

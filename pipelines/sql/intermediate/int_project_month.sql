@@ -1,4 +1,5 @@
 -- grain: one row per project × month, every registered project × every month of int_month
+-- incremental: by_month(month)
 -- Scope (indicators.md): prj_status in active_status (003) → is_in_scope, in stopped_status (005) → is_stopped
 -- (reported separately, outside denominators), and for both: start_date ≤ month_end, not completed before
 -- month_start (complete_date < month_start → out), duty_start_date = coalesce(builder_license_date, start_date)
