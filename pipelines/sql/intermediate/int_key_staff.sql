@@ -10,6 +10,7 @@ with projects as (
 
 months as (
     select "month", month_end from int_month
+    where month_start between getvariable('build_from') and getvariable('build_to')  -- the months being built
 ),
 
 project_corps as (

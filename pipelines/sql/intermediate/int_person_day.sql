@@ -20,6 +20,8 @@ punches as (
         cast(last_day(cast("date" as date)) as date) as month_end
     from attendance
     where cast("date" as date) <= getvariable('as_of')
+        -- the months being built (the whole calendar on a full build): docs/decisions.md "Incremental nights"
+        and cast("date" as date) between getvariable('build_from') and getvariable('build_to')
 ),
 
 person_days as (

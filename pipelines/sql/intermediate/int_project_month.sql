@@ -18,20 +18,25 @@ project_versions as (
     select * from stg_project_version
 ),
 
+-- the months being built (the whole calendar on a full build): docs/decisions.md "Incremental nights"
 months as (
     select * from int_month
+    where month_start between getvariable('build_from') and getvariable('build_to')
 ),
 
 person_days as (
     select * from int_person_day
+    where work_date between getvariable('build_from') and getvariable('build_to')
 ),
 
 project_days as (
     select * from int_project_day
+    where work_date between getvariable('build_from') and getvariable('build_to')
 ),
 
 key_staff as (
     select * from int_key_staff
+    where "month" between strftime(getvariable('build_from'), '%Y-%m') and strftime(getvariable('build_to'), '%Y-%m')
 ),
 
 roster as (
