@@ -227,9 +227,12 @@ def _month(d: date) -> str:
 class Touched:
     """The months a night's new rows touch, per entry (cached for the whole run: every model asks the same)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, night: Night) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, night: Night, models: Mapping[str, SqlModel] | None = None
+    ) -> None:
         self.con = con
         self.night = night
+        self.models = models or {}
         self._cache: dict[tuple[str, date, int], set[str] | None] = {}
 
     def _new(self, raw: str, since_as_of: date, since_watermark: int) -> str:
@@ -330,6 +333,9 @@ class Touched:
         return None
 
     def _first_extract_raws(self) -> list[str]:
+        """The raw tables stg_first_extract reads (every raw table when the models are not known)."""
+        if FIRST_EXTRACT in self.models:
+            return sorted(r for r in self.models[FIRST_EXTRACT].refs if r.startswith("raw_"))
         rows = self.con.execute(
             "select table_name from information_schema.tables where table_name like 'raw\\_%' escape '\\'"
         ).fetchall()

@@ -305,7 +305,7 @@ def run_models(
     if tracked:
         ensure_state(con)
         night = Night.read(con)
-        touched = Touched(con, night)
+        touched = Touched(con, night, models)
     built = BuildReport()
     for name in order:
         if wanted is not None and name not in wanted:
