@@ -93,8 +93,16 @@ MONTH_SPINE = "int_month"
 ALL = None  # "every month": a full rebuild
 
 
+_APPEND_RE = re.compile(r"^--\s*incremental:\s*append_new_rows\s*$", re.IGNORECASE | re.MULTILINE)
+APPEND = "append_new_rows"
+
+
 def incremental_column(sql: str) -> str | None:
-    """The output column named by `-- incremental: by_month(<column>)`, if the model opts in."""
+    """The output column named by `-- incremental: by_month(<column>)`, or APPEND for
+    `-- incremental: append_new_rows` (a staging copy of an event source: its rows are the raw rows delivered by
+    as_of, so a later night only adds the rows that became visible), None when the model does not opt in."""
+    if _APPEND_RE.search(sql):
+        return APPEND
     m = _INCREMENTAL_RE.search(sql)
     return m.group(1) if m else None
 
@@ -124,9 +132,10 @@ def upstream(models: Mapping[str, SqlModel], name: str) -> set[str]:
 class Plan:
     """What the runner does with one model tonight."""
 
-    mode: str  # full | incremental | up_to_date
+    mode: str  # full | incremental | append | up_to_date
     months: list[str] = field(default_factory=list)
     reason: str = ""
+    new_rows: str = ""  # append: the predicate of the rows visible tonight and not at the last build
 
 
 @dataclass
@@ -235,7 +244,7 @@ class Touched:
         self.models = models or {}
         self._cache: dict[tuple[str, date, int], set[str] | None] = {}
 
-    def _new(self, raw: str, since_as_of: date, since_watermark: int) -> str:
+    def new_rows(self, since_as_of: date, since_watermark: int) -> str:
         """The predicate of rows visible tonight that were not visible at the last build."""
         return (
             f"_extract_date <= DATE '{self.night.as_of.isoformat()}' and "
@@ -264,7 +273,7 @@ class Touched:
 
     def _events(self, raw: str, since_as_of: date, wm: int) -> set[str] | None:
         """Event-like rows: the months of their own dates."""
-        new = self._new(raw, since_as_of, wm)
+        new = self.new_rows(since_as_of, wm)
         exprs = EVENT_MONTHS[raw]
         union = " union ".join(
             f"select distinct {i} as k, {e} as m from {raw} where {new}" for i, e in enumerate(exprs)
@@ -277,7 +286,7 @@ class Touched:
     def _new_keys(self, entry: str, since_as_of: date, wm: int) -> set[str] | None:
         """The latest registry read for its keys: every month when a key was not seen before."""
         raw, key = KEYS_ONLY_STAGING[entry]
-        new = self._new(raw, since_as_of, wm)
+        new = self.new_rows(since_as_of, wm)
         fresh = self.con.execute(
             f"select count(*) from (select distinct {key} from {raw} where {new}) n "
             f"where {key} not in (select {key} from {raw} where not ({new}) "
@@ -292,7 +301,7 @@ class Touched:
             return set()
         for raw in self._first_extract_raws():
             hit = self.con.execute(
-                f"select count(*) from {raw} where {self._new(raw, since_as_of, wm)} "
+                f"select count(*) from {raw} where {self.new_rows(since_as_of, wm)} "
                 f"and _extract_date <= DATE '{first.isoformat()}'"
             ).fetchone()[0]  # type: ignore[index]
             if hit:
@@ -302,7 +311,7 @@ class Touched:
     def _versions(self, entry: str, since_as_of: date, wm: int) -> set[str] | None:
         """A mutable entity's versions: every month from the earliest new version's extract month on."""
         raw = "raw_" + entry[len("stg_") : -len("_version")]
-        new = self._new(raw, since_as_of, wm)
+        new = self.new_rows(since_as_of, wm)
         earliest = self.con.execute(f"select min(_extract_date) from {raw} where {new}").fetchone()[0]  # type: ignore[index]
         if earliest is None:
             return set()
@@ -318,7 +327,7 @@ class Touched:
             return ALL
         for raw in raws:
             hit = self.con.execute(
-                f"select count(*) from {raw} where {self._new(raw, since_as_of, wm)}"
+                f"select count(*) from {raw} where {self.new_rows(since_as_of, wm)}"
             ).fetchone()[0]  # type: ignore[index]
             if hit:
                 return ALL
@@ -363,6 +372,24 @@ def first_month(con: duckdb.DuckDBPyConnection, reads_spine: bool) -> str | None
     return row[0] if row else None
 
 
+def _whole_because(
+    models: Mapping[str, SqlModel], name: str, night: Night, state: dict[str, Any] | None, table_exists: bool
+) -> str:
+    """Why the model must be rebuilt whole tonight ('' when it need not)."""
+    if state is None or not table_exists:
+        return "no earlier build"
+    sql_hash, params_hash = hashes(models, name, night)
+    if state["sql_hash"] != sql_hash:
+        return "SQL changed"
+    if state["params_hash"] != params_hash:
+        return "run parameters changed"
+    if state["schema_version"] != night.schema_version:
+        return "schema version changed"
+    if night.as_of < state["as_of"]:
+        return f"as_of {night.as_of} before the last build's {state['as_of']}"
+    return ""
+
+
 def plan(
     con: duckdb.DuckDBPyConnection,
     models: Mapping[str, SqlModel],
@@ -373,25 +400,19 @@ def plan(
     full: bool,
     table_exists: bool,
 ) -> Plan:
-    """Full, incremental (which months) or up to date, for one model tonight."""
+    """Full, incremental (which months), append (the new rows) or up to date, for one model tonight."""
     model = models[name]
     if not model.incremental:
         return Plan("full")
-    if full:
-        return Plan("full", reason="asked")
     state = read_state(con, name)
-    if state is None or not table_exists:
-        return Plan("full", reason="no earlier build")
-    sql_hash, params_hash = hashes(models, name, night)
-    if state["sql_hash"] != sql_hash:
-        return Plan("full", reason="SQL changed")
-    if state["params_hash"] != params_hash:
-        return Plan("full", reason="run parameters changed")
-    if state["schema_version"] != night.schema_version:
-        return Plan("full", reason="schema version changed")
+    reason = "asked" if full else _whole_because(models, name, night, state, table_exists)
+    if reason or state is None:
+        return Plan("full", reason=reason)
     prev_as_of: date = state["as_of"]
-    if night.as_of < prev_as_of:
-        return Plan("full", reason=f"as_of {night.as_of} before the last build's {prev_as_of}")
+    if model.incremental == APPEND:
+        if night.as_of == prev_as_of and night.watermark == state["file_watermark"]:
+            return Plan("up_to_date")
+        return Plan("append", new_rows=touched.new_rows(prev_as_of, int(state["file_watermark"])))
     found = entries(models, name)
     if MONTH_SPINE in found and first_month(con, True) != state["first_month"]:
         return Plan("full", reason="the month spine starts elsewhere")
@@ -437,6 +458,8 @@ def describe(plans: Mapping[str, Plan]) -> dict[str, Any]:
     for name, p in plans.items():
         if p.mode == "incremental":
             out[name] = {"mode": p.mode, "months": p.months}
+        elif p.mode == "append":
+            out[name] = {"mode": p.mode}
         elif p.reason or p.mode == "up_to_date":
             out[name] = {"mode": p.mode, **({"reason": p.reason} if p.reason else {})}
     return json.loads(json.dumps(out))

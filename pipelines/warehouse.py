@@ -206,7 +206,8 @@ class SqlModel:
     path: Path
     sql: str
     grain: str
-    # `-- incremental: by_month(<column>)`: the output column whose month partitions the table (pipelines/incremental.py)
+    # `-- incremental: by_month(<column>)`: the output column whose month partitions the table, or
+    # `-- incremental: append_new_rows` (incremental.APPEND): a staging copy that only gains rows (pipelines/incremental.py)
     incremental: str | None = None
 
     @property
@@ -321,6 +322,8 @@ def run_models(
                 con.execute(f"CREATE OR REPLACE TABLE {name} AS {body}")
             elif p.mode == "incremental":
                 _rebuild_months(con, name, models[name], body, p.months)
+            elif p.mode == "append":
+                con.execute(f"insert into {name} select * from ({body}) as _build where {p.new_rows}")
             if models[name].incremental:
                 record(con, models, name, night, p)
         if models[name].incremental:
