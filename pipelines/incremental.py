@@ -47,9 +47,8 @@ CREATE TABLE IF NOT EXISTS {STATE_TABLE} (
   schema_version INTEGER,
   first_month VARCHAR,        -- int_month's first month when built (null: the model does not read it)
   mode VARCHAR,               -- full | incremental | up_to_date
-  months VARCHAR[],           -- the months rebuilt (incremental)
-  built_at TIMESTAMP
-)"""
+  months VARCHAR[]            -- the months rebuilt (incremental)
+)"""  # no timestamp: re-running a night changes no table (tests/flows/test_nightly.py)
 
 # The runner's own variables: the range of dates a build covers (a model may restrict its input scans to it;
 # the runner restricts the output rows to the exact months). A full build covers everything.
@@ -432,24 +431,27 @@ def plan(
 def record(
     con: duckdb.DuckDBPyConnection, models: Mapping[str, SqlModel], name: str, night: Night, p: Plan
 ) -> None:
-    """Store tonight's build of a model (inside the build's transaction)."""
+    """Store tonight's build of a model (inside the build's transaction). Up to date with the same as_of and files:
+    nothing is written, so a re-run of a night changes no table."""
     sql_hash, params_hash = hashes(models, name, night)
     reads_spine = MONTH_SPINE in entries(models, name)
+    row = [
+        sql_hash,
+        params_hash,
+        night.as_of,
+        night.watermark,
+        night.schema_version,
+        first_month(con, reads_spine),
+    ]
+    state = read_state(con, name)
+    mode, months = p.mode, p.months
+    if p.mode == "up_to_date" and state is not None:
+        kept = ["sql_hash", "params_hash", "as_of", "file_watermark", "schema_version", "first_month"]
+        if [state[k] for k in kept] == row:
+            return
+        mode, months = state["mode"], state["months"]  # only as_of or the watermark moved: no rows changed
     con.execute(f"delete from {STATE_TABLE} where model = ?", [name])
-    con.execute(
-        f"insert into {STATE_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-        [
-            name,
-            sql_hash,
-            params_hash,
-            night.as_of,
-            night.watermark,
-            night.schema_version,
-            first_month(con, reads_spine),
-            p.mode,
-            p.months,
-        ],
-    )
+    con.execute(f"insert into {STATE_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)", [name, *row, mode, months])
 
 
 def describe(plans: Mapping[str, Plan]) -> dict[str, Any]:
