@@ -119,6 +119,13 @@ def run(
             "LATEST and the warehouse's published tables stay on the newest run.",
         ),
     ] = False,
+    full_rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--full-rebuild",
+            help="Rebuild every SQL model whole tonight instead of only the months the new rows touch.",
+        ),
+    ] = False,
 ) -> None:
     """Run the nightly job once: load, check, compute indicators and warnings, publish lists and dashboard.
 
@@ -139,6 +146,7 @@ def run(
             as_of=date.fromisoformat(as_of) if as_of else None,
             wait_for_lock_seconds=wait,
             republish=republish,
+            full_rebuild=full_rebuild,
         )
     except WarehouseBusyError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import polars as pl
 
+from pipelines.incremental import STATE_TABLE
 from pipelines.settings import Settings, sql_params
 from pipelines.warehouse import connect, discover_models, frame, has_table, run_models, transaction
 
@@ -118,10 +119,20 @@ def load_extracts(con: duckdb.DuckDBPyConnection, inbox: Path, settings: Setting
 def build_layer(
     con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date, layers: tuple[str, ...]
 ) -> list[str]:
-    """Rebuild the SQL models of the given layers as of `as_of`."""
+    """Rebuild the SQL models of the given layers as of `as_of`: the month-partitioned ones only in the months that
+    changed since their last build, unless settings say otherwise (incremental_nights, full_rebuild)."""
     models = discover_models()
     names = [n for n, m in models.items() if m.layer in layers]
-    return run_models(con, sql_params(settings, as_of), models=models, only=names)
+    if not settings.incremental_nights:
+        con.execute(f"drop table if exists {STATE_TABLE}")
+    return run_models(
+        con,
+        sql_params(settings, as_of),
+        models=models,
+        only=names,
+        incremental=settings.incremental_nights,
+        full=settings.full_rebuild,
+    )
 
 
 def missing_sources(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> list[str]:

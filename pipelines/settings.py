@@ -229,6 +229,11 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     duckdb_memory_limit: str = "12GB"
     duckdb_threads: int | None = None
+    # Incremental nights (docs/decisions.md "Incremental nights"): the month-partitioned models rebuild only the
+    # months a night's new rows touch; False drops the build state and every night rebuilds every model whole.
+    incremental_nights: bool = True
+    # Rebuild every model whole tonight (and start the build state afresh): `wagewatch run --full-rebuild`.
+    full_rebuild: bool = False
     paths: Paths = Paths()
     scope: Scope = Scope()
     indicators: Indicators = Indicators()

@@ -21,6 +21,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.simplify import simplify
 
+from pipelines.incremental import FULL_BUILD_PARAMS
 from pipelines.warehouse import SqlModel, _strip_comments
 
 _GETVAR = re.compile(r"getvariable\('(\w+)'\)")
@@ -50,6 +51,8 @@ def _literal(value: Any) -> str:
 
 def inline_params(sql: str, params: Mapping[str, Any]) -> str:
     """Replace getvariable('x') by the value of x (Spark has no session variables of that kind)."""
+
+    params = {**FULL_BUILD_PARAMS, **params}  # Spark builds every model whole: the build range is everything
 
     def sub(m: re.Match[str]) -> str:
         if m.group(1) not in params:

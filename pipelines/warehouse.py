@@ -20,6 +20,18 @@ import duckdb
 import polars as pl
 
 from pipelines.contracts import Column, Contract, all_contracts
+from pipelines.incremental import (
+    FULL_BUILD_PARAMS,
+    STATE_TABLE,
+    Night,
+    Plan,
+    Touched,
+    describe,
+    ensure_state,
+    incremental_column,
+    plan,
+    record,
+)
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 # features: the risk score's point-in-time inputs over the snapshot dates of feat_snapshot; not built by the nightly's
@@ -204,6 +216,9 @@ class SqlModel:
     path: Path
     sql: str
     grain: str
+    # `-- incremental: by_month(<column>)`: the output column whose month partitions the table, or
+    # `-- incremental: append_new_rows` (incremental.APPEND): a staging copy that only gains rows (pipelines/incremental.py)
+    incremental: str | None = None
 
     @property
     def refs(self) -> set[str]:
@@ -234,7 +249,9 @@ def discover_models(sql_dir: Path = SQL_DIR, layers: Iterable[str] = LAYERS) -> 
                 raise ValueError(f"{path}: first line must be '-- grain: one row per …'")
             if path.stem in models:
                 raise ValueError(f"{path}: table {path.stem} defined twice")
-            models[path.stem] = SqlModel(path.stem, layer, path, sql, first.split(":", 1)[1].strip())
+            models[path.stem] = SqlModel(
+                path.stem, layer, path, sql, first.split(":", 1)[1].strip(), incremental_column(sql)
+            )
     return models
 
 
@@ -264,6 +281,18 @@ def set_params(con: duckdb.DuckDBPyConnection, params: Mapping[str, object]) -> 
             con.execute(f"SET VARIABLE {k} = ?", [v])
 
 
+class BuildReport(list[str]):
+    """The names of the models built, in order (a list, as before), and how the incremental ones were built:
+    `plans[name]` (full | incremental with its months | up_to_date); `summary_dict()` goes into the run summary."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plans: dict[str, Plan] = {}
+
+    def summary_dict(self) -> dict[str, object]:
+        return {"built": list(self), "incremental": describe(self.plans)}
+
+
 def run_models(
     con: duckdb.DuckDBPyConnection,
     params: Mapping[str, object],
@@ -271,20 +300,78 @@ def run_models(
     models: Mapping[str, SqlModel] | None = None,
     only: Iterable[str] | None = None,
     temp: bool = False,
-) -> list[str]:
+    incremental: bool | None = None,
+    full: bool = False,
+) -> BuildReport:
     """Build every model (or `only` those) as a table, in dependency order. Returns the names built.
 
     `temp`: as temporary tables, which shadow the warehouse's tables of the same names for this connection until
-    dropped (the features build the rules at past dates this way, read-only connections included)."""
+    dropped (the features build the rules at past dates this way, read-only connections included); always full.
+    `incremental`: keep the build state (`_model_build`) and rebuild only the months that changed of the models
+    that opt in (`-- incremental: by_month(col)`); None = when the warehouse already keeps that state (a nightly
+    warehouse), so every caller of a night builds the same way. `full`: rebuild every model whole (and record it).
+    """
     models = models or discover_models()
+    set_params(con, FULL_BUILD_PARAMS)
     set_params(con, params)
     order = build_order(models)
     wanted = set(only) if only is not None else None
-    built = []
+    tracked = not temp and (incremental is True or (incremental is None and has_table(con, STATE_TABLE)))
+    night = touched = None
+    if tracked:
+        ensure_state(con)
+        night = Night.read(con)
+        touched = Touched(con, night, models)
+    built = BuildReport()
     for name in order:
         if wanted is not None and name not in wanted:
             continue
         body = _strip_comments(models[name].sql).strip().rstrip(";")
-        con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {name} AS {body}")
+        if night is None or touched is None:
+            con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {name} AS {body}")
+            built.append(name)
+            continue
+        p = plan(con, models, name, night, touched, full=full, table_exists=has_table(con, name))
+        with transaction(con):
+            if p.mode == "full":
+                con.execute(f"CREATE OR REPLACE TABLE {name} AS {body}")
+            elif p.mode == "incremental":
+                _rebuild_months(con, name, models[name], body, p.months)
+            elif p.mode == "append":
+                con.execute(f"insert into {name} select * from ({body}) as _build where {p.new_rows}")
+            if models[name].incremental:
+                record(con, models, name, night, p)
+        if models[name].incremental:
+            built.plans[name] = p
         built.append(name)
     return built
+
+
+def _rebuild_months(
+    con: duckdb.DuckDBPyConnection, name: str, model: SqlModel, body: str, months: list[str]
+) -> None:
+    """Delete the months' rows and insert them again from the model's SQL, which may restrict its input scans to
+    `getvariable('build_from')` … `getvariable('build_to')` (the months' first and last day); the output is cut to
+    exactly the months."""
+    column = model.incremental
+    kind = con.execute(
+        "select data_type from information_schema.columns where table_name = ? and column_name = ?",
+        [name, column],
+    ).fetchone()
+    if kind is None:
+        raise ValueError(f"{name}: incremental column {column!r} is not one of its columns")
+    month = (
+        f'"{column}"' if str(kind[0]).upper().startswith("VARCHAR") else f"strftime(\"{column}\", '%Y-%m')"
+    )
+    first = date.fromisoformat(months[0] + "-01")
+    last_start = date.fromisoformat(months[-1] + "-01")
+    last = date(last_start.year + (last_start.month == 12), last_start.month % 12 + 1, 1)
+    set_params(con, {"build_from": first, "build_to": date.fromordinal(last.toordinal() - 1)})
+    try:
+        con.execute(f"delete from {name} where list_contains(?::VARCHAR[], {month})", [months])
+        con.execute(
+            f"insert into {name} select * from ({body}) as _build where list_contains(?::VARCHAR[], {month})",
+            [months],
+        )
+    finally:
+        set_params(con, FULL_BUILD_PARAMS)

@@ -20,13 +20,17 @@ def nightly(
     as_of: date | None = None,
     wait_for_lock_seconds: float = 0.0,
     republish: bool = False,
+    full_rebuild: bool = False,
 ) -> dict:
     """Run one night for `as_of` (default: the newest extract date) and publish its outputs atomically.
 
     A date before the first extract, or earlier than OUT/LATEST without `republish`, is refused (status
     `refused`, nothing written); a re-published past date goes to runs/<as_of> and LATEST stays on the newest.
+    `full_rebuild`: rebuild every SQL model whole tonight (incremental nights otherwise, docs/decisions.md).
     """
     run = NightlyRun(inbox, out, warehouse, as_of, wait_for_lock_seconds, republish=republish)
+    if full_rebuild:
+        run.settings = run.settings.model_copy(update={"full_rebuild": True})
     try:
         with run:
             stopped = _night(run)

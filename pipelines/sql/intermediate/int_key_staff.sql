@@ -1,4 +1,5 @@
 -- grain: one row per project × month of int_month × key-staff role (pm = 009 总承包单位 项目经理, chief_supervisor = 007 监理 总监)
+-- incremental: by_month(month)
 -- Every registered project gets both rows every month, so a role the registry does not name is explicit (is_set =
 -- false). The registry as delivered by the end of the month: the project_corp and roster versions valid on
 -- month_end (stg_*_version), so a PM named later does not rewrite a past month. Several 009/007 rows for one
@@ -9,6 +10,7 @@ with projects as (
 
 months as (
     select "month", month_end from int_month
+    where month_start between getvariable('build_from') and getvariable('build_to')  -- the months being built
 ),
 
 project_corps as (

@@ -1,4 +1,5 @@
 -- grain: one row per project × person (id_card_number_hash) × work_date with at least one punch
+-- incremental: by_month(work_date)
 -- valid_day_rule 'any': ≥1 punch; 'pair_4h': ≥2 punches and first → last ≥ pair_min_hours (吉建规〔2023〕11号).
 -- Punches dated after as_of are ignored (device clocks); work_role comes from the roster as delivered by the end
 -- of the day's month (the stg_project_worker_version valid on that month end), null when not on it then.
@@ -19,6 +20,8 @@ punches as (
         cast(last_day(work_date) as date) as month_end
     from attendance
     where work_date <= getvariable('as_of')
+        -- the months being built (the whole calendar on a full build): docs/decisions.md "Incremental nights"
+        and work_date between getvariable('build_from') and getvariable('build_to')
 ),
 
 person_days as (

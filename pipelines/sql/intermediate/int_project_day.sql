@@ -1,13 +1,17 @@
 -- grain: one row per project × work_date on which at least one person has a valid punch day
+-- incremental: by_month(work_date)
 -- A working day has ≥1 建筑工人 (work_role 20) with a valid day (indicators.md). Presence of the PM / chief
 -- supervisor is the raw fact "their ID has a valid day"; the roster rule (not on roster = 0) applies per month.
 -- The PM / chief supervisor of a day is the one the registry named at the end of the day's month (int_key_staff).
 with valid_person_days as (
-    select * from int_person_day where is_valid_day
+    select * from int_person_day
+    where is_valid_day and work_date between getvariable('build_from') and getvariable('build_to')
 ),
 
 key_staff as (
-    select * from int_key_staff where is_set
+    select * from int_key_staff
+    where is_set
+        and "month" between strftime(getvariable('build_from'), '%Y-%m') and strftime(getvariable('build_to'), '%Y-%m')
 ),
 
 project_days as (

@@ -1,4 +1,5 @@
 -- grain: one row per project × month, every registered project × every month of int_month
+-- incremental: by_month(month)
 -- Scope (indicators.md): prj_status in active_status (003) → is_in_scope, in stopped_status (005) → is_stopped
 -- (reported separately, outside denominators), and for both: start_date ≤ month_end, not completed before
 -- month_start (complete_date < month_start → out), duty_start_date = coalesce(builder_license_date, start_date)
@@ -17,20 +18,25 @@ project_versions as (
     select * from stg_project_version
 ),
 
+-- the months being built (the whole calendar on a full build): docs/decisions.md "Incremental nights"
 months as (
     select * from int_month
+    where month_start between getvariable('build_from') and getvariable('build_to')
 ),
 
 person_days as (
     select * from int_person_day
+    where work_date between getvariable('build_from') and getvariable('build_to')
 ),
 
 project_days as (
     select * from int_project_day
+    where work_date between getvariable('build_from') and getvariable('build_to')
 ),
 
 key_staff as (
     select * from int_key_staff
+    where "month" between strftime(getvariable('build_from'), '%Y-%m') and strftime(getvariable('build_to'), '%Y-%m')
 ),
 
 roster as (

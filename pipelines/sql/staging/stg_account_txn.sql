@@ -1,4 +1,5 @@
 -- grain: one row per 专户流水 (txn_id)
+-- incremental: append_new_rows
 -- event entity: the first delivery of a key is kept; later re-exports only repeat it (sources.md).
 -- Code normalisation, casting and personal-data hashing happen at load, driven by data/contracts/account_txn.yaml,
 -- so a value that cannot be normalised is quarantined with its file and line instead of becoming null here.

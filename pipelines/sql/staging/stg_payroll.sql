@@ -1,4 +1,5 @@
 -- grain: one row per 工资发放明细 (project_code, id_card_number_hash, pay_month, is_back_pay, balance_date)
+-- incremental: append_new_rows
 -- event entity: the first delivery of a key is kept; later re-exports only repeat it (sources.md).
 -- Code normalisation, casting and personal-data hashing happen at load, driven by data/contracts/payroll.yaml,
 -- so a value that cannot be normalised is quarantined with its file and line instead of becoming null here.
