@@ -29,12 +29,30 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import duckdb
 
-if TYPE_CHECKING:
-    from pipelines.warehouse import SqlModel
+
+class SqlModel(Protocol):
+    """What this module reads of a model (pipelines.warehouse.SqlModel, which imports this module: a protocol rather
+    than an import keeps the two without a cycle)."""
+
+    @property
+    def layer(self) -> str: ...
+
+    @property
+    def sql(self) -> str: ...
+
+    @property
+    def body(self) -> str: ...
+
+    @property
+    def incremental(self) -> str | None: ...
+
+    @property
+    def refs(self) -> set[str]: ...
+
 
 STATE_TABLE = "_model_build"
 STATE_DDL = f"""

@@ -18,7 +18,8 @@ from pipelines.quality.cross_source import build_checks
 from pipelines.settings import Settings
 from pipelines.warehouse import connect, discover_models, frame
 
-MODELS = discover_models()
+# the tables a night stores (the features layer is built as temporary tables when scoring: pipelines/features/)
+MODELS = {name: m for name, m in discover_models().items() if m.layer != "features"}
 SETTINGS = Settings()
 # files held back from their folder and put back in it before a later night: a late correction of an earlier
 # extract date (attendance: events of an earlier month; project_worker: a registry version of an earlier date)
