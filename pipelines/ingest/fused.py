@@ -4,8 +4,9 @@ One statement per file builds every row's stored form and its reasons (`_ww_judg
 contract column normalised (NFKC where it holds non-ASCII text, surrounding spaces removed, empty → null), parsed,
 typed and judged (the first failing check's reason code), personal values replaced by their keyed hash and mask, and
 a row hash. From that table come the quarantine records (file, line, column, value, reason) and the insert of the
-good rows not yet stored. The rules are validate.py's, written as SQL; validate.check_rows stays the reference the
-tests compare this with (tests/ingest/test_fused_sql.py).
+good rows not yet stored. This is the rules' one definition (their data — reason codes, boolean words, the
+date range — is validate.py's); tests/ingest/reference_checks.py writes them a second, independent way in polars as
+the oracle tests/ingest/test_fused_sql.py compares this with.
 
 Where SQL cannot say exactly what Python says, a value is handed to Python, one vector at a time: NFKC
 normalisation (DuckDB has NFC only) and the keyed hash and mask of a personal value that is not pure ASCII (Python's
@@ -60,7 +61,7 @@ def _ascii(s: str) -> str:
 
 
 def _nfkc(values: pa.Array) -> pa.Array:
-    """validate.normalise_text on one vector: NFKC, then surrounding white space removed (polars, as there)."""
+    """Text normalisation on one vector: NFKC, then surrounding white space removed (polars, as there)."""
     series = (
         pl.Series(values) if not isinstance(values, pa.ChunkedArray) else pl.Series(values.combine_chunks())
     )
@@ -130,7 +131,7 @@ def mask_sql(value: str, kind: str) -> str:
 
 
 def normalised_sql(text: str, fn: str) -> str:
-    """validate.normalise_text for one value: NFKC, strip, empty → null. ASCII and CJK ideographs are their own
+    """Text normalisation for one value: NFKC, strip, empty → null. ASCII and CJK ideographs are their own
     NFKC form (no decomposition, nothing to compose with); any other text is normalised in Python (polars)."""
     return (
         f"nullif(case when {text} is null then null when {_ascii(text)} or regexp_full_match({text}, {lit(_CASELESS)}) "
@@ -148,7 +149,7 @@ def _first_format(tries: list[tuple[str, str]], dtype: str) -> str:
 
 
 def parse_sql(col: Column, s: str) -> str | None:
-    """validate._parse: the text `s` read as its type (null where it cannot be); None for text kept as text."""
+    """The text `s` read as its type (null where it cannot be); None for text kept as text."""
     if col.type == "code":
         value = s
         if col.aliases:
@@ -251,7 +252,7 @@ def _type_failures(col: Column, p: str, extract_date: date) -> tuple[str, list[t
 def reason_sql(
     col: Column, s: str, p: str, extract_date: date, parsed: dict[str, str], ok: str | None = None
 ) -> tuple[str, str | None]:
-    """validate._judge: the typed value, and the first failing check's reason code (null when fine); `ok` is the
+    """The typed value, and the first failing check's reason code (null when fine); `ok` is the
     check-digit verdict where it was computed already (per distinct value)."""
     value, type_failures = _type_failures(col, p, extract_date)
     checks = [*_text_failures(col, s, parsed, ok), *type_failures]
@@ -412,7 +413,7 @@ def _required(c: Column) -> Column:
 
 def problems(con: duckdb.DuckDBPyConnection, judged: Judged) -> pl.DataFrame:
     """One row per bad value (_row, _line, column_name, value, reason_code, _item), column by column in row order,
-    as validate.check_rows lists them."""
+    as tests/ingest/reference_checks.check_rows lists them."""
     from pipelines.warehouse import frame
 
     parts = [

@@ -1,6 +1,6 @@
 """The fused load's SQL (ingest/fused.py) says what the one-value and polars definitions say.
 
-validate.check_rows (polars) is the reference for typing and checking; identifiers.pii_hash and mask for personal
+tests/ingest/reference_checks.check_rows (polars) is the reference for typing and checking; identifiers.pii_hash and mask for personal
 data. Every contract is fed values chosen to hit each branch (spaces, full-width text, aliases, bad dates, bounds,
 check digits, non-ASCII personal values) and both forms must give the same reasons, the same typed values, and the
 same hashes and masks.
@@ -20,8 +20,8 @@ import pytest
 from pipelines.contracts import all_contracts
 from pipelines.identifiers import id_check_char, mask, pii_hash, uscc_check_char
 from pipelines.ingest import fused
-from pipelines.ingest.validate import check_rows
 from pipelines.warehouse import frame
+from tests.ingest.reference_checks import check_rows
 
 EXTRACT = date(2025, 6, 30)
 KEY = b"wagewatch-test-key"

@@ -3,7 +3,7 @@
 Loading types and checks whole columns (polars expressions); the check digits, the keyed hash and the CSV splitting
 each have a plain one-value (or one-record) definition. These tests hold the two together on values chosen to hit
 every branch, so a faster form can never quietly mean something else. Values reach the checks after NFKC
-(validate.normalise_text), so full-width digits are not among them.
+(tests/ingest/reference_checks.normalise_text), so full-width digits are not among them.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pipelines.identifiers import (
     uscc_check_char,
 )
 from pipelines.ingest.readers import _read_csv, _read_quoted_csv, decode
-from pipelines.ingest.validate import _valid_id_number, _valid_uscc
+from tests.ingest.reference_checks import _valid_id_number, _valid_uscc
 
 
 def _id_numbers() -> list[str | None]:
