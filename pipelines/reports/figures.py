@@ -618,12 +618,33 @@ def cases_chart(
     return Chart("cases", name, finding, styled(fig, finding, 220 + 40 * max(areas.height, 3), top_extra=30))
 
 
-def warnings_by_district(lines: pl.DataFrame, names: Mapping[str, str]) -> Chart:
-    """This run's warning lines per district, stacked by level, the busiest district on top.
+def stacked_level_bars(per: pl.DataFrame, keys: list, labels: list[str], totals: list[int]) -> go.Figure:
+    """Horizontal bars, one per key (top first), stacked by warning level (`per`: key, level, len), each bar's total
+    at its end. A segment narrower than MIN_LABEL_SHARE of the longest bar carries no number (the legend names its
+    colour and the hover its count): tiny segments with squeezed or rotated labels are unreadable."""
+    longest = max(totals, default=0)
+    fig = go.Figure()
+    for level in LEVELS:
+        n = dict(per.filter(pl.col("level") == level).select("key", "len").iter_rows())
+        counts = [n.get(k, 0) for k in keys]
+        fig.add_bar(
+            y=labels, x=counts, orientation="h", name=zh.LEVEL[level], marker_color=zh.LEVEL_COLOR[level],
+            text=[str(k) if k and k >= MIN_LABEL_SHARE * longest else "" for k in counts],
+            textposition="inside", insidetextanchor="middle", textangle=0, textfont={"color": "#fff"},
+            hovertemplate="%{y}：%{x} 个<extra>" + zh.LEVEL[level] + "</extra>",
+        )  # fmt: skip
+    fig.add_scatter(
+        y=labels, x=totals, mode="text", text=[f" {k}" for k in totals],
+        textposition="middle right", showlegend=False, hoverinfo="skip", cliponaxis=False,
+    )  # fmt: skip
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(count_axis(longest), range=[0, longest * 1.12], title_text=zh.PROJECTS_AXIS)
+    fig.update_yaxes(autorange="reversed", type="category")
+    return fig
 
-    A segment narrower than MIN_LABEL_SHARE of the longest bar carries no number (the legend names its colour and
-    the hover its count): tiny segments with squeezed or rotated labels are unreadable.
-    """
+
+def warnings_by_district(lines: pl.DataFrame, names: Mapping[str, str]) -> Chart:
+    """This run's warning lines per district, stacked by level, the busiest district on top."""
     name = zh.CHART_NAME["warnings"]
     if lines.height == 0:
         return Chart("warnings", name, zh.WARNINGS_NONE, empty_figure(zh.WARNINGS_NONE))
@@ -634,31 +655,8 @@ def warnings_by_district(lines: pl.DataFrame, names: Mapping[str, str]) -> Chart
         .sort(["len", "area_code"], descending=[True, False], nulls_last=True)
     )
     areas = totals["area_code"].to_list()
-    longest = int(totals.select(pl.col("len").max()).item() or 0)
     labels = [area_label(a, names) for a in areas]
-    fig = go.Figure()
-    for level in LEVELS:
-        n = dict(per.filter(pl.col("level") == level).select("area_code", "len").iter_rows())
-        counts = [n.get(a, 0) for a in areas]
-        fig.add_bar(
-            y=labels, x=counts, orientation="h", name=zh.LEVEL[level], marker_color=zh.LEVEL_COLOR[level],
-            text=[str(k) if k and k >= MIN_LABEL_SHARE * longest else "" for k in counts],
-            textposition="inside", insidetextanchor="middle", textangle=0, textfont={"color": "#fff"},
-            hovertemplate="%{y}：%{x} 个<extra>" + zh.LEVEL[level] + "</extra>",
-        )  # fmt: skip
-    fig.add_scatter(
-        y=labels,
-        x=totals["len"].to_list(),
-        mode="text",
-        text=[f" {k}" for k in totals["len"]],
-        textposition="middle right",
-        showlegend=False,
-        hoverinfo="skip",
-        cliponaxis=False,
-    )  # fmt: skip  (each bar's total at its end)
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(count_axis(longest), range=[0, longest * 1.12], title_text=zh.PROJECTS_AXIS)
-    fig.update_yaxes(autorange="reversed", type="category")
+    fig = stacked_level_bars(per.rename({"area_code": "key"}), areas, labels, totals["len"].to_list())
     by_level = {lv: lines.filter(pl.col("level") == lv).height for lv in LEVELS}
     changes = lines["change"].value_counts()
     by_change = dict(zip(changes["change"], changes["count"], strict=True))
@@ -686,24 +684,9 @@ def rules_chart(lines: pl.DataFrame) -> Chart:
     counts = fired.group_by("rules").len().sort(["len", "rules"], descending=[True, False])
     per = fired.group_by("rules", "level").len()
     labels = [rule_label(r) for r in counts["rules"]]
-    fig = go.Figure()
-    longest = int(counts.select(pl.col("len").max()).item() or 0)
-    for level in LEVELS:
-        n = dict(per.filter(pl.col("level") == level).select("rules", "len").iter_rows())
-        k = [n.get(r, 0) for r in counts["rules"]]
-        fig.add_bar(
-            y=labels, x=k, orientation="h", name=zh.LEVEL[level], marker_color=zh.LEVEL_COLOR[level],
-            text=[str(v) if v and v >= MIN_LABEL_SHARE * longest else "" for v in k],
-            textposition="inside", insidetextanchor="middle", textangle=0, textfont={"color": "#fff"},
-            hovertemplate="%{y}：%{x} 个<extra>" + zh.LEVEL[level] + "</extra>",
-        )  # fmt: skip
-    fig.add_scatter(
-        y=labels, x=counts["len"].to_list(), mode="text", text=[f" {k}" for k in counts["len"]],
-        textposition="middle right", showlegend=False, hoverinfo="skip", cliponaxis=False,
-    )  # fmt: skip
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(count_axis(longest), range=[0, longest * 1.12], title_text=zh.PROJECTS_AXIS)
-    fig.update_yaxes(autorange="reversed", type="category")
+    fig = stacked_level_bars(
+        per.rename({"rules": "key"}), counts["rules"].to_list(), labels, counts["len"].to_list()
+    )
     top = counts.row(0, named=True)
     finding = zh.RULES.format(rule=rule_label(top["rules"]), k=top["len"])
     red = per.filter(pl.col("level") == "red").sort(["len", "rules"], descending=[True, False])
