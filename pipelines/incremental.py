@@ -186,10 +186,13 @@ class Night:
 
 
 def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_name = ?", [name]
-    ).fetchone()
-    return bool(found and found[0])
+    """Whether `name` resolves, unqualified, the way the models' SQL will resolve it (temporary tables first, then the
+    default catalog): information_schema also lists the tables of attached databases, which the SQL does not see."""
+    try:
+        con.execute(f"select 1 from {name} limit 0")
+    except duckdb.CatalogException:
+        return False
+    return True
 
 
 def hashes(models: Mapping[str, SqlModel], name: str, night: Night) -> tuple[str, str]:
