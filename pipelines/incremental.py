@@ -33,6 +33,8 @@ from typing import Any, Protocol
 
 import duckdb
 
+from pipelines.tables import has_table
+
 
 class SqlModel(Protocol):
     """What this module reads of a model (pipelines.warehouse.SqlModel, which imports this module: a protocol rather
@@ -174,25 +176,15 @@ class Night:
             raise ValueError("incremental builds need the run parameter as_of (a DATE)")
         wm = (
             con.execute("select coalesce(max(file_id), 0) from load_file").fetchone()[0]  # type: ignore[index]
-            if _exists(con, "load_file")
+            if has_table(con, "load_file")
             else 0
         )
         version = (
             con.execute("select max(version) from schema_version").fetchone()[0]  # type: ignore[index]
-            if _exists(con, "schema_version")
+            if has_table(con, "schema_version")
             else None
         )
         return cls(as_of, int(wm), version, variables)
-
-
-def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """Whether `name` resolves, unqualified, the way the models' SQL will resolve it (temporary tables first, then the
-    default catalog): information_schema also lists the tables of attached databases, which the SQL does not see."""
-    try:
-        con.execute(f"select 1 from {name} limit 0")
-    except duckdb.CatalogException:
-        return False
-    return True
 
 
 def hashes(models: Mapping[str, SqlModel], name: str, night: Night) -> tuple[str, str]:
@@ -358,7 +350,7 @@ class Touched:
             return [entry]
         if entry.startswith("stg_"):
             raw = "raw_" + entry[len("stg_") :]
-            return [raw] if _exists(self.con, raw) else None
+            return [raw] if has_table(self.con, raw) else None
         return None
 
     def _first_extract_raws(self) -> list[str]:
@@ -371,7 +363,7 @@ class Touched:
         return sorted(r[0] for r in rows)
 
     def _first_extract(self) -> date | None:
-        if not _exists(self.con, FIRST_EXTRACT):
+        if not has_table(self.con, FIRST_EXTRACT):
             return None
         row = self.con.execute(f"select first_extract_date from {FIRST_EXTRACT}").fetchone()
         return row[0] if row else None
@@ -386,7 +378,7 @@ def read_state(con: duckdb.DuckDBPyConnection, model: str) -> dict[str, Any] | N
 
 
 def first_month(con: duckdb.DuckDBPyConnection, reads_spine: bool) -> str | None:
-    if not reads_spine or not _exists(con, MONTH_SPINE):
+    if not reads_spine or not has_table(con, MONTH_SPINE):
         return None
     row = con.execute(f'select min("month") from {MONTH_SPINE}').fetchone()
     return row[0] if row else None

@@ -32,6 +32,7 @@ from pipelines.incremental import (
     plan,
     record,
 )
+from pipelines.tables import has_table  # callers also import it from here
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 # features: the risk score's point-in-time inputs over the snapshot dates of feat_snapshot; not built by the nightly's
@@ -106,14 +107,6 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute("rollback")
         raise
     con.execute("commit")
-
-
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """True when the warehouse has a table (or view) of that name."""
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_name = ?", [name]
-    ).fetchone()
-    return bool(found and found[0])
 
 
 def _has_icu(con: duckdb.DuckDBPyConnection) -> bool:
