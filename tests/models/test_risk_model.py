@@ -77,6 +77,35 @@ def test_boosting_factors_come_from_local_perturbation(frame):
     assert top["factors_zh"].str.contains("人工费|工资|工程款").mean() > 0.8
 
 
+def test_stacked_perturbation_equals_one_prediction_per_feature_bit_for_bit(frame):
+    # the nightly scores every project in one stacked prediction (models/risk/predict.py): the same numbers and the
+    # same factors, ties included, as one prediction per feature and a pandas sort per row
+    from models.risk.features import FEATURES, factor_text, is_risk_factor
+    from models.risk.predict import N_FACTORS, contributions, predict_proba
+    from models.risk.train import to_pandas
+
+    model = train(frame[frame["as_of"] <= "2025-06-30"], kinds=("hgb",), random_state=0)
+    latest = to_pandas(frame[frame["as_of"] == frame["as_of"].max()]).reset_index(drop=True)
+    latest.loc[::7, "n_complaints_12m"] = np.nan  # a missing value is moved to the typical one too
+    p = model.pipeline.predict_proba(latest[FEATURES])[:, 1]
+    naive = {}
+    for c in FEATURES:
+        moved = latest[FEATURES].copy()
+        moved[c] = model.reference_values[c]
+        naive[c] = p - model.pipeline.predict_proba(moved)[:, 1]
+    got = contributions(model, latest)
+    assert (predict_proba(model, latest) == p).all()
+    assert all((got[c].to_numpy() == naive[c]).all() for c in FEATURES)
+    assert (got.to_numpy() == 0).any()  # rows at the typical value were not moved: exactly 0
+    factors = []
+    for i in range(len(latest)):
+        row = got.iloc[i]
+        raising = row[row > 1e-9].sort_values(ascending=False)
+        top = [f for f in raising.index if is_risk_factor(f, latest.at[i, f])][:N_FACTORS]
+        factors.append("；".join(factor_text(f, latest.at[i, f]) for f in top) if top else NO_FACTOR_ZH)
+    assert score(model, latest)["factors_zh"].to_list() == factors
+
+
 def test_selection_is_time_ordered_and_recorded(frame):
     model = train(frame, random_state=0)
     sel = model.metadata["selection"]
