@@ -187,13 +187,17 @@ class Night:
         return cls(as_of, int(wm), version, variables)
 
 
+def sql_hash(models: Mapping[str, SqlModel], name: str) -> str:
+    """The hash of a model's SQL and that of every model it reads."""
+    return _hash([f"{n}\n{models[n].sql}" for n in sorted({name, *upstream(models, name)})])
+
+
 def hashes(models: Mapping[str, SqlModel], name: str, night: Night) -> tuple[str, str]:
     """(sql_hash, params_hash) of a model: its SQL and its upstream models', and the variables they read."""
     names = sorted({name, *upstream(models, name)})
-    sql_hash = _hash([f"{n}\n{models[n].sql}" for n in names])
     read = sorted({v for n in names for v in _GETVAR_RE.findall(models[n].sql)} - RUNNER_VARIABLES)
     params_hash = _hash([f"{v}={night.variables.get(v)}" for v in read])
-    return sql_hash, params_hash
+    return sql_hash(models, name), params_hash
 
 
 def entries(models: Mapping[str, SqlModel], name: str) -> set[str]:
@@ -390,8 +394,8 @@ def _whole_because(
     """Why the model must be rebuilt whole tonight ('' when it need not)."""
     if state is None or not table_exists:
         return "no earlier build"
-    sql_hash, params_hash = hashes(models, name, night)
-    if state["sql_hash"] != sql_hash:
+    sql_hash_now, params_hash = hashes(models, name, night)
+    if state["sql_hash"] != sql_hash_now:
         return "SQL changed"
     if state["params_hash"] != params_hash:
         return "run parameters changed"
@@ -446,10 +450,10 @@ def record(
 ) -> None:
     """Store tonight's build of a model (inside the build's transaction). Up to date with the same as_of and files:
     nothing is written, so a re-run of a night changes no table."""
-    sql_hash, params_hash = hashes(models, name, night)
+    sql_hash_now, params_hash = hashes(models, name, night)
     reads_spine = MONTH_SPINE in entries(models, name)
     row = [
-        sql_hash,
+        sql_hash_now,
         params_hash,
         night.as_of,
         night.watermark,
@@ -465,6 +469,32 @@ def record(
         mode, months = state["mode"], state["months"]  # only as_of or the watermark moved: no rows changed
     con.execute(f"delete from {STATE_TABLE} where model = ?", [name])
     con.execute(f"insert into {STATE_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)", [name, *row, mode, months])
+
+
+def holds_through(
+    con: duckdb.DuckDBPyConnection, models: Mapping[str, SqlModel], name: str, as_of: date
+) -> bool:
+    """Whether the warehouse's stored `name` was built by the incremental runner with today's SQL, at `as_of` or
+    later, and no file was loaded since (so it holds every row a build at `as_of` would give, for a reader that keeps
+    only what was known by `as_of`, e.g. fx_person_day on int_person_day.known_date). False without a state."""
+    if not has_table(con, STATE_TABLE) or not has_table(con, name):
+        return False
+    state = read_state(con, name)
+    if state is None or state["as_of"] is None or state["as_of"] < as_of:
+        return False
+    if state["sql_hash"] != sql_hash(models, name):
+        return False
+    watermark = (
+        con.execute("select coalesce(max(file_id), 0) from load_file").fetchone()[0]  # type: ignore[index]
+        if has_table(con, "load_file")
+        else 0
+    )
+    version = (
+        con.execute("select max(version) from schema_version").fetchone()[0]  # type: ignore[index]
+        if has_table(con, "schema_version")
+        else None
+    )
+    return bool(state["file_watermark"] == watermark and state["schema_version"] == version)
 
 
 def describe(plans: Mapping[str, Plan]) -> dict[str, Any]:

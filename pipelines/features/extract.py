@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import cast
 
 import duckdb
 import polars as pl
@@ -21,6 +22,7 @@ from pipelines.features.rules_at import (
     upstream,
     with_rule_summary,
 )
+from pipelines.incremental import holds_through
 from pipelines.settings import Settings, sql_params
 from pipelines.warehouse import discover_models, frame, run_models
 
@@ -30,16 +32,31 @@ FEATURE_DECIMALS = 6  # decimals kept of a float feature (see snapshot_features)
 ID_COLUMNS = ("as_of", "project_code", "area_code", "contractor_corp_code", "build_corp_code")
 
 
-def build_features(con: duckdb.DuckDBPyConnection, target: str, params: dict[str, object]) -> pl.DataFrame:
+def build_features(
+    con: duckdb.DuckDBPyConnection, target: str, params: dict[str, object], *, stored_fresh: bool = False
+) -> pl.DataFrame:
     """Build `target` of the features layer and the features-layer models it reads as temporary tables; its rows.
 
-    feat_rule_firing / feat_rule_scope are not rebuilt: create_rule_snapshots fills them, one date at a time."""
+    feat_rule_firing / feat_rule_scope are not rebuilt: create_rule_snapshots fills them, one date at a time. A
+    stored model the layer reads (int_person_day, for fx_person_day) is the warehouse's when it holds every row the
+    last snapshot date needs (`stored_fresh`: the nightly's models step has just built it at that date; else its
+    build state says so, incremental.holds_through); otherwise it is built here too, at that date, and dropped after."""
     models = discover_models()
     names = [
         n for n in upstream(models, [target]) if models[n].layer == "features" and n not in SNAPSHOT_TABLES
     ]
-    run_models(con, params, models=models, only=names, temp=True)
-    return frame(con, f"select * from temp.main.{target}")
+    stored = sorted(
+        {r for n in names for r in models[n].refs if r in models and models[r].layer != "features"}
+    )
+    last = max(cast("list[date]", params.get("snapshot_dates") or [params["as_of"]]))
+    stale = [n for n in stored if not (stored_fresh or holds_through(con, models, n, last))]
+    below = upstream(models, stale) if stale else []
+    try:
+        run_models(con, {**params, "as_of": last}, models=models, only=[*below, *names], temp=True)
+        return frame(con, f"select * from temp.main.{target}")
+    finally:
+        for name in below:  # the warehouse's own tables are visible again
+            con.execute(f"drop table if exists temp.main.{name}")
 
 
 def snapshot_features(
@@ -62,7 +79,9 @@ def snapshot_features(
     # DuckDB sums doubles in parallel, in no fixed order, so a sum's last bits differ from run to run (a share that
     # is 0 comes out as 1e-16 on one run), and a tree model fitted on that noise differs too. FEATURE_DECIMALS drop
     # the noise: money is whole fen (a sum's noise is ~1e-9 yuan), and no share or mean needs finer than 1e-6.
-    features = build_features(con, "feat_project", params).with_columns(cs.float().round(FEATURE_DECIMALS))
+    features = build_features(
+        con, "feat_project", params, stored_fresh=rules_built_at is not None and rules_built_at == max(as_ofs)
+    ).with_columns(cs.float().round(FEATURE_DECIMALS))
     return with_rule_summary(features, rule_summary(con)).sort("as_of", "project_code")
 
 

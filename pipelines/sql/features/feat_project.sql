@@ -115,7 +115,8 @@ person_days as (
 ),
 
 project_days as (
-    select as_of, project_code, work_date, count(distinct person_key) as n_persons
+    -- fx_person_day has one row per person-day (int_person_day's grain): a count of rows counts the persons
+    select as_of, project_code, work_date, count(*) as n_persons
     from person_days
     group by all
 ),
@@ -218,10 +219,14 @@ pay_months as (
 ),
 
 attended_months as (
-    select as_of, project_code, strftime(work_date, '%Y-%m') as pay_month,
-           count(distinct person_key) as n_attended_workers
-    from person_days
-    group by all
+    -- grouped by the month's first day, named after: formatting every person-day's month cost more than the count
+    select as_of, project_code, strftime(work_month, '%Y-%m') as pay_month, n_attended_workers
+    from (
+        select as_of, project_code, date_trunc('month', work_date) as work_month,
+               count(distinct person_key) as n_attended_workers
+        from person_days
+        group by all
+    ) as by_month
 ),
 
 pay_month_facts as (

@@ -1,11 +1,8 @@
 -- grain: one row per payroll key, as first delivered by the last feat_snapshot date
 -- key: project_code, id_card_number_hash, pay_month, is_back_pay, balance_date (as stg_payroll).
 -- An event is known from the extract date of its first delivery on (known_date); a feature at as_of keeps the rows
--- with known_date ≤ as_of.
+-- with known_date ≤ as_of. No window: the loader stores a key only when it is not stored yet
+-- (pipelines/ingest/load.py), so raw_payroll holds each key once, from its first delivery (as stg_payroll).
 select raw.* exclude (_extra, _row_hash), raw._extract_date as known_date
 from raw_payroll as raw
 where raw._extract_date <= (select max(as_of) from feat_snapshot)
-qualify row_number() over (
-    partition by project_code, id_card_number_hash, pay_month, is_back_pay, balance_date
-    order by raw._extract_date, raw._file_id, raw._line
-) = 1

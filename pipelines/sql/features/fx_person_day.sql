@@ -1,13 +1,20 @@
--- grain: one row per project × person × work date with a punch delivered by the last feat_snapshot date
--- Known from the first delivery of any of its punches ('any' valid-day rule: ≥ 1 punch). The person is kept as a
--- 64-bit hash of the (already hashed) ID: the features only count persons and match the key staff, and grouping
--- every punch of the history by a 64-character string spilled tens of GB on the province tier. The hash is the
--- engine's own (DuckDB's and Spark's differ): only a join key within one build, never compared across engines.
+-- grain: one row per project × person × work date with a punch dated and delivered by the last feat_snapshot date,
+-- within the 366 days before the first (feat_project's longest look-back at person-days)
+-- Known from the first delivery of any of its punches ('any' valid-day rule: ≥ 1 punch): int_person_day's
+-- known_date, kept incrementally by the nightly's models step, so scoring reads the stored person-days instead of
+-- grouping every punch of the history again (docs/decisions.md "Scoring reads the stored person-days"). A build
+-- at a later as_of holds the same known_date for every day known by this date (a minimum over the extracts that
+-- cannot move once it is ≤ the date); pipelines/features/extract.py builds int_person_day at the last snapshot
+-- date when the warehouse's is not that fresh. The person is kept as a 64-bit hash of the (already hashed) ID: the
+-- features only count persons and match the key staff, and grouping a 64-character string per person-day spilled
+-- tens of GB on the province tier. The hash is the engine's own (DuckDB's and Spark's differ): only a join key
+-- within one build, never compared across engines.
 select
     project_code,
     hash(id_card_number_hash) as person_key,
-    cast("date" as date) as work_date,
-    min(_extract_date) as known_date
-from raw_attendance
-where _extract_date <= (select max(as_of) from feat_snapshot)
-group by all
+    work_date,
+    known_date
+from int_person_day
+where known_date <= (select max(as_of) from feat_snapshot)
+    and work_date <= (select max(as_of) from feat_snapshot)
+    and work_date > (select min(as_of) from feat_snapshot) - 366

@@ -3,6 +3,8 @@
 -- valid_day_rule 'any': ≥1 punch; 'pair_4h': ≥2 punches and first → last ≥ pair_min_hours (吉建规〔2023〕11号).
 -- Punches dated after as_of are ignored (device clocks); work_role comes from the roster as delivered by the end
 -- of the day's month (the stg_project_worker_version valid on that month end), null when not on it then.
+-- known_date: the extract date of the first delivery of any of the day's punches (the risk score's point in time:
+-- a snapshot at an earlier date knows the day when known_date ≤ that date; pipelines/sql/features/fx_person_day).
 with attendance as (
     select * from stg_attendance
 ),
@@ -17,7 +19,8 @@ punches as (
         id_card_number_hash,
         work_date,
         punched_at as punch_at,
-        cast(last_day(work_date) as date) as month_end
+        cast(last_day(work_date) as date) as month_end,
+        _extract_date
     from attendance
     where work_date <= getvariable('as_of')
         -- the months being built (the whole calendar on a full build): docs/decisions.md "Incremental nights"
@@ -32,7 +35,8 @@ person_days as (
         count(*) as n_punches,
         min(punch_at) as first_punch_at,
         max(punch_at) as last_punch_at,
-        max(month_end) as month_end
+        max(month_end) as month_end,
+        min(_extract_date) as known_date
     from punches
     group by project_code, id_card_number_hash, work_date
 ),
@@ -58,7 +62,8 @@ final as (
         validated.last_punch_at,
         validated.is_valid_day,
         roster.work_role,
-        roster.id_card_number_hash is not null as is_on_roster
+        roster.id_card_number_hash is not null as is_on_roster,
+        validated.known_date
     from validated
     left join roster
         on validated.project_code = roster.project_code
