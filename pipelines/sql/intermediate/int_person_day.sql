@@ -16,8 +16,7 @@ punches as (
         project_code,
         id_card_number_hash,
         work_date,
-        punched_at as punch_at,
-        cast(last_day(work_date) as date) as month_end
+        punched_at as punch_at
     from attendance
     where work_date <= getvariable('as_of')
         -- the months being built (the whole calendar on a full build): docs/decisions.md "Incremental nights"
@@ -32,7 +31,7 @@ person_days as (
         count(*) as n_punches,
         min(punch_at) as first_punch_at,
         max(punch_at) as last_punch_at,
-        max(month_end) as month_end
+        cast(last_day(work_date) as date) as month_end  -- of the group's day: once per person-day, not per punch
     from punches
     group by project_code, id_card_number_hash, work_date
 ),
