@@ -19,7 +19,6 @@ punches as (
         id_card_number_hash,
         work_date,
         punched_at as punch_at,
-        cast(last_day(work_date) as date) as month_end,
         _extract_date
     from attendance
     where work_date <= getvariable('as_of')
@@ -35,7 +34,7 @@ person_days as (
         count(*) as n_punches,
         min(punch_at) as first_punch_at,
         max(punch_at) as last_punch_at,
-        max(month_end) as month_end,
+        cast(last_day(work_date) as date) as month_end,  -- of the group's day: once per person-day, not per punch
         min(_extract_date) as known_date
     from punches
     group by project_code, id_card_number_hash, work_date

@@ -43,23 +43,39 @@ roster as (
     select project_code, id_card_number_hash, has_contract, valid_from, valid_to from stg_project_worker_version
 ),
 
+-- a person's days of a month first, then the roster version valid on the month's last day (the same for every day
+-- of the month): one join per person-month rather than per person-day, and the month formatted once per row of
+-- int_month (docs/decisions.md "The indicator step's SQL")
+person_month_days as (
+    select
+        project_code,
+        year(work_date) * 12 + month(work_date) as month_index,  -- int_month's month_index
+        id_card_number_hash,
+        sum(n_punches) as n_punches,
+        bool_or(is_valid_day) as has_valid_day,
+        max(work_role) as work_role,  -- one roster role per person and project
+        bool_or(is_on_roster) as is_on_roster
+    from person_days
+    group by project_code, month_index, id_card_number_hash
+),
+
 person_months as (
     select
-        person_days.project_code,
-        strftime(person_days.work_date, '%Y-%m') as "month",
-        person_days.id_card_number_hash,
-        sum(person_days.n_punches) as n_punches,
-        bool_or(person_days.is_valid_day) as has_valid_day,
-        max(person_days.work_role) as work_role,  -- one roster role per person and project
-        bool_or(person_days.is_on_roster) as is_on_roster,
-        coalesce(bool_or(roster.has_contract), false) as has_contract
-    from person_days
+        person_month_days.project_code,
+        months."month",
+        person_month_days.id_card_number_hash,
+        person_month_days.n_punches,
+        person_month_days.has_valid_day,
+        person_month_days.work_role,
+        person_month_days.is_on_roster,
+        coalesce(roster.has_contract, false) as has_contract
+    from person_month_days
+    inner join months on person_month_days.month_index = months.month_index
     left join roster
-        on person_days.project_code = roster.project_code
-        and person_days.id_card_number_hash = roster.id_card_number_hash
-        and (roster.valid_from is null or roster.valid_from <= last_day(person_days.work_date))
-        and (roster.valid_to is null or roster.valid_to > last_day(person_days.work_date))
-    group by all
+        on person_month_days.project_code = roster.project_code
+        and person_month_days.id_card_number_hash = roster.id_card_number_hash
+        and (roster.valid_from is null or roster.valid_from <= months.month_end)
+        and (roster.valid_to is null or roster.valid_to > months.month_end)
 ),
 
 attendance_by_month as (
