@@ -56,6 +56,12 @@ def _ascii(s: str) -> str:
     return f"(strlen({s}) = length({s}))"
 
 
+def _trim(s: str, chars: str) -> str:
+    """trim(s, chars), called only when the first or last character could be one of `chars` (all ≤ U+0020):
+    DuckDB's trim with a character set costs ~5× a comparison of both ends, and almost no value needs it."""
+    return f"(case when ord({s}[1]) <= 32 or ord({s}[-1]) <= 32 then trim({s}, {chars}) else {s} end)"
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Python helpers for non-ASCII values, registered on the connection as vectorised (Arrow) functions
 
@@ -108,13 +114,13 @@ def hmac_sql(value: str, key: bytes) -> str:
     k = k.ljust(64, b"\0")
     ipad = bytes(b ^ 0x36 for b in k).hex()
     opad = bytes(b ^ 0x5C for b in k).hex()
-    inner = f"unhex(sha256(unhex('{ipad}') || encode(upper(trim({value}, {_PY_WS})))))"
+    inner = f"unhex(sha256(unhex('{ipad}') || encode(upper({_trim(value, _PY_WS)}))))"
     return f"left(sha256(unhex('{opad}') || {inner}), 32)"
 
 
 def mask_sql(value: str, kind: str) -> str:
     """identifiers.mask in SQL (ASCII and CJK text: one character, one code point)."""
-    v = f"trim({value}, {_PY_WS})"
+    v = _trim(value, _PY_WS)
     n = f"length({v})"
     if kind == "id":
         return (
@@ -135,7 +141,7 @@ def normalised_sql(text: str, fn: str) -> str:
     NFKC form (no decomposition, nothing to compose with); any other text is normalised in Python (polars)."""
     return (
         f"nullif(case when {text} is null then null when {_ascii(text)} or regexp_full_match({text}, {lit(_CASELESS)}) "
-        f"then trim({text}, {_RUST_WS}) "
+        f"then {_trim(text, _RUST_WS)} "
         f"else {fn}({text}) end, '')"
     )
 
@@ -290,6 +296,9 @@ def judge(
     text = {c.name: f"n.{q(c.name)}" for c in cols}
     # columns with few distinct values or costly per-value work (codes, booleans, areas, check digits, personal
     # data) are normalised, parsed, checked and hashed once per distinct value, in a lookup joined back by the text
+    for c in cols:
+        if c.pii and c.name in present:
+            _fill_pii_cache(con, c, source, fns, key)
     mapped, carried, joins = _lookups(cols, present, source, fns, key)
     norm = ", ".join(
         f"src.{q('_v.' + c.name)} as {q(c.name)}"
@@ -384,24 +393,61 @@ def _per_distinct(c: Column) -> bool:
     return bool(c.pii or c.check or c.type in ("code", "bool", "area"))
 
 
+def pii_cache(c: Column, key: bytes) -> str:
+    """The connection's temporary table of a personal-data kind's keyed hashes and masks, by the value as read."""
+    return f"_ww_pii_cache_{c.pii}_{hashlib.sha256(key).hexdigest()[:12]}"
+
+
+def _hash_and_mask_sql(c: Column, v: str, fns: dict[str, str], key: bytes) -> tuple[str, str]:
+    """The keyed hash and the mask of the normalised text `v` of personal column `c`: in SQL for ASCII and CJK
+    text, in Python for any other."""
+    safe = f"({_ascii(v)} or regexp_full_match({v}, {lit(_CASELESS)}))"
+    h = f"case when {v} is null then null when {safe} then {hmac_sql(v, key)} "
+    h += f"else {fns['hash.' + c.name]}({v}) end"
+    m = f"case when {v} is null then null when {safe} then {mask_sql(v, c.pii or 'id')} "
+    m += f"else {fns['mask.' + c.name]}({v}) end"
+    return h, m
+
+
+def _fill_pii_cache(
+    con: duckdb.DuckDBPyConnection, c: Column, source: str, fns: dict[str, str], key: bytes
+) -> None:
+    """Hash and mask the values of personal column `c` that no earlier file on this connection had (the same ID
+    numbers, names, phones and cards come back in every month's files), into its kind's cache.
+
+    The cache is a temporary table: it lives in the loading process's memory for the connection's life and is
+    never written to the warehouse (docs/decisions.md "Personal values hashed once per connection")."""
+    cache = pii_cache(c, key)
+    con.execute(f"create temp table if not exists {cache} (raw varchar, h varchar, m varchar)")
+    h, m = _hash_and_mask_sql(c, "n.v", fns, key)
+    con.execute(f"""
+        insert into {cache}
+        with d as (
+            select distinct {q(c.name)} as raw from ({source}) where {q(c.name)} is not null
+        ),
+        new as (select raw from d anti join {cache} k on k.raw = d.raw),
+        n as (select raw, {normalised_sql("raw", fns["nfkc"])} as v from new)
+        select raw, {h}, {m} from n
+    """)
+
+
 def _lookup_sql(c: Column, source: str, fns: dict[str, str], key: bytes) -> str:
     """A subquery with one row per distinct text of column `c`: `raw`, its normalised text `v`, its parse
-    `p`, and for personal data its keyed hash `h` and mask `m`, for a check-digit column the verdict `ok`."""
+    `p`, and for personal data its keyed hash `h` and mask `m` (from the connection's cache, _fill_pii_cache),
+    for a check-digit column the verdict `ok`."""
     v = "n.v"
     parse = parse_sql(c, v) or "null"
+    join = ""
     if c.pii:
-        safe = f"({_ascii(v)} or regexp_full_match({v}, {lit(_CASELESS)}))"
-        h = f"case when {v} is null then null when {safe} then {hmac_sql(v, key)} "
-        h += f"else {fns['hash.' + c.name]}({v}) end"
-        m = f"case when {v} is null then null when {safe} then {mask_sql(v, c.pii)} "
-        m += f"else {fns['mask.' + c.name]}({v}) end"
+        h, m = "k.h", "k.m"
+        join = f"join {pii_cache(c, key)} k on k.raw = n.raw"
     else:
         h = m = "null::varchar"
     ok = {"id_card": _valid_id_number_sql(v), "uscc": _valid_uscc_sql(v)}.get(c.check or "", "null::boolean")
     return f"""
         with d as (select distinct {q(c.name)} as raw from ({source}) where {q(c.name)} is not null),
         n as (select raw, {normalised_sql("raw", fns["nfkc"])} as v from d)
-        select raw, v, {parse} as p, {h} as h, {m} as m, {ok} as ok from n
+        select n.raw, v, {parse} as p, {h} as h, {m} as m, {ok} as ok from n {join}
     """
 
 
@@ -478,9 +524,10 @@ def insert_new(
     )
     types = dict(entity_columns(contract))
     params: list = []
+    stored: str | None = None  # a condition on `n`: the row is already stored
     if not contract.mutable:
         on = " and ".join(f"r.{q(c)} = n.{q(c)}" for c in key)
-        window = ""
+        window, nothing_stored = "", False
         dated = [c for c in key if types.get(c, "").upper().startswith(("DATE", "TIMESTAMP"))]
         if dated:
             lo, hi = con.execute(
@@ -488,9 +535,13 @@ def insert_new(
             ).fetchall()[0]  # type: ignore[misc]
             if lo is not None:
                 window, params = f" and r.{q(dated[0])} between ? and ?", [lo, hi]
-        where = f"not exists (select 1 from {table} r where {on}{window})"
-    else:
-        content = [c for c in cols if not c.endswith("_masked") and c not in key]
+                # a file of new days (the usual night): nothing stored in its window, nothing to match
+                probe = f"select exists (select 1 from {table} r where true{window})"
+                nothing_stored = not con.execute(probe, params).fetchall()[0][0]  # type: ignore[index]
+        if not nothing_stored:
+            stored = f"exists (select 1 from {table} r where {on}{window})"
+    content = [c for c in cols if not c.endswith("_masked") and c not in key] if contract.mutable else []
+    if contract.mutable:
         keys = ", ".join(f"t.{q(c)}" for c in key)
         same = " and ".join(f"t.{q(c)} = s.{q(c)}" for c in key)
         latest = (
@@ -504,12 +555,19 @@ def insert_new(
             [f"r.{q(c)} = n.{q(c)}" for c in key]
             + [f"r.{q(c)} is not distinct from n.{q(c)}" for c in content]
         )
-        where = f"not exists (select 1 from {latest} r where {on})"
+        stored = f"exists (select 1 from {latest} r where {on})"
         params = [extract_date]
+    # the rows already stored, matched on the columns compared only (their `_row`): the match never carries the
+    # file's other columns, and a file of new days skips it
+    con.execute("create or replace temp table _ww_lookup_stored (_row bigint)")
+    if stored is not None:
+        narrow = f"select _row, {', '.join(q(c) for c in [*key, *content])} from ({first})"
+        con.execute(f"insert into _ww_lookup_stored select n._row from ({narrow}) n where {stored}", params)
     # in file order, as the rows came: the lookups' joins scatter them, and the order is what lets the date
     # window skip row groups (zone maps) and the columns compress
     inserted = con.execute(
-        f"insert into {table} select {select} from ({first}) n where {where} order by n._row", params
+        f"insert into {table} select {select} from ({first}) n "
+        "where n._row not in (select _row from _ww_lookup_stored) order by n._row"
     ).fetchall()[0][0]  # type: ignore[index]
     kept = con.execute(f"select count(*) from ({first})").fetchall()[0][0]  # type: ignore[index]
     return int(repeated), int(kept) - int(inserted)
