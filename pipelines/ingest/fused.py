@@ -11,7 +11,8 @@ the oracle tests/ingest/test_fused_sql.py compares this with.
 Where SQL cannot say exactly what Python says, a value is handed to Python, one vector at a time: NFKC
 normalisation (DuckDB has NFC only) and the keyed hash and mask of a personal value that is not pure ASCII (Python's
 `str.upper` and slicing on non-ASCII text). Pure-ASCII personal values are hashed in SQL: HMAC-SHA256 written with
-DuckDB's sha256 over blobs, H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m)), byte-identical to identifiers.pii_hash.
+DuckDB's sha256 over blobs, H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m)), byte-identical to identifiers.pii_hash. A big file's
+personal values are hashed once per connection: a temporary cache by kind (`_fill_pii_cache`), never in the warehouse.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ from pipelines.ingest.validate import FALSE_WORDS, MAX_DATE, MIN_DATE, TRUE_WORD
 from pipelines.warehouse import DUCKDB_TYPES, entity_columns, raw_key
 
 JUDGED = "_ww_judged"
+# a file of at least this many rows hashes its personal values through the connection's cache (_fill_pii_cache);
+# a smaller one hashes its few values in its lookups: joining a cache of a night's values costs a
+# small file more than hashing its own (a speed setting only: the hashes are the same either way)
+PII_CACHE_MIN_ROWS = 20_000
 # what polars' strip_chars removes from ASCII text (Rust's White_Space), and what Python's str.strip removes
 _RUST_WS = "||".join(f"chr({c})" for c in (32, 9, 10, 11, 12, 13))
 _PY_WS = "||".join(f"chr({c})" for c in (32, 9, 10, 11, 12, 13, 28, 29, 30, 31))
@@ -296,10 +301,13 @@ def judge(
     text = {c.name: f"n.{q(c.name)}" for c in cols}
     # columns with few distinct values or costly per-value work (codes, booleans, areas, check digits, personal
     # data) are normalised, parsed, checked and hashed once per distinct value, in a lookup joined back by the text
+    cached = any(c.pii and c.name in present for c in cols) and (
+        int(con.execute(f"select count(*) from ({source})").fetchall()[0][0]) >= PII_CACHE_MIN_ROWS  # type: ignore[index]
+    )
     for c in cols:
-        if c.pii and c.name in present:
+        if cached and c.pii and c.name in present:
             _fill_pii_cache(con, c, source, fns, key)
-    mapped, carried, joins = _lookups(cols, present, source, fns, key)
+    mapped, carried, joins = _lookups(cols, present, source, fns, key, cached)
     norm = ", ".join(
         f"src.{q('_v.' + c.name)} as {q(c.name)}"
         if c in mapped
@@ -361,6 +369,7 @@ def _lookups(
     source: str,
     fns: dict[str, str],
     key: bytes,
+    cached: bool,
 ) -> tuple[list[Column], list[str], list[str]]:
     """Columns with few distinct values or costly per-value work (codes, booleans, areas, check digits, personal
     data) are normalised, parsed, checked and hashed once per distinct value, in a lookup joined back by the text:
@@ -368,7 +377,9 @@ def _lookups(
     mapped = [c for c in cols if c.name in present and _per_distinct(c)]
     joins, carried = [], []
     for i, c in enumerate(mapped):
-        joins.append(f"left join ({_lookup_sql(c, source, fns, key)}) m{i} on m{i}.raw = src.{q(c.name)}")
+        joins.append(
+            f"left join ({_lookup_sql(c, source, fns, key, cached)}) m{i} on m{i}.raw = src.{q(c.name)}"
+        )
         carried += [f"m{i}.{x} as {q(f'_{x}.' + c.name)}" for x in ("v", "p", "h", "m", "ok")]
     return mapped, carried, joins
 
@@ -431,16 +442,18 @@ def _fill_pii_cache(
     """)
 
 
-def _lookup_sql(c: Column, source: str, fns: dict[str, str], key: bytes) -> str:
+def _lookup_sql(c: Column, source: str, fns: dict[str, str], key: bytes, cached: bool) -> str:
     """A subquery with one row per distinct text of column `c`: `raw`, its normalised text `v`, its parse
-    `p`, and for personal data its keyed hash `h` and mask `m` (from the connection's cache, _fill_pii_cache),
-    for a check-digit column the verdict `ok`."""
+    `p`, and for personal data its keyed hash `h` and mask `m` (from the connection's cache when `cached`,
+    _fill_pii_cache), for a check-digit column the verdict `ok`."""
     v = "n.v"
     parse = parse_sql(c, v) or "null"
     join = ""
-    if c.pii:
+    if c.pii and cached:
         h, m = "k.h", "k.m"
         join = f"join {pii_cache(c, key)} k on k.raw = n.raw"
+    elif c.pii:
+        h, m = _hash_and_mask_sql(c, v, fns, key)
     else:
         h = m = "null::varchar"
     ok = {"id_card": _valid_id_number_sql(v), "uscc": _valid_uscc_sql(v)}.get(c.check or "", "null::boolean")
