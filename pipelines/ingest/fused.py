@@ -11,7 +11,8 @@ the oracle tests/ingest/test_fused_sql.py compares this with.
 Where SQL cannot say exactly what Python says, a value is handed to Python, one vector at a time: NFKC
 normalisation (DuckDB has NFC only) and the keyed hash and mask of a personal value that is not pure ASCII (Python's
 `str.upper` and slicing on non-ASCII text). Pure-ASCII personal values are hashed in SQL: HMAC-SHA256 written with
-DuckDB's sha256 over blobs, H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m)), byte-identical to identifiers.pii_hash.
+DuckDB's sha256 over blobs, H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m)), byte-identical to identifiers.pii_hash. A big file's
+personal values are hashed once per connection: a temporary cache by kind (`_fill_pii_cache`), never in the warehouse.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ from pipelines.ingest.validate import FALSE_WORDS, MAX_DATE, MIN_DATE, TRUE_WORD
 from pipelines.warehouse import DUCKDB_TYPES, entity_columns, raw_key
 
 JUDGED = "_ww_judged"
+# a file of at least this many rows hashes its personal values through the connection's cache (_fill_pii_cache);
+# a smaller one hashes its few values in its lookups: joining a cache of a night's values costs a
+# small file more than hashing its own (a speed setting only: the hashes are the same either way)
+PII_CACHE_MIN_ROWS = 20_000
 # what polars' strip_chars removes from ASCII text (Rust's White_Space), and what Python's str.strip removes
 _RUST_WS = "||".join(f"chr({c})" for c in (32, 9, 10, 11, 12, 13))
 _PY_WS = "||".join(f"chr({c})" for c in (32, 9, 10, 11, 12, 13, 28, 29, 30, 31))
@@ -54,6 +59,12 @@ _CASELESS = "[\\x00-\\x7F\\x{3400}-\\x{4DBF}\\x{4E00}-\\x{9FFF}\\x{00B7}]*"
 
 def _ascii(s: str) -> str:
     return f"(strlen({s}) = length({s}))"
+
+
+def _trim(s: str, chars: str) -> str:
+    """trim(s, chars), called only when the first or last character could be one of `chars` (all ≤ U+0020):
+    DuckDB's trim with a character set costs ~5× a comparison of both ends, and almost no value needs it."""
+    return f"(case when ord({s}[1]) <= 32 or ord({s}[-1]) <= 32 then trim({s}, {chars}) else {s} end)"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -108,13 +119,13 @@ def hmac_sql(value: str, key: bytes) -> str:
     k = k.ljust(64, b"\0")
     ipad = bytes(b ^ 0x36 for b in k).hex()
     opad = bytes(b ^ 0x5C for b in k).hex()
-    inner = f"unhex(sha256(unhex('{ipad}') || encode(upper(trim({value}, {_PY_WS})))))"
+    inner = f"unhex(sha256(unhex('{ipad}') || encode(upper({_trim(value, _PY_WS)}))))"
     return f"left(sha256(unhex('{opad}') || {inner}), 32)"
 
 
 def mask_sql(value: str, kind: str) -> str:
     """identifiers.mask in SQL (ASCII and CJK text: one character, one code point)."""
-    v = f"trim({value}, {_PY_WS})"
+    v = _trim(value, _PY_WS)
     n = f"length({v})"
     if kind == "id":
         return (
@@ -135,7 +146,7 @@ def normalised_sql(text: str, fn: str) -> str:
     NFKC form (no decomposition, nothing to compose with); any other text is normalised in Python (polars)."""
     return (
         f"nullif(case when {text} is null then null when {_ascii(text)} or regexp_full_match({text}, {lit(_CASELESS)}) "
-        f"then trim({text}, {_RUST_WS}) "
+        f"then {_trim(text, _RUST_WS)} "
         f"else {fn}({text}) end, '')"
     )
 
@@ -290,7 +301,13 @@ def judge(
     text = {c.name: f"n.{q(c.name)}" for c in cols}
     # columns with few distinct values or costly per-value work (codes, booleans, areas, check digits, personal
     # data) are normalised, parsed, checked and hashed once per distinct value, in a lookup joined back by the text
-    mapped, carried, joins = _lookups(cols, present, source, fns, key)
+    cached = any(c.pii and c.name in present for c in cols) and (
+        int(con.execute(f"select count(*) from ({source})").fetchall()[0][0]) >= PII_CACHE_MIN_ROWS  # type: ignore[index]
+    )
+    for c in cols:
+        if cached and c.pii and c.name in present:
+            _fill_pii_cache(con, c, source, fns, key)
+    mapped, carried, joins = _lookups(cols, present, source, fns, key, cached)
     norm = ", ".join(
         f"src.{q('_v.' + c.name)} as {q(c.name)}"
         if c in mapped
@@ -352,6 +369,7 @@ def _lookups(
     source: str,
     fns: dict[str, str],
     key: bytes,
+    cached: bool,
 ) -> tuple[list[Column], list[str], list[str]]:
     """Columns with few distinct values or costly per-value work (codes, booleans, areas, check digits, personal
     data) are normalised, parsed, checked and hashed once per distinct value, in a lookup joined back by the text:
@@ -359,7 +377,9 @@ def _lookups(
     mapped = [c for c in cols if c.name in present and _per_distinct(c)]
     joins, carried = [], []
     for i, c in enumerate(mapped):
-        joins.append(f"left join ({_lookup_sql(c, source, fns, key)}) m{i} on m{i}.raw = src.{q(c.name)}")
+        joins.append(
+            f"left join ({_lookup_sql(c, source, fns, key, cached)}) m{i} on m{i}.raw = src.{q(c.name)}"
+        )
         carried += [f"m{i}.{x} as {q(f'_{x}.' + c.name)}" for x in ("v", "p", "h", "m", "ok")]
     return mapped, carried, joins
 
@@ -384,24 +404,63 @@ def _per_distinct(c: Column) -> bool:
     return bool(c.pii or c.check or c.type in ("code", "bool", "area"))
 
 
-def _lookup_sql(c: Column, source: str, fns: dict[str, str], key: bytes) -> str:
+def pii_cache(c: Column, key: bytes) -> str:
+    """The connection's temporary table of a personal-data kind's keyed hashes and masks, by the value as read."""
+    return f"_ww_pii_cache_{c.pii}_{hashlib.sha256(key).hexdigest()[:12]}"
+
+
+def _hash_and_mask_sql(c: Column, v: str, fns: dict[str, str], key: bytes) -> tuple[str, str]:
+    """The keyed hash and the mask of the normalised text `v` of personal column `c`: in SQL for ASCII and CJK
+    text, in Python for any other."""
+    safe = f"({_ascii(v)} or regexp_full_match({v}, {lit(_CASELESS)}))"
+    h = f"case when {v} is null then null when {safe} then {hmac_sql(v, key)} "
+    h += f"else {fns['hash.' + c.name]}({v}) end"
+    m = f"case when {v} is null then null when {safe} then {mask_sql(v, c.pii or 'id')} "
+    m += f"else {fns['mask.' + c.name]}({v}) end"
+    return h, m
+
+
+def _fill_pii_cache(
+    con: duckdb.DuckDBPyConnection, c: Column, source: str, fns: dict[str, str], key: bytes
+) -> None:
+    """Hash and mask the values of personal column `c` that no earlier file on this connection had (the same ID
+    numbers, names, phones and cards come back in every month's files), into its kind's cache.
+
+    The cache is a temporary table: it lives in the loading process's memory for the connection's life and is
+    never written to the warehouse (docs/decisions.md "Personal values hashed once per connection")."""
+    cache = pii_cache(c, key)
+    con.execute(f"create temp table if not exists {cache} (raw varchar, h varchar, m varchar)")
+    h, m = _hash_and_mask_sql(c, "n.v", fns, key)
+    con.execute(f"""
+        insert into {cache}
+        with d as (
+            select distinct {q(c.name)} as raw from ({source}) where {q(c.name)} is not null
+        ),
+        new as (select raw from d anti join {cache} k on k.raw = d.raw),
+        n as (select raw, {normalised_sql("raw", fns["nfkc"])} as v from new)
+        select raw, {h}, {m} from n
+    """)
+
+
+def _lookup_sql(c: Column, source: str, fns: dict[str, str], key: bytes, cached: bool) -> str:
     """A subquery with one row per distinct text of column `c`: `raw`, its normalised text `v`, its parse
-    `p`, and for personal data its keyed hash `h` and mask `m`, for a check-digit column the verdict `ok`."""
+    `p`, and for personal data its keyed hash `h` and mask `m` (from the connection's cache when `cached`,
+    _fill_pii_cache), for a check-digit column the verdict `ok`."""
     v = "n.v"
     parse = parse_sql(c, v) or "null"
-    if c.pii:
-        safe = f"({_ascii(v)} or regexp_full_match({v}, {lit(_CASELESS)}))"
-        h = f"case when {v} is null then null when {safe} then {hmac_sql(v, key)} "
-        h += f"else {fns['hash.' + c.name]}({v}) end"
-        m = f"case when {v} is null then null when {safe} then {mask_sql(v, c.pii)} "
-        m += f"else {fns['mask.' + c.name]}({v}) end"
+    join = ""
+    if c.pii and cached:
+        h, m = "k.h", "k.m"
+        join = f"join {pii_cache(c, key)} k on k.raw = n.raw"
+    elif c.pii:
+        h, m = _hash_and_mask_sql(c, v, fns, key)
     else:
         h = m = "null::varchar"
     ok = {"id_card": _valid_id_number_sql(v), "uscc": _valid_uscc_sql(v)}.get(c.check or "", "null::boolean")
     return f"""
         with d as (select distinct {q(c.name)} as raw from ({source}) where {q(c.name)} is not null),
         n as (select raw, {normalised_sql("raw", fns["nfkc"])} as v from d)
-        select raw, v, {parse} as p, {h} as h, {m} as m, {ok} as ok from n
+        select n.raw, v, {parse} as p, {h} as h, {m} as m, {ok} as ok from n {join}
     """
 
 
@@ -478,9 +537,10 @@ def insert_new(
     )
     types = dict(entity_columns(contract))
     params: list = []
+    stored: str | None = None  # a condition on `n`: the row is already stored
     if not contract.mutable:
         on = " and ".join(f"r.{q(c)} = n.{q(c)}" for c in key)
-        window = ""
+        window, nothing_stored = "", False
         dated = [c for c in key if types.get(c, "").upper().startswith(("DATE", "TIMESTAMP"))]
         if dated:
             lo, hi = con.execute(
@@ -488,9 +548,13 @@ def insert_new(
             ).fetchall()[0]  # type: ignore[misc]
             if lo is not None:
                 window, params = f" and r.{q(dated[0])} between ? and ?", [lo, hi]
-        where = f"not exists (select 1 from {table} r where {on}{window})"
-    else:
-        content = [c for c in cols if not c.endswith("_masked") and c not in key]
+                # a file of new days (the usual night): nothing stored in its window, nothing to match
+                probe = f"select exists (select 1 from {table} r where true{window})"
+                nothing_stored = not con.execute(probe, params).fetchall()[0][0]  # type: ignore[index]
+        if not nothing_stored:
+            stored = f"exists (select 1 from {table} r where {on}{window})"
+    content = [c for c in cols if not c.endswith("_masked") and c not in key] if contract.mutable else []
+    if contract.mutable:
         keys = ", ".join(f"t.{q(c)}" for c in key)
         same = " and ".join(f"t.{q(c)} = s.{q(c)}" for c in key)
         latest = (
@@ -504,12 +568,19 @@ def insert_new(
             [f"r.{q(c)} = n.{q(c)}" for c in key]
             + [f"r.{q(c)} is not distinct from n.{q(c)}" for c in content]
         )
-        where = f"not exists (select 1 from {latest} r where {on})"
+        stored = f"exists (select 1 from {latest} r where {on})"
         params = [extract_date]
+    # the rows already stored, matched on the columns compared only (their `_row`): the match never carries the
+    # file's other columns, and a file of new days skips it
+    con.execute("create or replace temp table _ww_lookup_stored (_row bigint)")
+    if stored is not None:
+        narrow = f"select _row, {', '.join(q(c) for c in [*key, *content])} from ({first})"
+        con.execute(f"insert into _ww_lookup_stored select n._row from ({narrow}) n where {stored}", params)
     # in file order, as the rows came: the lookups' joins scatter them, and the order is what lets the date
     # window skip row groups (zone maps) and the columns compress
     inserted = con.execute(
-        f"insert into {table} select {select} from ({first}) n where {where} order by n._row", params
+        f"insert into {table} select {select} from ({first}) n "
+        "where n._row not in (select _row from _ww_lookup_stored) order by n._row"
     ).fetchall()[0][0]  # type: ignore[index]
     kept = con.execute(f"select count(*) from ({first})").fetchall()[0][0]  # type: ignore[index]
     return int(repeated), int(kept) - int(inserted)
