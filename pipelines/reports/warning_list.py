@@ -568,9 +568,8 @@ def _write_sheet(
         else rows[c].to_list()
         for c in shown
     ]
-    formats: dict[
-        str | None, list[object]
-    ] = {}  # a level's formats, made when first met (same order, same bytes)
+    # a level's formats, made when first met: in the order write() made them (same file, same bytes)
+    formats: dict[str | None, list[object]] = {}
     write = _typed_writer(ws)
     for i, (values, level) in enumerate(zip(zip(*cells, strict=True), levels, strict=False), start=1):
         if level not in formats:
