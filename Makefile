@@ -39,8 +39,11 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install -q uv==0.13.8
 
-$(VENV)/.installed: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --python $(PYTHON)
+# --compile-bytecode: the venv ships its .pyc files. Without them every process compiles what it imports (prefect,
+# plotly, GX …) each time when PYTHONDONTWRITEBYTECODE is set (containers, CI, shared machines): ~8 CPU-s per
+# `wagewatch run` process and as much again in Prefect's ephemeral server (docs/decisions.md "The tail of a night").
+$(VENV)/.installed: $(UV) pyproject.toml uv.lock Makefile
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	touch $@
 
 # Debian packages: headless Chromium (dashboard tests, PNG export) and CJK fonts (Chinese in screenshots).
@@ -62,7 +65,7 @@ test-spark: install
 	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
 	  else echo "install a Java 17 runtime (openjdk-17-jre-headless) with your package manager"; exit 1; fi; \
 	fi
-	$(UV) sync --frozen --group spark
+	$(UV) sync --frozen --compile-bytecode --group spark
 	$(BIN)/python -c "import pyspark"  # fail here rather than let the golden tests skip
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m spark tests/pipelines
 

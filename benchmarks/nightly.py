@@ -11,11 +11,16 @@ One run, in this order, all measured here:
      everything after loading.
 With --rerun, steps 3–4 are replaced by one more night on the warehouse an earlier benchmark left (no new file:
 what a night costs beyond loading its files).
+With --prefect-server, a Prefect server is started once before the nights (as README "Running on a server" does:
+`prefect server start` in the background, `PREFECT_API_URL` pointed at it, healthy before the first night; its
+PREFECT_HOME under benchmarks/.work/<tier>-night) and stopped at the end: every night runs against it, as a
+deployment does, instead of starting and stopping an ephemeral server per `wagewatch run`.
 Prints each step's seconds and its ratio to the floor, the night's total, the warehouse size and the peak memory
 of the run (max RSS of the child process).
 
     .venv/bin/python -m benchmarks.nightly --tier city
     .venv/bin/python -m benchmarks.nightly --tier province
+    .venv/bin/python -m benchmarks.nightly --tier demo --incremental --prefect-server
 """
 
 from __future__ import annotations
@@ -26,9 +31,13 @@ import json
 import os
 import resource
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks.targets import record
@@ -36,6 +45,9 @@ from pipelines.ingest.readers import UnreadableFileError, read_any
 
 WORK = Path(__file__).resolve().parent / ".work"
 BIN = Path(sys.executable).parent
+QUIET = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+# what the flow costs outside its steps, by how Prefect's API is reached (the printout's last line per night)
+OVERHEAD = {None: "Prefect ephemeral server", "started": "started server"}
 
 
 def parse_floor(inbox: Path) -> tuple[int, int, float]:
@@ -71,6 +83,12 @@ def main() -> None:
         action="store_true",
         help="one more night on the warehouse an earlier run left (no new file)",
     )
+    parser.add_argument(
+        "--prefect-server",
+        action="store_true",
+        help="start a Prefect server once and run every night against it (how a deployment runs), instead of an "
+        "ephemeral server per run",
+    )
     args = parser.parse_args()
 
     world = WORK / args.tier
@@ -90,13 +108,22 @@ def main() -> None:
     print(f"2. parse floor: {files} files, {rows:,} rows, {size_mb:.0f} MB in {floor:.1f} s")
 
     run = WORK / f"{args.tier}-night"
-    if args.rerun:
-        if not (run / "wh.duckdb").exists():
-            raise SystemExit(f"--rerun needs the warehouse of an earlier run: {run / 'wh.duckdb'}")
-        staged = run / "inbox"
-        night(staged if staged.exists() else inbox, run, floor, label="3. the next night, no new file")
-    else:
-        first_nights(inbox, run, floor, incremental=args.incremental, tier=args.tier, next_folder=args.next)
+    if args.rerun and not (run / "wh.duckdb").exists():
+        raise SystemExit(f"--rerun needs the warehouse of an earlier run: {run / 'wh.duckdb'}")
+    if not args.rerun:
+        shutil.rmtree(run, ignore_errors=True)
+    with contextlib.ExitStack() as stack:
+        api = (
+            stack.enter_context(prefect_server(WORK / f"{args.tier}-prefect"))
+            if args.prefect_server
+            else None
+        )
+        print(f"   Prefect: {'a started server at ' + api if api else 'an ephemeral server per run'}")
+        if args.rerun:
+            staged = run / "inbox"
+            night(staged if staged.exists() else inbox, run, floor, "3. the next night, no new file", api)
+        else:
+            first_nights(inbox, run, floor, args.incremental, tier=args.tier, next_folder=args.next, api=api)
     wh_mb = sum(p.stat().st_size for p in run.glob("wh.duckdb*")) / 2**20
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     record(args.tier, peak_rss_mb=round(peak))
@@ -110,10 +137,12 @@ def first_nights(
     incremental: bool,
     tier: str | None = None,
     next_folder: str | None = None,
+    api: str | None = None,
 ) -> None:
     """A first night into a fresh warehouse; with `incremental`, up to the folder before `next_folder` (default: two
-    folders before the end), then the night that folder arrives (by default a regular day's)."""
-    shutil.rmtree(run, ignore_errors=True)
+    folders before the end), then the night that folder arrives (by default a regular day's). `api`: the started
+    Prefect server's API URL (None: each run starts an ephemeral one)."""
+    run.mkdir(parents=True, exist_ok=True)
     folders = sorted(p for p in inbox.iterdir() if p.is_dir())
     held_back = (inbox / next_folder if next_folder else folders[-2]) if incremental else None
     if held_back is not None:  # the first night sees the folders before it (linked, not copied)
@@ -124,7 +153,7 @@ def first_nights(
         for folder in folders[: folders.index(held_back)]:
             (staged / folder.name).symlink_to(folder.resolve(), target_is_directory=True)
         inbox = staged
-    first = night(inbox, run, floor, label="3. wagewatch run")
+    first = night(inbox, run, floor, "3. wagewatch run", api)
     record(
         tier,
         **{
@@ -133,16 +162,73 @@ def first_nights(
     )
     if held_back is not None:
         (inbox / held_back.name).symlink_to(held_back.resolve(), target_is_directory=True)
-        wall = night(inbox, run, floor, label=f"4. the next night ({held_back.name}'s extracts)")
+        wall = night(inbox, run, floor, f"4. the next night ({held_back.name}'s extracts)", api)
         key = "regular_night_s" if next_folder is None else f"night_{held_back.name}_s"
         record(tier, **{key: round(wall, 1)})
 
 
-def night(inbox: Path, run: Path, floor: float, label: str) -> float:
-    """`wagewatch run` as an analyst runs it; prints its steps from the run's own run_summary.json and returns its
-    wall seconds."""
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def prefect_server(home: Path, timeout: float = 300.0) -> Iterator[str]:
+    """`prefect server start` in the background (its database in `home`), healthy before this yields its API URL;
+    stopped (its whole process group) when the block ends."""
+    home.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {**os.environ, **QUIET, "PREFECT_HOME": str(home)}
+    env.pop("PREFECT_API_URL", None)
+    start = time.perf_counter()
+    with (home / "server.log").open("w") as log:
+        proc = subprocess.Popen(
+            [BIN / "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped as a whole below
+        )
+        try:
+            while not _healthy(api):
+                if proc.poll() is not None:
+                    raise SystemExit(f"prefect server exited ({proc.returncode}); see {home / 'server.log'}")
+                if time.perf_counter() - start > timeout:
+                    raise SystemExit(
+                        f"prefect server not healthy after {timeout:.0f} s; see {home / 'server.log'}"
+                    )
+                time.sleep(0.5)
+            print(f"   prefect server start (once, before the nights): {time.perf_counter() - start:.1f} s")
+            yield api
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def _healthy(api: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api}/health", timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def night(inbox: Path, run: Path, floor: float, label: str, api: str | None = None) -> float:
+    """`wagewatch run` as an analyst runs it (against the started server at `api`, else with an ephemeral one);
+    prints its steps from the run's own run_summary.json and returns its wall seconds."""
+    env = {**os.environ, **QUIET}
     env.setdefault("GX_ANALYTICS_ENABLED", "False")
+    if api:
+        env["PREFECT_API_URL"] = api
+    else:
+        env.pop("PREFECT_API_URL", None)
     start = time.perf_counter()
     proc = subprocess.run(
         [BIN / "wagewatch", "run", "--inbox", inbox, "--out", run / "out", "--warehouse", run / "wh.duckdb"],
@@ -164,7 +250,7 @@ def night(inbox: Path, run: Path, floor: float, label: str) -> float:
         print(f"   {step['step']:<12}{step['seconds']:>9.1f}{step['seconds'] / floor:>8.2f}×{rows_out:>12}")
     in_steps = sum(s["seconds"] for s in summary["steps"])
     print(f"   {'steps':<12}{in_steps:>9.1f}{in_steps / floor:>8.2f}×")
-    print(f"   flow start-up and teardown (Prefect ephemeral server): {wall - in_steps:.1f} s")
+    print(f"   flow start-up and teardown ({OVERHEAD['started' if api else None]}): {wall - in_steps:.1f} s")
     return wall
 
 

@@ -132,12 +132,18 @@ def run(
     Exit codes: 0 published, 3 blocked by a data-quality finding, 4 as-of date refused (before the first extract,
     or earlier than OUT/LATEST without --republish), 2 warehouse busy, 1 failure.
     """
+    from pipelines.flows.ephemeral import EarlyServer
+
+    server = (
+        EarlyServer()
+    )  # without PREFECT_API_URL: the ephemeral server starts while the pipeline is imported
     from pipelines.flows.nightly import nightly
     from pipelines.runs import WarehouseBusyError
     from pipelines.settings import get_settings
 
     if get_settings().is_demo_secret:
         _say("note: personal data is hashed with the DEMO key; set WAGEWATCH_PII_SECRET in production")
+    server.ready()
     try:
         summary = nightly(
             inbox=inbox,
@@ -297,8 +303,12 @@ def backfill(
     ] = False,
 ) -> None:
     """Run the nightly job for each as-of date in a range, oldest first; already-published dates are skipped."""
+    from pipelines.flows.ephemeral import EarlyServer
+
+    server = EarlyServer()  # as in `run`
     from pipelines.flows.backfill import backfill as _backfill
 
+    server.ready()
     result = _backfill(
         inbox=inbox,
         out=out,

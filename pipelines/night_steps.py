@@ -425,24 +425,15 @@ def write_reports(
 ) -> ReportFiles:
     """Inspectors' Excel lists and CSV, the leaders' HTML dashboard, and where each went.
     `ranking_zh` (排序依据：…) goes into the 核查清单 sheet's title row."""
-    from pipelines.reports.dashboard import firm_inputs, write_dashboard
+    from pipelines.reports.dashboard import dashboard_written, firm_inputs
     from pipelines.reports.warning_list import write_warning_lists
 
     areas = read_areas(settings)
     findings = _findings(con, quality)
-    lists = write_warning_lists(
-        warnings.lines,
-        warnings.workers,
-        findings,
-        areas,
-        out_dir / "lists",
-        as_of,
-        ranking_zh=ranking_zh,
-        leads=warnings.leads,
-    )
     area_month = frame(con, "select * from indicator_area_month")
     ranking = frame(con, "select * from rpt_area_ranking") if has_table(con, "rpt_area_ranking") else None
-    dashboard = write_dashboard(
+    # the dashboard first: Chromium renders its images (通报图) in the background while the Excel lists are written
+    with dashboard_written(
         area_month,
         ranking,
         warnings.inspection,
@@ -456,7 +447,18 @@ def write_reports(
         disposition=frame(con, "select * from disposition_area_month")
         if has_table(con, "disposition_area_month")
         else None,
-    )
+    ) as dashboard:
+        lists = write_warning_lists(
+            warnings.lines,
+            warnings.workers,
+            findings,
+            areas,
+            out_dir / "lists",
+            as_of,
+            ranking_zh=ranking_zh,
+            leads=warnings.leads,
+        )
+        _bulletin_with_closed_loop(con, quality, warnings)
     outputs = {
         "warning list (city)": next(
             (str(p) for p in lists if "全市" in p.name and p.suffix == ".xlsx"),
@@ -467,7 +469,6 @@ def write_reports(
     }
     docs = getattr(quality, "docs_index", None)
     bulletin = getattr(quality, "bulletin_path", None)
-    _bulletin_with_closed_loop(con, quality, warnings)
     if docs:
         outputs["data docs"] = str(docs)
     if bulletin:

@@ -6,12 +6,14 @@ disk on an intranet. `build_dashboard` and `render_html` are pure; `write_dashbo
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import math
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -922,14 +924,46 @@ def write_dashboard(
 
     `missing_sources`: entities never delivered by as_of (night_steps.missing_sources): shown as 数据未报送.
     """
+    with dashboard_written(
+        area_month, ranking, lines, findings, areas, as_of, settings, path, static_formats=static_formats,
+        missing_sources=missing_sources, firms=firms, disposition=disposition, generated=generated,
+    ) as written:  # fmt: skip
+        return written
+
+
+@contextlib.contextmanager
+def dashboard_written(
+    area_month: pl.DataFrame,
+    ranking: pl.DataFrame | None,
+    lines: pl.DataFrame,
+    findings: pl.DataFrame,
+    areas: pl.DataFrame,
+    as_of: date,
+    settings: Settings,
+    path: Path,
+    *,
+    static_formats: Sequence[str] = ("png",),
+    missing_sources: Sequence[str] = (),
+    firms: FirmInputs | None = None,
+    disposition: pl.DataFrame | None = None,
+    generated: date | None = None,
+) -> Iterator[Path]:
+    """`write_dashboard` whose image export runs while the `with` block runs: the HTML is written on entering, the
+    images (通报图/) are rendered by Chromium in a thread meanwhile and are all written when the block ends, even when
+    the block raises. The caller's own work (the Excel lists) overlaps the browser's (docs/decisions.md
+    "The tail of a night")."""
     dashboard = build_dashboard(
         area_month, ranking, lines, findings, areas, as_of, settings,
         missing_sources=missing_sources, firms=firms, disposition=disposition, generated=generated,
     )  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(render_html(dashboard), encoding="utf-8")
-    tmp.replace(path)
-    if static_formats:
-        export_static(dashboard.static_figures(), path.parent / zh.STATIC_FOLDER, static_formats)
-    return path
+    figures = dashboard.static_figures() if static_formats else {}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="static-export") as pool:
+        images = pool.submit(export_static, figures, path.parent / zh.STATIC_FOLDER, static_formats)
+        try:
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text(render_html(dashboard), encoding="utf-8")
+            tmp.replace(path)
+            yield path
+        finally:
+            images.result()  # export_static logs its own failures and returns no paths
