@@ -40,7 +40,9 @@ $(UV):
 	.tools/bin/pip install -q uv==0.13.8
 
 $(VENV)/.installed: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --python $(PYTHON)
+	# bytecode compiled at install: a process that may not write __pycache__ (PYTHONDONTWRITEBYTECODE, a read-only
+	# install) otherwise compiles Great Expectations' sources on every import (≈ 25 CPU-s a night, docs/decisions.md)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	touch $@
 
 # Debian packages: headless Chromium (dashboard tests, PNG export) and CJK fonts (Chinese in screenshots).

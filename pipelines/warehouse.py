@@ -329,23 +329,23 @@ def run_models(
             if p.mode == "full":
                 con.execute(f"CREATE OR REPLACE TABLE {name} AS {body}")
             elif p.mode == "incremental":
-                _rebuild_months(con, name, models[name], body, p.months)
+                _rebuild_months(con, name, models[name], body, p.months, p.lag)
             elif p.mode == "append":
                 con.execute(f"insert into {name} select * from ({body}) as _build where {p.new_rows}")
-            if models[name].incremental:
-                record(con, models, name, night, p)
-        if models[name].incremental:
+            record(con, models, name, night, p)
+        if models[name].incremental or p.mode == "up_to_date":
             built.plans[name] = p
         built.append(name)
     return built
 
 
 def _rebuild_months(
-    con: duckdb.DuckDBPyConnection, name: str, model: SqlModel, body: str, months: list[str]
+    con: duckdb.DuckDBPyConnection, name: str, model: SqlModel, body: str, months: list[str], lag: int = 0
 ) -> None:
     """Delete the months' rows and insert them again from the model's SQL, which may restrict its input scans to
-    `getvariable('build_from')` … `getvariable('build_to')` (the months' first and last day); the output is cut to
-    exactly the months."""
+    `getvariable('build_from')` … `getvariable('build_to')` (the months' first and last day; a model with `lag=n`
+    reads from `getvariable('build_reads_from')`, the first day n months before); the output is cut to exactly the
+    months."""
     column = model.incremental
     kind = con.execute(
         "select data_type from information_schema.columns where table_name = ? and column_name = ?",
@@ -359,7 +359,15 @@ def _rebuild_months(
     first = date.fromisoformat(months[0] + "-01")
     last_start = date.fromisoformat(months[-1] + "-01")
     last = date(last_start.year + (last_start.month == 12), last_start.month % 12 + 1, 1)
-    set_params(con, {"build_from": first, "build_to": date.fromordinal(last.toordinal() - 1)})
+    reads = (first.year * 12 + first.month - 1) - lag
+    set_params(
+        con,
+        {
+            "build_from": first,
+            "build_to": date.fromordinal(last.toordinal() - 1),
+            "build_reads_from": date(reads // 12, reads % 12 + 1, 1),
+        },
+    )
     try:
         con.execute(f"delete from {name} where list_contains(?::VARCHAR[], {month})", [months])
         con.execute(

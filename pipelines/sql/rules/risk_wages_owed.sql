@@ -80,6 +80,14 @@ attended as (
         id_card_number_hash
     from int_person_day
     where is_valid_day and work_role is distinct from '10'
+        -- only pay months whose deadline (the last day of pay month + r03_pay_deadline_months) lies within the last
+        -- r03_lookback_days to as_of, as a range of work dates (the scan skips the rest): deadline >= as_of − lookback
+        -- exactly when the pay month starts on or after the first line's date, deadline <= as_of exactly when it
+        -- starts before the second's
+        and work_date >= date_trunc('month', getvariable('as_of') - to_days(getvariable('r03_lookback_days')))
+            - to_months(getvariable('r03_pay_deadline_months'))
+        and work_date < date_trunc('month', getvariable('as_of') + interval 1 day)
+            - to_months(getvariable('r03_pay_deadline_months'))
 ),
 
 unpaid_months as (
@@ -87,11 +95,8 @@ unpaid_months as (
         attended.project_code,
         attended.pay_month,
         count(distinct attended.id_card_number_hash) as n_attended
-    from attended
-    where cast(date_trunc('month', strptime(attended.pay_month || '-01', '%Y-%m-%d'))
-            + to_months(getvariable('r03_pay_deadline_months') + 1) - interval 1 day as date)
-            between getvariable('as_of') - to_days(getvariable('r03_lookback_days')) and getvariable('as_of')
-        and not exists (
+    from attended  -- the pay months whose deadline lies in R03's lookback window (attended's date range)
+    where not exists (
             select 1 from payroll
             where payroll.project_code = attended.project_code and payroll.pay_month = attended.pay_month
         )
