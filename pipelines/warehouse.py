@@ -369,10 +369,31 @@ def _rebuild_months(
         },
     )
     try:
-        con.execute(f"delete from {name} where list_contains(?::VARCHAR[], {month})", [months])
+        within, params = _in_months(column, str(kind[0]), months)
+        con.execute(f"delete from {name} where {within}", params)
         con.execute(
             f"insert into {name} select * from ({body}) as _build where list_contains(?::VARCHAR[], {month})",
             [months],
         )
     finally:
         set_params(con, FULL_BUILD_PARAMS)
+
+
+def _in_months(column: str, kind: str, months: list[str]) -> tuple[str, list[object]]:
+    """The predicate (and its parameters) of the rows of the months: a 'yyyy-MM' column by value, a DATE or
+    TIMESTAMP column by date ranges, so that the delete skips the row groups of other months (zone maps) instead of
+    formatting every stored row's date."""
+    if kind.upper().startswith("VARCHAR"):
+        return f'list_contains(?::VARCHAR[], "{column}")', [months]
+    ranges: list[list[date]] = []
+    for m in months:
+        start = date.fromisoformat(m + "-01")
+        end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+        if ranges and ranges[-1][1] == start:
+            ranges[-1][1] = end
+        else:
+            ranges.append([start, end])
+    cast = "TIMESTAMP" if kind.upper().startswith("TIMESTAMP") else "DATE"
+    return " or ".join(
+        f"(\"{column}\" >= {cast} '{lo}' and \"{column}\" < {cast} '{hi}')" for lo, hi in ranges
+    ), []
