@@ -346,7 +346,7 @@ def _rebuild_months(
     `getvariable('build_from')` … `getvariable('build_to')` (the months' first and last day; a model with `lag=n`
     reads from `getvariable('build_reads_from')`, the first day n months before); the output is cut to exactly the
     months."""
-    column = model.incremental
+    column = str(model.incremental)
     kind = con.execute(
         "select data_type from information_schema.columns where table_name = ? and column_name = ?",
         [name, column],
