@@ -75,11 +75,14 @@ CREATE TABLE IF NOT EXISTS {STATE_TABLE} (
 FULL_BUILD_PARAMS: dict[str, object] = {
     "build_from": date(1, 1, 1),
     "build_to": date(9999, 12, 31),
+    # a model whose month M reads inputs of earlier months (`lag=`): the first day of the earliest month it reads
+    "build_reads_from": date(1, 1, 1),
 }
 RUNNER_VARIABLES = frozenset({"as_of", *FULL_BUILD_PARAMS})
 
 _INCREMENTAL_RE = re.compile(
-    r"^--\s*incremental:\s*by_month\(\s*\"?(\w+)\"?\s*\)\s*$", re.IGNORECASE | re.MULTILINE
+    r"^--\s*incremental:\s*by_month\(\s*\"?(\w+)\"?\s*(?:,\s*lag\s*=\s*(\w+)\s*)?\)\s*$",
+    re.IGNORECASE | re.MULTILINE,
 )
 _GETVAR_RE = re.compile(r"getvariable\('(\w+)'\)")
 
@@ -126,6 +129,31 @@ def incremental_column(sql: str) -> str | None:
     return m.group(1) if m else None
 
 
+def incremental_lag(sql: str) -> str | None:
+    """`lag=<n or run parameter>` of `-- incremental: by_month(<column>, lag=…)`: month M of the model also reads
+    its inputs of the n months before M (int_payroll_project_month: month M describes pay month M − n), so a change
+    of month T touches months T … T + n. None without it."""
+    m = _INCREMENTAL_RE.search(sql)
+    return m.group(2) if m and m.group(2) else None
+
+
+def lag_months(models: Mapping[str, SqlModel], name: str, night: Night) -> int:
+    """How many months before M month M of a model reads, through the incremental models it reads (their lags add
+    up: a superset when they sit on different paths)."""
+    total = 0
+    for n in {name, *upstream(models, name)}:
+        if not models[n].incremental:
+            continue
+        lag = incremental_lag(models[n].sql)
+        if lag is None:
+            continue
+        value = lag if lag.isdigit() else night.variables.get(lag)
+        if value is None or not str(value).isdigit():
+            raise ValueError(f"{n}: incremental lag {lag!r} is neither a number nor a run parameter")
+        total += int(value)
+    return total
+
+
 def ensure_state(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(STATE_DDL)
 
@@ -153,6 +181,7 @@ class Plan:
 
     mode: str  # full | incremental | append | up_to_date
     months: list[str] = field(default_factory=list)
+    lag: int = 0  # incremental: months before the first rebuilt month the model reads (build_reads_from)
     reason: str = ""
     new_rows: str = ""  # append: the predicate of the rows visible tonight and not at the last build
 
@@ -247,6 +276,12 @@ def _month_range(first: str, last: str) -> list[str]:
 
 def _month(d: date) -> str:
     return f"{d.year:04d}-{d.month:02d}"
+
+
+def _shifted(month: str, by: int) -> str:
+    """'yyyy-MM' plus `by` months."""
+    n = int(month[:4]) * 12 + int(month[5:7]) - 1 + by
+    return f"{n // 12:04d}-{n % 12 + 1:02d}"
 
 
 class Touched:
@@ -416,12 +451,19 @@ def plan(
     full: bool,
     table_exists: bool,
 ) -> Plan:
-    """Full, incremental (which months), append (the new rows) or up to date, for one model tonight."""
+    """Full, incremental (which months), append (the new rows) or up to date, for one model tonight.
+
+    A model that does not opt in is built whole, unless it was already built from the same rows tonight (same
+    as_of, same files loaded, same SQL and parameters: the quality step builds the facts its checks read before the
+    models step; a re-run of a night): its table holds what a rebuild would give (every model reads only raw tables
+    and models, and raw tables change only by loading files)."""
     model = models[name]
-    if not model.incremental:
-        return Plan("full")
     state = read_state(con, name)
     reason = "asked" if full else _whole_because(models, name, night, state, table_exists)
+    if not model.incremental:
+        if not reason and state is not None and _same_inputs(night, state):
+            return Plan("up_to_date")
+        return Plan("full")
     if reason or state is None:
         return Plan("full", reason=reason)
     prev_as_of: date = state["as_of"]
@@ -442,7 +484,18 @@ def plan(
         months |= got
     if not months:
         return Plan("up_to_date")
-    return Plan("incremental", sorted(months))
+    lag = lag_months(models, name, night)
+    # the months after a touched month that read it; none after as_of's (a later night rebuilds from its
+    # last build's as_of month on)
+    later = {_shifted(m, k) for m in months for k in range(1, lag + 1)}
+    months |= {m for m in later if m <= _month(night.as_of)}
+    return Plan("incremental", sorted(months), lag=lag)
+
+
+def _same_inputs(night: Night, state: dict[str, Any]) -> bool:
+    """The last build read what tonight's would: the same as_of and the same files (the schema version, SQL and
+    parameters are compared by _whole_because)."""
+    return bool(state["as_of"] == night.as_of and state["file_watermark"] == night.watermark)
 
 
 def record(

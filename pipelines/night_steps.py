@@ -98,6 +98,8 @@ def release_published(con: duckdb.DuckDBPyConnection, *, keep_new: bool) -> None
             else:
                 con.execute(f"drop table if exists {name}")
                 con.execute(f"alter table {held} rename to {name}")
+                if has_table(con, STATE_TABLE):  # an earlier night's rows: not tonight's build any more
+                    con.execute(f"delete from {STATE_TABLE} where model = ?", [name])
 
 
 def open_warehouse(path: Path, settings: Settings) -> duckdb.DuckDBPyConnection:

@@ -329,24 +329,24 @@ def run_models(
             if p.mode == "full":
                 con.execute(f"CREATE OR REPLACE TABLE {name} AS {body}")
             elif p.mode == "incremental":
-                _rebuild_months(con, name, models[name], body, p.months)
+                _rebuild_months(con, name, models[name], body, p.months, p.lag)
             elif p.mode == "append":
                 con.execute(f"insert into {name} select * from ({body}) as _build where {p.new_rows}")
-            if models[name].incremental:
-                record(con, models, name, night, p)
-        if models[name].incremental:
+            record(con, models, name, night, p)
+        if models[name].incremental or p.mode == "up_to_date":
             built.plans[name] = p
         built.append(name)
     return built
 
 
 def _rebuild_months(
-    con: duckdb.DuckDBPyConnection, name: str, model: SqlModel, body: str, months: list[str]
+    con: duckdb.DuckDBPyConnection, name: str, model: SqlModel, body: str, months: list[str], lag: int = 0
 ) -> None:
     """Delete the months' rows and insert them again from the model's SQL, which may restrict its input scans to
-    `getvariable('build_from')` … `getvariable('build_to')` (the months' first and last day); the output is cut to
-    exactly the months."""
-    column = model.incremental
+    `getvariable('build_from')` … `getvariable('build_to')` (the months' first and last day; a model with `lag=n`
+    reads from `getvariable('build_reads_from')`, the first day n months before); the output is cut to exactly the
+    months."""
+    column = str(model.incremental)
     kind = con.execute(
         "select data_type from information_schema.columns where table_name = ? and column_name = ?",
         [name, column],
@@ -359,12 +359,41 @@ def _rebuild_months(
     first = date.fromisoformat(months[0] + "-01")
     last_start = date.fromisoformat(months[-1] + "-01")
     last = date(last_start.year + (last_start.month == 12), last_start.month % 12 + 1, 1)
-    set_params(con, {"build_from": first, "build_to": date.fromordinal(last.toordinal() - 1)})
+    reads = (first.year * 12 + first.month - 1) - lag
+    set_params(
+        con,
+        {
+            "build_from": first,
+            "build_to": date.fromordinal(last.toordinal() - 1),
+            "build_reads_from": date(reads // 12, reads % 12 + 1, 1),
+        },
+    )
     try:
-        con.execute(f"delete from {name} where list_contains(?::VARCHAR[], {month})", [months])
+        within, params = _in_months(column, str(kind[0]), months)
+        con.execute(f"delete from {name} where {within}", params)
         con.execute(
             f"insert into {name} select * from ({body}) as _build where list_contains(?::VARCHAR[], {month})",
             [months],
         )
     finally:
         set_params(con, FULL_BUILD_PARAMS)
+
+
+def _in_months(column: str, kind: str, months: list[str]) -> tuple[str, list[object]]:
+    """The predicate (and its parameters) of the rows of the months: a 'yyyy-MM' column by value, a DATE or
+    TIMESTAMP column by date ranges, so that the delete skips the row groups of other months (zone maps) instead of
+    formatting every stored row's date."""
+    if kind.upper().startswith("VARCHAR"):
+        return f'list_contains(?::VARCHAR[], "{column}")', [months]
+    ranges: list[list[date]] = []
+    for m in months:
+        start = date.fromisoformat(m + "-01")
+        end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+        if ranges and ranges[-1][1] == start:
+            ranges[-1][1] = end
+        else:
+            ranges.append([start, end])
+    cast = "TIMESTAMP" if kind.upper().startswith("TIMESTAMP") else "DATE"
+    return " or ".join(
+        f"(\"{column}\" >= {cast} '{lo}' and \"{column}\" < {cast} '{hi}')" for lo, hi in ranges
+    ), []

@@ -12,7 +12,15 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.incremental import STATE_TABLE, Night, Touched, entries
+from pipelines.incremental import (
+    STATE_TABLE,
+    Night,
+    Touched,
+    entries,
+    incremental_column,
+    incremental_lag,
+    lag_months,
+)
 from pipelines.night_steps import build_layer, extract_dates, load_extracts, open_warehouse
 from pipelines.quality.cross_source import build_checks
 from pipelines.settings import Settings
@@ -140,10 +148,36 @@ def test_nights_were_incremental(nights):
     assert december["int_person_day"].months == ["2025-12"]
     assert december["stg_attendance"].mode == "append"
     assert december["int_project_month"].mode == "incremental"
+    # month M reads pay month M − 1 (lag=payroll_deadline_months): December only, no month after as_of's
+    assert december["int_payroll_project_month"].mode == "incremental"
+    assert december["int_payroll_project_month"].months == ["2025-12"]
     # the night the late files came: their months (September's attendance, October's pay) are rebuilt too
     late = nights["plans"][nights["dates"][6]]
     assert "2025-09" in late["int_person_day"].months
     assert "2025-10" in late["int_project_month"].months
+    # September's late punches are read by October's pay-month figures (pay month M − 1)
+    assert {"2025-09", "2025-10"} <= set(late["int_payroll_project_month"].months)
+
+
+def test_models_built_by_the_quality_step_are_not_built_again(nights):
+    """Quality's checks build the facts they read (int_punch_on_two_projects …); the models step, same night, same
+    files, finds them up to date (they are whole-table models: no months)."""
+    december = nights["plans"][nights["dates"][-2]]
+    assert december["int_punch_on_two_projects"].mode == "up_to_date"
+    assert december["int_pay_month_due"].mode == "up_to_date"
+    assert "rule_firing" not in december  # not built by the checks: built whole, as every night
+
+
+def test_incremental_lag_is_a_number_or_a_run_parameter():
+    assert incremental_lag("-- grain: x\n-- incremental: by_month(month, lag=payroll_deadline_months)\n") == (
+        "payroll_deadline_months"
+    )
+    assert incremental_lag("-- incremental: by_month(month, lag = 2)") == "2"
+    assert incremental_lag("-- incremental: by_month(month)") is None
+    assert incremental_column('-- incremental: by_month("month", lag=2)') == "month"
+    night = Night(date(2025, 12, 30), 1, None, {"payroll_deadline_months": "1"})
+    assert lag_months(MODELS, "int_payroll_project_month", night) == 1
+    assert lag_months(MODELS, "int_project_month", night) == 0
 
 
 def test_rerun_of_the_same_night_changes_nothing(nights):

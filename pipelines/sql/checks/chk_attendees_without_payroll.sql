@@ -8,6 +8,9 @@ with attendees as (
         on stg_attendance.project_code = stg_project_worker.project_code
         and stg_attendance.id_card_number_hash = stg_project_worker.id_card_number_hash
         and coalesce(stg_project_worker.work_role, '20') <> '10'
+    -- the pay month due as a date range as well: the scan skips the other months
+    where stg_attendance.work_date >= date_trunc('month', getvariable('as_of') + interval 1 day) - to_months(getvariable('payroll_deadline_months') + 1)
+        and stg_attendance.work_date < date_trunc('month', getvariable('as_of') + interval 1 day) - to_months(getvariable('payroll_deadline_months'))
 ),
 
 paid as (

@@ -9,6 +9,9 @@ with paid as (
 punched as (
     select distinct project_code, id_card_number_hash, strftime(work_date, '%Y-%m') as punch_month
     from stg_attendance
+    -- the pay month due (int_pay_month_due) as a date range: the scan skips the other months
+    where work_date >= date_trunc('month', getvariable('as_of') + interval 1 day) - to_months(getvariable('payroll_deadline_months') + 1)
+        and work_date < date_trunc('month', getvariable('as_of') + interval 1 day) - to_months(getvariable('payroll_deadline_months'))
 ),
 
 unattended as (

@@ -1,4 +1,5 @@
 -- grain: one row per project × indicator month M (as int_project_month), describing pay month M − payroll_deadline_months
+-- incremental: by_month(month, lag=payroll_deadline_months)
 -- The deadline is the end of M. Where the spec is silent: the amount due (Σ total_pay_amount) is over the pay
 -- month's regular lines (is_back_pay false) paid by the deadline; the amount paid (Σ actual_amount) counts every
 -- line of the pay month, back pay included, with balance_date ≤ end of M. A line paid after the deadline reaches the
@@ -6,16 +7,22 @@
 -- "Delivery"); the workers it pays are the attended workers without a line by the deadline (paid_vs_attended, R03). Attended workers = persons with a valid
 -- day in the pay month who are not roster managers (work_role 10); paid_vs_attended counts those of them with a
 -- pay line by the deadline. "Via account" = pay_bank_card_number is one of the project's own wage accounts.
+-- Month M reads the attendance and pay lines of pay month M − payroll_deadline_months (`lag=`): a night rebuilds the
+-- months its new rows touch and the months after them (docs/decisions.md "Incremental nights"); the scans are cut
+-- to the months being built and the pay months they read (everything on a full build and on Spark).
 with project_months as (
     select project_code, "month", month_start, month_end from int_project_month
+    where month_start between getvariable('build_from') and getvariable('build_to')
 ),
 
 person_days as (
     select * from int_person_day
+    where work_date between getvariable('build_reads_from') and getvariable('build_to')
 ),
 
 payroll as (
     select * from stg_payroll
+    where pay_month between strftime(getvariable('build_reads_from'), '%Y-%m') and strftime(getvariable('build_to'), '%Y-%m')
 ),
 
 accounts as (

@@ -11,6 +11,15 @@ with punches as (
         and work_date > getvariable('as_of') - to_days(getvariable('r17_lookback_days'))
 ),
 
+-- only people who punched on two projects or more in the window can have a pair: the others (most) are left out
+-- before the punches are ordered per person
+movers as (
+    select id_card_number_hash
+    from punches
+    group by id_card_number_hash
+    having count(distinct project_code) > 1
+),
+
 sequenced as (
     select
         id_card_number_hash,
@@ -19,6 +28,7 @@ sequenced as (
         lag(project_code) over (partition by id_card_number_hash order by punch_at, project_code) as previous_project,
         lag(punch_at) over (partition by id_card_number_hash order by punch_at, project_code) as previous_at
     from punches
+    where id_card_number_hash in (select id_card_number_hash from movers)
 ),
 
 pairs as (

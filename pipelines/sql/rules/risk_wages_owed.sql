@@ -73,29 +73,26 @@ owed_workers as (
     group by worker_months.project_code
 ),
 
-attended as (
-    select distinct
-        project_code,
-        strftime(work_date, '%Y-%m') as pay_month,
-        id_card_number_hash
-    from int_person_day
-    where is_valid_day and work_role is distinct from '10'
-),
-
 unpaid_months as (
-    select
-        attended.project_code,
-        attended.pay_month,
-        count(distinct attended.id_card_number_hash) as n_attended
-    from attended
-    where cast(date_trunc('month', strptime(attended.pay_month || '-01', '%Y-%m-%d'))
-            + to_months(getvariable('r03_pay_deadline_months') + 1) - interval 1 day as date)
-            between getvariable('as_of') - to_days(getvariable('r03_lookback_days')) and getvariable('as_of')
+    -- worked pay months (int_attended_project_month: workers, not roster managers, with a valid day) without any
+    -- pay line, whose deadline (the last day of pay month + r03_pay_deadline_months) lies within the last
+    -- r03_lookback_days to as_of: deadline >= as_of − lookback exactly when the pay month is not before the first
+    -- bound's month, deadline <= as_of exactly when it is before the second's
+    select attended.project_code, attended."month" as pay_month, attended.n_attended_workers as n_attended
+    from int_attended_project_month as attended
+    where attended."month" >= strftime(
+        date_trunc('month', getvariable('as_of') - to_days(getvariable('r03_lookback_days')))
+            - to_months(getvariable('r03_pay_deadline_months')),
+        '%Y-%m'
+    )
+        and attended."month" < strftime(
+            date_trunc('month', getvariable('as_of') + interval 1 day) - to_months(getvariable('r03_pay_deadline_months')),
+            '%Y-%m'
+        )
         and not exists (
             select 1 from payroll
-            where payroll.project_code = attended.project_code and payroll.pay_month = attended.pay_month
+            where payroll.project_code = attended.project_code and payroll.pay_month = attended."month"
         )
-    group by attended.project_code, attended.pay_month
 ),
 
 unpaid as (

@@ -13,26 +13,19 @@ scope as (
     cross join delivered
 ),
 
-person_days as (
-    select project_code, id_card_number_hash, work_date from int_person_day
-    where is_valid_day
-        and work_role is distinct from '10'
-        -- only pay months whose deadline can fall in the lookback window
-        and work_date >= date_trunc('month', getvariable('as_of') - to_days(getvariable('r03_lookback_days')))
-            - to_months(getvariable('r03_pay_deadline_months'))
-),
-
 payroll as (
     select project_code, pay_month, balance_date from stg_payroll
 ),
 
 attended as (
-    select
-        project_code,
-        strftime(work_date, '%Y-%m') as pay_month,
-        count(distinct id_card_number_hash) as n_attended_workers
-    from person_days
-    group by project_code, strftime(work_date, '%Y-%m')
+    -- the workers (not roster managers) with a valid day in the pay month
+    select project_code, "month" as pay_month, n_attended_workers from int_attended_project_month
+    -- only pay months whose deadline can fall in the lookback window
+    where "month" >= strftime(
+        date_trunc('month', getvariable('as_of') - to_days(getvariable('r03_lookback_days')))
+            - to_months(getvariable('r03_pay_deadline_months')),
+        '%Y-%m'
+    )
 ),
 
 due as (

@@ -20,6 +20,9 @@ pay_month as (
 person_days as (
     select * from int_person_day
     where is_valid_day
+        -- the pay month due (int_pay_month_due) as a date range: the scan skips the other months
+        and work_date >= date_trunc('month', getvariable('as_of') + interval 1 day) - to_months(getvariable('payroll_deadline_months') + 1)
+        and work_date < date_trunc('month', getvariable('as_of') + interval 1 day) - to_months(getvariable('payroll_deadline_months'))
 ),
 
 full_timers as (

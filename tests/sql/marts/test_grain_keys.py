@@ -22,6 +22,7 @@ KEYS = {
     "int_project_month": ["project_code", "month"],
     "int_account_project_month": ["project_code", "month"],
     "int_payroll_project_month": ["project_code", "month"],
+    "int_attended_project_month": ["project_code", "month"],
     "int_pay_month_due": ["pay_month"],
     "int_punch_on_two_projects": ["id_card_number_hash", "project_code"],
     "int_worker_contact_shared": ["project_code", "id_card_number_hash", "contact_kind"],
