@@ -244,10 +244,13 @@ def night(inbox: Path, run: Path, floor: float, label: str, api: str | None = No
     newest = max((run / "out" / "runs").glob("*/run_summary.json"), key=lambda p: p.parent.name)
     summary = json.loads(newest.read_text(encoding="utf-8"))
     print(f"{label} (as_of {summary['as_of']}, {summary['status']}): {wall:.1f} s wall")
-    print(f"   {'step':<12}{'seconds':>9}{'÷ floor':>9}{'rows':>12}")
+    print(f"   {'step':<12}{'seconds':>9}{'÷ floor':>9}{'rows':>12}{'peak RSS':>10}")
     for step in summary["steps"]:
         rows_out = f"{step['rows']:,}" if step.get("rows") is not None else ""
-        print(f"   {step['step']:<12}{step['seconds']:>9.1f}{step['seconds'] / floor:>8.2f}×{rows_out:>12}")
+        rss = f"{step['peak_rss_mb'] / 1024:.1f} GB" if step.get("peak_rss_mb") else ""
+        print(
+            f"   {step['step']:<12}{step['seconds']:>9.1f}{step['seconds'] / floor:>8.2f}×{rows_out:>12}{rss:>10}"
+        )
     in_steps = sum(s["seconds"] for s in summary["steps"])
     print(f"   {'steps':<12}{in_steps:>9.1f}{in_steps / floor:>8.2f}×")
     print(f"   flow start-up and teardown ({OVERHEAD['started' if api else None]}): {wall - in_steps:.1f} s")

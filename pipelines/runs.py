@@ -12,6 +12,7 @@ import errno
 import fcntl
 import json
 import os
+import resource
 import shutil
 import time
 import uuid
@@ -165,6 +166,11 @@ def discard(staged: Path) -> None:
     shutil.rmtree(staged, ignore_errors=True)
 
 
+def peak_rss_mb() -> int:
+    """This process's peak resident memory so far, in MB (Linux reports ru_maxrss in KB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
 @dataclass
 class StepRecord:
     """What one step did: for the run summary."""
@@ -174,6 +180,9 @@ class StepRecord:
     status: str = "ok"  # ok | failed | skipped | blocked
     rows: int | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    # the process's peak resident memory so far (MB) when the step ended: the step where it jumps is the one that
+    # needed it (benchmarks read it to find what sets a night's peak)
+    peak_rss_mb: int | None = None
 
 
 @dataclass
@@ -193,7 +202,9 @@ class RunSummary:
     message: str = ""
 
     def record(self, step: str, started: float, **kw: Any) -> StepRecord:
-        rec = StepRecord(step=step, seconds=round(time.monotonic() - started, 3), **kw)
+        rec = StepRecord(
+            step=step, seconds=round(time.monotonic() - started, 3), peak_rss_mb=peak_rss_mb(), **kw
+        )
         self.steps.append(rec)
         return rec
 

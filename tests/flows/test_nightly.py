@@ -34,6 +34,11 @@ def test_nightly_publishes_lists_dashboard_and_tables(nightly_run):
     assert Path(s["outputs"]["dashboard"]).exists()
     assert Path(s["outputs"]["warning list (city)"]).suffix == ".xlsx"
     assert (run / "run_summary.json").exists()
+    # each step carries the process's peak memory so far: never falling, and a real figure (a Python process with
+    # DuckDB, polars and Prefect loaded holds well over 50 MB)
+    peaks = [step["peak_rss_mb"] for step in s["steps"]]
+    assert all(p is not None and p > 50 for p in peaks), peaks
+    assert peaks == sorted(peaks)
     # no `wagewatch train --warehouse` yet on this warehouse: the shipped prior ranks, and the summary says so
     assert s["ranking"] == "排序依据：内置先验模型"
 
