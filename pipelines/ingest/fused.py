@@ -535,6 +535,31 @@ def insert_new(
             "n._row_hash",
         ]
     )
+    content = [c for c in cols if not c.endswith("_masked") and c not in key] if contract.mutable else []
+    stored, params = stored_condition(con, contract, key, content, extract_date)
+    # the rows already stored, matched on the columns compared only (their `_row`): the match never carries the
+    # file's other columns, and a file of new days skips it
+    con.execute("create or replace temp table _ww_lookup_stored (_row bigint)")
+    if stored is not None:
+        narrow = f"select _row, {', '.join(q(c) for c in [*key, *content])} from ({first})"
+        con.execute(f"insert into _ww_lookup_stored select n._row from ({narrow}) n where {stored}", params)
+    # in file order, as the rows came: the lookups' joins scatter them, and the order is what lets the date
+    # window skip row groups (zone maps) and the columns compress
+    inserted = con.execute(
+        f"insert into {table} select {select} from ({first}) n "
+        "where n._row not in (select _row from _ww_lookup_stored) order by n._row"
+    ).fetchall()[0][0]  # type: ignore[index]
+    kept = con.execute(f"select count(*) from ({first})").fetchall()[0][0]  # type: ignore[index]
+    return int(repeated), int(kept) - int(inserted)
+
+
+def stored_condition(
+    con: duckdb.DuckDBPyConnection, contract: Contract, key: list[str], content: list[str], extract_date: date
+) -> tuple[str | None, list]:
+    """A condition on a new row `n` of `_ww_judged`: it is already stored (None: nothing stored can match), and its
+    parameters. Events by natural key inside the file's date window; a mutable row when it equals its key's latest
+    version as of this extract, compared on `content`."""
+    table = f"raw_{contract.entity}"
     types = dict(entity_columns(contract))
     params: list = []
     stored: str | None = None  # a condition on `n`: the row is already stored
@@ -553,7 +578,6 @@ def insert_new(
                 nothing_stored = not con.execute(probe, params).fetchall()[0][0]  # type: ignore[index]
         if not nothing_stored:
             stored = f"exists (select 1 from {table} r where {on}{window})"
-    content = [c for c in cols if not c.endswith("_masked") and c not in key] if contract.mutable else []
     if contract.mutable:
         keys = ", ".join(f"t.{q(c)}" for c in key)
         same = " and ".join(f"t.{q(c)} = s.{q(c)}" for c in key)
@@ -570,20 +594,7 @@ def insert_new(
         )
         stored = f"exists (select 1 from {latest} r where {on})"
         params = [extract_date]
-    # the rows already stored, matched on the columns compared only (their `_row`): the match never carries the
-    # file's other columns, and a file of new days skips it
-    con.execute("create or replace temp table _ww_lookup_stored (_row bigint)")
-    if stored is not None:
-        narrow = f"select _row, {', '.join(q(c) for c in [*key, *content])} from ({first})"
-        con.execute(f"insert into _ww_lookup_stored select n._row from ({narrow}) n where {stored}", params)
-    # in file order, as the rows came: the lookups' joins scatter them, and the order is what lets the date
-    # window skip row groups (zone maps) and the columns compress
-    inserted = con.execute(
-        f"insert into {table} select {select} from ({first}) n "
-        "where n._row not in (select _row from _ww_lookup_stored) order by n._row"
-    ).fetchall()[0][0]  # type: ignore[index]
-    kept = con.execute(f"select count(*) from ({first})").fetchall()[0][0]  # type: ignore[index]
-    return int(repeated), int(kept) - int(inserted)
+    return stored, params
 
 
 def subset_sql(contract: Contract) -> str:

@@ -37,6 +37,13 @@ def demo_world(tmp_path_factory) -> Path:
     return out
 
 
+def truth_firsts(as_of: date) -> dict[str, object]:
+    """The reference's month spine and registry versions for one clean snapshot: months from the first punch (the
+    SQL side is compared on its own months only), and the snapshot is the registry's first extract, so its one
+    version of each key is valid in every month (the caller picks the month-end snapshot)."""
+    return {"pay_month": None, "received_date": None, "first_extract": as_of}
+
+
 def truth_frames(world: Path, as_of, month_end: date | None = None) -> dict[str, pd.DataFrame]:
     """The generator's clean tables in the shape the pandas reference reads (one snapshot: no lineage to sort);
     with `month_end`, the registry as the platform showed it then (the generator's month-end snapshot)."""
@@ -82,7 +89,7 @@ def test_sql_indicators_equal_an_independent_computation_from_the_clean_world(de
     for month in sorted(sql["month"].unique()):
         end = month_end(date.fromisoformat(f"{month}-01"))
         frames = truth_frames(demo_world, as_of, end)
-        got = pandas_indicators(frames, settings, min(end, as_of))
+        got = pandas_indicators(frames, truth_firsts(as_of), settings, min(end, as_of))
         expected.append(got[got["month"] == month])
     expected = pd.concat(expected, ignore_index=True)
 
@@ -104,7 +111,7 @@ def test_sql_indicators_equal_an_independent_computation_from_the_clean_world(de
 def test_real_name_update_rate_varies_like_a_real_platform_on_the_demo_world(demo_world):
     """Upload outages and registry lag in the generator: 实名制更新率 is not 100 % everywhere, mostly 80–100 %."""
     as_of = resolve_as_of(demo_world / "inbox", None)
-    ind = pandas_indicators(truth_frames(demo_world, as_of), Settings(), as_of)
+    ind = pandas_indicators(truth_frames(demo_world, as_of), truth_firsts(as_of), Settings(), as_of)
     rate = ind.dropna(subset=["rn_update_rate"])
     assert len(rate) >= 5 * 12
     assert rate["rn_update_rate"].between(0.8, 1.0).mean() >= 0.85  # mostly within a real platform's range
