@@ -77,17 +77,20 @@ typecheck: install
 	$(BIN)/mypy
 
 # Benchmarks (not tests): numbers go to benchmarks/RESULTS.md. Worlds and warehouses stay in benchmarks/.work/.
+# The nights run as a deployment runs them (a started Prefect server, README "Running on a server"); the province
+# tier with DuckDB's memory limit at 5 GB (issue 18's peak ≤ 8 GB: the default 12 GB let a province night reach
+# 12.3 GB; measured 2026-12-03, benchmarks/RESULTS.md "Third round").
 bench-city: install
 	$(BIN)/python -m benchmarks.targets --tier city --clear
 	$(BIN)/python -m benchmarks.ingest --tier city
-	$(BIN)/python -m benchmarks.nightly --tier city --incremental
+	$(BIN)/python -m benchmarks.nightly --tier city --incremental --prefect-server
 	$(BIN)/python -m benchmarks.indicators --warehouse benchmarks/.work/city-night/wh.duckdb --record city
 	$(BIN)/python -m benchmarks.quality --warehouse benchmarks/.work/city-night/wh.duckdb
 	$(BIN)/python -m benchmarks.targets --tier city
 
 bench-province: install
 	$(BIN)/python -m benchmarks.targets --tier province --clear
-	$(BIN)/python -m benchmarks.nightly --tier province --incremental
+	WAGEWATCH_DUCKDB_MEMORY_LIMIT=5GB $(BIN)/python -m benchmarks.nightly --tier province --incremental --prefect-server
 	$(BIN)/python -m benchmarks.indicators --warehouse benchmarks/.work/province-night/wh.duckdb --record province
 	$(BIN)/python -m benchmarks.targets --tier province
 
