@@ -203,17 +203,21 @@ class Night:
         as_of = con.execute("select getvariable('as_of')").fetchone()[0]  # type: ignore[index]
         if not isinstance(as_of, date):
             raise ValueError("incremental builds need the run parameter as_of (a DATE)")
-        wm = (
-            con.execute("select coalesce(max(file_id), 0) from load_file").fetchone()[0]  # type: ignore[index]
-            if has_table(con, "load_file")
-            else 0
-        )
-        version = (
-            con.execute("select max(version) from schema_version").fetchone()[0]  # type: ignore[index]
-            if has_table(con, "schema_version")
-            else None
-        )
-        return cls(as_of, int(wm), version, variables)
+        return cls(as_of, file_watermark(con), schema_version(con), variables)
+
+
+def file_watermark(con: duckdb.DuckDBPyConnection) -> int:
+    """The newest loaded file's id (0 before any load): a build state records it to know what it has seen."""
+    if not has_table(con, "load_file"):
+        return 0
+    return int(con.execute("select coalesce(max(file_id), 0) from load_file").fetchone()[0])  # type: ignore[index]
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The warehouse's schema version (None before migrations ran)."""
+    if not has_table(con, "schema_version"):
+        return None
+    return con.execute("select max(version) from schema_version").fetchone()[0]  # type: ignore[index]
 
 
 def sql_hash(models: Mapping[str, SqlModel], name: str) -> str:
@@ -537,17 +541,9 @@ def holds_through(
         return False
     if state["sql_hash"] != sql_hash(models, name):
         return False
-    watermark = (
-        con.execute("select coalesce(max(file_id), 0) from load_file").fetchone()[0]  # type: ignore[index]
-        if has_table(con, "load_file")
-        else 0
+    return bool(
+        state["file_watermark"] == file_watermark(con) and state["schema_version"] == schema_version(con)
     )
-    version = (
-        con.execute("select max(version) from schema_version").fetchone()[0]  # type: ignore[index]
-        if has_table(con, "schema_version")
-        else None
-    )
-    return bool(state["file_watermark"] == watermark and state["schema_version"] == version)
 
 
 def describe(plans: Mapping[str, Plan]) -> dict[str, Any]:
