@@ -29,7 +29,6 @@ import argparse
 import contextlib
 import json
 import os
-import resource
 import shutil
 import signal
 import socket
@@ -48,6 +47,8 @@ BIN = Path(sys.executable).parent
 QUIET = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
 # what the flow costs outside its steps, by how Prefect's API is reached (the printout's last line per night)
 OVERHEAD = {None: "Prefect ephemeral server", "started": "started server"}
+# each night's step peaks (MB), from its run summary: the runs' peak memory is their maximum
+NIGHT_PEAKS_MB: list[int] = []
 
 
 def parse_floor(inbox: Path) -> tuple[int, int, float]:
@@ -125,7 +126,9 @@ def main() -> None:
         else:
             first_nights(inbox, run, floor, args.incremental, tier=args.tier, next_folder=args.next, api=api)
     wh_mb = sum(p.stat().st_size for p in run.glob("wh.duckdb*")) / 2**20
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    # the runs' own peaks, from their summaries: RUSAGE_CHILDREN's ru_maxrss would count this process's memory
+    # (the parse floor reads the inbox), which Linux carries into every child across fork and exec
+    peak = max(NIGHT_PEAKS_MB, default=0)
     record(args.tier, peak_rss_mb=round(peak))
     print(f"warehouse {wh_mb:.0f} MB; peak memory of the runs (max RSS) {peak:.0f} MB")
 
@@ -251,6 +254,7 @@ def night(inbox: Path, run: Path, floor: float, label: str, api: str | None = No
         print(
             f"   {step['step']:<12}{step['seconds']:>9.1f}{step['seconds'] / floor:>8.2f}×{rows_out:>12}{rss:>10}"
         )
+    NIGHT_PEAKS_MB.extend(s["peak_rss_mb"] for s in summary["steps"] if s.get("peak_rss_mb"))
     in_steps = sum(s["seconds"] for s in summary["steps"])
     print(f"   {'steps':<12}{in_steps:>9.1f}{in_steps / floor:>8.2f}×")
     print(f"   flow start-up and teardown ({OVERHEAD['started' if api else None]}): {wall - in_steps:.1f} s")

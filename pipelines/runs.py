@@ -167,7 +167,19 @@ def discard(staged: Path) -> None:
 
 
 def peak_rss_mb() -> int:
-    """This process's peak resident memory so far, in MB (Linux reports ru_maxrss in KB)."""
+    """This process's own peak resident memory so far, in MB.
+
+    Linux's VmHWM (/proc/self/status): ru_maxrss is not this process's alone there — the kernel carries the
+    parent's peak across fork and exec, so a night started by a benchmark that had read the inbox showed the
+    benchmark's 3.5 GB at its first step. Elsewhere ru_maxrss (KB on Linux, bytes on macOS: only Linux runs nights).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 

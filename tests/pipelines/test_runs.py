@@ -1,11 +1,14 @@
 """Run folders move into place atomically; the lock keeps a second run out."""
 
 import multiprocessing as mp
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from pipelines.runs import WarehouseBusyError, latest_run, publish, staging_dir, warehouse_lock
+from pipelines.runs import WarehouseBusyError, latest_run, peak_rss_mb, publish, staging_dir, warehouse_lock
 
 
 def test_publish_moves_folder_then_pointer(tmp_path):
@@ -126,3 +129,22 @@ def test_published_tables_change_only_when_kept(tmp_path):
     assert current() == [("old",)]
     held = con.execute("select count(*) from duckdb_tables() where table_name like ?", [HELD_PREFIX + "%"])
     assert held.fetchone()[0] == 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="VmHWM is Linux's")
+def test_peak_rss_is_the_process_own_not_its_parents():
+    """A night started by a process that had grown large (the nightly benchmark reads the inbox first) must report
+    its own peak: Linux carries ru_maxrss across fork and exec, which made a province night's first step show the
+    benchmark's 3.5 GB."""
+    parent_mb = 400
+    ballast = bytearray(parent_mb * 2**20)  # touched below: resident, not just reserved
+    ballast[::4096] = b"\x01" * len(ballast[::4096])
+    assert peak_rss_mb() >= parent_mb
+    child = subprocess.run(
+        [sys.executable, "-c", "from pipelines.runs import peak_rss_mb; print(peak_rss_mb())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    del ballast
+    assert 10 < int(child.stdout) < parent_mb / 2, child.stdout
