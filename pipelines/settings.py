@@ -23,6 +23,20 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_PII_SECRET = "wagewatch-DEMO-ONLY-key-do-not-use-in-production"
 
 
+def default_memory_limit(share: float = 0.4, cap_gb: int = 12) -> str:
+    """DuckDB's memory limit when none is set: 40 % of this machine's RAM, at most 12 GB.
+
+    DuckDB holds to its limit and spills beyond it, but a night also keeps polars frames, the feature matrix and
+    the workbooks outside it (≈ 3 GB on the province tier, benchmarks/RESULTS.md "Third round"): a fixed 12 GB
+    on a 16 GB server would be killed instead of spilling. 12 GB is what the province tier uses when it may.
+    """
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not a POSIX sysconf: keep the cap
+        return f"{cap_gb}GB"
+    return f"{max(1, min(cap_gb, int(ram * share / 2**30)))}GB"
+
+
 class Paths(BaseModel):
     """Where data enters, lives and leaves."""
 
@@ -227,7 +241,8 @@ class Settings(BaseSettings):
 
     pii_secret: str = DEMO_PII_SECRET  # HMAC key for personal data; set WAGEWATCH_PII_SECRET in production
     timezone: str = "Asia/Shanghai"
-    duckdb_memory_limit: str = "12GB"
+    # WAGEWATCH_DUCKDB_MEMORY_LIMIT: DuckDB spills to disk beyond it (default_memory_limit: 40 % of RAM, ≤ 12 GB)
+    duckdb_memory_limit: str = Field(default_factory=default_memory_limit)
     duckdb_threads: int | None = None
     # Incremental nights (docs/decisions.md "Incremental nights"): the month-partitioned models rebuild only the
     # months a night's new rows touch; False drops the build state and every night rebuilds every model whole.
