@@ -377,3 +377,17 @@ def test_a_month_paid_late_since_is_not_called_unpaid():
     )
     assert line["hard_evidence"]  # still owed 3.8万 for 2025-04: R05 is the evidence, not R03
     assert line["level_basis"].startswith("已发生欠薪（R05）")
+
+
+def test_a_month_paid_late_in_part_is_still_called_owed():
+    # 2025-05 got pay lines after its deadline, but R05 still counts 2025-05 short: not "paid since"
+    f = firings(("P090", "R03", "red", "2025-05（63人有考勤） 工资逾期未发放"), ("P090", "R05", "red", "x"))
+    o = owed(("P090", 38000.0, 15, "2025-04、2025-05", 412000.0, "2025-05（07-04补发）", 0))
+    line = (
+        risk_frame(f, scores(), projects(), Settings(), o)
+        .filter(pl.col("project_code") == "P090")
+        .row(0, named=True)
+    )
+    assert line["reasons"].startswith(
+        "R03 工资逾期未发放：2025-05（63人有考勤） 工资逾期未发放（其后已逾期发放部分工资，该月仍有欠发，见当前欠发）"
+    )
