@@ -114,7 +114,7 @@ RULE_SEPARATOR = "、"
 
 # Sheet 1 (核查清单) and 整改跟踪: warning-line field → header
 LIST_COLUMNS = {
-    "rank": "序号",
+    "rank": "区内排名",  # the district's rank: in the city workbook it restarts per district
     "warning_id": "预警编号",
     "level": "风险等级",
     "score": "欠薪概率",

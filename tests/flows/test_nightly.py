@@ -84,7 +84,7 @@ def test_city_list_opens_and_holds_no_clear_personal_data(nightly_run):
     wb = openpyxl.load_workbook(path)
     first = wb.worksheets[0]
     header = [c.value for c in first[1]]
-    assert header[:5] == ["序号", "预警编号", "风险等级", "欠薪概率", "项目编码"]
+    assert header[:5] == ["区内排名", "预警编号", "风险等级", "欠薪概率", "项目编码"]
     text = " ".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value)
     assert not re.search(r"\b\d{17}[\dX]\b", text), "a clear ID number leaked into the list"
     assert not re.search(r"\b1[3-9]\d{9}\b", text), "a clear phone number leaked into the list"
@@ -193,7 +193,7 @@ def test_district_workbooks_are_ordered_coloured_and_filtered(nightly_run):
         if "全市" not in path.name:
             assert [r[0] for r in rows] == list(range(1, len(rows) + 1)), (
                 path.name
-            )  # 序号 = the district rank
+            )  # 区内排名 = the district rank
         for row in ws.iter_rows(min_row=2):
             assert row[2].fill.fgColor.rgb.endswith(fill_of[row[2].value]), path.name
     city = next(p for p in books if "全市" in p.name)
