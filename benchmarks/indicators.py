@@ -5,7 +5,8 @@ One run, three ways, on the raw tables of an existing warehouse file (attached r
   2. a straightforward pandas implementation of the same definitions (load time reported separately);
   3. a bare DuckDB scan-and-group of the same attendance columns (a floor: no dedupe, no rules).
 Prints wall times, ratios, and the largest difference between the SQL and pandas area values. The pandas side
-needs ~18 GB RSS on the city tier: `--skip-pandas` times the SQL side and the bare scan only.
+needs ~18 GB RSS on the whole city tier: `--skip-pandas` times the SQL side and the bare scan only, and
+`--districts N` runs all three on the projects of N of the city's districts (three of its eleven: ~8 M punches).
 
     .venv/bin/python -m benchmarks.indicators --warehouse data/warehouse/wagewatch.duckdb [--as-of 2025-06-30]
 """
@@ -13,11 +14,13 @@ needs ~18 GB RSS on the city tier: `--skip-pandas` times the SQL side and the ba
 from __future__ import annotations
 
 import argparse
+import resource
 import tempfile
 from datetime import date
 from functools import partial
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from benchmarks.targets import record
@@ -38,7 +41,7 @@ from int_project_month where is_in_scope group by all order by all
 BARE_SQL = """
 select project_code, strftime(cast("date" as date), '%Y-%m') as month, count(*) as n_records,
        count(distinct id_card_number_hash) as n_persons
-from w.raw_attendance group by all
+from raw_attendance group by all
 """
 
 
@@ -203,9 +206,9 @@ PANDAS_COLUMNS = {
 # scalars the month spine and the registry versions start from (int_month, stg_first_extract), read by SQL
 FIRSTS_SQL = """
 select
-    (select min(cast(pay_month || '-01' as date)) from w.raw_payroll where _extract_date <= $as_of
+    (select min(cast(pay_month || '-01' as date)) from raw_payroll where _extract_date <= $as_of
         and cast(pay_month || '-01' as date) <= $as_of) as pay_month,
-    (select min(received_date) from w.raw_complaint where _extract_date <= $as_of and received_date <= $as_of)
+    (select min(received_date) from raw_complaint where _extract_date <= $as_of and received_date <= $as_of)
         as received_date,
     (select min(_extract_date) from (
         {registry}
@@ -216,14 +219,38 @@ select
 def firsts_sql() -> str:
     """FIRSTS_SQL with the registry tables stg_first_extract reads (the earliest extract of any of them)."""
     tables = sorted(r for r in discover_models()["stg_first_extract"].refs if r.startswith("raw_"))
-    union = " union all ".join(
-        f"select _extract_date from w.{t} where _extract_date <= $as_of" for t in tables
-    )
+    union = " union all ".join(f"select _extract_date from {t} where _extract_date <= $as_of" for t in tables)
     return FIRSTS_SQL.format(registry=union)
 
 
 def layer_models(layer: str) -> dict:
     return {n: m for n, m in needed_models().items() if m.layer == layer}
+
+
+def process_cpu() -> float:
+    """User + system CPU seconds of this process so far (every thread)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def raw_views(con: duckdb.DuckDBPyConnection, raw: list[str], districts: int | None) -> None:
+    """The raw tables every side of the benchmark reads, as views of the attached warehouse; with `districts`,
+    only the rows of the projects of the first that many districts (area_code order) in the tables that name a
+    project, so SQL, pandas and the bare scan compute the same indicators over one smaller city."""
+    if districts:
+        con.execute(
+            "create table bench_project as select distinct project_code from w.raw_project "
+            "where area_code in (select distinct area_code from w.raw_project order by area_code limit ?)",
+            [districts],
+        )
+    for table in raw:
+        columns = {c for (c,) in con.execute(f"select name from pragma_table_info('w.{table}')").fetchall()}
+        where = (
+            " where project_code in (select project_code from bench_project)"
+            if districts and "project_code" in columns
+            else ""
+        )
+        con.execute(f"create view {table} as select * from w.{table}{where}")
 
 
 def main() -> None:
@@ -237,11 +264,20 @@ def main() -> None:
         help="time the SQL side and the bare scan only (the pandas side needs ~18 GB RSS on the city tier)",
     )
     parser.add_argument(
+        "--districts",
+        type=int,
+        default=None,
+        help="only the projects of the first N districts (all sides; the city's pandas side needs ~18 GB whole)",
+    )
+    parser.add_argument(
         "--record", metavar="TIER", help="record the times for `python -m benchmarks.targets`"
     )
     args = parser.parse_args()
     settings = Settings()
     times: dict[str, float] = {}
+    cpu: dict[
+        str, float
+    ] = {}  # CPU seconds of this process (DuckDB's threads included): steadier on a busy machine
     with tempfile.TemporaryDirectory() as scratch:
         con = connect(Path(scratch) / "bench.duckdb", threads=args.threads)
         con.execute(f"attach '{args.warehouse}' as w (read_only)")
@@ -251,28 +287,34 @@ def main() -> None:
                 "select table_name from duckdb_tables() where database_name = 'w' and table_name like 'raw_%'"
             ).fetchall()
         ]
-        for table in raw:
-            con.execute(f"create view {table} as select * from w.{table}")
-        as_of = args.as_of or con.execute("select max(_extract_date) from w.raw_attendance").fetchone()[0]
+        raw_views(con, raw, args.districts)
+        as_of = args.as_of or con.execute("select max(_extract_date) from raw_attendance").fetchone()[0]
         print(
-            f"warehouse {args.warehouse}  as_of {as_of}  attendance rows "
-            f"{con.execute('select count(*) from w.raw_attendance').fetchone()[0]:,}"
+            f"warehouse {args.warehouse}  as_of {as_of}  districts {args.districts or 'all'}  attendance rows "
+            f"{con.execute('select count(*) from raw_attendance').fetchone()[0]:,}"
         )
 
         params = sql_params(settings, as_of)
-        # one run_models per layer, so the staging copy and the indicator models show apart (same work as one call)
+        cpu0 = process_cpu()
+        # one run_models per layer, so the staging models and the indicator models show apart (same work as one
+        # call); stg_attendance is a view of raw_attendance since the second round: the staging layer is the
+        # registry versions and stg_payroll (int_month's spine reads it)
         for layer in ("staging", "intermediate"):
             timed(f"sql: {layer} models", partial(run_models, con, params, models=layer_models(layer)), times)
         sql_area = timed("sql: area pooling", lambda: con.execute(AREA_SQL).df(), times)
+        cpu["sql"] = process_cpu() - cpu0
         times["sql total"] = (
             times["sql: staging models"] + times["sql: intermediate models"] + times["sql: area pooling"]
         )
+        cpu0 = process_cpu()
         timed("bare DuckDB scan-and-group", lambda: con.execute(BARE_SQL).fetchall(), times)
+        cpu["bare"] = process_cpu() - cpu0
         bare = times["bare DuckDB scan-and-group"]
-        # the staging copy is what a first night builds; a regular night only appends its rows to it
         models_only = times["sql: intermediate models"] + times["sql: area pooling"]
         print(
-            f"\nsql / bare scan   {times['sql total'] / bare:>6.1f}x  (without the staging copy {models_only / bare:.1f}x)"
+            f"\nsql / bare scan   {times['sql total'] / bare:>6.1f}x  (without the staging models "
+            f"{models_only / bare:.1f}x; CPU seconds {cpu['sql']:.1f} / {cpu['bare']:.1f} = "
+            f"{cpu['sql'] / cpu['bare']:.1f}x)"
         )
         measured = {
             "indicators_s": times["sql total"],
@@ -286,18 +328,24 @@ def main() -> None:
         def load() -> tuple[dict[str, pd.DataFrame], dict[str, object]]:
             lineage = "_extract_date, _file_id, _line"
             frames = {
-                e: con.execute(f"select {c}, {lineage} from w.raw_{e} where _extract_date <= ?", [as_of]).df()
+                e: con.execute(f"select {c}, {lineage} from raw_{e} where _extract_date <= ?", [as_of]).df()
                 for e, c in PANDAS_COLUMNS.items()
             }
             cur = con.execute(firsts_sql(), {"as_of": as_of})
             row = cur.fetchone()
             return frames, dict(zip([d[0] for d in cur.description], row or (), strict=True))
 
+        cpu0 = process_cpu()
         frames, firsts = timed("pandas: load from DuckDB", load, times)
         pd_area = timed("pandas: compute", lambda: pandas_indicators(frames, firsts, settings, as_of), times)
+        cpu["pandas"] = process_cpu() - cpu0
         times["pandas total"] = times["pandas: load from DuckDB"] + times["pandas: compute"]
 
-    print(f"pandas / sql      {times['pandas total'] / times['sql total']:>6.1f}x")
+    print(
+        f"pandas / sql      {times['pandas total'] / times['sql total']:>6.1f}x  (CPU seconds "
+        f"{cpu['pandas']:.1f} / {cpu['sql']:.1f} = {cpu['pandas'] / cpu['sql']:.1f}x; peak RSS "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.1f} GB)"
+    )
     record(args.record, **measured, pandas_s=times["pandas total"])
     both = sql_area.merge(pd_area, on=["area_code", "month"], how="outer", suffixes=("_sql", "_pd"))
     print(f"area-months: sql {len(sql_area)}, pandas {len(pd_area)}, joined {len(both)}")

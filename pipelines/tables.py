@@ -17,3 +17,20 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
         [name],
     ).fetchone()
     return bool(found and found[0])
+
+
+def is_view(con: duckdb.DuckDBPyConnection, name: str, *, temp: bool = False) -> bool:
+    """True when `name` is a view of this connection's database (or of its temporary objects with `temp`)."""
+    found = con.execute(
+        "select count(*) from duckdb_views() where view_name = ? and not internal "
+        "and database_name = case when ? then 'temp' else current_database() end",
+        [name, temp],
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def drop_relation(con: duckdb.DuckDBPyConnection, name: str, *, temp: bool = False) -> None:
+    """Drop a model's table or view if it exists (a model may be a view: `-- materialized: view`); with `temp`,
+    only this connection's temporary one, so the warehouse's own is visible again."""
+    qualified = f"temp.main.{name}" if temp else name
+    con.execute(f"drop {'view' if is_view(con, name, temp=temp) else 'table'} if exists {qualified}")

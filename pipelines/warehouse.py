@@ -32,7 +32,7 @@ from pipelines.incremental import (
     plan,
     record,
 )
-from pipelines.tables import has_table  # callers also import it from here
+from pipelines.tables import drop_relation, has_table, is_view  # callers also import has_table from here
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 # features: the risk score's point-in-time inputs over the snapshot dates of feat_snapshot; not built by the nightly's
@@ -212,6 +212,8 @@ class SqlModel:
     # `-- incremental: by_month(<column>)`: the output column whose month partitions the table, or
     # `-- incremental: append_new_rows` (incremental.APPEND): a staging copy that only gains rows (pipelines/incremental.py)
     incremental: str | None = None
+    # `-- materialized: view`: a view with the run's parameters written in (create_model), not a table
+    materialized: str = "table"
 
     @property
     def refs(self) -> set[str]:
@@ -225,6 +227,7 @@ class SqlModel:
 
 
 _REF_RE = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
+_VIEW_RE = re.compile(r"^--\s*materialized:\s*view\s*$", re.IGNORECASE | re.MULTILINE)
 
 
 def _strip_comments(sql: str) -> str:
@@ -243,7 +246,13 @@ def discover_models(sql_dir: Path = SQL_DIR, layers: Iterable[str] = LAYERS) -> 
             if path.stem in models:
                 raise ValueError(f"{path}: table {path.stem} defined twice")
             models[path.stem] = SqlModel(
-                path.stem, layer, path, sql, first.split(":", 1)[1].strip(), incremental_column(sql)
+                path.stem,
+                layer,
+                path,
+                sql,
+                first.split(":", 1)[1].strip(),
+                incremental_column(sql),
+                "view" if _VIEW_RE.search(sql) else "table",
             )
     return models
 
@@ -321,13 +330,13 @@ def run_models(
             continue
         body = _strip_comments(models[name].sql).strip().rstrip(";")
         if night is None or touched is None:
-            con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {name} AS {body}")
+            create_model(con, models[name], params, temp=temp)
             built.append(name)
             continue
         p = plan(con, models, name, night, touched, full=full, table_exists=has_table(con, name))
         with transaction(con):
             if p.mode == "full":
-                con.execute(f"CREATE OR REPLACE TABLE {name} AS {body}")
+                create_model(con, models[name], params)
             elif p.mode == "incremental":
                 _rebuild_months(con, name, models[name], body, p.months, p.lag)
             elif p.mode == "append":
@@ -337,6 +346,24 @@ def run_models(
             built.plans[name] = p
         built.append(name)
     return built
+
+
+def create_model(
+    con: duckdb.DuckDBPyConnection, model: SqlModel, params: Mapping[str, object], *, temp: bool = False
+) -> None:
+    """Build a model whole: a table of its rows, or for `-- materialized: view` a view whose run parameters are
+    written in as literals (`getvariable` would read the variables of whichever connection queries it, and a
+    cursor or a fresh connection has none: GX reads through a cursor). A view replaces a table of the same name
+    and back."""
+    kind = "VIEW" if model.materialized == "view" else "TABLE"
+    if is_view(con, model.name, temp=temp) != (kind == "VIEW"):
+        drop_relation(con, model.name, temp=temp)
+    body = model.body
+    if kind == "VIEW":
+        from pipelines.spark_sql import inline_params  # spark_sql imports this module
+
+        body = inline_params(body, params)
+    con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}{kind} {model.name} AS {body}")
 
 
 def _rebuild_months(

@@ -24,7 +24,7 @@ from pipelines.features.rules_at import (
 )
 from pipelines.incremental import holds_through
 from pipelines.settings import Settings, sql_params
-from pipelines.warehouse import discover_models, frame, run_models
+from pipelines.warehouse import discover_models, drop_relation, frame, run_models
 
 FEATURE_DECIMALS = 6  # decimals kept of a float feature (see snapshot_features)
 
@@ -56,7 +56,7 @@ def build_features(
         return frame(con, f"select * from temp.main.{target}")
     finally:
         for name in below:  # the warehouse's own tables are visible again
-            con.execute(f"drop table if exists temp.main.{name}")
+            drop_relation(con, name, temp=True)
 
 
 def snapshot_features(

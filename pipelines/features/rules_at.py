@@ -28,6 +28,7 @@ from pipelines.warehouse import (
     SqlModel,
     build_order,
     discover_models,
+    drop_relation,
     frame,
     has_table,
     run_models,
@@ -94,7 +95,7 @@ def create_rule_snapshots(
                     con.execute(f"insert into temp.main.{name} {models[name].body}")
     finally:
         for name in names:  # the warehouse's own tables are visible again
-            con.execute(f"drop table if exists temp.main.{name}")
+            drop_relation(con, name, temp=True)
 
 
 def rule_columns() -> list[str]:

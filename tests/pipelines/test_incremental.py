@@ -24,7 +24,7 @@ from pipelines.incremental import (
 from pipelines.night_steps import build_layer, extract_dates, load_extracts, open_warehouse
 from pipelines.quality.cross_source import build_checks
 from pipelines.settings import Settings
-from pipelines.warehouse import connect, discover_models, frame
+from pipelines.warehouse import connect, discover_models, drop_relation, frame
 
 # the tables a night stores (the features layer is built as temporary tables when scoring: pipelines/features/)
 MODELS = {name: m for name, m in discover_models().items() if m.layer != "features"}
@@ -95,7 +95,7 @@ def _fresh_copy(warehouse: Path, target: Path) -> None:
     try:
         con.execute(f"drop table {STATE_TABLE}")
         for name in MODELS:
-            con.execute(f"drop table if exists {name}")
+            drop_relation(con, name)  # a table, or a view (stg_attendance)
     finally:
         con.close()
 
@@ -146,7 +146,7 @@ def test_nights_were_incremental(nights):
     december = nights["plans"][nights["dates"][-2]]
     assert december["int_person_day"].mode == "incremental"
     assert december["int_person_day"].months == ["2025-12"]
-    assert december["stg_attendance"].mode == "append"
+    assert december["stg_payroll"].mode == "append"
     assert december["int_project_month"].mode == "incremental"
     # month M reads pay month M − 1 (lag=payroll_deadline_months): December only, no month after as_of's
     assert december["int_payroll_project_month"].mode == "incremental"
@@ -202,7 +202,7 @@ def test_backfill_equals_a_fresh_warehouse_at_that_date(nights, tmp_path):
     plans = _night(warehouse, nights["inbox"], back)
     # built whole (quality's checks build the facts they read first; the models step finds them up to date)
     assert "incremental" not in {p.mode for p in plans.values()}
-    assert plans["stg_attendance"].mode == "full"
+    assert plans["stg_payroll"].mode == "full"
     assert plans["int_project_month"].mode == "full"
     fresh = tmp_path / "fresh.duckdb"  # the same loaded rows (file ids included), modelled afresh
     _fresh_copy(nights["warehouse"], fresh)

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from pipelines.contracts import all_contracts
-from pipelines.warehouse import raw_key, staged_key
+from pipelines.warehouse import create_model, discover_models, raw_key, staged_key
 from tests.given import given_warehouse, rows_of
 
 
@@ -71,4 +71,36 @@ def test_attendance_date_is_staged_as_punched_at_and_work_date_and_the_keys_foll
     assert set(staged_key(contract)) <= staged.keys()
     assert rows_of(con, "select punched_at, work_date from stg_attendance") == [
         {"punched_at": datetime(2025, 6, 1, 23, 59, 30), "work_date": date(2025, 6, 1)}
+    ]
+
+
+def test_attendance_staging_is_a_view_that_keeps_its_as_of_for_any_connection():
+    """stg_attendance is a view of raw_attendance, not a copy (docs/decisions.md "Indicator chain, second round");
+    its as_of is written in, so a cursor (GX reads through one) and a later change of the variable see the
+    night's rows, and it replaces a stored table of the same name."""
+    punch = {"project_code": "P1", "id_card_number_hash": "h1", "direction": "01", "attend_type": "001"}
+    con = given_warehouse(
+        {
+            "attendance": [
+                {**punch, "date": "2025-06-01 08:00:00", "_extract_date": date(2025, 6, 1)},
+                {**punch, "date": "2025-07-02 08:00:00", "_extract_date": date(2025, 7, 2)},
+            ]
+        },
+        only=["stg_attendance"],
+        as_of=date(2025, 6, 30),
+    )
+    assert con.execute(
+        "select count(*) from duckdb_views() where view_name = 'stg_attendance'"
+    ).fetchone() == (1,)
+    con.execute("set variable as_of = DATE '2025-07-31'")
+    assert rows_of(con.cursor(), "select work_date from stg_attendance") == [{"work_date": date(2025, 6, 1)}]
+    assert rows_of(con, "select work_date from stg_attendance") == [{"work_date": date(2025, 6, 1)}]
+
+    con.execute("drop view stg_attendance")
+    con.execute("create table stg_attendance as select 1 as stale")
+    models = discover_models()
+    create_model(con, models["stg_attendance"], {"as_of": date(2025, 7, 31)})
+    assert rows_of(con, "select work_date from stg_attendance order by 1") == [
+        {"work_date": date(2025, 6, 1)},
+        {"work_date": date(2025, 7, 2)},
     ]

@@ -32,9 +32,9 @@ person_days as (
         id_card_number_hash,
         work_date,
         count(*) as n_punches,
-        min(punch_at) as first_punch_at,
-        max(punch_at) as last_punch_at,
-        cast(last_day(work_date) as date) as month_end,  -- of the group's day: once per person-day, not per punch
+        -- first → last punch, for pair_4h; the two times are not kept (no model reads them, and writing them cost
+        -- about a tenth of this model on the city tier: docs/decisions.md "Indicator chain, second round")
+        epoch(max(punch_at)) - epoch(min(punch_at)) as punch_span_seconds,
         min(_extract_date) as known_date
     from punches
     group by project_code, id_card_number_hash, work_date
@@ -43,10 +43,10 @@ person_days as (
 validated as (
     select
         *,
+        cast(last_day(work_date) as date) as month_end,  -- of the group's day: once per person-day, not per punch
         case getvariable('valid_day_rule')
             when 'any' then n_punches >= 1
-            when 'pair_4h' then n_punches >= 2
-                and epoch(last_punch_at) - epoch(first_punch_at) >= getvariable('pair_min_hours') * 3600
+            when 'pair_4h' then n_punches >= 2 and punch_span_seconds >= getvariable('pair_min_hours') * 3600
         end as is_valid_day  -- settings.Indicators.valid_day_rule is a Literal: no other value reaches here
     from person_days
 ),
@@ -57,8 +57,6 @@ final as (
         validated.id_card_number_hash,
         validated.work_date,
         validated.n_punches,
-        validated.first_punch_at,
-        validated.last_punch_at,
         validated.is_valid_day,
         roster.work_role,
         roster.id_card_number_hash is not null as is_on_roster,

@@ -1,6 +1,10 @@
 -- grain: one row per 考勤记录 (project_code, id_card_number_hash, punched_at, direction)
--- incremental: append_new_rows
+-- materialized: view
 -- event entity: the first delivery of a key is kept; later re-exports only repeat it (sources.md).
+-- A view of raw_attendance with the night's as_of written in (warehouse.create_model), not a copy: the loader has
+-- already typed, normalised and hashed every column, so staging only renames and filters, and copying 31.6 M
+-- punches of the city tier cost more than the whole indicator chain reading them (docs/decisions.md "Indicator
+-- chain, second round").
 -- Code normalisation, casting and personal-data hashing happen at load, driven by data/contracts/attendance.yaml,
 -- so a value that cannot be normalised is quarantined with its file and line instead of becoming null here.
 -- Point in time: a row delivered after as_of is not yet known (backfills over a loaded warehouse stay honest).
