@@ -459,6 +459,7 @@ def write_reports(
             as_of,
             ranking_zh=ranking_zh,
             leads=warnings.leads,
+            parallel_min_rows=settings.reports_parallel_min_rows,
         )
         _bulletin_with_closed_loop(con, quality, warnings)
     outputs = {

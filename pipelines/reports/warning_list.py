@@ -11,8 +11,11 @@ people open the Excel workbooks. Builders take frames and return frames or ListB
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import re
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -475,6 +478,20 @@ def build_books(
     return books
 
 
+def book_rows(book: ListBook) -> int:
+    """Rows of a book's sheets together (what its writing costs)."""
+    sheets = (
+        book.lines,
+        book.workers,
+        book.findings,
+        book.changes,
+        book.tracking,
+        book.rectification,
+        book.leads,
+    )
+    return sum(sheet.height for sheet in sheets if sheet is not None)
+
+
 def book_file_name(code: str | None, book: ListBook, as_of: date, suffix: str = ".xlsx") -> str:
     """`欠薪预警清单_全市_泉州市_2025-07-31.xlsx`, `欠薪预警清单_350503_丰泽区_2025-07-31.xlsx`."""
     if code is None:
@@ -643,13 +660,31 @@ def write_warning_lists(
     resolved: pl.DataFrame | None = None,
     ranking_zh: str | None = None,
     leads: pl.DataFrame | None = None,
+    parallel_min_rows: int | None = None,
 ) -> list[Path]:
-    """The city workbook, one workbook per district, and the city's lines as CSV; returns every path written."""
+    """The city workbook, one workbook per district, and the city's lines as CSV; returns every path written.
+
+    From `parallel_min_rows` rows on (all sheets of all books; None: never), the city's workbook — as many rows as
+    the districts' together — is written by a second process while this one writes the districts' (xlsxwriter is
+    pure Python: threads would share one core). Same files either way."""
     books = build_books(lines, workers, findings, areas, as_of, resolved, leads)
-    written = [
-        write_workbook(book, out_dir / book_file_name(code, book, as_of), as_of, ranking_zh)
-        for code, book in books.items()
-    ]
+    paths = {code: out_dir / book_file_name(code, book, as_of) for code, book in books.items()}
+    rows = sum(book_rows(book) for book in books.values())
+    with contextlib.ExitStack() as stack:
+        city_written: Future[Path] | None = None
+        if parallel_min_rows is not None and rows >= parallel_min_rows and len(books) > 1:
+            # spawn, not fork: polars' and DuckDB's thread pools do not survive a fork
+            pool = stack.enter_context(
+                ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            )
+            city_written = pool.submit(write_workbook, books[None], paths[None], as_of, ranking_zh)
+        written = [
+            write_workbook(book, paths[code], as_of, ranking_zh)
+            for code, book in books.items()
+            if code is not None or city_written is None
+        ]
+        if city_written is not None:  # the city's first, as written in one process
+            written.insert(0, city_written.result())
     city = books[None]
     written.append(write_csv(city.lines, out_dir / book_file_name(None, city, as_of, ".csv")))
     return written

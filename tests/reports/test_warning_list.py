@@ -207,6 +207,15 @@ def test_same_inputs_give_the_same_bytes(tmp_path):
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
 
 
+def test_the_city_book_written_by_a_second_process_gives_the_same_files(tmp_path):
+    args = (given.lines(), given.workers(), given.findings(), given.areas())
+    alone = write_warning_lists(*args, tmp_path / "a", given.AS_OF, given.resolved())
+    beside = write_warning_lists(*args, tmp_path / "b", given.AS_OF, given.resolved(), parallel_min_rows=0)
+    assert [p.name for p in beside] == [p.name for p in alone]  # the city's book first, as before
+    assert [p.read_bytes() for p in beside] == [p.read_bytes() for p in alone]
+    assert not [p.name for p in (tmp_path / "b").iterdir() if p.name.startswith(".")]  # no temporary left
+
+
 @pytest.mark.parametrize("missing", ["resolved", "findings columns"])
 def test_optional_inputs_may_be_missing(tmp_path, missing):
     findings = given.findings().drop("last_seen") if missing == "findings columns" else given.findings()
