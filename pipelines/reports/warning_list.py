@@ -457,6 +457,8 @@ def build_books(
     resolved = conform(resolved, RESOLVED_SCHEMA)
     leads = conform(leads, WARNING_SCHEMA)
     findings = current_findings(findings, as_of)
+    # masked once, not once per book; each district's sheet then reads only its projects' rows (same rows)
+    workers = mask_columns(conform(workers, WORKER_SCHEMA), PERSONAL)
     names = area_names(areas)
     codes = district_codes(lines, resolved, findings, areas)
     city = city_name(areas, codes)
@@ -468,7 +470,12 @@ def build_books(
         books[code] = ListBook(
             scope=f"{city}{zh.CITY}" if code is None else area_label(code, names),
             lines=list_rows(listed, names),
-            workers=worker_rows(workers, listed),
+            workers=worker_rows(
+                workers
+                if code is None
+                else workers.filter(pl.col("project_code").is_in(listed["project_code"])),
+                listed,
+            ),
             findings=finding_rows(findings, code, names),
             changes=change_rows(part, resolved.filter(in_scope), names),
             tracking=list_rows(tracking_lines(part), names),
