@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from pipelines.reports import labels_zh
-from pipelines.reports.warning_list import write_warning_lists
+from pipelines.reports.warning_list import second_process, write_warning_lists
 from pipelines.warnings.schema import RESOLVED_SCHEMA, WARNING_SCHEMA, WORKER_SCHEMA
 from tests.reports import given_reports as given
 
@@ -210,7 +210,8 @@ def test_same_inputs_give_the_same_bytes(tmp_path):
 def test_the_city_book_written_by_a_second_process_gives_the_same_files(tmp_path):
     args = (given.lines(), given.workers(), given.findings(), given.areas())
     alone = write_warning_lists(*args, tmp_path / "a", given.AS_OF, given.resolved())
-    beside = write_warning_lists(*args, tmp_path / "b", given.AS_OF, given.resolved(), parallel_min_rows=0)
+    with second_process() as pool:
+        beside = write_warning_lists(*args, tmp_path / "b", given.AS_OF, given.resolved(), pool=pool)
     assert [p.name for p in beside] == [p.name for p in alone]  # the city's book first, as before
     assert [p.read_bytes() for p in beside] == [p.read_bytes() for p in alone]
     assert not [p.name for p in (tmp_path / "b").iterdir() if p.name.startswith(".")]  # no temporary left
