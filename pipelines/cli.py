@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import sys
+import threading
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -19,6 +22,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+# Set by a command whose work is all closed, flushed and renamed into place when it returns (`run`, `backfill`):
+# the console entry point then ends the process without Python's interpreter teardown (`leave`).
+_LEAVING_FAST: set[str] = set()
+
 
 OFFLINE_ENV = {
     # Prefect and GX must not phone home: regulators' servers have no internet (ecosystem-notes.md).
@@ -134,6 +142,7 @@ def run(
     """
     from pipelines.flows.ephemeral import EarlyServer
 
+    _LEAVING_FAST.add("run")
     server = (
         EarlyServer()
     )  # without PREFECT_API_URL: the ephemeral server starts while the pipeline is imported
@@ -305,6 +314,7 @@ def backfill(
     """Run the nightly job for each as-of date in a range, oldest first; already-published dates are skipped."""
     from pipelines.flows.ephemeral import EarlyServer
 
+    _LEAVING_FAST.add("backfill")
     server = EarlyServer()  # as in `run`
     from pipelines.flows.backfill import backfill as _backfill
 
@@ -426,5 +436,38 @@ def notebook(
     typer.echo(f"notebook: {target}")
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    sys.exit(app())
+def main() -> None:
+    """The `wagewatch` console script: the app, then `leave` after `run` and `backfill`, `sys.exit` otherwise."""
+    try:
+        app()
+        code = 0
+    except SystemExit as exc:
+        if not _LEAVING_FAST:
+            raise
+        code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+    if _LEAVING_FAST:
+        leave(code)
+    sys.exit(code)
+
+
+def leave(code: int) -> NoReturn:
+    """End the process as `sys.exit` would, without the interpreter's teardown of every imported module.
+
+    After a night the process has imported prefect, GX, plotly, scikit-learn, polars and DuckDB; freeing their
+    objects one by one at exit took 1.5–2.5 s of every `wagewatch run` (docs/decisions.md "Reports and overhead,
+    second round"). What exit must still do is done here, in the same order: non-daemon threads are joined, the
+    atexit handlers run (Prefect's log and event workers drain to the API, an ephemeral server stops, logging
+    flushes), the standard streams are flushed; then `os._exit`. The warehouse connection and every output file
+    are closed by the run itself before this (NightlyRun.__exit__, the writers' context managers).
+    """
+    current = threading.current_thread()
+    for thread in threading.enumerate():
+        if thread is not current and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed or broken pipe: nothing more can be said
+            stream.flush()
+    os._exit(code)

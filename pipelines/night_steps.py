@@ -5,7 +5,9 @@ Each step takes what it needs and returns what the next needs; tests call them w
 
 from __future__ import annotations
 
+import contextlib
 import re
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,6 +22,7 @@ from pipelines.warehouse import connect, discover_models, frame, has_table, run_
 
 if TYPE_CHECKING:  # imported where used: loading pulls in the readers, which the CLI does not need to start
     from pipelines.ingest.load import LoadReport
+    from pipelines.reports.dashboard import ImageExport
 
 # Output tables other tools read (indicators.md "Outputs that other tools read"), plus the lists' detail.
 PUBLISHED_TABLES = (
@@ -427,6 +430,34 @@ def write_reports(
 ) -> ReportFiles:
     """Inspectors' Excel lists and CSV, the leaders' HTML dashboard, and where each went.
     `ranking_zh` (排序依据：…) goes into the 核查清单 sheet's title row."""
+    from pipelines.reports.dashboard import ImageExport
+    from pipelines.reports.warning_list import second_process
+
+    # Chromium starts now (the 通报图), while the inputs are read and the figures built; a second process writes the
+    # city's workbook (it starts when the lists are written: earlier, its imports would slow those figures)
+    images = ImageExport()
+    big = warnings.lines.height + warnings.workers.height >= settings.reports_parallel_min_rows
+    pool = second_process() if big else None
+    try:
+        with pool or contextlib.nullcontext():
+            return _write_reports(con, out_dir, settings, as_of, warnings, quality, ranking_zh, pool, images)
+    finally:
+        images.result()  # already ended by the dashboard unless something failed before it
+
+
+def _write_reports(
+    con: duckdb.DuckDBPyConnection,
+    out_dir: Path,
+    settings: Settings,
+    as_of: date,
+    warnings: WarningList,
+    quality: Any,
+    ranking_zh: str | None,
+    pool: Executor | None,
+    images: ImageExport,
+) -> ReportFiles:
+    """write_reports' work; `pool` writes the city's workbook (None: this process writes every workbook), `images`
+    renders the dashboard's PNGs on a browser already started."""
     from pipelines.reports.dashboard import dashboard_written, firm_inputs
     from pipelines.reports.warning_list import write_warning_lists
 
@@ -449,6 +480,7 @@ def write_reports(
         disposition=frame(con, "select * from disposition_area_month")
         if has_table(con, "disposition_area_month")
         else None,
+        images=images,
     ) as dashboard:
         lists = write_warning_lists(
             warnings.lines,
@@ -459,6 +491,7 @@ def write_reports(
             as_of,
             ranking_zh=ranking_zh,
             leads=warnings.leads,
+            pool=pool,
         )
         _bulletin_with_closed_loop(con, quality, warnings)
     outputs = {

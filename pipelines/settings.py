@@ -249,6 +249,11 @@ class Settings(BaseSettings):
     incremental_nights: bool = True
     # Rebuild every model whole tonight (and start the build state afresh): `wagewatch run --full-rebuild`.
     full_rebuild: bool = False
+    # The city's warning-list workbook (as many rows as all the districts' together) is written by a second process
+    # while this one writes the districts' (docs/decisions.md "Reports and overhead, second round"): from this many
+    # rows tonight on (list lines + workers owed: `warning` + `rule_worker`); below it the process's start (~1 s of
+    # imports) costs more than it saves. 0 = always, a very large number = never.
+    reports_parallel_min_rows: int = 2000
     paths: Paths = Paths()
     scope: Scope = Scope()
     indicators: Indicators = Indicators()

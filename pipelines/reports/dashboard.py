@@ -6,6 +6,7 @@ disk on an intranet. `build_dashboard` and `render_html` are pure; `write_dashbo
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 import logging
@@ -13,11 +14,12 @@ import math
 import os
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import plotly.graph_objects as go
@@ -869,39 +871,98 @@ def export_static(
     """
     if not figures or not formats:
         return []
-    chromium = find_browser(browser)
-    if chromium is None:
-        log.warning(
-            "%s skipped: no Chrome/Chromium found (Debian: apt-get install chromium fonts-noto-cjk)",
-            zh.STATIC_FOLDER,
-        )
-        return []
+    images = ImageExport(formats, width=width, browser=browser, timeout=timeout)
+    images.render(figures, folder)
+    return images.result()
+
+
+def _kaleido() -> Any:
+    """The kaleido module, or None when it is not installed."""
     try:
         import kaleido
     except ImportError:
-        log.warning("%s skipped: kaleido is not installed", zh.STATIC_FOLDER)
-        return []
-    folder.mkdir(parents=True, exist_ok=True)
-    jobs = [
-        {
-            "fig": fig,
-            "path": str(folder / f"{stem}.{kind}"),
-            "opts": {"format": kind, "width": width, "height": int(fig.layout.height or 520), "scale": 1},
-        }
-        for stem, fig in figures.items()
-        for kind in formats
-    ]
-    try:
-        kaleido.write_fig_from_object_sync(
-            jobs, kopts={"mathjax": False, "path": chromium, "timeout": timeout}
-        )
-    except Exception as exc:  # a convenience export must not fail the run
-        log.warning("%s skipped: kaleido could not render with %s: %s", zh.STATIC_FOLDER, chromium, exc)
-        return []
-    written = [Path(j["path"]) for j in jobs if Path(j["path"]).is_file()]
-    if len(written) < len(jobs):
-        log.warning("%s: %d of %d images written", zh.STATIC_FOLDER, len(written), len(jobs))
-    return written
+        return None
+    return kaleido
+
+
+class ImageExport:
+    """`export_static` with the browser started ahead: Chromium (kaleido) starts in a thread when this is made and
+    waits, while the caller reads its inputs and builds the figures; `render` hands them over, `result` waits for
+    the files (and ends the thread, rendering nothing if `render` was never called). Starting the browser is about
+    half of the export's time (docs/decisions.md "Reports and overhead, second round")."""
+
+    def __init__(
+        self,
+        formats: Sequence[str] = ("png",),
+        *,
+        width: int = 1600,
+        browser: Path | str | None = None,
+        timeout: float = 90.0,
+    ) -> None:
+        self.formats = tuple(formats)
+        self._width = width
+        self._timeout = timeout
+        self._figures: Future[tuple[Mapping[str, go.Figure], Path]] = Future()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="static-export")
+        self._written = self._pool.submit(self._run, find_browser(browser) if self.formats else None)
+
+    def render(self, figures: Mapping[str, go.Figure], folder: Path) -> None:
+        """The figures to write into `folder` (the first call counts)."""
+        if not self._figures.done():
+            self._figures.set_result((figures, folder))
+
+    def result(self) -> list[Path]:
+        """The files written; logs its own failures and returns no paths then."""
+        self.render({}, Path())
+        try:
+            return self._written.result()
+        finally:
+            self._pool.shutdown()
+
+    def _run(self, chromium: str | None) -> list[Path]:
+        kaleido = _kaleido() if chromium is not None else None
+        if chromium is None or kaleido is None:
+            figures, _ = self._figures.result()
+            if figures and self.formats:
+                log.warning(
+                    "%s skipped: no Chrome/Chromium found (Debian: apt-get install chromium fonts-noto-cjk)"
+                    if chromium is None
+                    else "%s skipped: kaleido is not installed",
+                    zh.STATIC_FOLDER,
+                )
+            return []
+        return asyncio.run(self._render(kaleido, chromium))
+
+    async def _render(self, kaleido: Any, chromium: str) -> list[Path]:
+        jobs: list[dict[str, Any]] = []
+        try:
+            async with kaleido.Kaleido(mathjax=False, path=chromium, timeout=self._timeout) as browser:
+                figures, folder = await asyncio.wrap_future(self._figures)
+                if not figures:
+                    return []
+                folder.mkdir(parents=True, exist_ok=True)
+                jobs = [
+                    {
+                        "fig": fig,
+                        "path": str(folder / f"{stem}.{kind}"),
+                        "opts": {
+                            "format": kind,
+                            "width": self._width,
+                            "height": int(fig.layout.height or 520),
+                            "scale": 1,
+                        },
+                    }
+                    for stem, fig in figures.items()
+                    for kind in self.formats
+                ]
+                await browser.write_fig_from_object(jobs)
+        except Exception as exc:  # a convenience export must not fail the run
+            log.warning("%s skipped: kaleido could not render with %s: %s", zh.STATIC_FOLDER, chromium, exc)
+            return []
+        written = [Path(j["path"]) for j in jobs if Path(j["path"]).is_file()]
+        if len(written) < len(jobs):
+            log.warning("%s: %d of %d images written", zh.STATIC_FOLDER, len(written), len(jobs))
+        return written
 
 
 def write_dashboard(
@@ -947,23 +1008,48 @@ def dashboard_written(
     firms: FirmInputs | None = None,
     disposition: pl.DataFrame | None = None,
     generated: date | None = None,
+    images: ImageExport | None = None,
 ) -> Iterator[Path]:
     """`write_dashboard` whose image export runs while the `with` block runs: the HTML is written on entering, the
     images (通报图/) are rendered by Chromium in a thread meanwhile and are all written when the block ends, even when
     the block raises. The caller's own work (the Excel lists) overlaps the browser's (docs/decisions.md
-    "The tail of a night")."""
+    "The tail of a night"). `images`: an export whose browser the caller started earlier (it is ended here);
+    without it, one starts now, while the dashboard is built."""
+    images = images or ImageExport(static_formats)
+    try:
+        with _written(
+            area_month, ranking, lines, findings, areas, as_of, settings, path, images, missing_sources=missing_sources,
+            firms=firms, disposition=disposition, generated=generated,
+        ) as written:  # fmt: skip
+            yield written
+    finally:
+        images.result()  # ImageExport logs its own failures and returns no paths
+
+
+@contextlib.contextmanager
+def _written(
+    area_month: pl.DataFrame,
+    ranking: pl.DataFrame | None,
+    lines: pl.DataFrame,
+    findings: pl.DataFrame,
+    areas: pl.DataFrame,
+    as_of: date,
+    settings: Settings,
+    path: Path,
+    images: ImageExport,
+    *,
+    missing_sources: Sequence[str] = (),
+    firms: FirmInputs | None = None,
+    disposition: pl.DataFrame | None = None,
+    generated: date | None = None,
+) -> Iterator[Path]:
     dashboard = build_dashboard(
         area_month, ranking, lines, findings, areas, as_of, settings,
         missing_sources=missing_sources, firms=firms, disposition=disposition, generated=generated,
     )  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
-    figures = dashboard.static_figures() if static_formats else {}
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="static-export") as pool:
-        images = pool.submit(export_static, figures, path.parent / zh.STATIC_FOLDER, static_formats)
-        try:
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_text(render_html(dashboard), encoding="utf-8")
-            tmp.replace(path)
-            yield path
-        finally:
-            images.result()  # export_static logs its own failures and returns no paths
+    images.render(dashboard.static_figures() if images.formats else {}, path.parent / zh.STATIC_FOLDER)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(render_html(dashboard), encoding="utf-8")
+    tmp.replace(path)
+    yield path

@@ -11,8 +11,10 @@ people open the Excel workbooks. Builders take frames and return frames or ListB
 
 from __future__ import annotations
 
+import multiprocessing
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -448,24 +450,35 @@ def build_books(
     as_of: date,
     resolved: pl.DataFrame | None = None,
     leads: pl.DataFrame | None = None,
+    scopes: Collection[str | None] | None = None,
 ) -> dict[str | None, ListBook]:
-    """The city's book (key None) and one per district (key area_code), each with its four sheets."""
+    """The city's book (key None) and one per district (key area_code), each with its sheets; only those in
+    `scopes` when given (the districts' codes and the city's name come from all the inputs either way)."""
     lines = conform(lines, WARNING_SCHEMA)
     resolved = conform(resolved, RESOLVED_SCHEMA)
     leads = conform(leads, WARNING_SCHEMA)
     findings = current_findings(findings, as_of)
+    # masked once, not once per book; each district's sheet then reads only its projects' rows (same rows)
+    workers = mask_columns(conform(workers, WORKER_SCHEMA), PERSONAL)
     names = area_names(areas)
     codes = district_codes(lines, resolved, findings, areas)
     city = city_name(areas, codes)
     books: dict[str | None, ListBook] = {}
     for code in [None, *codes]:
+        if scopes is not None and code not in scopes:
+            continue
         in_scope = pl.lit(True) if code is None else pl.col("area_code") == code
         part = lines.filter(in_scope)
         listed = inspection_lines(part)
         books[code] = ListBook(
             scope=f"{city}{zh.CITY}" if code is None else area_label(code, names),
             lines=list_rows(listed, names),
-            workers=worker_rows(workers, listed),
+            workers=worker_rows(
+                workers
+                if code is None
+                else workers.filter(pl.col("project_code").is_in(listed["project_code"])),
+                listed,
+            ),
             findings=finding_rows(findings, code, names),
             changes=change_rows(part, resolved.filter(in_scope), names),
             tracking=list_rows(tracking_lines(part), names),
@@ -633,6 +646,28 @@ def write_csv(rows: pl.DataFrame, path: Path) -> Path:
     return path
 
 
+def second_process() -> ProcessPoolExecutor:
+    """A process for the city's workbook (`write_warning_lists(pool=…)`), started by the first submit; spawned, not
+    forked: polars' and DuckDB's thread pools do not survive a fork."""
+    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+
+
+def write_city_book(
+    lines: pl.DataFrame,
+    workers: pl.DataFrame,
+    findings: pl.DataFrame,
+    areas: pl.DataFrame,
+    out_dir: Path,
+    as_of: date,
+    resolved: pl.DataFrame | None = None,
+    ranking_zh: str | None = None,
+    leads: pl.DataFrame | None = None,
+) -> Path:
+    """The city's workbook alone, built and written (what the second process does)."""
+    book = build_books(lines, workers, findings, areas, as_of, resolved, leads, scopes=[None])[None]
+    return write_workbook(book, out_dir / book_file_name(None, book, as_of), as_of, ranking_zh)
+
+
 def write_warning_lists(
     lines: pl.DataFrame,
     workers: pl.DataFrame,
@@ -643,13 +678,26 @@ def write_warning_lists(
     resolved: pl.DataFrame | None = None,
     ranking_zh: str | None = None,
     leads: pl.DataFrame | None = None,
+    pool: Executor | None = None,
 ) -> list[Path]:
-    """The city workbook, one workbook per district, and the city's lines as CSV; returns every path written."""
+    """The city workbook, one workbook per district, and the city's lines as CSV; returns every path written.
+
+    With a `pool` (a `second_process()`), the city's workbook — as many rows as the districts' together — is built
+    and written there while this process writes the districts' (xlsxwriter is pure Python: a thread would share
+    this core). Same files either way."""
+    city_written: Future[Path] | None = None
+    if pool is not None:
+        city_written = pool.submit(
+            write_city_book, lines, workers, findings, areas, out_dir, as_of, resolved, ranking_zh, leads
+        )
     books = build_books(lines, workers, findings, areas, as_of, resolved, leads)
     written = [
         write_workbook(book, out_dir / book_file_name(code, book, as_of), as_of, ranking_zh)
         for code, book in books.items()
+        if code is not None or city_written is None
     ]
+    if city_written is not None:  # the city's first, as when one process writes them all
+        written.insert(0, city_written.result())
     city = books[None]
     written.append(write_csv(city.lines, out_dir / book_file_name(None, city, as_of, ".csv")))
     return written

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import date
 
 import polars as pl
 import pytest
 from plotly.offline import get_plotlyjs
 
-from pipelines.reports.dashboard import build_dashboard, render_html, write_dashboard
+from pipelines.reports.dashboard import ImageExport, build_dashboard, render_html, write_dashboard
 from pipelines.reports.figures import FONT, report_month
 from pipelines.settings import Indicators, Settings
 from pipelines.warnings.schema import WARNING_SCHEMA
@@ -180,6 +181,17 @@ def test_the_key_charts_are_exported_for_the_bulletin(dashboard, chromium):
         "05_条例合规.png", "06_欠薪案件.png", "07_预警分布.png",
     ]  # fmt: skip
     assert all(png_size(folder / name)[0] == 1600 for name in images)
+
+
+@pytest.mark.browser
+def test_a_browser_started_ahead_and_never_given_figures_ends_without_files(tmp_path, chromium):
+    """write_reports starts Chromium before it reads its inputs; a failure before the figures exist must not
+    leave the browser or its thread behind (night_steps.write_reports ends it in a finally)."""
+    images = ImageExport(browser=chromium)
+    assert images.result() == []
+    assert images.result() == []  # ending twice is harmless
+    assert not [t for t in threading.enumerate() if t.name.startswith("static-export")]
+    assert not list(tmp_path.iterdir())
 
 
 def test_without_a_browser_the_export_is_a_logged_skip(tmp_path, monkeypatch, caplog):

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from pipelines.reports import labels_zh
-from pipelines.reports.warning_list import write_warning_lists
+from pipelines.reports.warning_list import second_process, write_warning_lists
 from pipelines.warnings.schema import RESOLVED_SCHEMA, WARNING_SCHEMA, WORKER_SCHEMA
 from tests.reports import given_reports as given
 
@@ -205,6 +205,16 @@ def test_same_inputs_give_the_same_bytes(tmp_path):
     first = write_warning_lists(*args, tmp_path / "a", given.AS_OF, given.resolved())
     second = write_warning_lists(*args, tmp_path / "b", given.AS_OF, given.resolved())
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+
+
+def test_the_city_book_written_by_a_second_process_gives_the_same_files(tmp_path):
+    args = (given.lines(), given.workers(), given.findings(), given.areas())
+    alone = write_warning_lists(*args, tmp_path / "a", given.AS_OF, given.resolved())
+    with second_process() as pool:
+        beside = write_warning_lists(*args, tmp_path / "b", given.AS_OF, given.resolved(), pool=pool)
+    assert [p.name for p in beside] == [p.name for p in alone]  # the city's book first, as before
+    assert [p.read_bytes() for p in beside] == [p.read_bytes() for p in alone]
+    assert not [p.name for p in (tmp_path / "b").iterdir() if p.name.startswith(".")]  # no temporary left
 
 
 @pytest.mark.parametrize("missing", ["resolved", "findings columns"])
