@@ -25,7 +25,7 @@ from pipelines.incremental import (
 from pipelines.night_steps import build_layer, extract_dates, load_extracts, open_warehouse
 from pipelines.quality.cross_source import build_checks
 from pipelines.settings import Settings
-from pipelines.warehouse import connect, discover_models, frame
+from pipelines.warehouse import SqlModel, connect, discover_models, frame
 
 # the tables a night stores (the features layer is built as temporary tables when scoring: pipelines/features/)
 MODELS = {name: m for name, m in discover_models().items() if m.layer != "features"}
@@ -197,6 +197,14 @@ def test_reading_as_of_only_to_hide_later_deliveries():
     assert reads_as_of_for_visibility_only(MODELS, "chk_shared_phone")
     assert not reads_as_of_for_visibility_only(MODELS, "int_month")  # the spine ends at as_of's month
     assert not reads_as_of_for_visibility_only(MODELS, "rule_firing")  # reads the rules, which read as_of
+    clock = SqlModel(
+        "stg_x",
+        "staging",
+        Path("stg_x.sql"),
+        "-- grain: x\nselect * from raw_x where loaded < current_date",
+        "x",
+    )
+    assert not reads_as_of_for_visibility_only({"stg_x": clock}, "stg_x")  # a clock: never skipped
 
 
 def test_incremental_lag_is_a_number_or_a_run_parameter():
