@@ -85,6 +85,12 @@ _INCREMENTAL_RE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _GETVAR_RE = re.compile(r"getvariable\('(\w+)'\)")
+# as_of read only to hide rows delivered after it: a model whose SQL (and that of every model it reads) reads as_of
+# no other way is a function of the raw rows visible at as_of, so it holds while no raw table below it gains one
+_VISIBILITY_RE = re.compile(r"\b_extract_date\s*<=\s*getvariable\('as_of'\)", re.IGNORECASE)
+_AS_OF_RE = re.compile(r"getvariable\('as_of'\)", re.IGNORECASE)
+_CTE_RE = re.compile(r"\b(\w+)\s+as\s*\(", re.IGNORECASE)
+_CLOCK_RE = re.compile(r"\b(current_date|current_timestamp|now\s*\(|today\s*\(|random\s*\()", re.IGNORECASE)
 
 # How a source's rows map to months: the month expression(s) of a raw table's row, for event-like sources.
 EVENT_MONTHS: dict[str, tuple[str, ...]] = {
@@ -152,6 +158,33 @@ def lag_months(models: Mapping[str, SqlModel], name: str, night: Night) -> int:
             raise ValueError(f"{n}: incremental lag {lag!r} is neither a number nor a run parameter")
         total += int(value)
     return total
+
+
+def reads_as_of_for_visibility_only(models: Mapping[str, SqlModel], name: str) -> bool:
+    """Whether a model and every model it reads use as_of only as `_extract_date <= getvariable('as_of')` (or not
+    at all) and read no clock: its rows are then a function of the raw rows delivered by as_of, whatever as_of's
+    date."""
+    return all(
+        not _AS_OF_RE.search(_VISIBILITY_RE.sub("", models[n].body)) and not _CLOCK_RE.search(models[n].body)
+        for n in {name, *upstream(models, name)}
+    )
+
+
+def reads_models_and_raw_only(models: Mapping[str, SqlModel], name: str) -> bool:
+    """Whether a model and every model it reads read nothing but models, raw tables and their own CTEs (not the
+    ledger, findings or other tables a night writes outside the runner)."""
+    for n in {name, *upstream(models, name)}:
+        ctes = {c.lower() for c in _CTE_RE.findall(models[n].body)}
+        if any(
+            r not in models and not r.startswith("raw_") and r.lower() not in ctes for r in models[n].refs
+        ):
+            return False
+    return True
+
+
+def raw_inputs(models: Mapping[str, SqlModel], name: str) -> set[str]:
+    """The raw tables a model reads, directly or through the models it reads."""
+    return {r for n in {name, *upstream(models, name)} for r in models[n].refs if r.startswith("raw_")}
 
 
 def ensure_state(con: duckdb.DuckDBPyConnection) -> None:
@@ -312,6 +345,22 @@ class Touched:
             self._cache[key] = self._compute(entry, since_as_of, since_watermark)
         return self._cache[key]
 
+    def any_new(self, raws: set[str], since_as_of: date, since_watermark: int) -> bool:
+        """Whether any of the raw tables holds a row visible tonight that was not visible at the last build (a raw
+        table that does not exist counts as new: the model cannot be judged without it)."""
+        for raw in sorted(raws):
+            key = (f"any:{raw}", since_as_of, since_watermark)
+            if key not in self._cache:
+                hit = not has_table(self.con, raw) or bool(
+                    self.con.execute(
+                        f"select exists (select 1 from {raw} where {self.new_rows(since_as_of, since_watermark)})"
+                    ).fetchone()[0]  # type: ignore[index]
+                )
+                self._cache[key] = ALL if hit else set()
+            if self._cache[key] is ALL:
+                return True
+        return False
+
     def _compute(self, entry: str, since_as_of: date, wm: int) -> set[str] | None:
         raw = EVENT_STAGING.get(entry, entry if entry.startswith("raw_") else None)
         if raw in EVENT_MONTHS:
@@ -467,6 +516,8 @@ def plan(
     if not model.incremental:
         if not reason and state is not None and _same_inputs(night, state):
             return Plan("up_to_date")
+        if not reason and state is not None and _inputs_unchanged(models, name, state, touched):
+            return Plan("up_to_date", reason="no new rows of its inputs")
         return Plan("full")
     if reason or state is None:
         return Plan("full", reason=reason)
@@ -494,6 +545,18 @@ def plan(
     later = {_shifted(m, k) for m in months for k in range(1, lag + 1)}
     months |= {m for m in later if m <= _month(night.as_of)}
     return Plan("incremental", sorted(months), lag=lag)
+
+
+def _inputs_unchanged(
+    models: Mapping[str, SqlModel], name: str, state: dict[str, Any], touched: Touched
+) -> bool:
+    """A model that reads as_of only to hide later deliveries (the latest-state staging tables, their versions, the
+    facts and checks built on them alone), and none of whose raw tables gained a row visible tonight since its last
+    build: a rebuild would give its stored rows (docs/decisions.md "Models, quality and staging, fourth round")."""
+    if not (reads_as_of_for_visibility_only(models, name) and reads_models_and_raw_only(models, name)):
+        return False
+    raws = raw_inputs(models, name)
+    return bool(raws) and not touched.any_new(raws, state["as_of"], int(state["file_watermark"]))
 
 
 def _same_inputs(night: Night, state: dict[str, Any]) -> bool:

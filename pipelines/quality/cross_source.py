@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.warehouse import SqlModel, build_order, discover_models, run_models
+from pipelines.warehouse import BuildReport, SqlModel, build_order, discover_models, run_models
 
 CHECK_LAYER = "checks"
 # check_id → the entity its findings are about (the table chk_<check_id> holds the findings' rows)
@@ -36,7 +36,7 @@ def check_table(check_id: str) -> str:
     return f"chk_{check_id}"
 
 
-def build_checks(con: duckdb.DuckDBPyConnection) -> list[str]:
+def build_checks(con: duckdb.DuckDBPyConnection) -> BuildReport:
     """Build every check table and the non-staging models it reads (the run's variables must be set)."""
     models = discover_models()
     wanted = _with_upstream(models, [n for n, m in models.items() if m.layer == CHECK_LAYER])

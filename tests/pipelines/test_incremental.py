@@ -20,11 +20,12 @@ from pipelines.incremental import (
     incremental_column,
     incremental_lag,
     lag_months,
+    reads_as_of_for_visibility_only,
 )
 from pipelines.night_steps import build_layer, extract_dates, load_extracts, open_warehouse
 from pipelines.quality.cross_source import build_checks
 from pipelines.settings import Settings
-from pipelines.warehouse import connect, discover_models, drop_relation, frame
+from pipelines.warehouse import SqlModel, connect, discover_models, drop_relation, frame
 
 # the tables a night stores (the features layer is built as temporary tables when scoring: pipelines/features/)
 MODELS = {name: m for name, m in discover_models().items() if m.layer != "features"}
@@ -42,9 +43,10 @@ def _night(warehouse: Path, inbox: Path, as_of: date, **settings: object) -> dic
     try:
         load_extracts(con, inbox, s, as_of)
         staged = build_layer(con, s, as_of, ("staging",))
-        build_checks(con)
+        checks = build_checks(con)
         rest = build_layer(con, s, as_of, ("intermediate", "rules", "marts"))
-        return {**staged.plans, **rest.plans}
+        # a model the checks built is up to date in the models step: the checks' plan says how it was built
+        return {**staged.plans, **rest.plans, **checks.plans}
     finally:
         con.close()
 
@@ -166,6 +168,43 @@ def test_models_built_by_the_quality_step_are_not_built_again(nights):
     assert december["int_punch_on_two_projects"].mode == "up_to_date"
     assert december["int_pay_month_due"].mode == "up_to_date"
     assert "rule_firing" not in december  # not built by the checks: built whole, as every night
+
+
+def test_models_whose_inputs_got_no_new_rows_are_not_rebuilt(nights):
+    """A night that delivers attendance only leaves the latest-state staging tables, their versions and what is built
+    on them alone as they were (they read as_of only to hide later deliveries); the night that delivers the registry
+    rebuilds them. The golden test above holds that the kept tables equal a full rebuild."""
+    december, last = nights["plans"][nights["dates"][-2]], nights["plans"][nights["dates"][-1]]
+    kept = [
+        "stg_project",
+        "stg_project_worker",
+        "stg_project_worker_version",
+        "stg_first_extract",
+        "stg_complaint",
+        "int_worker_contact_shared",
+        "chk_shared_phone",
+    ]
+    for name in kept:
+        assert december[name].mode == "up_to_date", name
+        assert december[name].reason == "no new rows of its inputs", name
+    # the night the registry came: rebuilt (a mutable row is stored only when it changed: the roster did)
+    assert "stg_project_worker" not in last
+    assert "stg_project_worker_version" not in last
+
+
+def test_reading_as_of_only_to_hide_later_deliveries():
+    assert reads_as_of_for_visibility_only(MODELS, "stg_project_worker_version")
+    assert reads_as_of_for_visibility_only(MODELS, "chk_shared_phone")
+    assert not reads_as_of_for_visibility_only(MODELS, "int_month")  # the spine ends at as_of's month
+    assert not reads_as_of_for_visibility_only(MODELS, "rule_firing")  # reads the rules, which read as_of
+    clock = SqlModel(
+        "stg_x",
+        "staging",
+        Path("stg_x.sql"),
+        "-- grain: x\nselect * from raw_x where loaded < current_date",
+        "x",
+    )
+    assert not reads_as_of_for_visibility_only({"stg_x": clock}, "stg_x")  # a clock: never skipped
 
 
 def test_incremental_lag_is_a_number_or_a_run_parameter():

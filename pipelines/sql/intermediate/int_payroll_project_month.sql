@@ -16,13 +16,18 @@ with project_months as (
 ),
 
 person_days as (
+    -- the pay months the built months read: build_reads_from up to the last built month − payroll_deadline_months
     select * from int_person_day
-    where work_date between getvariable('build_reads_from') and getvariable('build_to')
+    where work_date >= getvariable('build_reads_from')
+        and work_date < date_trunc('month', getvariable('build_to'))
+            - to_months(getvariable('payroll_deadline_months')) + to_months(1)
 ),
 
 payroll as (
     select * from stg_payroll
-    where pay_month between strftime(getvariable('build_reads_from'), '%Y-%m') and strftime(getvariable('build_to'), '%Y-%m')
+    where pay_month between strftime(getvariable('build_reads_from'), '%Y-%m') and strftime(
+        date_trunc('month', getvariable('build_to')) - to_months(getvariable('payroll_deadline_months')), '%Y-%m'
+    )
 ),
 
 accounts as (

@@ -20,9 +20,10 @@ evaluation as (
 ),
 
 last_attendance as (
+    -- int_project_day has a row for each project × day with a valid person-day: the same last date as the
+    -- person-days' (a few hundred thousand rows instead of millions)
     select project_code, max(work_date) as last_work_date
-    from int_person_day
-    where is_valid_day
+    from int_project_day
     group by project_code
 ),
 

@@ -23,6 +23,8 @@ KEYS = {
     "int_account_project_month": ["project_code", "month"],
     "int_payroll_project_month": ["project_code", "month"],
     "int_attended_project_month": ["project_code", "month"],
+    "int_off_roster_punch_month": ["project_code", "id_card_number_hash", "month"],
+    "int_unknown_project_punch_month": ["project_code", "month"],
     "int_pay_month_due": ["pay_month"],
     "int_punch_on_two_projects": ["id_card_number_hash", "project_code"],
     "int_worker_contact_shared": ["project_code", "id_card_number_hash", "contact_kind"],
@@ -55,6 +57,8 @@ def world():
             ("P1", "2025-07-20 08:20:00"),
         )
     ]
+    # a punch at a project code the registry does not have (int_unknown_project_punch_month)
+    rows["attendance"] += [punch("PX", "stray", "2025-07-21 08:00:00")]
     # two people on one phone (int_worker_contact_shared)
     rows["project_worker"] += [
         worker("P1", "s1", cell_phone_hash="ph"),
