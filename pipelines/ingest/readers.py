@@ -18,6 +18,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import methodcaller
 from pathlib import Path
 
@@ -219,6 +220,10 @@ def _read_json(path: Path) -> RawRows:
             records.append(record)
             items.append(item)
     # a record's line is its 1-based position among the file's records (bad entries take a position too)
+    if not bad:
+        return RawRows(
+            _records_frame(records, list(range(1, len(records) + 1))), enc, bad, items if any(items) else None
+        )
     lines, n = [], 0
     bad_at = {line for line, _ in bad}
     for _ in records:
@@ -233,7 +238,7 @@ def _records_frame(records: list[dict], lines: list[int]) -> pl.DataFrame:
     """The records as text columns (headers in order of first appearance), built a column at a time: a column
     holding only strings and nulls (what the platform sends) is taken as it is, any other is written value by value
     as text (_as_text)."""
-    header = list(dict.fromkeys(k for r in records for k in r))
+    header = list(dict.fromkeys(chain.from_iterable(records)))
     columns: dict[str, list] = {}
     for h in header:
         values = list(map(methodcaller("get", h), records))
