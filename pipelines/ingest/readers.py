@@ -168,10 +168,10 @@ def unpack(obj: dict) -> list[tuple[dict, str | None]]:
     if array is None:
         return [(obj, None)]
     parent = {k: v for k, v in obj.items() if k not in arrays}
-    return [
-        ({**parent, **r} if parent and isinstance(r, dict) else r, f"{array}第{i}条")
-        for i, r in enumerate(obj[array], start=1)
-    ]
+    entries = obj[array]
+    if parent:
+        entries = [{**parent, **r} if isinstance(r, dict) else r for r in entries]
+    return list(zip(entries, map(f"{array}第{{}}条".format, range(1, len(entries) + 1)), strict=True))
 
 
 def _read_jsonl(path: Path) -> RawRows:
@@ -213,7 +213,12 @@ def _read_json(path: Path) -> RawRows:
         if not isinstance(entry, dict):
             bad.append((len(records) + len(bad) + 1, f"数组第{entry_no}项不是JSON对象"))
             continue
-        for record, item in unpack(entry):
+        unpacked = unpack(entry)
+        if all(type(record) is dict for record, _ in unpacked):  # every record an object: taken at once
+            records.extend(record for record, _ in unpacked)
+            items.extend(item for _, item in unpacked)
+            continue
+        for record, item in unpacked:
             if not isinstance(record, dict):
                 bad.append((len(records) + len(bad) + 1, f"{item}不是JSON对象"))
                 continue
