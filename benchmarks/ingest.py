@@ -127,22 +127,23 @@ def time_reader(files: list[tuple[date, Path]]) -> dict[str, list]:
 
 
 def time_loads(files: list[tuple[date, Path]], inbox: Path) -> tuple[dict[str, list], int, float, float]:
-    """Passes 2 and 3 into a scratch warehouse: format → [files, rows, seconds] of the load, rows quarantined,
+    """Passes 2 and 3 into a scratch warehouse: format → [files, rows, seconds, CPU seconds] of the load, rows quarantined,
     seconds of the re-run, and the warehouse's size in MB."""
     settings = Settings()
     scratch = Path(tempfile.mkdtemp(prefix="wagewatch-bench-ingest-"))
     try:
         con = connect(scratch / "bench.duckdb")
         ensure_schema(con)
-        load: dict[str, list] = defaultdict(lambda: [0, 0, 0.0])
+        load: dict[str, list] = defaultdict(lambda: [0, 0, 0.0, 0.0])  # files, rows, seconds, CPU seconds
         quarantined = 0
         for extract_date, path in files:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             r = load_file(con, path, extract_date, settings, inbox=inbox)
             cell = load[fmt_of(path, r.encoding)]
             cell[0] += 1
             cell[1] += r.rows_read
             cell[2] += time.perf_counter() - start
+            cell[3] += time.process_time() - cpu
             quarantined += r.rows_quarantined
         start = time.perf_counter()
         for extract_date, path in files:
@@ -173,7 +174,7 @@ def print_formats(
         lambda: [0, 0.0, 0.0]
     )  # csv, parquet …: rows, load s, bare s
     for fmt in sorted(load):
-        nf, n, ls = load[fmt]
+        nf, n, ls, _ = load[fmt]
         ps = parse[fmt][2]
         base = fmt.split("-")[0]
         tot_p, tot_l, rows = tot_p + ps, tot_l + ls, rows + n
@@ -197,6 +198,20 @@ def print_formats(
     return tot_l
 
 
+def print_cpu(load: dict[str, list]) -> None:
+    """The load's CPU seconds (all of the process's threads) per base format: on a shared machine the wall time
+    follows the other users' load, the CPU time much less."""
+    by_base: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
+    for fmt, (_, n, _, cpu) in load.items():
+        by_base[fmt.split("-")[0]][0] += n
+        by_base[fmt.split("-")[0]][1] += cpu
+    parts = [
+        f"{base} {cpu:.1f} s ({n / max(cpu, 1e-9):,.0f} rows per CPU-second)"
+        for base, (n, cpu) in sorted(by_base.items())
+    ]
+    print("load CPU time: " + "; ".join(parts))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tier", default="city", help="generator tier to load when --inbox is not given")
@@ -213,6 +228,7 @@ def main() -> None:
     rss_after_parse = peak_rss_mb()
     load, quarantined, rerun, warehouse_mb = time_loads(files, inbox)
     tot_l = print_formats(len(files), bare, parse, load, tier=None if args.inbox else args.tier)
+    print_cpu(load)
     print(f"\nrows quarantined: {quarantined:,}; warehouse after load: {warehouse_mb:.0f} MB")
     print(
         f"re-run of the same inbox (all files in the ledger): {rerun:.1f} s ({rerun / max(tot_l, 1e-9):.3f}× the load)"

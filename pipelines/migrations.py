@@ -53,12 +53,26 @@ def _m005_return_entities(con: duckdb.DuckDBPyConnection) -> None:
     ensure_schema(con)
 
 
+def _m006_row_hash_as_number(con: duckdb.DuckDBPyConnection) -> None:
+    """`_row_hash` as the 64-bit number it is (UBIGINT), no longer its decimal text: the text every loader wrote is
+    the decimal form of a u64 hash (DuckDB's `hash()`, polars' before it), so each stored row keeps its value."""
+    for contract in all_contracts().values():
+        table = f"raw_{contract.entity}"
+        types = {r[0]: r[1] for r in con.execute(f"describe {table}").fetchall()}
+        if types.get("_row_hash") not in (None, "UBIGINT"):
+            con.execute(
+                f"alter table {table} alter column _row_hash set data type ubigint "
+                "using try_cast(_row_hash as ubigint)"
+            )
+
+
 MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "initial schema", _m001_initial),
     (2, "raw columns follow the contracts", _m002_raw_columns_follow_contracts),
     (3, "ledger counts in-file duplicates", _m003_ledger_in_file_duplicates),
     (4, "ledger notes a cut last line", _m004_ledger_tail_problem),
     (5, "raw tables for the inspectors' returns", _m005_return_entities),
+    (6, "raw _row_hash as a 64-bit number", _m006_row_hash_as_number),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

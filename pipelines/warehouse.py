@@ -56,7 +56,9 @@ LINEAGE_COLUMNS = {
     "_file_id": "INTEGER",  # load_file.file_id
     "_line": "INTEGER",  # 1-based physical line (CSV), row (XLSX, header = 1), record index (JSON), row (Parquet)
     "_extract_date": "DATE",  # the inbox sub-folder the file came in
-    "_row_hash": "VARCHAR",  # hash of the row's canonical values: same content = duplicate
+    # DuckDB's 64-bit hash() of the row's stored values (same content = duplicate inside a file); a number, not its
+    # text: the text cost a quarter of the insert's CPU (docs/decisions.md "Loading, fourth round")
+    "_row_hash": "UBIGINT",
 }
 
 

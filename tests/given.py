@@ -44,7 +44,7 @@ def given_warehouse(
             rec["_file_id"] = r.get("_file_id", 1)
             rec["_line"] = r.get("_line", i)
             rec["_extract_date"] = r.get("_extract_date", as_of)
-            rec["_row_hash"] = r.get("_row_hash", f"{entity}-{i}")
+            rec["_row_hash"] = r.get("_row_hash", i)
             records.append(rec)
         if not records:
             continue

@@ -18,11 +18,15 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import methodcaller
 from pathlib import Path
 
 import polars as pl
 
 from pipelines.contracts import payload_arrays
+
+_TEXT_TYPES = {str, type(None)}  # a JSON column of these is text already
 
 
 class UnreadableFileError(Exception):
@@ -158,14 +162,16 @@ def unpack(obj: dict) -> list[tuple[dict, str | None]]:
     """A payload's records with the parent's fields merged in (the record wins), each with its place in the
     payload; a plain record as itself. Non-object entries of a payload array are skipped by the caller's count."""
     arrays = payload_arrays()
+    if frozenset(arrays).isdisjoint(obj):  # a plain record (most JSONL lines): one set test, no loop
+        return [(obj, None)]
     array = next((k for k in arrays if isinstance(obj.get(k), list)), None)
     if array is None:
         return [(obj, None)]
     parent = {k: v for k, v in obj.items() if k not in arrays}
-    return [
-        ({**parent, **r} if isinstance(r, dict) else r, f"{array}第{i}条")
-        for i, r in enumerate(obj[array], start=1)
-    ]
+    entries = obj[array]
+    if parent:
+        entries = [{**parent, **r} if isinstance(r, dict) else r for r in entries]
+    return list(zip(entries, map(f"{array}第{{}}条".format, range(1, len(entries) + 1)), strict=True))
 
 
 def _read_jsonl(path: Path) -> RawRows:
@@ -207,13 +213,22 @@ def _read_json(path: Path) -> RawRows:
         if not isinstance(entry, dict):
             bad.append((len(records) + len(bad) + 1, f"数组第{entry_no}项不是JSON对象"))
             continue
-        for record, item in unpack(entry):
+        unpacked = unpack(entry)
+        if all(type(record) is dict for record, _ in unpacked):  # every record an object: taken at once
+            records.extend(record for record, _ in unpacked)
+            items.extend(item for _, item in unpacked)
+            continue
+        for record, item in unpacked:
             if not isinstance(record, dict):
                 bad.append((len(records) + len(bad) + 1, f"{item}不是JSON对象"))
                 continue
             records.append(record)
             items.append(item)
     # a record's line is its 1-based position among the file's records (bad entries take a position too)
+    if not bad:
+        return RawRows(
+            _records_frame(records, list(range(1, len(records) + 1))), enc, bad, items if any(items) else None
+        )
     lines, n = [], 0
     bad_at = {line for line, _ in bad}
     for _ in records:
@@ -225,13 +240,18 @@ def _read_json(path: Path) -> RawRows:
 
 
 def _records_frame(records: list[dict], lines: list[int]) -> pl.DataFrame:
-    header: list[str] = []
-    for r in records:
-        for k in r:
-            if k not in header:
-                header.append(k)
-    rows = [[None if r.get(h) is None else _as_text(r.get(h)) for h in header] for r in records]
-    return _frame(header, rows, lines)
+    """The records as text columns (headers in order of first appearance), built a column at a time: a column
+    holding only strings and nulls (what the platform sends) is taken as it is, any other is written value by value
+    as text (_as_text)."""
+    header = list(dict.fromkeys(chain.from_iterable(records)))
+    columns: dict[str, list] = {}
+    for h in header:
+        values = list(map(methodcaller("get", h), records))
+        if not set(map(type, values)) <= _TEXT_TYPES:
+            values = [None if v is None else _as_text(v) for v in values]
+        columns[h] = values
+    df = pl.DataFrame(columns, schema=dict.fromkeys(header, pl.Utf8))
+    return df.with_columns(pl.Series("_line", lines, dtype=pl.Int32))
 
 
 def _as_text(v: object) -> str:

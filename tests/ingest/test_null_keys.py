@@ -132,7 +132,7 @@ def test_a_null_key_already_in_raw_never_makes_a_new_row_a_duplicate():
         "direction": "01",
         "_extra": None,
         "_line": 2,
-        "_row_hash": "1",
+        "_row_hash": 1,
     }
     df = pl.DataFrame([row], schema_overrides={"project_code": pl.Utf8, "_extra": pl.Utf8, "_line": pl.Int32})
     assert _insert_new(con, df, contract, 1, NIGHT) == 0

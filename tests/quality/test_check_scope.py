@@ -153,7 +153,7 @@ def _attendance(key: str, when: datetime, file_id: int, n: int) -> dict:
         "date": when,
         "direction": "01",
         "_file_id": file_id,
-        "_row_hash": f"h{n}",
+        "_row_hash": n,
     }
 
 
