@@ -104,17 +104,19 @@ def score(model: TrainedModel, features: Any) -> pl.DataFrame:
     contrib = contributions(model, df, p)
     names = np.array(contrib.columns, dtype=object)
     values = contrib.to_numpy()
+    # each feature's values as numpy scalars, as df.at gives them (a per-cell df.at cost seconds on 7,000 rows)
+    cells = {f: df[f].to_numpy() for f in names}
     factors = []
     for i in range(len(df)):
         raising = values[i] > 1e-9
         order = _descending(values[i][raising])
         top: list[str] = []
         for f in names[raising][order]:
-            if is_risk_factor(f, df.at[i, f]):
+            if is_risk_factor(f, cells[f][i]):
                 top.append(f)
                 if len(top) == N_FACTORS:
                     break
-        texts = [factor_text(f, df.at[i, f]) for f in top]
+        texts = [factor_text(f, cells[f][i]) for f in top]
         factors.append("；".join(texts) if texts else NO_FACTOR_ZH)
     return pl.DataFrame(
         {"project_code": df["project_code"].astype(str).tolist(), "score": p, "factors_zh": factors}
