@@ -55,18 +55,58 @@ def _linear_contributions(model: TrainedModel, df: pd.DataFrame) -> pd.DataFrame
     return out
 
 
+def _split_points(model: TrainedModel) -> list[np.ndarray] | None:
+    """Per column the preprocessing gives the trees: every threshold any tree of the model splits it at, sorted;
+    None when the classifier is not a calibrated HistGradientBoosting on numeric splits (nothing is skipped)."""
+    calibrated = model.pipeline.named_steps["classifier"]
+    estimators = [c.estimator for c in getattr(calibrated, "calibrated_classifiers_", [])]
+    if not estimators or not all(hasattr(e, "_predictors") for e in estimators):
+        return None
+    n_columns = estimators[0].n_features_in_
+    found: list[list[np.ndarray]] = [[] for _ in range(n_columns)]
+    for estimator in estimators:
+        for per_class in estimator._predictors:
+            for predictor in per_class:
+                nodes = predictor.nodes[predictor.nodes["is_leaf"] == 0]
+                if nodes["is_categorical"].any():
+                    return None
+                for column in np.unique(nodes["feature_idx"]):
+                    found[column].append(nodes["num_threshold"][nodes["feature_idx"] == column])
+    return [np.unique(np.concatenate(t)) if t else np.empty(0) for t in found]
+
+
+def _same_leaves(split_points: list[np.ndarray], z: np.ndarray, z_moved: np.ndarray) -> np.ndarray:
+    """Per row: whether the moved row reaches the same leaf as the row in every tree. A tree sends a value left when
+    it is ≤ the node's threshold (a missing one by the node's rule), so two values go the same way at every node
+    of a column when as many of its thresholds lie below each, and both or neither are missing."""
+    same = np.ones(len(z), dtype=bool)
+    for column in np.flatnonzero((z != z_moved).any(axis=0)):
+        a, b = z[:, column], z_moved[:, column]
+        thresholds = split_points[column]
+        below = np.searchsorted(thresholds, a, side="left") == np.searchsorted(thresholds, b, side="left")
+        same &= (np.isnan(a) & np.isnan(b)) | (~np.isnan(a) & ~np.isnan(b) & below)
+    return same
+
+
 def _perturbation_contributions(model: TrainedModel, df: pd.DataFrame, p: np.ndarray) -> pd.DataFrame:
     """One prediction over every feature's moved copy of the rows, stacked: a row's probability does not depend on
     the other rows of the call, so this equals one call per feature, bit for bit. A row already at the typical
-    value is not moved (its copy is itself: p − p = 0)."""
+    value is not moved (its copy is itself: p − p = 0), nor one whose moved copy reaches the same leaf in every
+    tree (the same sum of the same leaf values: p − p = 0; docs/decisions.md "Score step, second round")."""
     ref = model.reference_values
     x = df[FEATURES].reset_index(drop=True)
+    split_points = _split_points(model)
+    prep = model.pipeline.named_steps["preprocess"]
+    z = prep.transform(x) if split_points is not None else None
     moved: list[pd.DataFrame] = []
     where: list[tuple[int, np.ndarray]] = []
     for j, c in enumerate(FEATURES):
         rows = np.flatnonzero(~(x[c] == ref[c]).to_numpy(dtype=bool))  # a missing value is moved too
         block = x.iloc[rows].copy()
         block[c] = ref[c]
+        if split_points is not None and z is not None and len(rows):
+            differ = ~_same_leaves(split_points, z[rows], prep.transform(block))
+            rows, block = rows[differ], block[differ]
         moved.append(block)
         where.append((j, rows))
     out = np.zeros((len(x), len(FEATURES)))
