@@ -214,7 +214,7 @@ pay_months as (
                 + to_months(getvariable('r03_pay_deadline_months'))) as date)
         ), 0) as paid_by_deadline_yuan,
         coalesce(sum(p.actual_amount) filter (where p.balance_date <= snapshots.as_of), 0) as paid_by_as_of_yuan,
-        count(distinct p.id_card_number_hash) filter (where p.balance_date <= snapshots.as_of) as n_paid_workers
+        count(distinct p.person_key) filter (where p.balance_date <= snapshots.as_of) as n_paid_workers
     from snapshots
     inner join fx_payroll_first as p
         on p.known_date <= snapshots.as_of

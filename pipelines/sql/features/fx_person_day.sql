@@ -12,21 +12,31 @@
 -- tens of GB on the province tier. The hash is the engine's own (DuckDB's and Spark's differ): only a join key
 -- within one build, never compared across engines. The other days are read as counts: fx_project_day (persons per
 -- day) and fx_person_month (persons per whole month): docs/decisions.md "Score step, second round".
-with person_months as (
-    select date_trunc('month', as_of) as work_month from feat_snapshot
+with recent_months as (
+    -- a snapshot's as_of month and the one before (its 28 days up to as_of)
+    select cast(date_trunc('month', as_of) as date) as work_month from feat_snapshot
     union
-    select date_trunc('month', as_of) - interval 1 month from feat_snapshot
-    union
-    select date_trunc('month', as_of - 365) from feat_snapshot
+    select cast(date_trunc('month', as_of) - interval 1 month as date) from feat_snapshot
+),
+
+first_months as (
+    -- the first month of a snapshot's 366-day window
+    select cast(date_trunc('month', as_of - 365) as date) as work_month from feat_snapshot
+    except
+    select work_month from recent_months
 )
 
-select
-    project_code,
-    hash(id_card_number_hash) as person_key,
-    work_date,
-    known_date
+-- each part bounded by its months' dates too: the scan then skips the row groups of the other months
+select project_code, hash(id_card_number_hash) as person_key, work_date, known_date
 from int_person_day
 where known_date <= (select max(as_of) from feat_snapshot)
     and work_date <= (select max(as_of) from feat_snapshot)
+    and work_date >= (select min(work_month) from recent_months)
+    and cast(date_trunc('month', work_date) as date) in (select work_month from recent_months)
+union all
+select project_code, hash(id_card_number_hash) as person_key, work_date, known_date
+from int_person_day
+where known_date <= (select max(as_of) from feat_snapshot)
     and work_date > (select min(as_of) from feat_snapshot) - 366
-    and date_trunc('month', work_date) in (select work_month from person_months)
+    and work_date < (select cast(max(work_month) + interval 1 month as date) from first_months)
+    and cast(date_trunc('month', work_date) as date) in (select work_month from first_months)
