@@ -307,7 +307,11 @@ def _sample(rows: Counter, n: int = 5) -> str:
 # Columns holding the engine's own 64-bit hash (DuckDB hash, Spark xxhash64): a join key within one build, whose
 # values differ between engines. They are compared by how many distinct keys there are; the models that join on
 # them (feat_project) are compared in full.
-ENGINE_HASH_COLUMNS = {"fx_person_day": ("person_key",)}
+ENGINE_HASH_COLUMNS = {
+    "fx_person_day": ("person_key",),
+    "fx_person_month": ("person_key",),
+    "fx_payroll_first": ("person_key",),
+}
 
 
 def model_difference(duck: duckdb.DuckDBPyConnection, name: str, spark_df: Any) -> str | None:

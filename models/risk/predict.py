@@ -11,6 +11,8 @@ a project without any is told so.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -55,23 +57,93 @@ def _linear_contributions(model: TrainedModel, df: pd.DataFrame) -> pd.DataFrame
     return out
 
 
+def _boosters(model: TrainedModel) -> list[Any]:
+    """The fitted HistGradientBoosting of each calibration fold (none for another kind of classifier, or one with
+    categorical splits: then every copy goes through every tree)."""
+    calibrated = model.pipeline.named_steps["classifier"]
+    estimators = [c.estimator for c in getattr(calibrated, "calibrated_classifiers_", [])]
+    if not estimators or not all(hasattr(e, "_predictors") for e in estimators):
+        return []
+    for estimator in estimators:  # numeric thresholds only (a categorical split tests a bitset)
+        if any(p.nodes["is_categorical"].any() for per_class in estimator._predictors for p in per_class):
+            return []
+    return estimators
+
+
+@contextmanager
+def _unchanged_trees_reused(
+    estimators: list[Any], z: np.ndarray, origin: np.ndarray, blocks: list[tuple[int, int, set[int]]]
+) -> Iterator[None]:
+    """While the stacked moved copies are predicted: a tree adds, for a copy, the leaf value of the copy's original
+    row when it splits on none of the columns moving the copy's feature changed (the copy then reaches the same
+    leaf), and predicts the copy only otherwise. The same values are added in the same order as sklearn's own loop
+    (`_predict_iterations`: baseline, then tree after tree), so the sums are the same, bit for bit.
+
+    `z`: the original rows as the preprocessing gives them to the trees; `origin`: each copy's original row;
+    `blocks`: (first copy, end, the columns changed) per moved feature, in the stacked order."""
+
+    def patched(estimator: Any) -> Any:
+        def iterations(x: Any, predictors: Any, raw: np.ndarray, is_binned: bool, n_threads: int) -> None:
+            bitsets, f_idx_map = estimator._bin_mapper.make_known_categories_bitsets()
+            original = estimator._preprocess_X(z, reset=False)
+            for per_class in predictors:
+                for k, predictor in enumerate(per_class):
+                    nodes = predictor.nodes
+                    used = set(nodes["feature_idx"][nodes["is_leaf"] == 0].tolist())
+                    values = predictor.predict(original, bitsets, f_idx_map, n_threads)[origin]
+                    for start, end, changed in blocks:
+                        if end > start and used & changed:
+                            values[start:end] = predictor.predict(x[start:end], bitsets, f_idx_map, n_threads)
+                    raw[:, k] += values
+
+        return iterations
+
+    try:
+        for estimator in estimators:
+            estimator._predict_iterations = patched(estimator)  # the instance's, for this call only
+        yield
+    finally:
+        for estimator in estimators:
+            estimator.__dict__.pop("_predict_iterations", None)
+
+
 def _perturbation_contributions(model: TrainedModel, df: pd.DataFrame, p: np.ndarray) -> pd.DataFrame:
     """One prediction over every feature's moved copy of the rows, stacked: a row's probability does not depend on
     the other rows of the call, so this equals one call per feature, bit for bit. A row already at the typical
-    value is not moved (its copy is itself: p − p = 0)."""
+    value is not moved (its copy is itself: p − p = 0), nor one the preprocessing gives the trees unchanged; the
+    trees that do not split on what moved are not evaluated again (_unchanged_trees_reused; docs/decisions.md
+    "Score step, second round")."""
     ref = model.reference_values
     x = df[FEATURES].reset_index(drop=True)
+    estimators = _boosters(model)
+    prep = model.pipeline.named_steps["preprocess"]
+    z = np.asarray(prep.transform(x), dtype=float) if estimators else None
     moved: list[pd.DataFrame] = []
     where: list[tuple[int, np.ndarray]] = []
+    blocks: list[tuple[int, int, set[int]]] = []
+    start = 0
     for j, c in enumerate(FEATURES):
         rows = np.flatnonzero(~(x[c] == ref[c]).to_numpy(dtype=bool))  # a missing value is moved too
         block = x.iloc[rows].copy()
         block[c] = ref[c]
+        if z is not None and len(rows):
+            given, now = z[rows], np.asarray(prep.transform(block), dtype=float)
+            changed = ~((given == now) | (np.isnan(given) & np.isnan(now)))
+            keep = changed.any(axis=1)
+            rows, block = rows[keep], block[keep]
+            blocks.append((start, start + len(rows), set(np.flatnonzero(changed.any(axis=0)).tolist())))
+            start += len(rows)
         moved.append(block)
         where.append((j, rows))
     out = np.zeros((len(x), len(FEATURES)))
     if sum(len(rows) for _, rows in where):
-        q = _proba(model, pd.concat(moved, ignore_index=True))
+        stacked = pd.concat(moved, ignore_index=True)
+        if z is not None:
+            origin = np.concatenate([rows for _, rows in where])
+            with _unchanged_trees_reused(estimators, z, origin, blocks):
+                q = _proba(model, stacked)
+        else:
+            q = _proba(model, stacked)
         start = 0
         for j, rows in where:
             out[rows, j] = p[rows] - q[start : start + len(rows)]
@@ -104,17 +176,19 @@ def score(model: TrainedModel, features: Any) -> pl.DataFrame:
     contrib = contributions(model, df, p)
     names = np.array(contrib.columns, dtype=object)
     values = contrib.to_numpy()
+    # each feature's values as numpy scalars, as df.at gives them (a per-cell df.at cost seconds on 7,000 rows)
+    cells = {f: df[f].to_numpy() for f in names}
     factors = []
     for i in range(len(df)):
         raising = values[i] > 1e-9
         order = _descending(values[i][raising])
         top: list[str] = []
         for f in names[raising][order]:
-            if is_risk_factor(f, df.at[i, f]):
+            if is_risk_factor(f, cells[f][i]):
                 top.append(f)
                 if len(top) == N_FACTORS:
                     break
-        texts = [factor_text(f, df.at[i, f]) for f in top]
+        texts = [factor_text(f, cells[f][i]) for f in top]
         factors.append("；".join(texts) if texts else NO_FACTOR_ZH)
     return pl.DataFrame(
         {"project_code": df["project_code"].astype(str).tolist(), "score": p, "factors_zh": factors}

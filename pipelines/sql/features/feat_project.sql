@@ -1,6 +1,6 @@
 -- grain: one row per feat_snapshot.as_of × in-scope project (the risk model's unit, warnings.md "The risk score")
 -- Reads only the point-in-time models of this layer: fx_<entity> (state at as_of) and fx_<entity>_first /
--- fx_person_day filtered on known_date ≤ as_of, and every event date (punch, txn_time, balance_date,
+-- fx_person_day / fx_project_day / fx_person_month filtered on known_date ≤ as_of, and every event date (punch, txn_time, balance_date,
 -- received_date, event_date, month) ≤ as_of; and feat_rule_scope (the rule models built at each as_of,
 -- pipelines/features/rules_at.py). Windows: "28d" = (as_of − 28, as_of], "prev 56d" = the 56 days before that,
 -- "3m" = the calendar months M−2…M of as_of, "12m" / "2y" = days before as_of.
@@ -105,6 +105,7 @@ account_flows as (
 ),
 
 -- ---------------------------------------------------------------- attendance
+-- person by person only where a count will not do (fx_person_day: the last 28 days, the months the window cuts)
 person_days as (
     select snapshots.as_of, pd.project_code, pd.person_key, pd.work_date
     from snapshots
@@ -115,9 +116,13 @@ person_days as (
 ),
 
 project_days as (
-    -- fx_person_day has one row per person-day (int_person_day's grain): a count of rows counts the persons
-    select as_of, project_code, work_date, count(*) as n_persons
-    from person_days
+    -- fx_project_day counts a project's person-days per date and known date: the persons on site that day
+    select snapshots.as_of, pd.project_code, pd.work_date, cast(sum(pd.n_persons) as bigint) as n_persons
+    from snapshots
+    inner join fx_project_day as pd
+        on pd.known_date <= snapshots.as_of
+        and pd.work_date <= snapshots.as_of
+        and pd.work_date > snapshots.as_of - 366
     group by all
 ),
 
@@ -209,7 +214,7 @@ pay_months as (
                 + to_months(getvariable('r03_pay_deadline_months'))) as date)
         ), 0) as paid_by_deadline_yuan,
         coalesce(sum(p.actual_amount) filter (where p.balance_date <= snapshots.as_of), 0) as paid_by_as_of_yuan,
-        count(distinct p.id_card_number_hash) filter (where p.balance_date <= snapshots.as_of) as n_paid_workers
+        count(distinct p.person_key) filter (where p.balance_date <= snapshots.as_of) as n_paid_workers
     from snapshots
     inner join fx_payroll_first as p
         on p.known_date <= snapshots.as_of
@@ -219,12 +224,23 @@ pay_months as (
 ),
 
 attended_months as (
-    -- grouped by the month's first day, named after: formatting every person-day's month cost more than the count
+    -- distinct persons per month of the 366-day window: a month the window holds whole from fx_person_month (one row
+    -- per person-month, known when its first day is), a month the window cuts from the day rows (its days inside)
     select as_of, project_code, strftime(work_month, '%Y-%m') as pay_month, n_attended_workers
     from (
+        select snapshots.as_of, pm.project_code, pm.work_month, count(*) as n_attended_workers
+        from snapshots
+        inner join fx_person_month as pm
+            on pm.first_known_date <= snapshots.as_of
+            and pm.work_month > snapshots.as_of - 366
+            and pm.work_month + interval 1 month <= snapshots.as_of + 1
+        group by all
+        union all
         select as_of, project_code, date_trunc('month', work_date) as work_month,
                count(distinct person_key) as n_attended_workers
         from person_days
+        where not (date_trunc('month', work_date) > as_of - 366
+            and date_trunc('month', work_date) + interval 1 month <= as_of + 1)
         group by all
     ) as by_month
 ),
