@@ -14,52 +14,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import date
 from typing import Any
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.simplify import simplify
 
-from pipelines.incremental import FULL_BUILD_PARAMS
+from pipelines.sql_literals import inline_params
 from pipelines.warehouse import SqlModel, _strip_comments
-
-_GETVAR = re.compile(r"getvariable\('(\w+)'\)")
 
 ColumnsOf = Callable[[str], list[str]]
 """The columns of a relation (a raw table or an already built model), in order: e.g. `spark.table(n).columns`."""
-
-
-def _literal(value: Any) -> str:
-    """A parameter as a SQL literal both engines read the same way."""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, date):
-        return f"DATE '{value.isoformat()}'"
-    if isinstance(value, int):
-        return repr(value)
-    if isinstance(value, float):
-        # a DuckDB variable set from a float is DOUBLE; a bare 0.6 is DECIMAL, and Spark keeps DECIMAL through
-        # arithmetic (round(100 * 0.6) prints '60' there, '60.0' in DuckDB)
-        return f"CAST({value!r} AS DOUBLE)"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_literal(v) for v in value) + "]"
-    if value is None:
-        return "NULL"
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def inline_params(sql: str, params: Mapping[str, Any]) -> str:
-    """Replace getvariable('x') by the value of x (Spark has no session variables of that kind)."""
-
-    params = {**FULL_BUILD_PARAMS, **params}  # Spark builds every model whole: the build range is everything
-
-    def sub(m: re.Match[str]) -> str:
-        if m.group(1) not in params:
-            raise KeyError(f"SQL reads setting {m.group(1)!r}, which is not a run parameter")
-        return _literal(params[m.group(1)])
-
-    return _GETVAR.sub(sub, sql)
 
 
 def to_spark(model: SqlModel, params: Mapping[str, Any], columns_of: ColumnsOf | None = None) -> str:

@@ -32,6 +32,7 @@ from pipelines.incremental import (
     plan,
     record,
 )
+from pipelines.sql_literals import inline_params
 from pipelines.tables import drop_relation, has_table, is_view  # callers also import has_table from here
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -362,8 +363,6 @@ def create_model(
         drop_relation(con, model.name, temp=temp)
     body = model.body
     if kind == "VIEW":
-        from pipelines.spark_sql import inline_params  # spark_sql imports this module
-
         body = inline_params(body, params)
     con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}{kind} {model.name} AS {body}")
 
