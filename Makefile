@@ -79,19 +79,22 @@ typecheck: install
 # Benchmarks (not tests): numbers go to benchmarks/RESULTS.md. Worlds and warehouses stay in benchmarks/.work/.
 # The nights run as a deployment runs them (a started Prefect server, README "Running on a server"); the province
 # tier with DuckDB's memory limit at 5 GB (issue 18's peak ≤ 8 GB: the default 12 GB let a province night reach
-# 12.3 GB; measured 2026-12-03, benchmarks/RESULTS.md "Third round").
+# 12.3 GB; measured 2026-12-03, benchmarks/RESULTS.md "Third round"). pandas ÷ SQL on 3 districts: pandas holds a
+# whole city in ~18 GB.
 bench-city: install
 	$(BIN)/python -m benchmarks.targets --tier city --clear
 	$(BIN)/python -m benchmarks.ingest --tier city
 	$(BIN)/python -m benchmarks.nightly --tier city --incremental --prefect-server
-	$(BIN)/python -m benchmarks.indicators --warehouse benchmarks/.work/city-night/wh.duckdb --record city
+	$(BIN)/python -m benchmarks.indicators --warehouse benchmarks/.work/city-night/wh.duckdb --skip-pandas --record city
+	$(BIN)/python -m benchmarks.indicators --warehouse benchmarks/.work/city-night/wh.duckdb --districts 3 --record city
 	$(BIN)/python -m benchmarks.quality --warehouse benchmarks/.work/city-night/wh.duckdb
 	$(BIN)/python -m benchmarks.targets --tier city
 
 bench-province: install
 	$(BIN)/python -m benchmarks.targets --tier province --clear
 	WAGEWATCH_DUCKDB_MEMORY_LIMIT=5GB $(BIN)/python -m benchmarks.nightly --tier province --incremental --prefect-server
-	$(BIN)/python -m benchmarks.indicators --warehouse benchmarks/.work/province-night/wh.duckdb --record province
+	$(BIN)/python -m benchmarks.indicators --warehouse benchmarks/.work/province-night/wh.duckdb --skip-pandas --record province
+	$(BIN)/python -m benchmarks.indicators --warehouse benchmarks/.work/province-night/wh.duckdb --districts 3 --record province
 	$(BIN)/python -m benchmarks.targets --tier province
 
 clean-demo:
