@@ -458,7 +458,7 @@ def _write_reports(
 ) -> ReportFiles:
     """write_reports' work; `pool` writes the city's workbook (None: this process writes every workbook), `images`
     renders the dashboard's PNGs on a browser already started."""
-    from pipelines.reports.dashboard import dashboard_written, firm_inputs
+    from pipelines.reports.dashboard import DashboardInputs, dashboard_written, firm_inputs
     from pipelines.reports.warning_list import write_warning_lists
 
     areas = read_areas(settings)
@@ -466,7 +466,7 @@ def _write_reports(
     area_month = frame(con, "select * from indicator_area_month")
     ranking = frame(con, "select * from rpt_area_ranking") if has_table(con, "rpt_area_ranking") else None
     # the dashboard first: Chromium renders its images (通报图) in the background while the Excel lists are written
-    with dashboard_written(
+    inputs = DashboardInputs(
         area_month,
         ranking,
         warnings.inspection,
@@ -474,14 +474,13 @@ def _write_reports(
         areas,
         as_of,
         settings,
-        path=out_dir / f"看板_{as_of.isoformat()}.html",
         missing_sources=missing_sources(con, as_of),
         firms=firm_inputs(con),
         disposition=frame(con, "select * from disposition_area_month")
         if has_table(con, "disposition_area_month")
         else None,
-        images=images,
-    ) as dashboard:
+    )
+    with dashboard_written(inputs, out_dir / f"看板_{as_of.isoformat()}.html", images=images) as dashboard:
         lists = write_warning_lists(
             warnings.lines,
             warnings.workers,

@@ -140,6 +140,23 @@ class FirmInputs:
     )  # stg_project_corp: corp_code, corp_type, corp_name
 
 
+@dataclass(frozen=True)
+class DashboardInputs:
+    """What the dashboard is built from: the run's frames and the night they describe."""
+
+    area_month: pl.DataFrame  # indicator_area_month
+    ranking: pl.DataFrame | None  # rpt_area_ranking (None: not built)
+    lines: pl.DataFrame  # the inspection list's lines (WARNING_SCHEMA)
+    findings: pl.DataFrame  # data-quality findings
+    areas: pl.DataFrame  # the district registry: code, name_zh
+    as_of: date
+    settings: Settings
+    missing_sources: Sequence[str] = ()  # entities never delivered by as_of: shown as 数据未报送
+    firms: FirmInputs | None = None
+    disposition: pl.DataFrame | None = None  # disposition_area_month (None: no 核查清单 yet)
+    generated: date | None = None  # the date printed as generated (None: today)
+
+
 def firm_inputs(con: duckdb.DuckDBPyConnection) -> FirmInputs:
     """The firm view's tables from the warehouse (a table not built yet reads as empty)."""
     queries = {
@@ -650,34 +667,22 @@ def disposition_section(
     return Section("disposition", zh.SECTION["disposition"], table=grid, finding=finding)
 
 
-def build_dashboard(
-    area_month: pl.DataFrame,
-    ranking: pl.DataFrame | None,
-    lines: pl.DataFrame,
-    findings: pl.DataFrame,
-    areas: pl.DataFrame,
-    as_of: date,
-    settings: Settings,
-    *,
-    missing_sources: Sequence[str] = (),
-    firms: FirmInputs | None = None,
-    disposition: pl.DataFrame | None = None,
-    generated: date | None = None,
-) -> Dashboard:
+def build_dashboard(inputs: DashboardInputs) -> Dashboard:
     """Every chart, card and table of the dashboard from the run's frames (nothing is written)."""
-    names = area_names(areas)
+    settings, as_of, ranking = inputs.settings, inputs.as_of, inputs.ranking
+    names = area_names(inputs.areas)
     goals = targets(settings)
-    firms = firms or FirmInputs()
+    firms = inputs.firms or FirmInputs()
     bottom_n = settings.indicators.ranking_bottom_n
-    area_month = _with_columns(area_month)
-    lines = conform(lines, WARNING_SCHEMA)
-    findings = current_findings(findings, as_of)
+    area_month = _with_columns(inputs.area_month)
+    lines = conform(inputs.lines, WARNING_SCHEMA)
+    findings = current_findings(inputs.findings, as_of)
     month = report_month(area_month, as_of)
     month_rows = area_month.filter(pl.col("month") == month) if month else area_month.clear()
     previous = area_month.filter(pl.col("month") == shift_month(month, -1)) if month else area_month.clear()
     districts = [c for c in area_month["area_code"].unique().to_list() if c in names]
-    city = city_name(areas, districts) or zh.CITY
-    loop = disposition_section(disposition, names, month)
+    city = city_name(inputs.areas, districts) or zh.CITY
+    loop = disposition_section(inputs.disposition, names, month)
     sections = (
         agenda_section(agenda(ranking, firms.ladder, month, names, corp_names(lines, firms), settings)),
         firm_section(firm_table(lines, firms, month, as_of, settings), settings),
@@ -709,7 +714,7 @@ def build_dashboard(
     shown_targets = "、".join(
         f"{zh.INDICATOR[c]}{fmt_target(c, goals[c])}" for c in (*GUOKAO, "case_closure_rate")
     )
-    generated = generated or date.today()
+    generated = inputs.generated or date.today()
     return Dashboard(
         title=zh.DASHBOARD_TITLE.format(city=city),
         subtitle=zh.DASHBOARD_SUBTITLE.format(
@@ -717,7 +722,7 @@ def build_dashboard(
             month=month or zh.NO_DATA,
             month_note=zh.MONTH_NOTE_COMPLETE if month and month != f"{as_of:%Y-%m}" else "",
         ),
-        cards=kpi_cards(area_month, month, lines, findings, settings, missing_sources),
+        cards=kpi_cards(area_month, month, lines, findings, settings, inputs.missing_sources),
         sections=sections,
         footer=zh.DASHBOARD_FOOTER.format(targets=shown_targets, bottom_n=bottom_n),
         caption=zh.IMAGE_CAPTION.format(
@@ -965,49 +970,18 @@ class ImageExport:
         return written
 
 
-def write_dashboard(
-    area_month: pl.DataFrame,
-    ranking: pl.DataFrame | None,
-    lines: pl.DataFrame,
-    findings: pl.DataFrame,
-    areas: pl.DataFrame,
-    as_of: date,
-    settings: Settings,
-    path: Path,
-    *,
-    static_formats: Sequence[str] = ("png",),
-    missing_sources: Sequence[str] = (),
-    firms: FirmInputs | None = None,
-    disposition: pl.DataFrame | None = None,
-    generated: date | None = None,
-) -> Path:
-    """Write the dashboard HTML, and the key charts as images in 通报图/ beside it (skipped with a warning).
-
-    `missing_sources`: entities never delivered by as_of (night_steps.missing_sources): shown as 数据未报送.
-    """
-    with dashboard_written(
-        area_month, ranking, lines, findings, areas, as_of, settings, path, static_formats=static_formats,
-        missing_sources=missing_sources, firms=firms, disposition=disposition, generated=generated,
-    ) as written:  # fmt: skip
+def write_dashboard(inputs: DashboardInputs, path: Path, *, static_formats: Sequence[str] = ("png",)) -> Path:
+    """Write the dashboard HTML, and the key charts as images in 通报图/ beside it (skipped with a warning)."""
+    with dashboard_written(inputs, path, static_formats=static_formats) as written:
         return written
 
 
 @contextlib.contextmanager
 def dashboard_written(
-    area_month: pl.DataFrame,
-    ranking: pl.DataFrame | None,
-    lines: pl.DataFrame,
-    findings: pl.DataFrame,
-    areas: pl.DataFrame,
-    as_of: date,
-    settings: Settings,
+    inputs: DashboardInputs,
     path: Path,
     *,
     static_formats: Sequence[str] = ("png",),
-    missing_sources: Sequence[str] = (),
-    firms: FirmInputs | None = None,
-    disposition: pl.DataFrame | None = None,
-    generated: date | None = None,
     images: ImageExport | None = None,
 ) -> Iterator[Path]:
     """`write_dashboard` whose image export runs while the `with` block runs: the HTML is written on entering, the
@@ -1017,36 +991,15 @@ def dashboard_written(
     without it, one starts now, while the dashboard is built."""
     images = images or ImageExport(static_formats)
     try:
-        with _written(
-            area_month, ranking, lines, findings, areas, as_of, settings, path, images, missing_sources=missing_sources,
-            firms=firms, disposition=disposition, generated=generated,
-        ) as written:  # fmt: skip
+        with _written(inputs, path, images) as written:
             yield written
     finally:
         images.result()  # ImageExport logs its own failures and returns no paths
 
 
 @contextlib.contextmanager
-def _written(
-    area_month: pl.DataFrame,
-    ranking: pl.DataFrame | None,
-    lines: pl.DataFrame,
-    findings: pl.DataFrame,
-    areas: pl.DataFrame,
-    as_of: date,
-    settings: Settings,
-    path: Path,
-    images: ImageExport,
-    *,
-    missing_sources: Sequence[str] = (),
-    firms: FirmInputs | None = None,
-    disposition: pl.DataFrame | None = None,
-    generated: date | None = None,
-) -> Iterator[Path]:
-    dashboard = build_dashboard(
-        area_month, ranking, lines, findings, areas, as_of, settings,
-        missing_sources=missing_sources, firms=firms, disposition=disposition, generated=generated,
-    )  # fmt: skip
+def _written(inputs: DashboardInputs, path: Path, images: ImageExport) -> Iterator[Path]:
+    dashboard = build_dashboard(inputs)
     path.parent.mkdir(parents=True, exist_ok=True)
     images.render(dashboard.static_figures() if images.formats else {}, path.parent / zh.STATIC_FOLDER)
     tmp = path.with_name(f".{path.name}.tmp")

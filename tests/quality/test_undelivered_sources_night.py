@@ -11,7 +11,7 @@ import pytest
 from pipelines.contracts import entity_of_file
 from pipelines.night_steps import build_layer, load_extracts, missing_sources, open_warehouse, resolve_as_of
 from pipelines.quality import run_quality
-from pipelines.reports.dashboard import write_dashboard
+from pipelines.reports.dashboard import DashboardInputs, write_dashboard
 from pipelines.settings import Settings
 from pipelines.warehouse import LAYERS, frame
 from tests.synth.delivered import delivered_files
@@ -34,11 +34,12 @@ def night(tiny_world, tmp_path_factory):
     build_layer(con, settings, as_of, LAYERS)
     quality = run_quality(base / "wh.duckdb", settings, as_of, base / "out", con=con)
     area_month = frame(con, "select * from indicator_area_month")
-    dashboard = write_dashboard(
+    inputs = DashboardInputs(
         area_month, None, frame(con, "select * from rule_firing where false"), quality.findings,
-        frame(con, "select 'x' as code, 'x' as name_zh where false"), as_of, settings, base / "out" / "看板.html",
-        static_formats=(), missing_sources=missing_sources(con, as_of),
+        frame(con, "select 'x' as code, 'x' as name_zh where false"), as_of, settings,
+        missing_sources=missing_sources(con, as_of),
     )  # fmt: skip
+    dashboard = write_dashboard(inputs, base / "out" / "看板.html", static_formats=())
     yield {"con": con, "as_of": as_of, "bulletin": quality.bulletin_path, "dashboard": dashboard}
     con.close()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.reports.dashboard import write_dashboard
+from pipelines.reports.dashboard import DashboardInputs, write_dashboard
 from pipelines.reports.warning_list import write_warning_lists
 from pipelines.settings import Settings
 from tests.headless import CHROMIUM
@@ -34,13 +34,15 @@ def dashboard(tmp_path_factory) -> dict:
     logger.addHandler(handler)
     try:
         path = write_dashboard(
-            given.area_month(),
-            given.ranking(),
-            given.lines(),
-            given.findings(),
-            given.areas(),
-            given.AS_OF,
-            Settings(),
+            DashboardInputs(
+                given.area_month(),
+                given.ranking(),
+                given.lines(),
+                given.findings(),
+                given.areas(),
+                given.AS_OF,
+                Settings(),
+            ),
             path=out / f"看板_{given.AS_OF.isoformat()}.html",
         )
     finally:

@@ -10,7 +10,13 @@ import polars as pl
 import pytest
 from plotly.offline import get_plotlyjs
 
-from pipelines.reports.dashboard import ImageExport, build_dashboard, render_html, write_dashboard
+from pipelines.reports.dashboard import (
+    DashboardInputs,
+    ImageExport,
+    build_dashboard,
+    render_html,
+    write_dashboard,
+)
 from pipelines.reports.figures import FONT, report_month
 from pipelines.settings import Indicators, Settings
 from pipelines.warnings.schema import WARNING_SCHEMA
@@ -32,8 +38,10 @@ def built(settings: Settings | None = None, **frames):
         "findings": given.findings(),
     } | frames
     return build_dashboard(
-        inputs["area_month"], inputs["ranking"], inputs["lines"], inputs["findings"], given.areas(),
-        given.AS_OF, settings or Settings(),
+        DashboardInputs(
+            inputs["area_month"], inputs["ranking"], inputs["lines"], inputs["findings"], given.areas(),
+            given.AS_OF, settings or Settings(),
+        )
     )  # fmt: skip
 
 
@@ -198,8 +206,11 @@ def test_without_a_browser_the_export_is_a_logged_skip(tmp_path, monkeypatch, ca
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("BROWSER_PATH", raising=False)
     path = write_dashboard(
-        given.area_month(), given.ranking(), given.lines(), given.findings(), given.areas(), given.AS_OF,
-        Settings(), tmp_path / "看板.html",
+        DashboardInputs(
+            given.area_month(), given.ranking(), given.lines(), given.findings(), given.areas(), given.AS_OF,
+            Settings(),
+        ),
+        tmp_path / "看板.html",
     )  # fmt: skip
     assert path.exists()
     assert not (tmp_path / "通报图").exists()

@@ -10,6 +10,7 @@ import polars as pl
 
 from pipelines.reports import labels_zh as zh
 from pipelines.reports.dashboard import (
+    DashboardInputs,
     FirmInputs,
     build_dashboard,
     firm_section,
@@ -26,8 +27,10 @@ MONTH = "2025-07"
 
 def built(area_month: pl.DataFrame | None = None, firms: FirmInputs | None = None, **kwargs):
     return build_dashboard(
-        given.area_month() if area_month is None else area_month, given.ranking(), given.lines(),
-        given.findings(), given.areas(), given.AS_OF, Settings(), firms=firms, **kwargs,
+        DashboardInputs(
+            given.area_month() if area_month is None else area_month, given.ranking(), given.lines(),
+            given.findings(), given.areas(), given.AS_OF, Settings(), firms=firms, **kwargs,
+        )
     )  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from pipelines.delivery import INDICATOR_SOURCES, undelivered_indicators
 from pipelines.night_steps import missing_sources
 from pipelines.quality.bulletin import BulletinContext, bulletin_html
 from pipelines.quality.schema import FINDING_SCHEMA
-from pipelines.reports.dashboard import build_dashboard, render_html
+from pipelines.reports.dashboard import DashboardInputs, build_dashboard, render_html
 from pipelines.reports.labels_zh import ENTITY
 from pipelines.settings import Settings
 from pipelines.warehouse import frame
@@ -181,7 +181,9 @@ def test_dashboard_says_which_sources_were_not_delivered(undelivered):
     areas = pl.DataFrame({"code": ["350503"], "name_zh": ["丰泽区"]})
     page = render_html(
         build_dashboard(
-            area_month, None, pl.DataFrame(), empty, areas, AS_OF, Settings(), missing_sources=missing
+            DashboardInputs(
+                area_month, None, pl.DataFrame(), empty, areas, AS_OF, Settings(), missing_sources=missing
+            )
         )
     )
     cards = page.split("<div class='cards'>")[1].split("<section")[0]
@@ -190,6 +192,10 @@ def test_dashboard_says_which_sources_were_not_delivered(undelivered):
     # complaints were not delivered either: the open-case card says so instead of "0 件"
     assert "未结案件</div><div class='v'>数据未报送" in cards
     delivered_page = render_html(
-        build_dashboard(area_month, None, pl.DataFrame(), empty, areas, AS_OF, Settings(), missing_sources=[])
+        build_dashboard(
+            DashboardInputs(
+                area_month, None, pl.DataFrame(), empty, areas, AS_OF, Settings(), missing_sources=[]
+            )
+        )
     )
     assert "数据未报送" not in delivered_page
