@@ -10,11 +10,12 @@ import duckdb
 
 
 def table_checksums(con: duckdb.DuckDBPyConnection, skip: tuple[str, ...] = ()) -> dict[str, tuple]:
-    """table → (row count, sum of row hashes) for every base table."""
+    """table → (row count, sum of row hashes) for every base table and view (stg_attendance is a view: what a
+    night's models read through it counts as much as what is stored)."""
     tables = [
         r[0]
         for r in con.execute(
-            "select table_name from information_schema.tables where table_type = 'BASE TABLE'"
+            "select table_name from information_schema.tables where table_type in ('BASE TABLE', 'VIEW')"
         ).fetchall()
         if r[0] not in skip
     ]

@@ -55,7 +55,7 @@ def rule_label(rule_id: str) -> str:
 # ── a line's honest evidence and why its level (triage.md "Honest lines") ──────────────────────────────────────
 OWED_NOW = "截至目前仍欠发工资{wan:.1f}万元、涉及{n}人（{months}）"
 R03_PAID_SINCE = "（其后已逾期补发，见逾期补发）"
-R03_PAID_SINCE_IN_PART = "（其后已逾期发放部分工资，该月仍有欠发，见当前欠发）"
+R03_PAID_SINCE_IN_PART = "（其后已逾期发放部分工资，仍有欠发，见当前欠发）"
 PAID_LATE = "逾期补发{wan:.1f}万元（{months}），属迟发而非未发"
 BASIS_HARD = "已发生欠薪（{}），优先列入"
 # the amount owed when a worked month has no pay line at all: the workers are owed, the amount due is not on record

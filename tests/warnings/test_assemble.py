@@ -389,5 +389,5 @@ def test_a_month_paid_late_in_part_is_still_called_owed():
         .row(0, named=True)
     )
     assert line["reasons"].startswith(
-        "R03 工资逾期未发放：2025-05（63人有考勤） 工资逾期未发放（其后已逾期发放部分工资，该月仍有欠发，见当前欠发）"
+        "R03 工资逾期未发放：2025-05（63人有考勤） 工资逾期未发放（其后已逾期发放部分工资，仍有欠发，见当前欠发）"
     )
