@@ -37,6 +37,9 @@ JUDGED = "_ww_judged"
 # a smaller one hashes its few values in its lookups: joining a cache of a night's values costs a
 # small file more than hashing its own (a speed setting only: the hashes are the same either way)
 PII_CACHE_MIN_ROWS = 20_000
+# a code, boolean or area column with at most this many distinct values in a file has its per-value lookup written
+# into the statement as CASE expressions rather than joined (a speed setting only: the values are the same either way)
+INLINE_LOOKUP_MAX = 32
 # what polars' strip_chars removes from ASCII text (Rust's White_Space), and what Python's str.strip removes
 _RUST_WS = "||".join(f"chr({c})" for c in (32, 9, 10, 11, 12, 13))
 _PY_WS = "||".join(f"chr({c})" for c in (32, 9, 10, 11, 12, 13, 28, 29, 30, 31))
@@ -293,8 +296,8 @@ def judge(
     key: bytes,
 ) -> Judged:
     """Build `_ww_judged` from `source` (a SELECT with the canonical text columns present, `_row`, `_line`,
-    `_item`, `_extra`): every row's stored values, `_problem`, `_why.C` and `_val.C` (the normalised text where C
-    failed), and `_row_hash`."""
+    `_item`, `_extra`): every row's stored values, `_problem`, `_bad` (each failing column's reason and
+    normalised text; null on a good row), and `_row_hash`."""
     fns = register_functions(con, contract, key)
     cols = [
         c if c.name not in contract.key else _required(c)
@@ -310,7 +313,7 @@ def judge(
     for c in cols:
         if cached and c.pii and c.name in present:
             _fill_pii_cache(con, c, source, fns, key)
-    mapped, carried, joins = _lookups(cols, present, source, fns, key, cached)
+    mapped, carried, joins = _lookups(con, cols, present, source, fns, key, cached)
     norm = ", ".join(
         f"src.{q('_v.' + c.name)} as {q(c.name)}"
         if c in mapped
@@ -344,10 +347,7 @@ def judge(
     stored_sql = _stored_sql(contract, [c for c, _ in typed], mapped)
     hashed = [q(n) for n, _ in entity_columns(contract) if not n.endswith("_masked")]
     typed_sql = ", ".join(f"{value} as {q('_t.' + c.name)}" for c, value in typed)
-    vals_sql = ", ".join(
-        f"case when j.{q('_why.' + r)} is not null then j.{q(r)} end as {q('_val.' + r)}" for r in reasons
-    )
-    why_sql = ", ".join(f"j.{q('_why.' + r)}" for r in reasons)
+    bad_sql = _bad_sql(reasons)
     sql = f"""
         create or replace temp table {JUDGED} as
         with n as (select _row, _line, _item, _extra, {norm}{extra_cols} from {from_sql}),
@@ -355,8 +355,8 @@ def judge(
         t as (select p.*, {typed_sql}{", " if values else ""}{", ".join(values)} from p),
         j as (select t.*, ({problem}) as _problem from t),
         s as (
-            select j._row, j._line, j._item, j._problem, {why_sql}{", " if reasons else ""}{vals_sql}
-                {", " if reasons else ""}case when not j._problem then j._extra end as _extra, {stored_sql}
+            select j._row, j._line, j._item, j._problem, {bad_sql} as _bad,
+                case when not j._problem then j._extra end as _extra, {stored_sql}
             from j
         )
         select *, case when not _problem and not ({keyless_sql(contract)}) then hash({subset_sql(contract)}) end as _kh
@@ -366,7 +366,20 @@ def judge(
     return Judged(reasons)
 
 
+def _bad_sql(reasons: list[str]) -> str:
+    """A bad row's problems as one list (null on a good row, most rows): per column that failed, its place in the
+    contract `k`, name `c`, reason code `r` and normalised text `v`. One column instead of a reason and a value column
+    per checkable column, each null on almost every row: the judged table is written and read once per file."""
+    if not reasons:
+        return "null::struct(k integer, c varchar, r varchar, v varchar)[]"
+    items = ", ".join(
+        f"{{'k': {i}, 'c': {lit(r)}, 'r': j.{q('_why.' + r)}, 'v': j.{q(r)}}}" for i, r in enumerate(reasons)
+    )
+    return f"case when j._problem then list_filter([{items}], lambda b: b.r is not null) end"
+
+
 def _lookups(
+    con: duckdb.DuckDBPyConnection,
     cols: list[Column],
     present: list[str],
     source: str,
@@ -376,15 +389,57 @@ def _lookups(
 ) -> tuple[list[Column], list[str], list[str]]:
     """Columns with few distinct values or costly per-value work (codes, booleans, areas, check digits, personal
     data) are normalised, parsed, checked and hashed once per distinct value, in a lookup joined back by the text:
-    those columns, the lookup's columns as selected, and the joins."""
+    those columns, the lookup's columns as selected, and the joins. A code, boolean or area column with at most
+    INLINE_LOOKUP_MAX distinct values has its lookup written into the statement as CASE expressions instead of a
+    join (`_inline_lookup`)."""
     mapped = [c for c in cols if c.name in present and _per_distinct(c)]
     joins, carried = [], []
     for i, c in enumerate(mapped):
-        joins.append(
-            f"left join ({_lookup_sql(c, source, fns, key, cached)}) m{i} on m{i}.raw = src.{q(c.name)}"
-        )
+        lookup = _lookup_sql(c, source, fns, key, cached)
+        inline = _inline_lookup(con, c, lookup) if _inlinable(c) else None
+        if inline is not None:
+            carried += inline
+            continue
+        joins.append(f"left join ({lookup}) m{i} on m{i}.raw = src.{q(c.name)}")
         carried += [f"m{i}.{x} as {q(f'_{x}.' + c.name)}" for x in ("v", "p", "h", "m", "ok")]
     return mapped, carried, joins
+
+
+def _inlinable(c: Column) -> bool:
+    """Columns whose values are few in every file (codes, booleans, areas), with no hash and no check digit."""
+    return not c.pii and not c.check and c.type in ("code", "bool", "area")
+
+
+def _inline_lookup(con: duckdb.DuckDBPyConnection, c: Column, lookup: str) -> list[str] | None:
+    """The lookup of column `c` as CASE expressions on its text (`_v.C`, `_p.C`, `_h.C`, `_m.C`, `_ok.C`), computed by
+    the same SQL as the join would read; None when the file has more than INLINE_LOOKUP_MAX distinct values.
+
+    A join of a few-valued lookup costs a hash table probe per row and scatters the rows' order (the insert sorts
+    them back); a CASE on the text is the same mapping: equal text → the lookup's row, any other (null) → null."""
+    rows = con.execute(f"select raw, v, p, ok from ({lookup}) limit {INLINE_LOOKUP_MAX + 1}").fetchall()
+    if len(rows) > INLINE_LOOKUP_MAX:
+        return None
+    text = f"src.{q(c.name)}"
+
+    def case(at: int, dtype: str) -> str:
+        whens = " ".join(f"when {lit(str(r[0]))} then {_literal(r[at])}" for r in rows)
+        return f"(case {text} {whens} end)::{dtype}" if whens else f"null::{dtype}"
+
+    return [
+        f"{case(1, 'varchar')} as {q('_v.' + c.name)}",
+        f"{case(2, 'varchar')} as {q('_p.' + c.name)}",
+        f"null::varchar as {q('_h.' + c.name)}",
+        f"null::varchar as {q('_m.' + c.name)}",
+        f"{case(3, 'boolean')} as {q('_ok.' + c.name)}",
+    ]
+
+
+def _literal(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return lit(str(value))
 
 
 def _stored_sql(contract: Contract, cols: list[Column], mapped: list[Column]) -> str:
@@ -478,12 +533,7 @@ def problems(con: duckdb.DuckDBPyConnection, judged: Judged) -> pl.DataFrame:
     as tests/ingest/reference_checks.check_rows lists them."""
     from pipelines.warehouse import frame
 
-    parts = [
-        f"select {i} as _k, _row, _line::integer as _line, {lit(r)} as column_name, {q('_val.' + r)} as value, "
-        f"{q('_why.' + r)} as reason_code, _item from {JUDGED} where {q('_why.' + r)} is not null"
-        for i, r in enumerate(judged.reasons)
-    ]
-    if not parts:
+    if not judged.reasons:
         return pl.DataFrame(
             schema={
                 "_row": pl.UInt32,
@@ -494,8 +544,12 @@ def problems(con: duckdb.DuckDBPyConnection, judged: Judged) -> pl.DataFrame:
                 "_item": pl.Utf8,
             }
         )
-    sql = " union all ".join(parts)
-    return frame(con, f"select * exclude (_k) from ({sql}) order by _k, _row")
+    bad = f"select _row, _line::integer as _line, _item, unnest(_bad) as b from {JUDGED} where _problem"
+    return frame(
+        con,
+        "select _row, _line, b.c as column_name, b.v as value, b.r as reason_code, _item "
+        f"from ({bad}) order by b.k, _row",
+    )
 
 
 def counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
