@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import re
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -215,6 +218,55 @@ def test_the_city_book_written_by_a_second_process_gives_the_same_files(tmp_path
     assert [p.name for p in beside] == [p.name for p in alone]  # the city's book first, as before
     assert [p.read_bytes() for p in beside] == [p.read_bytes() for p in alone]
     assert not [p.name for p in (tmp_path / "b").iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def test_rows_written_as_xml_at_once_give_the_bytes_of_writing_cell_by_cell(tmp_path, monkeypatch):
+    """xlsx_rows writes the lists' data rows in one pass; xlsxwriter's own calls, cell by cell, give the same files
+    (shared strings in the same order, styles numbered alike), also when one sheet must go cell by cell (a date
+    column, a NaN) between sheets that do not; the owed cells' notes and the empty sheets' notes included."""
+    from pipelines.reports import warning_list
+
+    lines = given.lines().with_columns(
+        owed_yuan=pl.when(pl.col("project_code") == "3505822024000002").then(72_242.0),
+        unpaid_months=pl.when(pl.col("project_code") == "3505032024000001").then(pl.lit("2025-05")),
+    )
+    books = warning_list.build_books(
+        lines, given.workers(), given.findings(), given.areas(), given.AS_OF, given.resolved()
+    )
+    city = books[None]
+    odd = replace(
+        city,
+        tracking=city.lines.head(3).with_columns(pl.lit(given.AS_OF).alias("日期")),  # a date: cell by cell
+        leads=city.lines.head(2).with_columns(pl.Series("得分", [float("nan"), 0.5])),  # a NaN: cell by cell
+    )
+    written, taken = [], []
+    at_once = warning_list.fast_rows
+    for fast in (True, False):
+        monkeypatch.setattr(
+            warning_list,
+            "fast_rows",
+            (lambda *a: taken.append((a[0].name, at_once(*a))) or taken[-1][1])
+            if fast
+            else (lambda *a: False),
+        )
+        folder = tmp_path / str(fast)
+        written.append(
+            [
+                warning_list.write_workbook(
+                    b, folder / f"{code}.xlsx", given.AS_OF, "排序依据：x"
+                ).read_bytes()
+                for code, b in [*books.items(), ("odd", odd)]
+            ]
+        )
+    assert written[0] == written[1]
+    # the odd book's sheets with rows (its 整改清单 has none): only the date's and the NaN's go cell by cell
+    assert taken[-6:] == [("核查清单", True), ("整改跟踪", False), ("欠薪线索", False), ("涉及工人", True),
+                          ("数据质量提示", True), ("变化情况", True)]  # fmt: skip
+    wb = openpyxl.load_workbook(io.BytesIO(written[0][-1]))
+    tracking = records(wb["整改跟踪"])
+    serial = (given.AS_OF - date(1899, 12, 30)).days  # a date without a format: its serial number, as before
+    assert [r["日期"] for r in tracking] == [serial] * 3
+    assert [c.value for c in wb["核查清单"][1]] == LIST_HEADER
 
 
 @pytest.mark.parametrize("missing", ["resolved", "findings columns"])
