@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import duckdb
 import plotly.graph_objects as go
+import plotly.io as pio
 import polars as pl
 from plotly.offline import get_plotlyjs
 
@@ -50,6 +51,7 @@ from pipelines.reports.figures import (
     rules_chart,
     targets,
     warnings_by_district,
+    white_template,
     with_caption,
 )
 from pipelines.reports.warning_list import (
@@ -85,6 +87,8 @@ CASE_COLUMNS = (
     "open_cases_over_30d",
     "days_to_close",
 )
+# a figure, or plotly's dict of one (what kaleido renders either way)
+Figurish: TypeAlias = go.Figure | Mapping[str, Any]
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
@@ -118,8 +122,9 @@ class Dashboard:
         """Every chart in page order."""
         return [c for s in self.sections for c in s.charts]
 
-    def static_figures(self) -> dict[str, go.Figure]:
-        """The 通报's key charts, keyed by the file stem they export to (`01_实名制更新率`), each captioned."""
+    def static_figures(self) -> dict[str, dict[str, Any]]:
+        """The 通报's key charts, keyed by the file stem they export to (`01_实名制更新率`), each captioned (plotly's
+        dict of the figure: what the browser renders)."""
         by_key = {c.key: c for c in self.charts}
         keys = [k for k in STATIC_KEYS if k in by_key]
         return {
@@ -669,6 +674,11 @@ def disposition_section(
 
 def build_dashboard(inputs: DashboardInputs) -> Dashboard:
     """Every chart, card and table of the dashboard from the run's frames (nothing is written)."""
+    with white_template():
+        return _build_dashboard(inputs)
+
+
+def _build_dashboard(inputs: DashboardInputs) -> Dashboard:
     settings, as_of, ranking = inputs.settings, inputs.as_of, inputs.ranking
     names = area_names(inputs.areas)
     goals = targets(settings)
@@ -806,12 +816,14 @@ def locale_script() -> str:
 
 def _chart_html(chart: Chart) -> str:
     figure = for_page(chart.figure)
-    inner = figure.to_html(
+    inner = pio.to_html(
+        figure,
+        validate=False,  # a validated figure's dict (for_page)
         full_html=False,
         include_plotlyjs=False,
         config=PLOTLY_CONFIG,
         div_id=f"fig-{chart.key}",  # stable ids: the same data gives the same file
-        default_height=f"{figure.layout.height or 520}px",
+        default_height=f"{figure['layout'].get('height') or 520}px",
         default_width="100%",
     )
     heading = f"<h3 class='finding'>{html.escape(chart.finding)}</h3>"
@@ -861,7 +873,7 @@ def find_browser(browser: Path | str | None = None) -> str | None:
 
 
 def export_static(
-    figures: Mapping[str, go.Figure],
+    figures: Mapping[str, Figurish],
     folder: Path,
     formats: Sequence[str] = ("png",),
     *,
@@ -907,11 +919,11 @@ class ImageExport:
         self.formats = tuple(formats)
         self._width = width
         self._timeout = timeout
-        self._figures: Future[tuple[Mapping[str, go.Figure], Path]] = Future()
+        self._figures: Future[tuple[Mapping[str, Figurish], Path]] = Future()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="static-export")
         self._written = self._pool.submit(self._run, find_browser(browser) if self.formats else None)
 
-    def render(self, figures: Mapping[str, go.Figure], folder: Path) -> None:
+    def render(self, figures: Mapping[str, Figurish], folder: Path) -> None:
         """The figures to write into `folder` (the first call counts)."""
         if not self._figures.done():
             self._figures.set_result((figures, folder))
@@ -953,7 +965,7 @@ class ImageExport:
                         "opts": {
                             "format": kind,
                             "width": self._width,
-                            "height": int(fig.layout.height or 520),
+                            "height": int(_layout(fig).get("height") or 520),
                             "scale": 1,
                         },
                     }
@@ -968,6 +980,11 @@ class ImageExport:
         if len(written) < len(jobs):
             log.warning("%s: %d of %d images written", zh.STATIC_FOLDER, len(written), len(jobs))
         return written
+
+
+def _layout(fig: Figurish) -> Mapping[str, Any]:
+    """A figure's layout as plotly's dict (a Figure's or its dict's)."""
+    return fig["layout"] if isinstance(fig, Mapping) else fig.layout.to_plotly_json()
 
 
 def write_dashboard(inputs: DashboardInputs, path: Path, *, static_formats: Sequence[str] = ("png",)) -> Path:
