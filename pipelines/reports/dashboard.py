@@ -13,8 +13,10 @@ import logging
 import math
 import os
 import shutil
+import threading
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -902,11 +904,28 @@ def _kaleido() -> Any:
     return kaleido
 
 
+def _one_page(kaleido: Any) -> Any:
+    """kaleido's browser keeping its page between figures. kaleido reloads the page after every figure (plotly.js
+    parsed again each time, ≈ 40 % of the browser's work for the 通报图); the figures render to the same bytes
+    without the reloads (docs/decisions.md "Reports, third round"; tests/reports/test_dashboard.py)."""
+
+    class OnePage(kaleido.Kaleido):  # type: ignore[misc,name-defined]
+        async def _return_kaleido_tab(self, tab: Any) -> None:
+            await self.tabs_ready.put(tab)
+
+    return OnePage
+
+
 class ImageExport:
     """`export_static` with the browser started ahead: Chromium (kaleido) starts in a thread when this is made and
     waits, while the caller reads its inputs and builds the figures; `render` hands them over, `result` waits for
     the files (and ends the thread, rendering nothing if `render` was never called). Starting the browser is about
-    half of the export's time (docs/decisions.md "Reports and overhead, second round")."""
+    half of the export's time (docs/decisions.md "Reports and overhead, second round").
+
+    A watchdog: `result` waits `timeout` seconds at most (kaleido's own timeout covers one figure, not the browser's
+    start or end: an export once hung for minutes); then it logs an error, cancels the export (the browser closes)
+    and returns no paths, so the night keeps and publishes every other output. The thread is a daemon: a browser
+    stuck beyond cancelling cannot hold the process at exit."""
 
     def __init__(
         self,
@@ -920,8 +939,14 @@ class ImageExport:
         self._width = width
         self._timeout = timeout
         self._figures: Future[tuple[Mapping[str, Figurish], Path]] = Future()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="static-export")
-        self._written = self._pool.submit(self._run, find_browser(browser) if self.formats else None)
+        self._written: Future[list[Path]] = Future()
+        self._outcome: list[Path] | None = None
+        self._task: tuple[asyncio.AbstractEventLoop, asyncio.Task[list[Path]]] | None = None
+        chromium = find_browser(browser) if self.formats else None
+        self._thread = threading.Thread(
+            target=self._work, args=(chromium,), name="static-export", daemon=True
+        )
+        self._thread.start()
 
     def render(self, figures: Mapping[str, Figurish], folder: Path) -> None:
         """The figures to write into `folder` (the first call counts)."""
@@ -929,12 +954,30 @@ class ImageExport:
             self._figures.set_result((figures, folder))
 
     def result(self) -> list[Path]:
-        """The files written; logs its own failures and returns no paths then."""
+        """The files written; logs its own failures (and a hang past `timeout`) and returns no paths then."""
         self.render({}, Path())
+        if self._outcome is None:
+            try:
+                self._outcome = self._written.result(timeout=self._timeout)
+            except FutureTimeout:
+                log.error(
+                    "%s not written: the browser did not finish within %g s; the export was cancelled "
+                    "(the dashboard and the lists are unaffected)",
+                    zh.STATIC_FOLDER,
+                    self._timeout,
+                )
+                if self._task is not None:
+                    loop, task = self._task
+                    loop.call_soon_threadsafe(task.cancel)
+                self._outcome = []
+            self._thread.join(timeout=5.0)
+        return self._outcome
+
+    def _work(self, chromium: str | None) -> None:
         try:
-            return self._written.result()
-        finally:
-            self._pool.shutdown()
+            self._written.set_result(self._run(chromium))
+        except BaseException as exc:
+            self._written.set_exception(exc)
 
     def _run(self, chromium: str | None) -> list[Path]:
         kaleido = _kaleido() if chromium is not None else None
@@ -948,12 +991,20 @@ class ImageExport:
                     zh.STATIC_FOLDER,
                 )
             return []
-        return asyncio.run(self._render(kaleido, chromium))
+        return asyncio.run(self._main(kaleido, chromium))
+
+    async def _main(self, kaleido: Any, chromium: str) -> list[Path]:
+        task = asyncio.ensure_future(self._render(kaleido, chromium))
+        self._task = (asyncio.get_running_loop(), task)
+        try:
+            return await task
+        except asyncio.CancelledError:
+            return []
 
     async def _render(self, kaleido: Any, chromium: str) -> list[Path]:
         jobs: list[dict[str, Any]] = []
         try:
-            async with kaleido.Kaleido(mathjax=False, path=chromium, timeout=self._timeout) as browser:
+            async with _one_page(kaleido)(mathjax=False, path=chromium, timeout=self._timeout) as browser:
                 figures, folder = await asyncio.wrap_future(self._figures)
                 if not figures:
                     return []
