@@ -678,34 +678,37 @@ def second_process() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
 
 
-def write_city_book(
-    lines: pl.DataFrame,
-    workers: pl.DataFrame,
-    findings: pl.DataFrame,
-    areas: pl.DataFrame,
-    out_dir: Path,
-    as_of: date,
-    resolved: pl.DataFrame | None = None,
-    ranking_zh: str | None = None,
-    leads: pl.DataFrame | None = None,
-) -> Path:
+@dataclass(frozen=True)
+class ListInputs:
+    """What the lists are built from: the night's lines (WARNING_SCHEMA: both lists, with the lines that ended),
+    the workers owed (WORKER_SCHEMA), the data-quality findings, the district registry and the night; optional:
+    lines gone since the last list (RESOLVED_SCHEMA), the 排序依据 for the 核查清单's title row, 欠薪线索."""
+
+    lines: pl.DataFrame
+    workers: pl.DataFrame
+    findings: pl.DataFrame
+    areas: pl.DataFrame
+    as_of: date
+    resolved: pl.DataFrame | None = None
+    ranking_zh: str | None = None
+    leads: pl.DataFrame | None = None
+
+    def books(self, scopes: Collection[str | None] | None = None) -> dict[str | None, ListBook]:
+        """`build_books` of these inputs."""
+        return build_books(
+            self.lines, self.workers, self.findings, self.areas, self.as_of, self.resolved, self.leads, scopes
+        )
+
+
+def write_city_book(inputs: ListInputs, out_dir: Path) -> Path:
     """The city's workbook alone, built and written (what the second process does)."""
-    book = build_books(lines, workers, findings, areas, as_of, resolved, leads, scopes=[None])[None]
-    return write_workbook(book, out_dir / book_file_name(None, book, as_of), as_of, ranking_zh)
+    book = inputs.books(scopes=[None])[None]
+    return write_workbook(
+        book, out_dir / book_file_name(None, book, inputs.as_of), inputs.as_of, inputs.ranking_zh
+    )
 
 
-def write_warning_lists(
-    lines: pl.DataFrame,
-    workers: pl.DataFrame,
-    findings: pl.DataFrame,
-    areas: pl.DataFrame,
-    out_dir: Path,
-    as_of: date,
-    resolved: pl.DataFrame | None = None,
-    ranking_zh: str | None = None,
-    leads: pl.DataFrame | None = None,
-    pool: Executor | None = None,
-) -> list[Path]:
+def write_warning_lists(inputs: ListInputs, out_dir: Path, pool: Executor | None = None) -> list[Path]:
     """The city workbook, one workbook per district, and the city's lines as CSV; returns every path written.
 
     With a `pool` (a `second_process()`), the city's workbook — as many rows as the districts' together — is built
@@ -713,12 +716,11 @@ def write_warning_lists(
     this core). Same files either way."""
     city_written: Future[Path] | None = None
     if pool is not None:
-        city_written = pool.submit(
-            write_city_book, lines, workers, findings, areas, out_dir, as_of, resolved, ranking_zh, leads
-        )
-    books = build_books(lines, workers, findings, areas, as_of, resolved, leads)
+        city_written = pool.submit(write_city_book, inputs, out_dir)
+    as_of = inputs.as_of
+    books = inputs.books()
     written = [
-        write_workbook(book, out_dir / book_file_name(code, book, as_of), as_of, ranking_zh)
+        write_workbook(book, out_dir / book_file_name(code, book, as_of), as_of, inputs.ranking_zh)
         for code, book in books.items()
         if code is not None or city_written is None
     ]
