@@ -968,7 +968,10 @@ class ImageExport:
                 )
                 if self._task is not None:
                     loop, task = self._task
-                    loop.call_soon_threadsafe(task.cancel)
+                    with contextlib.suppress(
+                        RuntimeError
+                    ):  # the loop closed meanwhile: nothing left to cancel
+                        loop.call_soon_threadsafe(task.cancel)
                 self._outcome = []
             self._thread.join(timeout=5.0)
         return self._outcome
