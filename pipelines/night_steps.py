@@ -459,7 +459,7 @@ def _write_reports(
     """write_reports' work; `pool` writes the city's workbook (None: this process writes every workbook), `images`
     renders the dashboard's PNGs on a browser already started."""
     from pipelines.reports.dashboard import DashboardInputs, dashboard_written, firm_inputs
-    from pipelines.reports.warning_list import write_warning_lists
+    from pipelines.reports.warning_list import ListInputs, write_warning_lists
 
     areas = read_areas(settings)
     findings = _findings(con, quality)
@@ -482,14 +482,16 @@ def _write_reports(
     )
     with dashboard_written(inputs, out_dir / f"看板_{as_of.isoformat()}.html", images=images) as dashboard:
         lists = write_warning_lists(
-            warnings.lines,
-            warnings.workers,
-            findings,
-            areas,
+            ListInputs(
+                warnings.lines,
+                warnings.workers,
+                findings,
+                areas,
+                as_of,
+                ranking_zh=ranking_zh,
+                leads=warnings.leads,
+            ),
             out_dir / "lists",
-            as_of,
-            ranking_zh=ranking_zh,
-            leads=warnings.leads,
             pool=pool,
         )
         _bulletin_with_closed_loop(con, quality, warnings)

@@ -13,16 +13,19 @@ import logging
 import math
 import os
 import shutil
+import threading
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import duckdb
 import plotly.graph_objects as go
+import plotly.io as pio
 import polars as pl
 from plotly.offline import get_plotlyjs
 
@@ -50,6 +53,7 @@ from pipelines.reports.figures import (
     rules_chart,
     targets,
     warnings_by_district,
+    white_template,
     with_caption,
 )
 from pipelines.reports.warning_list import (
@@ -85,6 +89,8 @@ CASE_COLUMNS = (
     "open_cases_over_30d",
     "days_to_close",
 )
+# a figure, or plotly's dict of one (what kaleido renders either way)
+Figurish: TypeAlias = go.Figure | Mapping[str, Any]
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
@@ -118,8 +124,9 @@ class Dashboard:
         """Every chart in page order."""
         return [c for s in self.sections for c in s.charts]
 
-    def static_figures(self) -> dict[str, go.Figure]:
-        """The 通报's key charts, keyed by the file stem they export to (`01_实名制更新率`), each captioned."""
+    def static_figures(self) -> dict[str, dict[str, Any]]:
+        """The 通报's key charts, keyed by the file stem they export to (`01_实名制更新率`), each captioned (plotly's
+        dict of the figure: what the browser renders)."""
         by_key = {c.key: c for c in self.charts}
         keys = [k for k in STATIC_KEYS if k in by_key]
         return {
@@ -669,6 +676,11 @@ def disposition_section(
 
 def build_dashboard(inputs: DashboardInputs) -> Dashboard:
     """Every chart, card and table of the dashboard from the run's frames (nothing is written)."""
+    with white_template():
+        return _build_dashboard(inputs)
+
+
+def _build_dashboard(inputs: DashboardInputs) -> Dashboard:
     settings, as_of, ranking = inputs.settings, inputs.as_of, inputs.ranking
     names = area_names(inputs.areas)
     goals = targets(settings)
@@ -806,12 +818,14 @@ def locale_script() -> str:
 
 def _chart_html(chart: Chart) -> str:
     figure = for_page(chart.figure)
-    inner = figure.to_html(
+    inner = pio.to_html(
+        figure,
+        validate=False,  # a validated figure's dict (for_page)
         full_html=False,
         include_plotlyjs=False,
         config=PLOTLY_CONFIG,
         div_id=f"fig-{chart.key}",  # stable ids: the same data gives the same file
-        default_height=f"{figure.layout.height or 520}px",
+        default_height=f"{figure['layout'].get('height') or 520}px",
         default_width="100%",
     )
     heading = f"<h3 class='finding'>{html.escape(chart.finding)}</h3>"
@@ -861,7 +875,7 @@ def find_browser(browser: Path | str | None = None) -> str | None:
 
 
 def export_static(
-    figures: Mapping[str, go.Figure],
+    figures: Mapping[str, Figurish],
     folder: Path,
     formats: Sequence[str] = ("png",),
     *,
@@ -890,11 +904,28 @@ def _kaleido() -> Any:
     return kaleido
 
 
+def _one_page(kaleido: Any) -> Any:
+    """kaleido's browser keeping its page between figures. kaleido reloads the page after every figure (plotly.js
+    parsed again each time, ≈ 40 % of the browser's work for the 通报图); the figures render to the same bytes
+    without the reloads (docs/decisions.md "Reports, third round"; tests/reports/test_dashboard.py)."""
+
+    class OnePage(kaleido.Kaleido):  # type: ignore[misc,name-defined]
+        async def _return_kaleido_tab(self, tab: Any) -> None:
+            await self.tabs_ready.put(tab)
+
+    return OnePage
+
+
 class ImageExport:
     """`export_static` with the browser started ahead: Chromium (kaleido) starts in a thread when this is made and
     waits, while the caller reads its inputs and builds the figures; `render` hands them over, `result` waits for
     the files (and ends the thread, rendering nothing if `render` was never called). Starting the browser is about
-    half of the export's time (docs/decisions.md "Reports and overhead, second round")."""
+    half of the export's time (docs/decisions.md "Reports and overhead, second round").
+
+    A watchdog: `result` waits `timeout` seconds at most (kaleido's own timeout covers one figure, not the browser's
+    start or end: an export once hung for minutes); then it logs an error, cancels the export (the browser closes)
+    and returns no paths, so the night keeps and publishes every other output. The thread is a daemon: a browser
+    stuck beyond cancelling cannot hold the process at exit."""
 
     def __init__(
         self,
@@ -907,22 +938,49 @@ class ImageExport:
         self.formats = tuple(formats)
         self._width = width
         self._timeout = timeout
-        self._figures: Future[tuple[Mapping[str, go.Figure], Path]] = Future()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="static-export")
-        self._written = self._pool.submit(self._run, find_browser(browser) if self.formats else None)
+        self._figures: Future[tuple[Mapping[str, Figurish], Path]] = Future()
+        self._written: Future[list[Path]] = Future()
+        self._outcome: list[Path] | None = None
+        self._task: tuple[asyncio.AbstractEventLoop, asyncio.Task[list[Path]]] | None = None
+        chromium = find_browser(browser) if self.formats else None
+        self._thread = threading.Thread(
+            target=self._work, args=(chromium,), name="static-export", daemon=True
+        )
+        self._thread.start()
 
-    def render(self, figures: Mapping[str, go.Figure], folder: Path) -> None:
+    def render(self, figures: Mapping[str, Figurish], folder: Path) -> None:
         """The figures to write into `folder` (the first call counts)."""
         if not self._figures.done():
             self._figures.set_result((figures, folder))
 
     def result(self) -> list[Path]:
-        """The files written; logs its own failures and returns no paths then."""
+        """The files written; logs its own failures (and a hang past `timeout`) and returns no paths then."""
         self.render({}, Path())
+        if self._outcome is None:
+            try:
+                self._outcome = self._written.result(timeout=self._timeout)
+            except FutureTimeout:
+                log.error(
+                    "%s not written: the browser did not finish within %g s; the export was cancelled "
+                    "(the dashboard and the lists are unaffected)",
+                    zh.STATIC_FOLDER,
+                    self._timeout,
+                )
+                if self._task is not None:
+                    loop, task = self._task
+                    with contextlib.suppress(
+                        RuntimeError
+                    ):  # the loop closed meanwhile: nothing left to cancel
+                        loop.call_soon_threadsafe(task.cancel)
+                self._outcome = []
+            self._thread.join(timeout=5.0)
+        return self._outcome
+
+    def _work(self, chromium: str | None) -> None:
         try:
-            return self._written.result()
-        finally:
-            self._pool.shutdown()
+            self._written.set_result(self._run(chromium))
+        except BaseException as exc:
+            self._written.set_exception(exc)
 
     def _run(self, chromium: str | None) -> list[Path]:
         kaleido = _kaleido() if chromium is not None else None
@@ -936,12 +994,20 @@ class ImageExport:
                     zh.STATIC_FOLDER,
                 )
             return []
-        return asyncio.run(self._render(kaleido, chromium))
+        return asyncio.run(self._main(kaleido, chromium))
+
+    async def _main(self, kaleido: Any, chromium: str) -> list[Path]:
+        task = asyncio.ensure_future(self._render(kaleido, chromium))
+        self._task = (asyncio.get_running_loop(), task)
+        try:
+            return await task
+        except asyncio.CancelledError:
+            return []
 
     async def _render(self, kaleido: Any, chromium: str) -> list[Path]:
         jobs: list[dict[str, Any]] = []
         try:
-            async with kaleido.Kaleido(mathjax=False, path=chromium, timeout=self._timeout) as browser:
+            async with _one_page(kaleido)(mathjax=False, path=chromium, timeout=self._timeout) as browser:
                 figures, folder = await asyncio.wrap_future(self._figures)
                 if not figures:
                     return []
@@ -953,7 +1019,7 @@ class ImageExport:
                         "opts": {
                             "format": kind,
                             "width": self._width,
-                            "height": int(fig.layout.height or 520),
+                            "height": int(_layout(fig).get("height") or 520),
                             "scale": 1,
                         },
                     }
@@ -968,6 +1034,11 @@ class ImageExport:
         if len(written) < len(jobs):
             log.warning("%s: %d of %d images written", zh.STATIC_FOLDER, len(written), len(jobs))
         return written
+
+
+def _layout(fig: Figurish) -> Mapping[str, Any]:
+    """A figure's layout as plotly's dict (a Figure's or its dict's)."""
+    return fig["layout"] if isinstance(fig, Mapping) else fig.layout.to_plotly_json()
 
 
 def write_dashboard(inputs: DashboardInputs, path: Path, *, static_formats: Sequence[str] = ("png",)) -> Path:

@@ -26,6 +26,7 @@ import xlsxwriter
 from pipelines.quality.schema import FINDING_SCHEMA
 from pipelines.reports import labels_zh as zh
 from pipelines.reports.privacy import mask_columns, scrub_columns
+from pipelines.reports.xlsx_rows import ListSheet, fast_rows
 from pipelines.warnings.schema import LEVELS, RESOLVED_SCHEMA, WARNING_SCHEMA, WORKER_SCHEMA
 
 SEVERITY_ORDER = {level: i for i, level in enumerate(LEVELS)}  # red 0 … yellow 2
@@ -550,13 +551,13 @@ def _write_sheet(
     title: str,
     note: str | None = None,
 ) -> None:
-    ws = wb.add_worksheet(name)
+    ws = wb.add_worksheet(name, worksheet_class=ListSheet)
     shown = [c for c in rows.columns if not c.startswith("_")]
     base = {"text_wrap": True, "valign": "top", "border": 1, "border_color": "#BFBFBF", "font_size": 11}
     header = wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "valign": "vcenter"})
-    fills: dict[tuple[str | None, str], object] = {}
+    fills: dict[tuple[str | None, str], Any] = {}
 
-    def cell_format(level: str | None, column: str) -> object:
+    def cell_format(level: str | None, column: str) -> Any:
         key = (level, column)
         if key not in fills:
             spec = dict(base)
@@ -567,30 +568,26 @@ def _write_sheet(
             fills[key] = wb.add_format(spec)
         return fills[key]
 
+    # a level's formats, made when first met: in the order write() made them (same file, same bytes)
+    formats: dict[str | None, list[Any]] = {}
+
+    def formats_for(level: str | None) -> list[Any]:
+        if level not in formats:
+            formats[level] = [cell_format(level, c) for c in shown]
+        return formats[level]
+
     for j, column in enumerate(shown):
         ws.write_string(0, j, column, header)
         ws.set_column(j, j, HEADER_WIDTHS.get(column, 14))
+    if shown:  # styles are numbered as the sheets are written, in the order their XML uses them (xlsx_rows)
+        header._get_xf_index()
     levels = rows["_level"].to_list() if "_level" in rows.columns else [None] * rows.height
-    # a column's cells as written: its note where it has one (a note says more than the value), else its value
-    cells = [
-        [
-            v if note is None else note
-            for v, note in zip(rows[c].to_list(), rows[NOTE_PREFIX + c].to_list(), strict=True)
-        ]
-        if NOTE_PREFIX + c in rows.columns
-        else rows[c].to_list()
-        for c in shown
-    ]
-    # a level's formats, made when first met: in the order write() made them (same file, same bytes)
-    formats: dict[str | None, list[object]] = {}
-    write = _typed_writer(ws)
-    for i, (values, level) in enumerate(zip(zip(*cells, strict=True), levels, strict=False), start=1):
-        if level not in formats:
-            formats[level] = [cell_format(level, c) for c in shown]
-        for j, (value, fmt) in enumerate(zip(values, formats[level], strict=True)):
-            write.get(value.__class__, ws.write)(i, j, value, fmt)
+    notes = {c: NOTE_PREFIX + c for c in shown if NOTE_PREFIX + c in rows.columns}
+    if rows.height and not fast_rows(ws, rows, shown, notes, formats_for, levels):
+        _write_cells(ws, rows, shown, notes, formats_for, levels)
     if rows.height == 0:
         ws.write_string(1, 0, empty_note, cell_format(None, ""))
+        cell_format(None, "")._get_xf_index()
     if note and shown:
         ws.write_comment(0, 0, note, {"visible": True, "x_scale": 2})
     ws.freeze_panes(1, 0)
@@ -601,6 +598,35 @@ def _write_sheet(
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)
     ws.set_header(f"&C{title}")
+
+
+def _write_cells(
+    ws: Any,
+    rows: pl.DataFrame,
+    shown: list[str],
+    notes: dict[str, str],
+    formats_for: Callable[[str | None], list[Any]],
+    levels: list[str | None],
+) -> None:
+    """The data rows cell by cell through xlsxwriter (what xlsx_rows.fast_rows does not write), each level's
+    styles numbered when first met, as the sheet's XML would number them."""
+    # a column's cells as written: its note where it has one (a note says more than the value), else its value
+    cells = [
+        [
+            v if note is None else note
+            for v, note in zip(rows[c].to_list(), rows[notes[c]].to_list(), strict=True)
+        ]
+        if c in notes
+        else rows[c].to_list()
+        for c in shown
+    ]
+    write = _typed_writer(ws)
+    for i, (values, level) in enumerate(zip(zip(*cells, strict=True), levels, strict=False), start=1):
+        for j, (value, fmt) in enumerate(zip(values, formats_for(level), strict=True)):
+            write.get(value.__class__, ws.write)(i, j, value, fmt)
+    for level in dict.fromkeys(levels):
+        for fmt in formats_for(level):
+            fmt._get_xf_index()
 
 
 def _typed_writer(ws: Any) -> dict[type, Callable[..., object]]:
@@ -652,34 +678,37 @@ def second_process() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
 
 
-def write_city_book(
-    lines: pl.DataFrame,
-    workers: pl.DataFrame,
-    findings: pl.DataFrame,
-    areas: pl.DataFrame,
-    out_dir: Path,
-    as_of: date,
-    resolved: pl.DataFrame | None = None,
-    ranking_zh: str | None = None,
-    leads: pl.DataFrame | None = None,
-) -> Path:
+@dataclass(frozen=True)
+class ListInputs:
+    """What the lists are built from: the night's lines (WARNING_SCHEMA: both lists, with the lines that ended),
+    the workers owed (WORKER_SCHEMA), the data-quality findings, the district registry and the night; optional:
+    lines gone since the last list (RESOLVED_SCHEMA), the 排序依据 for the 核查清单's title row, 欠薪线索."""
+
+    lines: pl.DataFrame
+    workers: pl.DataFrame
+    findings: pl.DataFrame
+    areas: pl.DataFrame
+    as_of: date
+    resolved: pl.DataFrame | None = None
+    ranking_zh: str | None = None
+    leads: pl.DataFrame | None = None
+
+    def books(self, scopes: Collection[str | None] | None = None) -> dict[str | None, ListBook]:
+        """`build_books` of these inputs."""
+        return build_books(
+            self.lines, self.workers, self.findings, self.areas, self.as_of, self.resolved, self.leads, scopes
+        )
+
+
+def write_city_book(inputs: ListInputs, out_dir: Path) -> Path:
     """The city's workbook alone, built and written (what the second process does)."""
-    book = build_books(lines, workers, findings, areas, as_of, resolved, leads, scopes=[None])[None]
-    return write_workbook(book, out_dir / book_file_name(None, book, as_of), as_of, ranking_zh)
+    book = inputs.books(scopes=[None])[None]
+    return write_workbook(
+        book, out_dir / book_file_name(None, book, inputs.as_of), inputs.as_of, inputs.ranking_zh
+    )
 
 
-def write_warning_lists(
-    lines: pl.DataFrame,
-    workers: pl.DataFrame,
-    findings: pl.DataFrame,
-    areas: pl.DataFrame,
-    out_dir: Path,
-    as_of: date,
-    resolved: pl.DataFrame | None = None,
-    ranking_zh: str | None = None,
-    leads: pl.DataFrame | None = None,
-    pool: Executor | None = None,
-) -> list[Path]:
+def write_warning_lists(inputs: ListInputs, out_dir: Path, pool: Executor | None = None) -> list[Path]:
     """The city workbook, one workbook per district, and the city's lines as CSV; returns every path written.
 
     With a `pool` (a `second_process()`), the city's workbook — as many rows as the districts' together — is built
@@ -687,12 +716,11 @@ def write_warning_lists(
     this core). Same files either way."""
     city_written: Future[Path] | None = None
     if pool is not None:
-        city_written = pool.submit(
-            write_city_book, lines, workers, findings, areas, out_dir, as_of, resolved, ranking_zh, leads
-        )
-    books = build_books(lines, workers, findings, areas, as_of, resolved, leads)
+        city_written = pool.submit(write_city_book, inputs, out_dir)
+    as_of = inputs.as_of
+    books = inputs.books()
     written = [
-        write_workbook(book, out_dir / book_file_name(code, book, as_of), as_of, ranking_zh)
+        write_workbook(book, out_dir / book_file_name(code, book, as_of), as_of, inputs.ranking_zh)
         for code, book in books.items()
         if code is not None or city_written is None
     ]

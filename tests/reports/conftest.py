@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.reports.dashboard import DashboardInputs, write_dashboard
-from pipelines.reports.warning_list import write_warning_lists
+from pipelines.reports.warning_list import ListInputs, write_warning_lists
 from pipelines.settings import Settings
 from tests.headless import CHROMIUM
 from tests.reports import given_reports as given
@@ -19,7 +19,10 @@ def lists(tmp_path_factory) -> list[Path]:
     """Every path write_warning_lists wrote for the given inputs."""
     out = tmp_path_factory.mktemp("lists")
     return write_warning_lists(
-        given.lines(), given.workers(), given.findings(), given.areas(), out, given.AS_OF, given.resolved()
+        ListInputs(
+            given.lines(), given.workers(), given.findings(), given.areas(), given.AS_OF, given.resolved()
+        ),
+        out,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from datetime import date
 
 import polars as pl
@@ -14,6 +15,7 @@ from pipelines.reports.dashboard import (
     DashboardInputs,
     ImageExport,
     build_dashboard,
+    export_static,
     render_html,
     write_dashboard,
 )
@@ -200,6 +202,53 @@ def test_a_browser_started_ahead_and_never_given_figures_ends_without_files(tmp_
     assert images.result() == []  # ending twice is harmless
     assert not [t for t in threading.enumerate() if t.name.startswith("static-export")]
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.browser
+def test_the_images_rendered_on_one_page_are_kaleidos_own_bytes(tmp_path, chromium):
+    """The export keeps the browser's page between figures (kaleido reloads it after each): the same PNGs."""
+    import asyncio
+
+    import kaleido
+
+    figures = dict(list(built().static_figures().items())[:3])
+    ours = export_static(figures, tmp_path / "ours", browser=chromium)
+
+    async def kaleidos_own() -> None:
+        async with kaleido.Kaleido(mathjax=False, path=str(chromium)) as browser:
+            await browser.write_fig_from_object(
+                [
+                    {"fig": fig, "path": str(tmp_path / f"{stem}.png"),
+                     "opts": {"format": "png", "width": 1600, "height": fig["layout"]["height"], "scale": 1}}
+                    for stem, fig in figures.items()
+                ]
+            )  # fmt: skip
+
+    asyncio.run(kaleidos_own())
+    assert [p.name for p in ours] == [f"{stem}.png" for stem in figures]
+    assert [p.read_bytes() for p in ours] == [(tmp_path / p.name).read_bytes() for p in ours]
+
+
+def test_an_export_that_hangs_ends_in_a_logged_error_after_its_timeout(tmp_path, monkeypatch, caplog):
+    """An export once hung for minutes (its browser alive, kaleido waiting): `result` gives up after the timeout
+    with an error in the log and no paths, and the stuck thread cannot hold the process (a daemon)."""
+    release = threading.Event()
+
+    def hang(self, chromium):
+        self._figures.result()
+        release.wait(60)
+        return []
+
+    monkeypatch.setattr(ImageExport, "_run", hang)
+    images = ImageExport(timeout=0.5)
+    images.render({"01_x": {"data": [], "layout": {}}}, tmp_path)
+    started = time.monotonic()
+    assert images.result() == []
+    assert time.monotonic() - started < 10
+    assert images.result() == []  # ended once: no second wait
+    assert "通报图 not written: the browser did not finish within 0.5 s" in caplog.text
+    assert all(t.daemon for t in threading.enumerate() if t.name == "static-export")
+    release.set()
 
 
 def test_without_a_browser_the_export_is_a_logged_skip(tmp_path, monkeypatch, caplog):

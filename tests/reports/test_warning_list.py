@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import re
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -10,7 +13,7 @@ import polars as pl
 import pytest
 
 from pipelines.reports import labels_zh
-from pipelines.reports.warning_list import second_process, write_warning_lists
+from pipelines.reports.warning_list import ListInputs, second_process, write_warning_lists
 from pipelines.warnings.schema import RESOLVED_SCHEMA, WARNING_SCHEMA, WORKER_SCHEMA
 from tests.reports import given_reports as given
 
@@ -168,13 +171,15 @@ def test_the_csv_is_sheet_one_for_machines_without_a_bom_and_codes_as_text(lists
 
 def test_an_empty_list_still_writes_every_sheet_with_its_header(tmp_path):
     paths = write_warning_lists(
-        pl.DataFrame(schema=WARNING_SCHEMA),
-        pl.DataFrame(schema=WORKER_SCHEMA),
-        pl.DataFrame(),  # no findings table at all
-        given.areas(),
+        ListInputs(
+            pl.DataFrame(schema=WARNING_SCHEMA),
+            pl.DataFrame(schema=WORKER_SCHEMA),
+            pl.DataFrame(),  # no findings table at all
+            given.areas(),
+            given.AS_OF,
+            resolved=None,
+        ),
         tmp_path,
-        given.AS_OF,
-        resolved=None,
     )
     assert [p.name for p in paths] == [
         "欠薪预警清单_全市_2025-07-31.xlsx",
@@ -201,20 +206,73 @@ def test_an_empty_list_still_writes_every_sheet_with_its_header(tmp_path):
 
 
 def test_same_inputs_give_the_same_bytes(tmp_path):
-    args = (given.lines(), given.workers(), given.findings(), given.areas())
-    first = write_warning_lists(*args, tmp_path / "a", given.AS_OF, given.resolved())
-    second = write_warning_lists(*args, tmp_path / "b", given.AS_OF, given.resolved())
+    inputs = ListInputs(
+        given.lines(), given.workers(), given.findings(), given.areas(), given.AS_OF, given.resolved()
+    )
+    first = write_warning_lists(inputs, tmp_path / "a")
+    second = write_warning_lists(inputs, tmp_path / "b")
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
 
 
 def test_the_city_book_written_by_a_second_process_gives_the_same_files(tmp_path):
-    args = (given.lines(), given.workers(), given.findings(), given.areas())
-    alone = write_warning_lists(*args, tmp_path / "a", given.AS_OF, given.resolved())
+    inputs = ListInputs(
+        given.lines(), given.workers(), given.findings(), given.areas(), given.AS_OF, given.resolved()
+    )
+    alone = write_warning_lists(inputs, tmp_path / "a")
     with second_process() as pool:
-        beside = write_warning_lists(*args, tmp_path / "b", given.AS_OF, given.resolved(), pool=pool)
+        beside = write_warning_lists(inputs, tmp_path / "b", pool=pool)
     assert [p.name for p in beside] == [p.name for p in alone]  # the city's book first, as before
     assert [p.read_bytes() for p in beside] == [p.read_bytes() for p in alone]
     assert not [p.name for p in (tmp_path / "b").iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def test_rows_written_as_xml_at_once_give_the_bytes_of_writing_cell_by_cell(tmp_path, monkeypatch):
+    """xlsx_rows writes the lists' data rows in one pass; xlsxwriter's own calls, cell by cell, give the same files
+    (shared strings in the same order, styles numbered alike), also when one sheet must go cell by cell (a date
+    column, a NaN) between sheets that do not; the owed cells' notes and the empty sheets' notes included."""
+    from pipelines.reports import warning_list
+
+    lines = given.lines().with_columns(
+        owed_yuan=pl.when(pl.col("project_code") == "3505822024000002").then(72_242.0),
+        unpaid_months=pl.when(pl.col("project_code") == "3505032024000001").then(pl.lit("2025-05")),
+    )
+    books = warning_list.build_books(
+        lines, given.workers(), given.findings(), given.areas(), given.AS_OF, given.resolved()
+    )
+    city = books[None]
+    odd = replace(
+        city,
+        tracking=city.lines.head(3).with_columns(pl.lit(given.AS_OF).alias("日期")),  # a date: cell by cell
+        leads=city.lines.head(2).with_columns(pl.Series("得分", [float("nan"), 0.5])),  # a NaN: cell by cell
+    )
+    written, taken = [], []
+    at_once = warning_list.fast_rows
+    for fast in (True, False):
+        monkeypatch.setattr(
+            warning_list,
+            "fast_rows",
+            (lambda *a: taken.append((a[0].name, at_once(*a))) or taken[-1][1])
+            if fast
+            else (lambda *a: False),
+        )
+        folder = tmp_path / str(fast)
+        written.append(
+            [
+                warning_list.write_workbook(
+                    b, folder / f"{code}.xlsx", given.AS_OF, "排序依据：x"
+                ).read_bytes()
+                for code, b in [*books.items(), ("odd", odd)]
+            ]
+        )
+    assert written[0] == written[1]
+    # the odd book's sheets with rows (its 整改清单 has none): only the date's and the NaN's go cell by cell
+    assert taken[-6:] == [("核查清单", True), ("整改跟踪", False), ("欠薪线索", False), ("涉及工人", True),
+                          ("数据质量提示", True), ("变化情况", True)]  # fmt: skip
+    wb = openpyxl.load_workbook(io.BytesIO(written[0][-1]))
+    tracking = records(wb["整改跟踪"])
+    serial = (given.AS_OF - date(1899, 12, 30)).days  # a date without a format: its serial number, as before
+    assert [r["日期"] for r in tracking] == [serial] * 3
+    assert [c.value for c in wb["核查清单"][1]] == LIST_HEADER
 
 
 @pytest.mark.parametrize("missing", ["resolved", "findings columns"])
@@ -222,7 +280,7 @@ def test_optional_inputs_may_be_missing(tmp_path, missing):
     findings = given.findings().drop("last_seen") if missing == "findings columns" else given.findings()
     resolved = None if missing == "resolved" else pl.DataFrame(schema=RESOLVED_SCHEMA)
     paths = write_warning_lists(
-        given.lines(), given.workers(), findings, given.areas(), tmp_path, given.AS_OF, resolved
+        ListInputs(given.lines(), given.workers(), findings, given.areas(), given.AS_OF, resolved), tmp_path
     )
     changes = records(book(paths, "全市")["变化情况"])
     assert "销号" not in {c["变化"] for c in changes}
@@ -231,13 +289,10 @@ def test_optional_inputs_may_be_missing(tmp_path, missing):
 def test_the_inspection_sheet_names_the_ranking_in_use(tmp_path):
     note = "排序依据：本地历史训练模型"
     paths = write_warning_lists(
-        given.lines(),
-        given.workers(),
-        given.findings(),
-        given.areas(),
+        ListInputs(
+            given.lines(), given.workers(), given.findings(), given.areas(), given.AS_OF, ranking_zh=note
+        ),
         tmp_path,
-        given.AS_OF,
-        ranking_zh=note,
     )
     wb = book(paths, "全市")
     ws = wb["核查清单"]
@@ -266,13 +321,15 @@ def test_the_owed_cell_says_no_payroll_when_no_amount_is_on_record_and_leads_hav
     lead = lead.with_columns(owed_yuan=pl.lit(0.0), workers_owed=pl.lit(7, dtype=pl.Int32))
     lead = lead.with_columns(unpaid_months=pl.lit("2025-06"), list=pl.lit("lead"), rank=None)
     paths = write_warning_lists(
-        lines.filter(pl.col("project_code") != "3505032024000003"),
-        given.workers(),
-        given.findings(),
-        given.areas(),
+        ListInputs(
+            lines.filter(pl.col("project_code") != "3505032024000003"),
+            given.workers(),
+            given.findings(),
+            given.areas(),
+            given.AS_OF,
+            leads=lead,
+        ),
         tmp_path,
-        given.AS_OF,
-        leads=lead,
     )
     rows = {r["项目编码"]: r for r in records(book(paths, "全市")["核查清单"])}
     # a worked month without any pay line: the workers are owed, the amount is not on record — said, not 0

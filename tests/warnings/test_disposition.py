@@ -192,13 +192,13 @@ def test_a_returned_workbook_loads_its_filled_lines_only(tmp_path):
     import openpyxl
 
     from pipelines.ingest import load_inbox
-    from pipelines.reports.warning_list import write_warning_lists
+    from pipelines.reports.warning_list import ListInputs, write_warning_lists
     from pipelines.warehouse import connect, ensure_schema
 
     projects, scores = world()
     night1 = assemble_warnings(FIRINGS, scores, projects, None, Settings(), N1)
     empty = pl.DataFrame()
-    paths = write_warning_lists(night1, empty, empty, empty, tmp_path / "lists", N1)
+    paths = write_warning_lists(ListInputs(night1, empty, empty, empty, N1), tmp_path / "lists")
     (city,) = [p for p in paths if p.suffix == ".xlsx" and "全市" in p.name]
     wb = openpyxl.load_workbook(city)
     ws = wb["核查清单"]
