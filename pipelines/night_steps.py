@@ -21,6 +21,7 @@ from pipelines.settings import Settings, sql_params
 from pipelines.warehouse import connect, discover_models, frame, has_table, run_models, transaction
 
 if TYPE_CHECKING:  # imported where used: loading pulls in the readers, which the CLI does not need to start
+    from pipelines.features.scoring import ModelPreload
     from pipelines.ingest.load import LoadReport
     from pipelines.reports.dashboard import ImageExport
 
@@ -157,15 +158,28 @@ def check_quality(
     return run_quality(warehouse, settings, as_of, out_dir, con=con)
 
 
+def preload_model(warehouse: Path | None, settings: Settings) -> ModelPreload:
+    """Start reading the ranking's risk model in a thread (scikit-learn's import, the joblib file), for the score
+    step: started before the models step, whose DuckDB work leaves the interpreter to it."""
+    from pipelines.features.scoring import ModelPreload
+
+    return ModelPreload(warehouse, settings)
+
+
 def score_projects(
-    con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date, warehouse: Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    as_of: date,
+    warehouse: Path | None = None,
+    preload: ModelPreload | None = None,
 ) -> pl.DataFrame:
     """Risk score (0–1) and top factors for every in-scope project at as_of, by the ranking chosen for `warehouse`
-    (its own promoted model, the shipped prior or the rules count: pipelines/features/ranking.py)."""
+    (its own promoted model, the shipped prior or the rules count: pipelines/features/ranking.py); `preload`: the
+    model being read since before the models step (preload_model)."""
     from pipelines.features import score_projects as _score
 
     # the models step has just built the rule tables at as_of: the features read them (no second build)
-    return _score(con, as_of, settings, warehouse=warehouse, rules_built=True)
+    return _score(con, as_of, settings, warehouse=warehouse, rules_built=True, preload=preload)
 
 
 def ranking_label(warehouse: Path | None, settings: Settings) -> str:
