@@ -29,6 +29,7 @@ import argparse
 import contextlib
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -215,6 +216,13 @@ def prefect_server(home: Path, timeout: float = 300.0) -> Iterator[str]:
                 proc.wait()
 
 
+def children_cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process's ended and waited-for children (and theirs): a night's whole
+    CPU is the difference around its `wagewatch run` (an ephemeral Prefect server it starts included)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _healthy(api: str) -> bool:
     try:
         with urllib.request.urlopen(f"{api}/health", timeout=2) as response:
@@ -232,7 +240,7 @@ def night(inbox: Path, run: Path, floor: float, label: str, api: str | None = No
         env["PREFECT_API_URL"] = api
     else:
         env.pop("PREFECT_API_URL", None)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), children_cpu_seconds()
     proc = subprocess.run(
         [BIN / "wagewatch", "run", "--inbox", inbox, "--out", run / "out", "--warehouse", run / "wh.duckdb"],
         env=env,
@@ -240,24 +248,33 @@ def night(inbox: Path, run: Path, floor: float, label: str, api: str | None = No
         capture_output=True,
         text=True,
     )
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, children_cpu_seconds() - cpu_start
     if proc.returncode != 0:
         print(proc.stdout[-3000:], proc.stderr[-3000:], sep="\n")
         raise SystemExit(f"wagewatch run failed ({proc.returncode})")
     newest = max((run / "out" / "runs").glob("*/run_summary.json"), key=lambda p: p.parent.name)
     summary = json.loads(newest.read_text(encoding="utf-8"))
-    print(f"{label} (as_of {summary['as_of']}, {summary['status']}): {wall:.1f} s wall")
-    print(f"   {'step':<12}{'seconds':>9}{'÷ floor':>9}{'rows':>12}{'peak RSS':>10}")
+    print(
+        f"{label} (as_of {summary['as_of']}, {summary['status']}): {wall:.1f} s wall, {cpu:.1f} CPU-s; "
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
+    print(f"   {'step':<12}{'seconds':>9}{'CPU-s':>8}{'÷ floor':>9}{'rows':>12}{'peak RSS':>10}")
     for step in summary["steps"]:
         rows_out = f"{step['rows']:,}" if step.get("rows") is not None else ""
         rss = f"{step['peak_rss_mb'] / 1024:.1f} GB" if step.get("peak_rss_mb") else ""
+        step_cpu = f"{step['cpu_seconds']:.1f}" if step.get("cpu_seconds") is not None else ""
         print(
-            f"   {step['step']:<12}{step['seconds']:>9.1f}{step['seconds'] / floor:>8.2f}×{rows_out:>12}{rss:>10}"
+            f"   {step['step']:<12}{step['seconds']:>9.1f}{step_cpu:>8}{step['seconds'] / floor:>8.2f}×"
+            f"{rows_out:>12}{rss:>10}"
         )
     NIGHT_PEAKS_MB.extend(s["peak_rss_mb"] for s in summary["steps"] if s.get("peak_rss_mb"))
     in_steps = sum(s["seconds"] for s in summary["steps"])
-    print(f"   {'steps':<12}{in_steps:>9.1f}{in_steps / floor:>8.2f}×")
-    print(f"   flow start-up and teardown ({OVERHEAD['started' if api else None]}): {wall - in_steps:.1f} s")
+    cpu_in_steps = sum(s.get("cpu_seconds") or 0.0 for s in summary["steps"])
+    print(f"   {'steps':<12}{in_steps:>9.1f}{cpu_in_steps:>8.1f}{in_steps / floor:>8.2f}×")
+    print(
+        f"   flow start-up and teardown ({OVERHEAD['started' if api else None]}): {wall - in_steps:.1f} s, "
+        f"{cpu - cpu_in_steps:.1f} CPU-s"
+    )
     return wall
 
 

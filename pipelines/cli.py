@@ -141,11 +141,13 @@ def run(
     or earlier than OUT/LATEST without --republish), 2 warehouse busy, 1 failure.
     """
     from pipelines.flows.ephemeral import EarlyServer
+    from pipelines.flows.heartbeat import unjoined_heartbeats
 
     _LEAVING_FAST.add("run")
     server = (
         EarlyServer()
     )  # without PREFECT_API_URL: the ephemeral server starts while the pipeline is imported
+    unjoined_heartbeats()  # the run's end does not wait for the heartbeat thread's sleep
     from pipelines.flows.nightly import nightly
     from pipelines.runs import WarehouseBusyError
     from pipelines.settings import get_settings
@@ -313,9 +315,11 @@ def backfill(
 ) -> None:
     """Run the nightly job for each as-of date in a range, oldest first; already-published dates are skipped."""
     from pipelines.flows.ephemeral import EarlyServer
+    from pipelines.flows.heartbeat import unjoined_heartbeats
 
     _LEAVING_FAST.add("backfill")
     server = EarlyServer()  # as in `run`
+    unjoined_heartbeats()
     from pipelines.flows.backfill import backfill as _backfill
 
     server.ready()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -106,14 +107,22 @@ class Contract:
         return out
 
 
+def read_yaml(path: Path) -> Any:
+    """A YAML file as `yaml.safe_load` reads it, parsed by libyaml when PyYAML has it (the same objects, ≈ 10× less
+    CPU: the contracts cost a regular night ≈ 0.7 s of pure-Python parsing before)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # a safe loader
+
+
+@cache
 def _shared_codes() -> dict[str, dict]:
-    return yaml.safe_load((CONTRACTS_DIR / "_codes.yaml").read_text(encoding="utf-8"))
+    return read_yaml(CONTRACTS_DIR / "_codes.yaml")
 
 
 @cache
 def load_contract(entity: str) -> Contract:
     """Read data/contracts/<entity>.yaml into a Contract."""
-    raw = yaml.safe_load((CONTRACTS_DIR / f"{entity}.yaml").read_text(encoding="utf-8"))
+    raw = read_yaml(CONTRACTS_DIR / f"{entity}.yaml")
     shared = _shared_codes()
     cols = []
     for c in raw["columns"]:
@@ -164,7 +173,7 @@ def load_contract(entity: str) -> Contract:
 @cache
 def delivery_conventions() -> dict:
     """data/contracts/_delivery.yaml: payload array names and personal-data header spellings shared by entities."""
-    return yaml.safe_load((CONTRACTS_DIR / "_delivery.yaml").read_text(encoding="utf-8"))
+    return read_yaml(CONTRACTS_DIR / "_delivery.yaml")
 
 
 @cache

@@ -21,6 +21,7 @@ from pipelines.settings import Settings, sql_params
 from pipelines.warehouse import connect, discover_models, frame, has_table, run_models, transaction
 
 if TYPE_CHECKING:  # imported where used: loading pulls in the readers, which the CLI does not need to start
+    from pipelines.features.scoring import ModelPreload
     from pipelines.ingest.load import LoadReport
     from pipelines.reports.dashboard import ImageExport
 
@@ -115,10 +116,15 @@ def open_warehouse(path: Path, settings: Settings) -> duckdb.DuckDBPyConnection:
 
 
 def load_extracts(con: duckdb.DuckDBPyConnection, inbox: Path, settings: Settings, as_of: date) -> LoadReport:
-    """Load every not-yet-loaded file delivered up to as_of (ledger, quarantine, hashed personal data)."""
+    """Load every not-yet-loaded file delivered up to as_of (ledger, quarantine, hashed personal data). The files a
+    night read before and that have not changed since are not read again (ingest/unchanged.py)."""
     from pipelines.ingest import load_inbox
+    from pipelines.ingest.unchanged import delivered, remember, unchanged_loaded
 
-    return load_inbox(con, inbox, settings, up_to=as_of)
+    skip = unchanged_loaded(con, inbox, as_of)
+    report = load_inbox(con, inbox, settings, up_to=as_of, skip=skip)
+    remember(con, inbox, [(path, day) for path, day in delivered(inbox, as_of) if path not in skip])
+    return report
 
 
 def build_layer(
@@ -157,15 +163,28 @@ def check_quality(
     return run_quality(warehouse, settings, as_of, out_dir, con=con)
 
 
+def preload_model(warehouse: Path | None, settings: Settings) -> ModelPreload:
+    """Start reading the ranking's risk model in a thread (scikit-learn's import, the joblib file), for the score
+    step: started before the models step, whose DuckDB work leaves the interpreter to it."""
+    from pipelines.features.scoring import ModelPreload
+
+    return ModelPreload(warehouse, settings)
+
+
 def score_projects(
-    con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date, warehouse: Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    as_of: date,
+    warehouse: Path | None = None,
+    preload: ModelPreload | None = None,
 ) -> pl.DataFrame:
     """Risk score (0–1) and top factors for every in-scope project at as_of, by the ranking chosen for `warehouse`
-    (its own promoted model, the shipped prior or the rules count: pipelines/features/ranking.py)."""
+    (its own promoted model, the shipped prior or the rules count: pipelines/features/ranking.py); `preload`: the
+    model being read since before the models step (preload_model)."""
     from pipelines.features import score_projects as _score
 
     # the models step has just built the rule tables at as_of: the features read them (no second build)
-    return _score(con, as_of, settings, warehouse=warehouse, rules_built=True)
+    return _score(con, as_of, settings, warehouse=warehouse, rules_built=True, preload=preload)
 
 
 def ranking_label(warehouse: Path | None, settings: Settings) -> str:

@@ -183,6 +183,16 @@ def peak_rss_mb() -> int:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) this process has used so far, its threads included, plus those of its child
+    processes that have ended and been waited for (the reports step's second process and Chromium, a spawned
+    server). Beside a step's wall seconds, what the step cost however busy the machine was: on a shared machine
+    the wall time stretches with the load, the CPU time much less (docs/decisions.md)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 @dataclass
 class StepRecord:
     """What one step did: for the run summary."""
@@ -190,6 +200,9 @@ class StepRecord:
     step: str
     seconds: float
     status: str = "ok"  # ok | failed | skipped | blocked
+    # CPU seconds (user + system) of this process and of the child processes that ended during the step
+    # (cpu_seconds); above `seconds` when the step ran on both cores, below when it waited (or the machine was busy)
+    cpu_seconds: float | None = None
     rows: int | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     # the process's peak resident memory so far (MB) when the step ended: the step where it jumps is the one that
@@ -213,9 +226,14 @@ class RunSummary:
     outputs: dict[str, str] = field(default_factory=dict)
     message: str = ""
 
-    def record(self, step: str, started: float, **kw: Any) -> StepRecord:
+    def record(self, step: str, started: float, cpu_started: float | None = None, **kw: Any) -> StepRecord:
+        """A step that began at `started` (time.monotonic()) and `cpu_started` (cpu_seconds()) ends now."""
         rec = StepRecord(
-            step=step, seconds=round(time.monotonic() - started, 3), peak_rss_mb=peak_rss_mb(), **kw
+            step=step,
+            seconds=round(time.monotonic() - started, 3),
+            cpu_seconds=None if cpu_started is None else round(cpu_seconds() - cpu_started, 3),
+            peak_rss_mb=peak_rss_mb(),
+            **kw,
         )
         self.steps.append(rec)
         return rec

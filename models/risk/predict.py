@@ -112,43 +112,66 @@ def _perturbation_contributions(model: TrainedModel, df: pd.DataFrame, p: np.nda
     the other rows of the call, so this equals one call per feature, bit for bit. A row already at the typical
     value is not moved (its copy is itself: p − p = 0), nor one the preprocessing gives the trees unchanged; the
     trees that do not split on what moved are not evaluated again (_unchanged_trees_reused; docs/decisions.md
-    "Score step, second round")."""
+    "Score step, second round"). The preprocessing, row by row too, runs once over all the moved copies, and the
+    classifier predicts from its output (what the pipeline's predict_proba does with the same rows)."""
     ref = model.reference_values
     x = df[FEATURES].reset_index(drop=True)
     estimators = _boosters(model)
     prep = model.pipeline.named_steps["preprocess"]
-    z = np.asarray(prep.transform(x), dtype=float) if estimators else None
     moved: list[pd.DataFrame] = []
     where: list[tuple[int, np.ndarray]] = []
-    blocks: list[tuple[int, int, set[int]]] = []
-    start = 0
     for j, c in enumerate(FEATURES):
         rows = np.flatnonzero(~(x[c] == ref[c]).to_numpy(dtype=bool))  # a missing value is moved too
         block = x.iloc[rows].copy()
         block[c] = ref[c]
-        if z is not None and len(rows):
-            given, now = z[rows], np.asarray(prep.transform(block), dtype=float)
-            changed = ~((given == now) | (np.isnan(given) & np.isnan(now)))
-            keep = changed.any(axis=1)
-            rows, block = rows[keep], block[keep]
-            blocks.append((start, start + len(rows), set(np.flatnonzero(changed.any(axis=0)).tolist())))
-            start += len(rows)
         moved.append(block)
         where.append((j, rows))
     out = np.zeros((len(x), len(FEATURES)))
-    if sum(len(rows) for _, rows in where):
-        stacked = pd.concat(moved, ignore_index=True)
-        if z is not None:
-            origin = np.concatenate([rows for _, rows in where])
-            with _unchanged_trees_reused(estimators, z, origin, blocks):
-                q = _proba(model, stacked)
-        else:
-            q = _proba(model, stacked)
-        start = 0
-        for j, rows in where:
-            out[rows, j] = p[rows] - q[start : start + len(rows)]
-            start += len(rows)
+    if not sum(len(rows) for _, rows in where):
+        return pd.DataFrame(out, index=df.index, columns=FEATURES)
+    stacked = pd.concat(moved, ignore_index=True)
+    if not estimators:
+        q = _proba(model, stacked)
+    else:
+        z = np.asarray(prep.transform(x), dtype=float)
+        now_all = prep.transform(stacked)
+        now = np.asarray(now_all, dtype=float)
+        kept: list[np.ndarray] = []
+        blocks: list[tuple[int, int, set[int]]] = []
+        start = at = 0
+        for k, (j, rows) in enumerate(where):
+            given, block_now = z[rows], now[at : at + len(rows)]
+            changed = ~((given == block_now) | (np.isnan(given) & np.isnan(block_now)))
+            keep = changed.any(axis=1)
+            kept.append(np.flatnonzero(keep) + at)
+            where[k] = (j, rows[keep])
+            blocks.append((start, start + int(keep.sum()), set(np.flatnonzero(changed.any(axis=0)).tolist())))
+            start += int(keep.sum())
+            at += len(rows)
+        take = np.concatenate(kept)
+        if not len(take):
+            return pd.DataFrame(out, index=df.index, columns=FEATURES)
+        origin = np.concatenate([rows for _, rows in where])
+        with _unchanged_trees_reused(estimators, z, origin, blocks):
+            q = _classifier_proba(model, _rows_of(now_all, take))
+    start = 0
+    for j, rows in where:
+        out[rows, j] = p[rows] - q[start : start + len(rows)]
+        start += len(rows)
     return pd.DataFrame(out, index=df.index, columns=FEATURES)
+
+
+def _rows_of(transformed: Any, take: np.ndarray) -> Any:
+    """These rows of the preprocessing's output (an array, a sparse matrix or a DataFrame, as it was configured)."""
+    if isinstance(transformed, pd.DataFrame):
+        return transformed.iloc[take]
+    return transformed[take]
+
+
+def _classifier_proba(model: TrainedModel, transformed: Any) -> np.ndarray:
+    """The pipeline's last step on rows already preprocessed: the pipeline's probability of those rows."""
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return model.pipeline.named_steps["classifier"].predict_proba(transformed)[:, 1]
 
 
 def contributions(model: TrainedModel, features: Any, p: np.ndarray | None = None) -> pd.DataFrame:

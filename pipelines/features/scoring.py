@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
@@ -13,6 +15,9 @@ from pipelines.features.extract import project_features
 from pipelines.features.ranking import ranking_in_use, rules_count_column
 from pipelines.reports import labels_zh as zh
 from pipelines.settings import Settings
+
+if TYPE_CHECKING:
+    from models.risk.train import TrainedModel
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +50,36 @@ def rules_fallback(
     )
 
 
+class ModelPreload:
+    """The model of the ranking in use on `warehouse`, read in a thread: scikit-learn's import and the joblib file
+    (≈ 1 CPU-s) while the nightly's models step builds the SQL models, whose DuckDB work leaves the interpreter
+    free. `model(path)` waits for it; None when the ranking uses no model, the path differs, or reading failed
+    (score_projects then reads it itself, as without a preload, and reports what is wrong)."""
+
+    def __init__(self, warehouse: Path | None, settings: Settings) -> None:
+        self._path: Path | None = None
+        self._model: TrainedModel | None = None
+        self._thread = threading.Thread(
+            target=self._load, args=(warehouse, settings), name="risk-model-preload", daemon=True
+        )
+        self._thread.start()
+
+    def _load(self, warehouse: Path | None, settings: Settings) -> None:
+        try:
+            path = ranking_in_use(warehouse, settings).model_path
+            if path is None or not (path.parent / "metadata.json").exists():
+                return
+            from models.risk.train import load
+
+            self._model, self._path = load(path), path
+        except Exception as exc:  # read again where it is used, which reports it
+            log.info("the risk model was not preloaded: %s", exc)
+
+    def model(self, path: Path) -> TrainedModel | None:
+        self._thread.join()
+        return self._model if self._path == Path(path) else None
+
+
 def score_projects(
     con: duckdb.DuckDBPyConnection,
     as_of: date,
@@ -53,12 +88,14 @@ def score_projects(
     warehouse: Path | None = None,
     *,
     rules_built: bool = False,
+    preload: ModelPreload | None = None,
 ) -> pl.DataFrame:
     """project_code, score (0–1), factors_zh, score_source ('model' | 'rules_fallback') for in-scope projects.
 
     Without `model_path`, the ranking `wagewatch train --warehouse` chose for `warehouse` (ranking.ranking_in_use):
     its own promoted model, the shipped prior, or the rules count when the backtest found the model worse.
-    `rules_built`: the warehouse's rule tables were built tonight at as_of (the nightly run's models step)."""
+    `rules_built`: the warehouse's rule tables were built tonight at as_of (the nightly run's models step).
+    `preload`: the model already being read (ModelPreload), used when it is the one this ranking scores with."""
     features = project_features(con, as_of, settings, rules_built=rules_built)
     if model_path is None:
         ranking = ranking_in_use(warehouse, settings)
@@ -74,7 +111,7 @@ def score_projects(
     from models.risk.predict import score
     from models.risk.train import load
 
-    model = load(model_path)
+    model = (preload.model(model_path) if preload is not None else None) or load(model_path)
     if model.metadata.get("features") != FEATURES:
         # a model trained before the features changed would fail or, worse, read columns in the wrong place
         log.warning(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from prefect import flow
 
+from pipelines import night_steps
 from pipelines.flows.run_context import NightlyRun
 from pipelines.runs import AsOfRefusedError
 from pipelines.tasks import nightly as t
@@ -49,8 +50,10 @@ def _night(run: NightlyRun) -> dict | None:
     quality = run.step("quality", t.check_quality, con, run.warehouse, run.settings, run.as_of, run.staged)
     if run.blocked_by(quality):
         return run.finish()
+    # the risk model is read in a thread while the models step's SQL runs (night_steps.preload_model)
+    model = night_steps.preload_model(run.warehouse, run.settings)
     run.step("models", t.build_marts, con, run.settings, run.as_of, ("intermediate", "rules", "marts"))
-    scores = run.step("score", t.score_projects, con, run.settings, run.as_of, run.warehouse)
+    scores = run.step("score", t.score_projects, con, run.settings, run.as_of, run.warehouse, model)
     warnings = run.step("warnings", t.assemble_warning_list, con, scores, run.settings, run.as_of)
     run.step("tables", t.write_tables, con, run.staged)
     run.step(

@@ -71,18 +71,18 @@ class NightlyRun(contextlib.AbstractContextManager):
 
     def step(self, name: str, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run one step, timing it and recording what it produced in the summary (`name` only labels it)."""
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), runs.cpu_seconds()
         log.info("step %s …", name)
         try:
             result = fn(*args, **kwargs)
         except Exception as exc:
             self.summary.record(
-                name, started, status="failed", detail={"error": f"{type(exc).__name__}: {exc}"}
+                name, started, cpu_started, status="failed", detail={"error": f"{type(exc).__name__}: {exc}"}
             )
             self.summary.message = f"步骤 {name} 失败：{type(exc).__name__}: {exc}"
             raise
         self._keep(result)
-        self.summary.record(name, started, rows=_rows_of(result), detail=_detail_of(result))
+        self.summary.record(name, started, cpu_started, rows=_rows_of(result), detail=_detail_of(result))
         return result
 
     def _keep(self, result: object) -> None:
@@ -121,13 +121,13 @@ class NightlyRun(contextlib.AbstractContextManager):
                 f" / re-published {self.as_of}; latest and the warehouse's published tables stay on {latest}."
             )
         self.summary.write(self.staged / "run_summary.json")
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), runs.cpu_seconds()
         # the warehouse's published tables change here, with the folder: kept when this run is the newest,
         # put back when it re-publishes a past date (other tools read the current list from them)
         night_steps.commit_ledger(self.con)  # the warning lines' ledger takes this night's lines (triage.md)
         night_steps.release_published(self.con, keep_new=newest)
         self._published = publish_fn(self.staged, self.out, self.as_of)
-        self.summary.record("publish", started)
+        self.summary.record("publish", started, cpu_started)
         return self._published
 
     def refused(self, exc: Exception) -> dict:
@@ -199,6 +199,10 @@ def _detail_of(result: object) -> dict:
     return {}
 
 
+def _cpu(seconds: float | None) -> str:
+    return "" if seconds is None else f"{seconds:.1f}"
+
+
 def _prefect_artifact(summary: runs.RunSummary) -> None:
     """Show the run summary in Prefect's UI (no-op outside a flow run)."""
     try:
@@ -208,12 +212,12 @@ def _prefect_artifact(summary: runs.RunSummary) -> None:
         if FlowRunContext.get() is None:
             return
         rows = "\n".join(
-            f"| {s.step} | {s.status} | {s.seconds:.1f} | {s.rows if s.rows is not None else ''} |"
+            f"| {s.step} | {s.status} | {s.seconds:.1f} | {_cpu(s.cpu_seconds)} | {s.rows if s.rows is not None else ''} |"
             for s in summary.steps
         )
         md = (
             f"# wagewatch nightly {summary.as_of}: {summary.status}\n\n{summary.message}\n\n"
-            f"| step | status | seconds | rows |\n|---|---|---|---|\n{rows}\n\n"
+            f"| step | status | seconds | CPU seconds | rows |\n|---|---|---|---|---|\n{rows}\n\n"
             f"{summary.ranking}\n\nmissing sources: {', '.join(summary.missing_sources) or 'none'}\n\noutputs: {summary.output_dir}\n"
         )
         create_markdown_artifact(markdown=md, key="nightly-summary", description="wagewatch run summary")

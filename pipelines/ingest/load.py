@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -90,8 +90,10 @@ def load_inbox(
     *,
     up_to: date | None = None,
     progress: Callable[[str], None] | None = None,
+    skip: Collection[Path] = frozenset(),
 ) -> LoadReport:
-    """Load every file of `inbox/<YYYY-MM-DD>/` (up to `up_to`) that the ledger has not seen."""
+    """Load every file of `inbox/<YYYY-MM-DD>/` (up to `up_to`) that the ledger has not seen. `skip`: files known to
+    be in the ledger already (ingest/unchanged.py), not read again."""
     report = LoadReport()
     folders = sorted(p for p in Path(inbox).iterdir() if p.is_dir())
     for folder in folders:
@@ -102,7 +104,7 @@ def load_inbox(
         if up_to is not None and extract_date > up_to:
             continue
         for path in sorted(folder.iterdir()):
-            if path.is_file() and not path.name.startswith("."):
+            if path.is_file() and not path.name.startswith(".") and path not in skip:
                 result = load_file(con, path, extract_date, settings, inbox=Path(inbox))
                 if result.status != "already_loaded":
                     report.files.append(result)

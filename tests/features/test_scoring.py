@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import models.risk.train
 from models.risk.train import save, train
 from pipelines.features import score_projects
-from pipelines.features.scoring import FALLBACK_NOTE_ZH, STALE_MODEL_NOTE_ZH
+from pipelines.features.scoring import FALLBACK_NOTE_ZH, STALE_MODEL_NOTE_ZH, ModelPreload
 from pipelines.settings import Settings
 from tests.features.given_world import tiny_world
 from tests.models.synthetic_frame import synthetic_frame
@@ -47,3 +48,27 @@ def test_a_model_trained_on_other_features_is_not_used(tmp_path):
     scores = score_projects(tiny_world(), date(2025, 5, 31), Settings(), path)
     assert scores["score_source"].unique().to_list() == ["rules_fallback"]
     assert all(f.startswith(STALE_MODEL_NOTE_ZH) for f in scores["factors_zh"])
+
+
+def test_a_model_read_ahead_scores_as_the_one_read_in_the_step(tmp_path, monkeypatch):
+    """The nightly reads the ranking's model in a thread during the models step (ModelPreload): the step uses it
+    instead of reading the file again, with the same scores and factors; a preload of another model is not used."""
+    settings = Settings()
+    settings.paths.model_dir = tmp_path / "prior"  # the ranking in use without a decision: the shipped prior
+    path = save(
+        train(synthetic_frame(n_projects=300, n_months=4), kinds=("logistic",)), settings.paths.model_dir
+    )
+    read_in_step = score_projects(tiny_world(), date(2025, 5, 31), settings, warehouse=tmp_path / "wh.duckdb")
+    preload = ModelPreload(tmp_path / "wh.duckdb", settings)
+    assert preload.model(path) is not None
+    assert preload.model(tmp_path / "other" / "model.joblib") is None
+
+    def not_again(_: object) -> None:
+        raise AssertionError("the model was read again")
+
+    monkeypatch.setattr(models.risk.train, "load", not_again)
+    preloaded = score_projects(
+        tiny_world(), date(2025, 5, 31), settings, warehouse=tmp_path / "wh.duckdb", preload=preload
+    )
+    assert preloaded.equals(read_in_step)
+    assert preloaded["score_source"].unique().to_list() == ["model"]

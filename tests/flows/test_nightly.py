@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -39,6 +40,13 @@ def test_nightly_publishes_lists_dashboard_and_tables(nightly_run):
     peaks = [step["peak_rss_mb"] for step in s["steps"]]
     assert all(p is not None and p > 50 for p in peaks), peaks
     assert peaks == sorted(peaks)
+    # and its CPU seconds (this process's threads and the child processes that ended in it): at most every core
+    # busy for the whole step, and real work somewhere (the night's GX suites alone take more than a CPU-second)
+    cores = os.cpu_count() or 1
+    for step in s["steps"]:
+        assert step["cpu_seconds"] is not None, step
+        assert 0 <= step["cpu_seconds"] <= step["seconds"] * cores + 0.2, step
+    assert sum(step["cpu_seconds"] for step in s["steps"]) > 1.0
     # no `wagewatch train --warehouse` yet on this warehouse: the shipped prior ranks, and the summary says so
     assert s["ranking"] == "排序依据：内置先验模型"
 

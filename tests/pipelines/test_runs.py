@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.runs import WarehouseBusyError, latest_run, peak_rss_mb, publish, staging_dir, warehouse_lock
+from pipelines.runs import (
+    WarehouseBusyError,
+    cpu_seconds,
+    latest_run,
+    peak_rss_mb,
+    publish,
+    staging_dir,
+    warehouse_lock,
+)
 
 
 def test_publish_moves_folder_then_pointer(tmp_path):
@@ -148,3 +156,22 @@ def test_peak_rss_is_the_process_own_not_its_parents():
     )
     del ballast
     assert 10 < int(child.stdout) < parent_mb / 2, child.stdout
+
+
+def test_cpu_seconds_count_a_child_process_that_ended():
+    """A step that hands work to another process (the reports' second process, Chromium) is charged its CPU: a child
+    that burns ~0.5 CPU-s and exits moves the clock by about that much, sleeping moves it by almost nothing."""
+    before = cpu_seconds()
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.5: pass",
+        ],
+        check=True,
+    )
+    burnt = cpu_seconds() - before
+    assert 0.45 < burnt < 5, burnt
+    before = cpu_seconds()
+    subprocess.run([sys.executable, "-c", "import time; time.sleep(0.5)"], check=True)
+    assert cpu_seconds() - before < 0.45
