@@ -4,13 +4,17 @@
 -- supervisor is the raw fact "their ID has a valid day"; the roster rule (not on roster = 0) applies per month.
 -- The PM / chief supervisor of a day is the one the registry named at the end of the day's month (int_key_staff).
 with valid_person_days as (
-    select project_code, id_card_number_hash, work_date, work_role
+    select project_code, person_key, work_date, work_role
     from int_person_day
     where is_valid_day and work_date between getvariable('build_from') and getvariable('build_to')
 ),
 
 key_staff as (
-    select int_key_staff.project_code, int_month.month_index, int_key_staff.staff_role, int_key_staff.staff_id_card_number_hash
+    select
+        int_key_staff.project_code,
+        int_month.month_index,
+        int_key_staff.staff_role,
+        hash(int_key_staff.staff_id_card_number_hash) as staff_person_key  -- int_person_day's person_key
     from int_key_staff
     inner join int_month on int_key_staff."month" = int_month."month"
     where int_key_staff.is_set
@@ -28,7 +32,7 @@ key_staff_days as (
     from valid_person_days
     inner join key_staff
         on valid_person_days.project_code = key_staff.project_code
-        and valid_person_days.id_card_number_hash = key_staff.staff_id_card_number_hash
+        and valid_person_days.person_key = key_staff.staff_person_key
         -- int_month's month_index (year × 12 + month): formatting every person-day's month cost 2/3 of the join
         and year(valid_person_days.work_date) * 12 + month(valid_person_days.work_date) = key_staff.month_index
     group by valid_person_days.project_code, valid_person_days.work_date
@@ -39,8 +43,8 @@ project_days as (
     select
         project_code,
         work_date,
-        count(id_card_number_hash) as n_valid_persons,
-        count(id_card_number_hash) filter (where work_role = '20') as n_workers
+        count(*) as n_valid_persons,
+        count(*) filter (where work_role = '20') as n_workers
     from valid_person_days
     group by project_code, work_date
 ),
