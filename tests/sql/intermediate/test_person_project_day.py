@@ -125,3 +125,31 @@ def test_pair_min_hours_is_a_setting():
         {"who": "pm1"},
         {"who": "w1"},
     ]
+
+
+def test_one_person_named_pm_and_chief_supervisor_is_counted_once_and_present_in_both_roles():
+    rows = {
+        **ROWS,
+        "project_corp": [key_staff("P1", "pm1"), key_staff("P1", "pm1", corp_type="007", corp="C2")],
+    }
+    con = indicator_warehouse(rows, as_of=AS_OF)
+    assert rows_of(
+        con,
+        """select work_date, n_valid_persons, n_workers, is_pm_present, is_chief_supervisor_present
+           from int_project_day order by work_date""",
+    ) == [
+        {
+            "work_date": date(2025, 6, 2),
+            "n_valid_persons": 4,
+            "n_workers": 2,
+            "is_pm_present": True,
+            "is_chief_supervisor_present": True,
+        },
+        {
+            "work_date": date(2025, 6, 3),
+            "n_valid_persons": 1,
+            "n_workers": 0,
+            "is_pm_present": True,
+            "is_chief_supervisor_present": True,
+        },
+    ]
