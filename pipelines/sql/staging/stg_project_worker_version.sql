@@ -32,7 +32,11 @@ versions as (
         ) as valid_to
     from deliveries
     cross join first_extract
-    qualify valid_to is null or valid_to > deliveries._extract_date
+),
+
+kept as (
+    select * from versions
+    where valid_to is null or valid_to > _extract_date
 )
 
 select
@@ -60,4 +64,4 @@ select
     _file_id,
     _line,
     _extract_date
-from versions
+from kept
