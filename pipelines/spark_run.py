@@ -308,6 +308,8 @@ def _sample(rows: Counter, n: int = 5) -> str:
 # values differ between engines. They are compared by how many distinct keys there are; the models that join on
 # them (feat_project) are compared in full.
 ENGINE_HASH_COLUMNS = {
+    "int_person_day": ("person_key",),
+    "int_person_month": ("person_key",),
     "fx_person_day": ("person_key",),
     "fx_person_month": ("person_key",),
     "fx_payroll_first": ("person_key",),

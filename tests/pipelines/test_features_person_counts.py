@@ -20,7 +20,7 @@ from pipelines.features.extract import month_ends, snapshot_features
 from pipelines.warehouse import SqlModel, connect, discover_models
 
 EVERY_PERSON_DAY = """
-select project_code, hash(id_card_number_hash) as person_key, work_date, known_date
+select project_code, person_key, work_date, known_date
 from int_person_day
 where known_date <= (select max(as_of) from feat_snapshot)
     and work_date <= (select max(as_of) from feat_snapshot)

@@ -148,7 +148,7 @@ def test_nights_were_incremental(nights):
     december = nights["plans"][nights["dates"][-2]]
     assert december["int_person_day"].mode == "incremental"
     assert december["int_person_day"].months == ["2025-12"]
-    assert december["stg_payroll"].mode == "append"
+    assert december["stg_account_txn"].mode == "append"
     assert december["int_project_month"].mode == "incremental"
     # month M reads pay month M − 1 (lag=payroll_deadline_months): December only, no month after as_of's
     assert december["int_payroll_project_month"].mode == "incremental"
@@ -241,7 +241,7 @@ def test_backfill_equals_a_fresh_warehouse_at_that_date(nights, tmp_path):
     plans = _night(warehouse, nights["inbox"], back)
     # built whole (quality's checks build the facts they read first; the models step finds them up to date)
     assert "incremental" not in {p.mode for p in plans.values()}
-    assert plans["stg_payroll"].mode == "full"
+    assert plans["stg_account_txn"].mode == "full"  # an appended staging copy, rebuilt whole
     assert plans["int_project_month"].mode == "full"
     fresh = tmp_path / "fresh.duckdb"  # the same loaded rows (file ids included), modelled afresh
     _fresh_copy(nights["warehouse"], fresh)

@@ -104,3 +104,37 @@ def test_attendance_staging_is_a_view_that_keeps_its_as_of_for_any_connection():
         {"work_date": date(2025, 6, 1)},
         {"work_date": date(2025, 7, 2)},
     ]
+
+
+def test_roster_versions_last_delivered_of_an_extract_date_wins_and_is_valid_until_the_next_date():
+    """stg_project_worker_version: several rows of one key on one extract date (two files, a repeat in a file) keep
+    the last delivered (highest file, then line); it is valid until the key's next extract date, whichever of that
+    date's rows comes first; the registry's first extract has no valid_from."""
+    worker = {"project_code": "P1", "id_card_number_hash": "h1"}
+    con = given_warehouse(
+        {
+            "project_worker": [
+                {**worker, "work_role": "20", "_extract_date": date(2025, 4, 30), "_file_id": 1, "_line": 5},
+                {**worker, "work_role": "10", "_extract_date": date(2025, 5, 31), "_file_id": 3, "_line": 1},
+                {**worker, "work_role": "20", "_extract_date": date(2025, 5, 31), "_file_id": 2, "_line": 9},
+                {**worker, "work_role": "10", "_extract_date": date(2025, 6, 30), "_file_id": 4, "_line": 2},
+                {**worker, "work_role": "20", "_extract_date": date(2025, 6, 30), "_file_id": 4, "_line": 3},
+                {**worker, "work_role": "10", "_extract_date": date(2025, 7, 31), "_file_id": 5, "_line": 1},
+            ]
+        },
+        only=["stg_first_extract", "stg_project_worker_version"],
+    )
+    assert rows_of(
+        con,
+        "select work_role, valid_from, valid_to, _file_id, _line from stg_project_worker_version order by 2 nulls first",
+    ) == [
+        {"work_role": "20", "valid_from": None, "valid_to": date(2025, 5, 31), "_file_id": 1, "_line": 5},
+        {
+            "work_role": "10",
+            "valid_from": date(2025, 5, 31),
+            "valid_to": date(2025, 6, 30),
+            "_file_id": 3,
+            "_line": 1,
+        },
+        {"work_role": "20", "valid_from": date(2025, 6, 30), "valid_to": None, "_file_id": 4, "_line": 3},
+    ]

@@ -7,7 +7,7 @@
 -- grouping every punch of the history again (docs/decisions.md "Scoring reads the stored person-days"). A build
 -- at a later as_of holds the same known_date for every day known by this date (a minimum over the extracts that
 -- cannot move once it is ≤ the date); pipelines/features/extract.py builds int_person_day at the last snapshot
--- date when the warehouse's is not that fresh. The person is kept as a 64-bit hash of the (already hashed) ID: the
+-- date when the warehouse's is not that fresh. The person is int_person_day's person_key, a 64-bit hash of the (already hashed) ID: the
 -- features only count persons and match the key staff, and grouping a 64-character string per person-day spilled
 -- tens of GB on the province tier. The hash is the engine's own (DuckDB's and Spark's differ): only a join key
 -- within one build, never compared across engines. The other days are read as counts: fx_project_day (persons per
@@ -27,14 +27,14 @@ first_months as (
 )
 
 -- each part bounded by its months' dates too: the scan then skips the row groups of the other months
-select project_code, hash(id_card_number_hash) as person_key, work_date, known_date
+select project_code, person_key, work_date, known_date
 from int_person_day
 where known_date <= (select max(as_of) from feat_snapshot)
     and work_date <= (select max(as_of) from feat_snapshot)
     and work_date >= (select min(work_month) from recent_months)
     and cast(date_trunc('month', work_date) as date) in (select work_month from recent_months)
 union all
-select project_code, hash(id_card_number_hash) as person_key, work_date, known_date
+select project_code, person_key, work_date, known_date
 from int_person_day
 where known_date <= (select max(as_of) from feat_snapshot)
     and work_date > (select min(as_of) from feat_snapshot) - 366

@@ -4,10 +4,10 @@
 -- kept by month by the nightly's models step). A snapshot whose 366-day window holds the whole month counts the
 -- person in that month when first_known_date ≤ its date (some day of the month is then known); a month the window
 -- cuts (its first month, the as_of month unless as_of is a month end) is counted from fx_person_day's day rows
--- instead (feat_project's attended_months). The person is the 64-bit hash of fx_person_day.
+-- instead (feat_project's attended_months). The person is int_person_month's 64-bit person_key, as in fx_person_day.
 select
     project_code,
-    hash(id_card_number_hash) as person_key,
+    person_key,
     cast("month" || '-01' as date) as work_month,
     first_known_date
 from int_person_month

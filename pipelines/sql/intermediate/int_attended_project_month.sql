@@ -4,7 +4,7 @@
 -- the month who are not roster managers (work_role 10 as at the month's end, int_person_day). Kept per month so that
 -- the rules read a few thousand rows instead of the person-days of their months.
 with person_days as (
-    select project_code, id_card_number_hash, work_date from int_person_day
+    select project_code, person_key, work_date from int_person_day
     where is_valid_day and work_role is distinct from '10'
         -- the months being built (the whole calendar on a full build): docs/decisions.md "Incremental nights"
         and work_date between getvariable('build_from') and getvariable('build_to')
@@ -14,7 +14,7 @@ final as (
     select
         project_code,
         strftime(work_date, '%Y-%m') as "month",
-        count(distinct id_card_number_hash) as n_attended_workers
+        count(distinct person_key) as n_attended_workers
     from person_days
     group by project_code, strftime(work_date, '%Y-%m')
 )

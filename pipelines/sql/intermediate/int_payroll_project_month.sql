@@ -47,7 +47,7 @@ attended as (
     select distinct
         project_code,
         strftime(work_date, '%Y-%m') as pay_month,
-        id_card_number_hash
+        person_key
     from person_days
     where is_valid_day and work_role is distinct from '10'
 ),
@@ -56,7 +56,7 @@ lines as (
     select
         pay_periods.project_code,
         pay_periods."month",
-        payroll.id_card_number_hash,
+        hash(payroll.id_card_number_hash) as person_key,  -- int_person_day's key of the person
         payroll.is_back_pay,
         payroll.total_pay_amount,
         payroll.actual_amount,
@@ -87,15 +87,15 @@ coverage as (
     select
         pay_periods.project_code,
         pay_periods."month",
-        count(distinct attended.id_card_number_hash) as n_attended_workers,
-        count(distinct lines.id_card_number_hash) as n_attended_paid_workers
+        count(distinct attended.person_key) as n_attended_workers,
+        count(distinct lines.person_key) as n_attended_paid_workers
     from pay_periods
     inner join attended
         on pay_periods.project_code = attended.project_code and pay_periods.pay_month = attended.pay_month
     left join lines
         on pay_periods.project_code = lines.project_code
         and pay_periods."month" = lines."month"
-        and attended.id_card_number_hash = lines.id_card_number_hash
+        and attended.person_key = lines.person_key
         and lines.is_by_deadline
     group by pay_periods.project_code, pay_periods."month"
 ),

@@ -40,7 +40,8 @@ key_staff as (
 ),
 
 roster as (
-    select project_code, id_card_number_hash, has_contract, valid_from, valid_to from stg_project_worker_version
+    select project_code, hash(id_card_number_hash) as person_key, has_contract, valid_from, valid_to
+    from stg_project_worker_version  -- int_person_day's person_key
 ),
 
 -- a person's days of a month first, then the roster version valid on the month's last day (the same for every day
@@ -50,20 +51,20 @@ person_month_days as (
     select
         project_code,
         year(work_date) * 12 + month(work_date) as month_index,  -- int_month's month_index
-        id_card_number_hash,
+        person_key,
         sum(n_punches) as n_punches,
         bool_or(is_valid_day) as has_valid_day,
         max(work_role) as work_role,  -- one roster role per person and project
         bool_or(is_on_roster) as is_on_roster
     from person_days
-    group by project_code, month_index, id_card_number_hash
+    group by project_code, month_index, person_key
 ),
 
 person_months as (
     select
         person_month_days.project_code,
         months."month",
-        person_month_days.id_card_number_hash,
+        person_month_days.person_key,
         person_month_days.n_punches,
         person_month_days.has_valid_day,
         person_month_days.work_role,
@@ -73,7 +74,7 @@ person_months as (
     inner join months on person_month_days.month_index = months.month_index
     left join roster
         on person_month_days.project_code = roster.project_code
-        and person_month_days.id_card_number_hash = roster.id_card_number_hash
+        and person_month_days.person_key = roster.person_key
         and (roster.valid_from is null or roster.valid_from <= months.month_end)
         and (roster.valid_to is null or roster.valid_to > months.month_end)
 ),

@@ -28,23 +28,23 @@ person_days as (
 full_timers as (
     select
         person_days.project_code,
-        person_days.id_card_number_hash,
+        person_days.person_key,
         count(*) as n_days
     from person_days
     inner join pay_month on strftime(person_days.work_date, '%Y-%m') = pay_month.pay_month
-    group by person_days.project_code, person_days.id_card_number_hash
+    group by person_days.project_code, person_days.person_key
     having count(*) >= getvariable('r07_min_attendance_days')
 ),
 
 pay as (
     select
         payroll.project_code,
-        payroll.id_card_number_hash,
+        hash(payroll.id_card_number_hash) as person_key,  -- int_person_day's key of the person
         sum(payroll.actual_amount) as paid_yuan
     from stg_payroll as payroll
     inner join pay_month on payroll.pay_month = pay_month.pay_month
     where payroll.balance_date <= getvariable('as_of')
-    group by payroll.project_code, payroll.id_card_number_hash
+    group by payroll.project_code, hash(payroll.id_card_number_hash)
 ),
 
 per_project as (
@@ -61,7 +61,7 @@ per_project as (
     cross join pay_month
     inner join full_timers on scope.project_code = full_timers.project_code
     inner join pay
-        on full_timers.project_code = pay.project_code and full_timers.id_card_number_hash = pay.id_card_number_hash
+        on full_timers.project_code = pay.project_code and full_timers.person_key = pay.person_key
     group by scope.project_code, scope.area_code
 ),
 

@@ -1,5 +1,8 @@
 -- grain: one row per 工资发放明细 (project_code, id_card_number_hash, pay_month, is_back_pay, balance_date)
--- incremental: append_new_rows
+-- materialized: view
+-- A view of raw_payroll with the night's as_of written in (warehouse.create_model), like stg_attendance: staging only
+-- selects and cuts at as_of, so copying ~0.9 M pay lines (city tier) cost a full build ~2 CPU-s, a tenth of the
+-- indicator chain, while its readers read the same columns either way (docs/decisions.md "Person key").
 -- event entity: the first delivery of a key is kept; later re-exports only repeat it (sources.md).
 -- Code normalisation, casting and personal-data hashing happen at load, driven by data/contracts/payroll.yaml,
 -- so a value that cannot be normalised is quarantined with its file and line instead of becoming null here.

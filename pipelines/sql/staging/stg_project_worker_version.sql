@@ -17,22 +17,26 @@ first_extract as (
     select first_extract_date from stg_first_extract
 ),
 
-per_extract as (
-    -- several rows of one key on one extract date (two files, or a repeat in a file): the last delivered wins
-    select *
+versions as (
+    -- one window: a key's rows by extract date, then delivery order (file, line). The last row of an extract date
+    -- is the one kept (several rows of one key on one date: two files, or a repeat in a file — the last delivered
+    -- wins), and the row after it is the first of the key's next extract date, whose date is its valid_to: the same
+    -- rows as deduplicating first and taking lead() after, with one sort of the roster instead of two
+    select
+        deliveries.*,
+        case when deliveries._extract_date > first_extract.first_extract_date then deliveries._extract_date end
+            as valid_from,
+        lead(deliveries._extract_date) over (
+            partition by deliveries.project_code, deliveries.id_card_number_hash
+            order by deliveries._extract_date, deliveries._file_id nulls first, deliveries._line nulls first
+        ) as valid_to
     from deliveries
-    qualify row_number() over (partition by project_code, id_card_number_hash, _extract_date order by _file_id desc, _line desc) = 1
+    cross join first_extract
 ),
 
-versions as (
-    select
-        per_extract.*,
-        case when per_extract._extract_date > first_extract.first_extract_date then per_extract._extract_date end
-            as valid_from,
-        lead(per_extract._extract_date) over (partition by per_extract.project_code, per_extract.id_card_number_hash order by per_extract._extract_date)
-            as valid_to
-    from per_extract
-    cross join first_extract
+kept as (
+    select * from versions
+    where valid_to is null or valid_to > _extract_date
 )
 
 select
@@ -60,4 +64,4 @@ select
     _file_id,
     _line,
     _extract_date
-from versions
+from kept

@@ -7,6 +7,9 @@ from tests.given import rows_of
 from tests.sql.intermediate.given_indicators import indicator_warehouse, key_staff, project, punch, worker
 
 AS_OF = date(2025, 6, 30)
+# int_person_day keys a person by hash(id_card_number_hash): the tiny IDs of ROWS named back from their keys
+WHO = """(select int_person_day.*, people.who from int_person_day
+    inner join (values ('w1'), ('w2'), ('pm1'), ('x9')) as people (who) on int_person_day.person_key = hash(people.who))"""
 
 ROWS = {
     "project": [project("P1")],
@@ -32,8 +35,8 @@ def test_person_day_any_rule_every_punch_day_is_valid():
     con = indicator_warehouse(ROWS, as_of=AS_OF)
     assert rows_of(
         con,
-        """select id_card_number_hash as who, work_date, n_punches, is_valid_day, work_role, is_on_roster
-                           from int_person_day order by work_date, who""",
+        f"""select who, work_date, n_punches, is_valid_day, work_role, is_on_roster
+                           from {WHO} order by work_date, who""",
     ) == [
         {
             "who": "pm1",
@@ -108,9 +111,7 @@ def test_pair_4h_rule_needs_two_punches_four_hours_apart():
     settings = Settings(indicators=Indicators(valid_day_rule="pair_4h"))
     con = indicator_warehouse(ROWS, as_of=AS_OF, settings=settings)
     # only w1 (2 punches, 9 h) is valid; pm1 has 2 punches but 2 h < 4 h; w2, x9 single punches
-    assert rows_of(con, "select id_card_number_hash as who from int_person_day where is_valid_day") == [
-        {"who": "w1"}
-    ]
+    assert rows_of(con, f"select who from {WHO} where is_valid_day") == [{"who": "w1"}]
     assert rows_of(con, "select work_date, n_workers, is_pm_present from int_project_day") == [
         {"work_date": date(2025, 6, 2), "n_workers": 1, "is_pm_present": False},
     ]
@@ -120,9 +121,35 @@ def test_pair_min_hours_is_a_setting():
     settings = Settings(indicators=Indicators(valid_day_rule="pair_4h", pair_min_hours=2.0))
     con = indicator_warehouse(ROWS, as_of=AS_OF, settings=settings)
     # pm1's 2 h now counts
-    assert rows_of(
-        con, "select id_card_number_hash as who from int_person_day where is_valid_day order by 1"
-    ) == [
+    assert rows_of(con, f"select who from {WHO} where is_valid_day order by 1") == [
         {"who": "pm1"},
         {"who": "w1"},
+    ]
+
+
+def test_one_person_named_pm_and_chief_supervisor_is_counted_once_and_present_in_both_roles():
+    rows = {
+        **ROWS,
+        "project_corp": [key_staff("P1", "pm1"), key_staff("P1", "pm1", corp_type="007", corp="C2")],
+    }
+    con = indicator_warehouse(rows, as_of=AS_OF)
+    assert rows_of(
+        con,
+        """select work_date, n_valid_persons, n_workers, is_pm_present, is_chief_supervisor_present
+           from int_project_day order by work_date""",
+    ) == [
+        {
+            "work_date": date(2025, 6, 2),
+            "n_valid_persons": 4,
+            "n_workers": 2,
+            "is_pm_present": True,
+            "is_chief_supervisor_present": True,
+        },
+        {
+            "work_date": date(2025, 6, 3),
+            "n_valid_persons": 1,
+            "n_workers": 0,
+            "is_pm_present": True,
+            "is_chief_supervisor_present": True,
+        },
     ]

@@ -17,10 +17,10 @@ from tests.sql.marts import test_case_indicators, test_compliance_indicators, te
 KEYS = {
     "int_month": ["month"],
     "int_key_staff": ["project_code", "month", "staff_role"],
-    "int_person_day": ["project_code", "id_card_number_hash", "work_date"],
+    "int_person_day": ["project_code", "person_key", "work_date"],
     "int_project_day": ["project_code", "work_date"],
     "int_project_day_known": ["project_code", "work_date", "known_date"],
-    "int_person_month": ["project_code", "id_card_number_hash", "month"],
+    "int_person_month": ["project_code", "person_key", "month"],
     "int_project_month": ["project_code", "month"],
     "int_account_project_month": ["project_code", "month"],
     "int_payroll_project_month": ["project_code", "month"],
