@@ -147,11 +147,13 @@ def run(
         EarlyServer()
     )  # without PREFECT_API_URL: the ephemeral server starts while the pipeline is imported
     from pipelines.flows.nightly import nightly
+    from pipelines.quality.gx_suites import import_gx_early
     from pipelines.runs import WarehouseBusyError
     from pipelines.settings import get_settings
 
     if get_settings().is_demo_secret:
         _say("note: personal data is hashed with the DEMO key; set WAGEWATCH_PII_SECRET in production")
+    import_gx_early()  # after the pipeline's imports: GX's import runs while the server starts and the night loads
     server.ready()
     try:
         summary = nightly(
