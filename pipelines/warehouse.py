@@ -8,6 +8,7 @@ features) read the raw and rule tables.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -220,12 +221,13 @@ class SqlModel:
     # `-- materialized: view`: a view with the run's parameters written in (create_model), not a table
     materialized: str = "table"
 
-    @property
+    # cached: the runner's planning asks every model's refs and body thousands of times a night (regex scans)
+    @functools.cached_property
     def refs(self) -> set[str]:
         """Relations this model reads, found in its FROM/JOIN clauses."""
         return set(_REF_RE.findall(_strip_comments(self.sql)))
 
-    @property
+    @functools.cached_property
     def body(self) -> str:
         """The model's SELECT without comments or a closing semicolon."""
         return _strip_comments(self.sql).strip().rstrip(";")
