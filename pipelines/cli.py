@@ -153,8 +153,9 @@ def run(
 
     if get_settings().is_demo_secret:
         _say("note: personal data is hashed with the DEMO key; set WAGEWATCH_PII_SECRET in production")
-    import_gx_early()  # after the pipeline's imports: GX's import runs while the server starts and the night loads
     server.ready()
+    # after the server started (the import would slow its start): GX's import runs while DuckDB loads and stages
+    import_gx_early()
     try:
         summary = nightly(
             inbox=inbox,
