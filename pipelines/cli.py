@@ -149,12 +149,15 @@ def run(
     )  # without PREFECT_API_URL: the ephemeral server starts while the pipeline is imported
     unjoined_heartbeats()  # the run's end does not wait for the heartbeat thread's sleep
     from pipelines.flows.nightly import nightly
+    from pipelines.quality.gx_suites import import_gx_early
     from pipelines.runs import WarehouseBusyError
     from pipelines.settings import get_settings
 
     if get_settings().is_demo_secret:
         _say("note: personal data is hashed with the DEMO key; set WAGEWATCH_PII_SECRET in production")
     server.ready()
+    # after the server started (the import would slow its start): GX's import runs while DuckDB loads and stages
+    import_gx_early()
     try:
         summary = nightly(
             inbox=inbox,

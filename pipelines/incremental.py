@@ -227,6 +227,9 @@ class Night:
     watermark: int
     schema_version: int | None
     variables: dict[str, str]
+    # what the run's planning asks of every model, looked up once: the build states (kept up to date by `record`)
+    # and the month spine's first month (forgotten when the spine is rebuilt: `spine_rebuilt`)
+    cache: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def read(cls, con: duckdb.DuckDBPyConnection) -> Night:
@@ -469,11 +472,38 @@ def read_state(con: duckdb.DuckDBPyConnection, model: str) -> dict[str, Any] | N
     return dict(zip([d[0] for d in cur.description], row, strict=True))
 
 
-def first_month(con: duckdb.DuckDBPyConnection, reads_spine: bool) -> str | None:
-    if not reads_spine or not has_table(con, MONTH_SPINE):
+def _states(con: duckdb.DuckDBPyConnection, night: Night) -> dict[str, dict[str, Any]]:
+    """Every model's build state, read once per run (one query instead of two per model)."""
+    if "states" not in night.cache:
+        cur = con.execute(f"select * from {STATE_TABLE}")
+        names = [d[0] for d in cur.description]
+        night.cache["states"] = {r[0]: dict(zip(names, r, strict=True)) for r in cur.fetchall()}
+    states: dict[str, dict[str, Any]] = night.cache["states"]
+    return states
+
+
+def first_month(con: duckdb.DuckDBPyConnection, reads_spine: bool, night: Night | None = None) -> str | None:
+    """The month spine's first month (None when the model does not read it); with `night`, looked up once per run
+    until the spine is rebuilt (spine_rebuilt)."""
+    if not reads_spine:
         return None
-    row = con.execute(f'select min("month") from {MONTH_SPINE}').fetchone()
-    return row[0] if row else None
+    if night is not None and "first_month" in night.cache:
+        found: str | None = night.cache["first_month"]
+        return found
+    row = (
+        con.execute(f'select min("month") from {MONTH_SPINE}').fetchone()
+        if has_table(con, MONTH_SPINE)
+        else None
+    )
+    found = row[0] if row else None
+    if night is not None:
+        night.cache["first_month"] = found
+    return found
+
+
+def spine_rebuilt(night: Night) -> None:
+    """The month spine was built again tonight: its first month is looked up again."""
+    night.cache.pop("first_month", None)
 
 
 def _whole_because(
@@ -511,7 +541,7 @@ def plan(
     models step; a re-run of a night): its table holds what a rebuild would give (every model reads only raw tables
     and models, and raw tables change only by loading files)."""
     model = models[name]
-    state = read_state(con, name)
+    state = _states(con, night).get(name)
     reason = "asked" if full else _whole_because(models, name, night, state, table_exists)
     if not model.incremental:
         if not reason and state is not None and _same_inputs(night, state):
@@ -527,7 +557,7 @@ def plan(
             return Plan("up_to_date")
         return Plan("append", new_rows=touched.new_rows(prev_as_of, int(state["file_watermark"])))
     found = entries(models, name)
-    if MONTH_SPINE in found and first_month(con, True) != state["first_month"]:
+    if MONTH_SPINE in found and first_month(con, True, night) != state["first_month"]:
         return Plan("full", reason="the month spine starts elsewhere")
     months: set[str] = set()
     if night.as_of != prev_as_of:
@@ -578,9 +608,10 @@ def record(
         night.as_of,
         night.watermark,
         night.schema_version,
-        first_month(con, reads_spine),
+        first_month(con, reads_spine, night),
     ]
-    state = read_state(con, name)
+    states = _states(con, night)
+    state = states.get(name)
     mode, months = p.mode, p.months
     if p.mode == "up_to_date" and state is not None:
         kept = ["sql_hash", "params_hash", "as_of", "file_watermark", "schema_version", "first_month"]
@@ -589,6 +620,8 @@ def record(
         mode, months = state["mode"], state["months"]  # only as_of or the watermark moved: no rows changed
     con.execute(f"delete from {STATE_TABLE} where model = ?", [name])
     con.execute(f"insert into {STATE_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)", [name, *row, mode, months])
+    keys = ["sql_hash", "params_hash", "as_of", "file_watermark", "schema_version", "first_month"]
+    states[name] = {"model": name, **dict(zip(keys, row, strict=True)), "mode": mode, "months": months}
 
 
 def holds_through(

@@ -8,6 +8,7 @@ features) read the raw and rule tables.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -22,6 +23,7 @@ import polars as pl
 from pipelines.contracts import Column, Contract, all_contracts
 from pipelines.incremental import (
     FULL_BUILD_PARAMS,
+    MONTH_SPINE,
     STATE_TABLE,
     Night,
     Plan,
@@ -31,6 +33,7 @@ from pipelines.incremental import (
     incremental_column,
     plan,
     record,
+    spine_rebuilt,
 )
 from pipelines.sql_literals import inline_params
 from pipelines.tables import drop_relation, has_table, is_view  # callers also import has_table from here
@@ -218,12 +221,13 @@ class SqlModel:
     # `-- materialized: view`: a view with the run's parameters written in (create_model), not a table
     materialized: str = "table"
 
-    @property
+    # cached: the runner's planning asks every model's refs and body thousands of times a night (regex scans)
+    @functools.cached_property
     def refs(self) -> set[str]:
         """Relations this model reads, found in its FROM/JOIN clauses."""
         return set(_REF_RE.findall(_strip_comments(self.sql)))
 
-    @property
+    @functools.cached_property
     def body(self) -> str:
         """The model's SELECT without comments or a closing semicolon."""
         return _strip_comments(self.sql).strip().rstrip(";")
@@ -328,6 +332,7 @@ def run_models(
         night = Night.read(con)
         touched = Touched(con, night, models)
     built = BuildReport()
+    existing = _relations(con) if tracked else set()
     for name in order:
         if wanted is not None and name not in wanted:
             continue
@@ -336,7 +341,7 @@ def run_models(
             create_model(con, models[name], params, temp=temp)
             built.append(name)
             continue
-        p = plan(con, models, name, night, touched, full=full, table_exists=has_table(con, name))
+        p = plan(con, models, name, night, touched, full=full, table_exists=name in existing)
         with transaction(con):
             if p.mode == "full":
                 create_model(con, models[name], params)
@@ -345,10 +350,21 @@ def run_models(
             elif p.mode == "append":
                 con.execute(f"insert into {name} select * from ({body}) as _build where {p.new_rows}")
             record(con, models, name, night, p)
+        existing.add(name)
+        if name == MONTH_SPINE and p.mode != "up_to_date":
+            spine_rebuilt(night)
         if models[name].incremental or p.mode == "up_to_date":
             built.plans[name] = p
         built.append(name)
     return built
+
+
+def _relations(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The tables and views an unqualified name resolves to (as has_table sees them), listed once for a run."""
+    rows = con.execute(
+        "select table_name from information_schema.tables where table_catalog in (current_database(), 'temp')"
+    ).fetchall()
+    return {r[0] for r in rows}
 
 
 def create_model(

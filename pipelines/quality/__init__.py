@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -203,9 +204,16 @@ def run_quality(
     try:
         set_params(con, sql_params(settings, as_of))
         quality_dir = Path(out_dir) / QUALITY_FOLDER
-        scope, batches, results, docs, gx_rows = _gx_checks(con, settings, as_of, quality_dir / "data_docs")
-        gx_seconds = time.monotonic() - started
-        rows = load_findings(con, as_of, settings) + cross_source_findings(con) + gx_rows
+        scope, batches, gx = _gx_checks(con, settings, as_of, quality_dir / "data_docs")
+        try:
+            # DuckDB runs the load and cross-source checks' SQL without the GIL, while GX validates and renders its
+            # Data Docs (mostly Python) in its thread, on cursors of its own
+            own_rows = load_findings(con, as_of, settings) + cross_source_findings(con)
+        finally:
+            wait([gx])  # GX reads the batch tables until it is done
+            drop_batches(con)
+        results, docs, gx_rows, gx_seconds = gx.result()
+        rows = own_rows + gx_rows
         findings = store_findings(con, findings_frame(rows, settings, as_of), as_of)
         checks = checks_run(results, findings, settings)
         history = frame(con, "select * from dq_finding_history")
@@ -256,19 +264,40 @@ def run_quality(
             con.close()
 
 
+GxOutcome = tuple[list[RuleResult], Path | None, list[dict], float]
+
+
 def _gx_checks(
     con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date, docs_dir: Path
-) -> tuple[CheckScope, dict[str, Batch], list[RuleResult], Path | None, list[dict]]:
-    """Tonight's scope, the batches GX read (tonight's new rows or the staged tables), its results, the Data Docs
-    index and the findings of the failed rules; the incremental batch tables are dropped afterwards."""
+) -> tuple[CheckScope, dict[str, Batch], Future[GxOutcome]]:
+    """Tonight's scope, the batches GX reads (tonight's new rows or the staged tables), and GX's work started in a
+    thread: its results, the Data Docs index, the findings of the failed rules and its seconds. The caller drops
+    the incremental batch tables once that work is done (drop_batches)."""
     rules = all_rules(settings, as_of)
     scope = decide_scope(con, settings, as_of, rules_fingerprint(settings))
     try:
         batches = prepare_batches(con, scope, list(rules))
-        results, docs = run_suites(con, rules, docs_dir, as_of=as_of, tz=settings.timezone, batches=batches)
-        return scope, batches, results, docs, gx_findings(con, results, batches)
-    finally:
+    except BaseException:
         drop_batches(con)
+        raise
+
+    def validate() -> GxOutcome:
+        started = time.monotonic()
+        # a cursor: a DuckDB connection object is not shared between threads (the main thread keeps `con`)
+        cur = con.cursor()
+        try:
+            results, docs = run_suites(
+                cur, rules, docs_dir, as_of=as_of, tz=settings.timezone, batches=batches
+            )
+            return results, docs, gx_findings(cur, results, batches), time.monotonic() - started
+        finally:
+            cur.close()
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gx")
+    try:
+        return scope, batches, pool.submit(validate)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _scope_summary(scope: CheckScope, batches: dict[str, Batch]) -> dict:

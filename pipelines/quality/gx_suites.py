@@ -20,6 +20,8 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sys
+import threading
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -385,6 +387,35 @@ def all_rules(settings: Settings, as_of: date) -> dict[str, list[Rule]]:
 # ---------------------------------------------------------------- GX
 
 
+_early_import: list[threading.Thread] = []  # the thread importing GX, once started
+
+
+def import_gx_early() -> None:
+    """Start importing Great Expectations in a background thread (once per process).
+
+    The import is GX's largest fixed cost of a night (≈ 3–5 CPU-s: pydantic models and every expectation, scipy
+    included) and a regular night's validation is small beside it. Started when the night starts, the import runs
+    while the main thread waits for Prefect's server or for DuckDB (loading, staging: both without the GIL);
+    run_suites waits for it. docs/decisions.md "Quality and models, fifth round"."""
+    if _early_import or "great_expectations" in sys.modules:
+        return
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    _early_import.append(threading.Thread(target=_import_gx, name="gx-import", daemon=True))
+    _early_import[0].start()
+
+
+def _import_gx() -> None:
+    try:
+        import great_expectations  # noqa: F401
+    except Exception as exc:  # run_suites imports it again and raises there
+        logging.getLogger("wagewatch.quality").warning("early import of Great Expectations failed: %s", exc)
+
+
+def _early_import_done() -> None:
+    for thread in _early_import:
+        thread.join()
+
+
 class _DuckDialect(str):
     """A dialect name GX's persisted-connection list accepts (it reads `.value` and compares as a string)."""
 
@@ -511,6 +542,7 @@ def run_suites(
     each rule's result and the Data Docs index. An incremental batch without rows is not validated (its rules are
     not among the night's checks: the bulletin counts only the checks that ran)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    _early_import_done()
     import duckdb_engine
     import great_expectations as gx
     from great_expectations.data_context.types.base import (

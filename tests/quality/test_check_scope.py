@@ -311,3 +311,40 @@ def test_repeated_keys_are_looked_for_in_the_new_rows_months_of_the_staged_punch
     sql = _key_rows(con, load_contract("attendance"), "batch")
     assert """(s."punched_at" >= DATE '2025-06-01' and s."punched_at" < DATE '2025-07-01')""" in sql
     assert 'b."punched_at" = s."punched_at"' in sql
+
+
+def test_a_failing_cross_source_check_waits_for_gx_and_leaves_no_batch_table(
+    tiny_world, tmp_path, monkeypatch
+):
+    """GX validates tonight's batch tables in its thread while the cross-source checks run: when those fail, the
+    step still waits for GX before it drops the batch tables, and the error is the checks' own."""
+    import time
+
+    from pipelines import quality
+
+    inbox = tmp_path / "inbox"
+    con = connect(tmp_path / "wh.duckdb")
+    ensure_schema(con)
+    _copy(tiny_world / "inbox", inbox, "2025-12-26")
+    _night(con, inbox, tmp_path, "2025-12-26", Settings())
+    _copy(tiny_world / "inbox", inbox, "2025-12-27")
+    validated: list[str] = []
+    real_run_suites = quality.run_suites
+
+    def slow_run_suites(*args, **kwargs):
+        result = real_run_suites(*args, **kwargs)
+        time.sleep(0.5)  # still validating when the checks have already failed
+        validated.append("done")
+        return result
+
+    def broken_checks(_con):
+        raise RuntimeError("a cross-source check failed")
+
+    monkeypatch.setattr(quality, "run_suites", slow_run_suites)
+    monkeypatch.setattr(quality, "cross_source_findings", broken_checks)
+    with pytest.raises(RuntimeError, match="a cross-source check failed"):
+        _night(con, inbox, tmp_path, "2025-12-27", Settings())
+    assert validated == ["done"]  # GX had validated tonight's rows before the batch tables went
+    left = con.execute("select count(*) from duckdb_tables() where table_name like 'dq_batch_%'").fetchone()
+    assert left == (0,)
+    con.close()

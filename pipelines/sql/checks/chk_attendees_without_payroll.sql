@@ -1,16 +1,14 @@
 -- grain: one row per project whose workers (not managers) punched in the pay month due at as_of and have no pay line for it
 with attendees as (
-    select distinct stg_attendance.project_code, stg_attendance.id_card_number_hash, int_pay_month_due.pay_month
-    from stg_attendance
-    inner join int_pay_month_due
-        on strftime(stg_attendance.work_date, '%Y-%m') = int_pay_month_due.pay_month
+    -- the people with a punch in the pay month, from the person-months (int_person_month: a row per project ×
+    -- person × month with a punch up to as_of) rather than every punch of the month
+    select distinct int_person_month.project_code, int_person_month.id_card_number_hash, int_pay_month_due.pay_month
+    from int_person_month
+    inner join int_pay_month_due on int_person_month."month" = int_pay_month_due.pay_month
     inner join stg_project_worker
-        on stg_attendance.project_code = stg_project_worker.project_code
-        and stg_attendance.id_card_number_hash = stg_project_worker.id_card_number_hash
+        on int_person_month.project_code = stg_project_worker.project_code
+        and int_person_month.id_card_number_hash = stg_project_worker.id_card_number_hash
         and coalesce(stg_project_worker.work_role, '20') <> '10'
-    -- the pay month due as a date range as well: the scan skips the other months
-    where stg_attendance.work_date >= date_trunc('month', getvariable('as_of') + interval 1 day) - to_months(getvariable('payroll_deadline_months') + 1)
-        and stg_attendance.work_date < date_trunc('month', getvariable('as_of') + interval 1 day) - to_months(getvariable('payroll_deadline_months'))
 ),
 
 paid as (

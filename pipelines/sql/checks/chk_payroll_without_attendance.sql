@@ -7,11 +7,11 @@ with paid as (
 ),
 
 punched as (
-    select distinct project_code, id_card_number_hash, strftime(work_date, '%Y-%m') as punch_month
-    from stg_attendance
-    -- the pay month due (int_pay_month_due) as a date range: the scan skips the other months
-    where work_date >= date_trunc('month', getvariable('as_of') + interval 1 day) - to_months(getvariable('payroll_deadline_months') + 1)
-        and work_date < date_trunc('month', getvariable('as_of') + interval 1 day) - to_months(getvariable('payroll_deadline_months'))
+    -- the person-months (int_person_month: a row per project × person × month with a punch up to as_of) of the
+    -- pay month due, rather than every punch of the month
+    select int_person_month.project_code, int_person_month.id_card_number_hash, int_person_month."month" as punch_month
+    from int_person_month
+    inner join int_pay_month_due on int_person_month."month" = int_pay_month_due.pay_month
 ),
 
 unattended as (

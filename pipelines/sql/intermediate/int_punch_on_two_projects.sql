@@ -12,10 +12,14 @@ with punches as (
 ),
 
 -- only people who punched on two projects or more in the window can have a pair: the others (most) are left out
--- before the punches are ordered per person
+-- before the punches are ordered per person. Found from the person-days (a row per person, project and day with a
+-- punch: about half the punches' rows); a person-day table built at a later as_of can only add people, never drop
+-- one, and a person punching on one project only forms no pair
 movers as (
     select id_card_number_hash
-    from punches
+    from int_person_day
+    where work_date <= getvariable('as_of')
+        and work_date > getvariable('as_of') - to_days(getvariable('r17_lookback_days'))
     group by id_card_number_hash
     having count(distinct project_code) > 1
 ),
