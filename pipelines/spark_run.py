@@ -310,6 +310,7 @@ def _sample(rows: Counter, n: int = 5) -> str:
 ENGINE_HASH_COLUMNS = {
     "int_person_day": ("person_key",),
     "int_person_month": ("person_key",),
+    "int_off_roster_punch_month": ("person_key",),
     "fx_person_day": ("person_key",),
     "fx_person_month": ("person_key",),
     "fx_payroll_first": ("person_key",),

@@ -1,4 +1,4 @@
--- grain: one row per project × person not on its roster (stg_project_worker) × month with punches up to as_of
+-- grain: one row per project × person (person_key) not on its roster (stg_project_worker) × month with punches up to as_of
 -- incremental: by_month(month)
 -- What chk_attendance_not_on_roster counts, kept per month: a night with punches of one month rebuilds that month
 -- only, and the check sums a few thousand rows instead of joining every punch to the roster. Counted from the
@@ -7,32 +7,32 @@
 -- fourth round").
 with person_days as (
     -- the person-days (int_person_day: punches up to as_of, grouped by day) rather than every punch
-    select project_code, id_card_number_hash, work_date, n_punches from int_person_day
+    select project_code, person_key, work_date, n_punches from int_person_day
     -- the months being built (the whole calendar on a full build): docs/decisions.md "Incremental nights"
     where work_date between getvariable('build_from') and getvariable('build_to')
 ),
 
 roster as (
-    select project_code, id_card_number_hash from stg_project_worker
+    select project_code, hash(id_card_number_hash) as person_key from stg_project_worker  -- int_person_day's key
 ),
 
 off_roster as (
-    select person_days.project_code, person_days.id_card_number_hash, person_days.work_date, person_days.n_punches
+    select person_days.project_code, person_days.person_key, person_days.work_date, person_days.n_punches
     from person_days
     left join roster
         on person_days.project_code = roster.project_code
-        and person_days.id_card_number_hash = roster.id_card_number_hash
+        and person_days.person_key = roster.person_key
     where roster.project_code is null
 ),
 
 final as (
     select
         project_code,
-        id_card_number_hash,
+        person_key,
         strftime(work_date, '%Y-%m') as "month",
         cast(sum(n_punches) as bigint) as n_punches
     from off_roster
-    group by project_code, id_card_number_hash, strftime(work_date, '%Y-%m')
+    group by project_code, person_key, strftime(work_date, '%Y-%m')
 )
 
 select * from final

@@ -16,11 +16,11 @@ with punches as (
 -- punch: about half the punches' rows); a person-day table built at a later as_of can only add people, never drop
 -- one, and a person punching on one project only forms no pair
 movers as (
-    select id_card_number_hash
+    select person_key  -- int_person_day's 64-bit key: hash(id_card_number_hash)
     from int_person_day
     where work_date <= getvariable('as_of')
         and work_date > getvariable('as_of') - to_days(getvariable('r17_lookback_days'))
-    group by id_card_number_hash
+    group by person_key
     having count(distinct project_code) > 1
 ),
 
@@ -32,7 +32,7 @@ sequenced as (
         lag(project_code) over (partition by id_card_number_hash order by punch_at, project_code) as previous_project,
         lag(punch_at) over (partition by id_card_number_hash order by punch_at, project_code) as previous_at
     from punches
-    where id_card_number_hash in (select id_card_number_hash from movers)
+    where hash(id_card_number_hash) in (select person_key from movers)
 ),
 
 pairs as (

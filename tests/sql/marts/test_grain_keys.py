@@ -25,7 +25,7 @@ KEYS = {
     "int_account_project_month": ["project_code", "month"],
     "int_payroll_project_month": ["project_code", "month"],
     "int_attended_project_month": ["project_code", "month"],
-    "int_off_roster_punch_month": ["project_code", "id_card_number_hash", "month"],
+    "int_off_roster_punch_month": ["project_code", "person_key", "month"],
     "int_unknown_project_punch_month": ["project_code", "month"],
     "int_pay_month_due": ["pay_month"],
     "int_punch_on_two_projects": ["id_card_number_hash", "project_code"],
