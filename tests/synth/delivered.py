@@ -114,3 +114,11 @@ def record_count(path: Path) -> int:
             1 for row in sheet.iter_rows(min_row=2, values_only=True) if any(v is not None for v in row)
         )
     raise AssertionError(f"{path.name}: unknown suffix")
+
+
+def portable_floats(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with float columns at 12 significant digits, for content digests that hold on any machine.
+
+    numpy's exp and log dispatch on the CPU's SIMD (AVX2 vs AVX-512) and may differ in the last bit between
+    machines; the truth's hazards go through them, the random draws and the deliveries do not."""
+    return frame.with_columns(pl.col(pl.Float32, pl.Float64).round_sig_figs(12))
