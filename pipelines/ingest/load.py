@@ -83,6 +83,24 @@ class LoadReport:
         }
 
 
+def delivered(inbox: Path, up_to: date | None, *, log_ignored: bool = False) -> list[tuple[Path, date]]:
+    """The files a night looks at: `inbox/<YYYY-MM-DD>/*` up to `up_to`, hidden files left out, in load order.
+    `log_ignored`: say which folders are not extract dates (once a night: load_inbox)."""
+    out: list[tuple[Path, date]] = []
+    for folder in sorted(p for p in Path(inbox).iterdir() if p.is_dir()):
+        if not _DATE_DIR.match(folder.name):
+            if log_ignored:
+                log.info("ignoring folder %s: not an extract date (YYYY-MM-DD)", folder.name)
+            continue
+        extract_date = date.fromisoformat(folder.name)
+        if up_to is not None and extract_date > up_to:
+            continue
+        out += [
+            (p, extract_date) for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")
+        ]
+    return out
+
+
 def load_inbox(
     con: duckdb.DuckDBPyConnection,
     inbox: Path,
@@ -95,21 +113,13 @@ def load_inbox(
     """Load every file of `inbox/<YYYY-MM-DD>/` (up to `up_to`) that the ledger has not seen. `skip`: files known to
     be in the ledger already (ingest/unchanged.py), not read again."""
     report = LoadReport()
-    folders = sorted(p for p in Path(inbox).iterdir() if p.is_dir())
-    for folder in folders:
-        if not _DATE_DIR.match(folder.name):
-            log.info("ignoring folder %s: not an extract date (YYYY-MM-DD)", folder.name)
-            continue
-        extract_date = date.fromisoformat(folder.name)
-        if up_to is not None and extract_date > up_to:
-            continue
-        for path in sorted(folder.iterdir()):
-            if path.is_file() and not path.name.startswith(".") and path not in skip:
-                result = load_file(con, path, extract_date, settings, inbox=Path(inbox))
-                if result.status != "already_loaded":
-                    report.files.append(result)
-                    if progress:
-                        progress(f"{result.path}: {result.status} {result.rows_loaded}/{result.rows_read}")
+    for path, extract_date in delivered(inbox, up_to, log_ignored=True):
+        if path not in skip:
+            result = load_file(con, path, extract_date, settings, inbox=Path(inbox))
+            if result.status != "already_loaded":
+                report.files.append(result)
+                if progress:
+                    progress(f"{result.path}: {result.status} {result.rows_loaded}/{result.rows_read}")
     return report
 
 

@@ -15,7 +15,6 @@ load and start-up").
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.ingest.load import delivered
 from pipelines.warehouse import has_table, transaction
 
 SEEN_TABLE = "load_file_seen"
@@ -36,7 +36,6 @@ CREATE TABLE IF NOT EXISTS {SEEN_TABLE} (
   inode BIGINT NOT NULL,
   sha256 VARCHAR NOT NULL       -- of the bytes read while the file had this status
 )"""
-_DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # as load_inbox's folders
 _COLUMNS = ("path", "extract_date", "size", "mtime_ns", "ctime_ns", "inode")
 _SCHEMA = (pl.Utf8, pl.Date, pl.Int64, pl.Int64, pl.Int64, pl.Int64)
 
@@ -44,21 +43,6 @@ _SCHEMA = (pl.Utf8, pl.Date, pl.Int64, pl.Int64, pl.Int64, pl.Int64)
 def _status(path: Path) -> tuple[int, int, int, int]:
     st = path.stat()  # a symlinked folder or file: the target's
     return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
-
-
-def delivered(inbox: Path, up_to: date | None) -> list[tuple[Path, date]]:
-    """The files load_inbox would look at: `inbox/<YYYY-MM-DD>/*` up to `up_to`, hidden files left out."""
-    out: list[tuple[Path, date]] = []
-    for folder in sorted(p for p in Path(inbox).iterdir() if p.is_dir()):
-        if not _DATE_DIR.match(folder.name):
-            continue
-        extract_date = date.fromisoformat(folder.name)
-        if up_to is not None and extract_date > up_to:
-            continue
-        out += [
-            (p, extract_date) for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")
-        ]
-    return out
 
 
 def unchanged_loaded(con: duckdb.DuckDBPyConnection, inbox: Path, up_to: date | None) -> set[Path]:
