@@ -118,12 +118,12 @@ def open_warehouse(path: Path, settings: Settings) -> duckdb.DuckDBPyConnection:
 def load_extracts(con: duckdb.DuckDBPyConnection, inbox: Path, settings: Settings, as_of: date) -> LoadReport:
     """Load every not-yet-loaded file delivered up to as_of (ledger, quarantine, hashed personal data). The files a
     night read before and that have not changed since are not read again (ingest/unchanged.py)."""
-    from pipelines.ingest.load import delivered, load_inbox
+    from pipelines.ingest.load import load_inbox
     from pipelines.ingest.unchanged import remember, unchanged_loaded
 
     skip = unchanged_loaded(con, inbox, as_of)
     report = load_inbox(con, inbox, settings, up_to=as_of, skip=skip)
-    remember(con, inbox, [(path, day) for path, day in delivered(inbox, as_of) if path not in skip])
+    remember(con, inbox, report.read)
     return report
 
 

@@ -100,9 +100,8 @@ class Rules(BaseModel):
     )
     r04_lookback_days: int = 92  # spec silent: pay lines of the last quarter (docs/decisions.md)
     r05_makegood_days: int = 30  # shortfall not made good by back pay within 30 days
-    r05_lookback_days: int = (
-        92  # spec silent: make-good periods ended in the last quarter (docs/decisions.md)
-    )
+    # spec silent: make-good periods ended in the last quarter, and older months while still owed (decisions.md)
+    r05_lookback_days: int = 92
     owed_tolerance_yuan: float = (
         1.0  # spec silent: R05/R16 and 涉及工人 ignore gaps up to 1 元 (rounding; decisions.md)
     )

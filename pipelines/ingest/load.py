@@ -28,6 +28,23 @@ _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl", ".json": "json", ".parquet": "parquet"}
 
 
+@dataclass(frozen=True)
+class ReadAs:
+    """A delivered file as load_file read it: its status (size, modification and change times, inode) and the
+    sha256 of the bytes read while it had that status (what ingest/unchanged.py remembers)."""
+
+    path: Path
+    extract_date: date
+    status: tuple[int, int, int, int]
+    sha256: str
+
+
+def file_status(path: Path) -> tuple[int, int, int, int]:
+    """size, mtime_ns, ctime_ns, inode (a symlinked folder or file: the target's)."""
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
 @dataclass
 class FileResult:
     """What happened to one delivered file."""
@@ -44,6 +61,7 @@ class FileResult:
     rows_quarantined: int = 0
     rows_duplicate_in_file: int = 0  # of rows_duplicate: repeated inside this file (the rest came before)
     tail_problem: str | None = None  # why the last record looks cut off (ingest/tail.py), None when whole
+    read_as: ReadAs | None = field(default=None, repr=False)  # None: the file changed while it was read
 
     @property
     def conserved(self) -> bool:
@@ -55,6 +73,7 @@ class LoadReport:
     """The night's load: one result per file seen."""
 
     files: list[FileResult] = field(default_factory=list)
+    read: list[ReadAs] = field(default_factory=list)  # every file read tonight, already loaded ones too
 
     @property
     def entities(self) -> set[str]:
@@ -79,7 +98,11 @@ class LoadReport:
             "rows_duplicate": sum(f.rows_duplicate for f in self.files),
             "rows_quarantined": sum(f.rows_quarantined for f in self.files),
             "conservation_ok": self.conservation_ok,
-            "failed": [asdict(f) for f in self.files if f.status == "failed"],
+            "failed": [
+                {k: v for k, v in asdict(f).items() if k != "read_as"}
+                for f in self.files
+                if f.status == "failed"
+            ],
         }
 
 
@@ -116,6 +139,8 @@ def load_inbox(
     for path, extract_date in delivered(inbox, up_to, log_ignored=True):
         if path not in skip:
             result = load_file(con, path, extract_date, settings, inbox=Path(inbox))
+            if result.read_as is not None:
+                report.read.append(result.read_as)
             if result.status != "already_loaded":
                 report.files.append(result)
                 if progress:
@@ -147,14 +172,16 @@ def load_file(
       4. _quarantine_rows: each bad value (file, line, column, masked value, reason) and each unsplittable line.
     """
     rel = path.relative_to(inbox).as_posix() if inbox else path.name
+    before = file_status(path)
     raw = path.read_bytes()
     sha = hashlib.sha256(raw).hexdigest()
+    read_as = ReadAs(path, extract_date, before, sha) if file_status(path) == before else None
     seen = "select count(*) from load_file where sha256 = ? and extract_date = ?"
     if con.execute(seen, [sha, extract_date]).fetchall()[0][0]:  # type: ignore[index]
-        return FileResult(rel, None, None, status="already_loaded")
+        return FileResult(rel, None, None, status="already_loaded", read_as=read_as)
     entity = entity_of_file(path.name)
     fmt = SUFFIXES.get(path.suffix.lower())
-    result = FileResult(rel, entity, fmt, tail_problem=cut_last_line(raw, fmt))
+    result = FileResult(rel, entity, fmt, tail_problem=cut_last_line(raw, fmt), read_as=read_as)
     if entity is None:
         return _refused(
             con, result, sha, extract_date, "unknown_entity", "文件名不以任何已知数据实体开头，未加载"

@@ -14,7 +14,6 @@ load and start-up").
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.ingest.load import delivered
+from pipelines.ingest.load import ReadAs, delivered, file_status
 from pipelines.warehouse import has_table, transaction
 
 SEEN_TABLE = "load_file_seen"
@@ -40,11 +39,6 @@ _COLUMNS = ("path", "extract_date", "size", "mtime_ns", "ctime_ns", "inode")
 _SCHEMA = (pl.Utf8, pl.Date, pl.Int64, pl.Int64, pl.Int64, pl.Int64)
 
 
-def _status(path: Path) -> tuple[int, int, int, int]:
-    st = path.stat()  # a symlinked folder or file: the target's
-    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
-
-
 def unchanged_loaded(con: duckdb.DuckDBPyConnection, inbox: Path, up_to: date | None) -> set[Path]:
     """The delivered files whose status is the one they had when a night read them, and whose bytes then the
     ledger holds for their extract date: loading them again would find them already loaded."""
@@ -54,7 +48,7 @@ def unchanged_loaded(con: duckdb.DuckDBPyConnection, inbox: Path, up_to: date | 
     if not files:
         return set()
     rows = [
-        (path.relative_to(inbox).as_posix(), extract_date, *_status(path)) for path, extract_date in files
+        (path.relative_to(inbox).as_posix(), extract_date, *file_status(path)) for path, extract_date in files
     ]
     now = pl.DataFrame(rows, schema=dict(zip(_COLUMNS, _SCHEMA, strict=True)), orient="row")  # noqa: F841
     same = con.execute(
@@ -67,19 +61,10 @@ def unchanged_loaded(con: duckdb.DuckDBPyConnection, inbox: Path, up_to: date | 
     return {path for path, _ in files if path.relative_to(inbox).as_posix() in held}
 
 
-def remember(con: duckdb.DuckDBPyConnection, inbox: Path, files: Iterable[tuple[Path, date]]) -> int:
-    """Record the status and sha256 of these files (read now); a file that changed while it was read is left out
-    (it is read again next night). Returns how many were recorded."""
-    rows = []
-    for path, extract_date in files:
-        try:
-            before = _status(path)
-            sha = hashlib.sha256(path.read_bytes()).hexdigest()
-            if _status(path) != before:
-                continue
-        except OSError:
-            continue
-        rows.append((path.relative_to(inbox).as_posix(), extract_date, *before, sha))
+def remember(con: duckdb.DuckDBPyConnection, inbox: Path, read: Iterable[ReadAs]) -> int:
+    """Record the status and sha256 of the files load_file read tonight (LoadReport.read: a file that changed
+    while it was read is not in it, and is read again next night). Returns how many were recorded."""
+    rows = [(r.path.relative_to(inbox).as_posix(), r.extract_date, *r.status, r.sha256) for r in read]
     if not rows:
         return 0
     seen = pl.DataFrame(  # noqa: F841 - DuckDB reads the frame by its name

@@ -1,8 +1,8 @@
 -- grain: one row per project in rule scope with wages owed now, or paid late within r05_lookback_days
 -- The honest amount on a warning line (triage.md "Honest lines"): for every pay month past its deadline (end of
--- M + r03_pay_deadline_months), each worker's regular pay due (Σ total_pay_amount, back pay excluded) minus everything
--- paid for that month up to as_of (Σ actual_amount, back pay included); a worker paid more than due does not offset
--- another. Late payment is kept apart: what was paid after the deadline for pay months due within R05's window
+-- M + r03_pay_deadline_months), what each worker is owed for it (owed_worker_month: regular pay due minus everything
+-- paid for that month up to as_of), counted when above owed_tolerance_yuan (rounding); a worker paid more than due
+-- does not offset another. The 涉及工人 sheet (rule_worker) lists the same worker-months, so they add up to this. Late payment is kept apart: what was paid after the deadline for pay months due within R05's window
 -- (r05_lookback_days). A worked month with no pay line at all to date (R03's case, deadline within
 -- r03_lookback_days) has no amount due on
 -- record: it is counted as unpaid months and the workers who attended them.
@@ -16,16 +16,7 @@ payroll as (
 ),
 
 worker_months as (
-    select
-        project_code,
-        pay_month,
-        id_card_number_hash,
-        cast(date_trunc('month', strptime(pay_month || '-01', '%Y-%m-%d'))
-            + to_months(getvariable('r03_pay_deadline_months') + 1) - interval 1 day as date) as deadline_date,
-        sum(case when not is_back_pay then total_pay_amount else 0 end) as due_yuan,
-        sum(actual_amount) as paid_yuan
-    from payroll
-    group by project_code, pay_month, id_card_number_hash
+    select * from owed_worker_month
 ),
 
 late as (
@@ -48,12 +39,12 @@ owed_months as (
     select
         project_code,
         pay_month,
-        sum(greatest(due_yuan - paid_yuan, 0)) as owed_yuan,
-        count(distinct case when due_yuan - paid_yuan > 1 then id_card_number_hash end) as workers_owed
+        sum(owed_yuan) as owed_yuan,
+        count(distinct id_card_number_hash) as workers_owed
     from worker_months
     where deadline_date <= getvariable('as_of')
+        and owed_yuan > getvariable('owed_tolerance_yuan')
     group by project_code, pay_month
-    having sum(greatest(due_yuan - paid_yuan, 0)) > 1
 ),
 
 owed as (
@@ -69,7 +60,8 @@ owed_workers as (
     -- a worker owed in two months counts once
     select worker_months.project_code, count(distinct worker_months.id_card_number_hash) as workers_owed
     from worker_months
-    where worker_months.deadline_date <= getvariable('as_of') and worker_months.due_yuan - worker_months.paid_yuan > 1
+    where worker_months.deadline_date <= getvariable('as_of')
+        and worker_months.owed_yuan > getvariable('owed_tolerance_yuan')
     group by worker_months.project_code
 ),
 

@@ -1,7 +1,8 @@
 -- grain: one row per in-scope project with a pay month paid short and not made good in time (R05)
 -- 按月足额: Σ actual < Σ total of the month's regular lines − owed_tolerance_yuan, back pay counted until the pay
 -- deadline (end of M + r03_pay_deadline_months, as R03) + r05_makegood_days; make-good periods that ended within the
--- last r05_lookback_days are judged.
+-- last r05_lookback_days are judged, and older ones whose month is still owed now (owed_worker_month): wages unpaid
+-- since June are arrears in December too, not history (docs/decisions.md "R05 while wages are still owed").
 -- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
 with delivered as (
     select * from int_source_delivered
@@ -28,6 +29,25 @@ months as (
     group by project_code, pay_month
 ),
 
+still_owed as (
+    select distinct project_code, pay_month
+    from owed_worker_month
+    where deadline_date <= getvariable('as_of')
+        and owed_yuan > getvariable('owed_tolerance_yuan')
+),
+
+judged as (
+    select months.*
+    from months
+    left join still_owed on months.project_code = still_owed.project_code and months.pay_month = still_owed.pay_month
+    where months.deadline_date + getvariable('r05_makegood_days') <= getvariable('as_of')
+        and (
+            months.deadline_date + getvariable('r05_makegood_days')
+            > getvariable('as_of') - to_days(getvariable('r05_lookback_days'))
+            or still_owed.project_code is not null
+        )
+),
+
 settled as (
     select
         months.project_code,
@@ -35,10 +55,8 @@ settled as (
         sum(case when not payroll.is_back_pay then payroll.total_pay_amount else 0 end) as due_yuan,
         sum(case when payroll.balance_date <= months.deadline_date + getvariable('r05_makegood_days')
             then payroll.actual_amount else 0 end) as paid_yuan
-    from months
+    from judged as months
     inner join payroll on months.project_code = payroll.project_code and months.pay_month = payroll.pay_month
-    where months.deadline_date + getvariable('r05_makegood_days') <= getvariable('as_of')
-        and months.deadline_date + getvariable('r05_makegood_days') > getvariable('as_of') - to_days(getvariable('r05_lookback_days'))
     group by months.project_code, months.pay_month
 ),
 

@@ -1,5 +1,6 @@
 -- grain: one row per in-scope project with workers who left owed wages (R16, 离场未结清)
--- gzthsware: exit_time set; Σ payable (regular lines) − Σ paid (all lines, balance_date ≤ as_of) > owed_tolerance_yuan. Where the spec is
+-- gzthsware: exit_time set; what the leaver is owed over all pay months (owed_worker_month: Σ regular pay due −
+-- Σ paid, lines paid by as_of) > owed_tolerance_yuan. Where the spec is
 -- silent: judged only for exits at least r16_settle_days before as_of, the time a final settlement takes.
 -- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
 with delivered as (
@@ -19,31 +20,23 @@ leavers as (
         and cast(exit_time as date) <= getvariable('as_of') - to_days(getvariable('r16_settle_days'))
 ),
 
-payroll as (
-    select * from stg_payroll
-    where _extract_date <= getvariable('as_of')
-),
-
 balance as (
-    select
-        leavers.project_code,
-        leavers.id_card_number_hash,
-        sum(case when not coalesce(payroll.is_back_pay, false) then payroll.total_pay_amount else 0 end) as payable_yuan,
-        sum(case when payroll.balance_date <= getvariable('as_of') then payroll.actual_amount else 0 end) as paid_yuan
+    -- what each leaver is owed over all pay months (owed_worker_month, pay lines paid by as_of)
+    select owed.project_code, owed.id_card_number_hash, sum(owed.owed_yuan) as owed_yuan
     from leavers
-    inner join payroll
-        on leavers.project_code = payroll.project_code and leavers.id_card_number_hash = payroll.id_card_number_hash
-    group by leavers.project_code, leavers.id_card_number_hash
+    inner join owed_worker_month as owed
+        on leavers.project_code = owed.project_code and leavers.id_card_number_hash = owed.id_card_number_hash
+    group by owed.project_code, owed.id_card_number_hash
 ),
 
 per_project as (
     select
         balance.project_code,
         count(*) as n_workers,
-        sum(balance.payable_yuan - balance.paid_yuan) as owed_yuan
+        sum(balance.owed_yuan) as owed_yuan
     from balance
     inner join scope on balance.project_code = scope.project_code
-    where balance.payable_yuan - balance.paid_yuan > getvariable('owed_tolerance_yuan')
+    where balance.owed_yuan > getvariable('owed_tolerance_yuan')
     group by balance.project_code
 ),
 

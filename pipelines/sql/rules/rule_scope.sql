@@ -43,14 +43,11 @@ open_complaints as (
 ),
 
 owed_months as (
-    -- a pay month past its deadline with less paid to date than due (the detail is risk_wages_owed)
-    select project_code
-    from stg_payroll
-    where balance_date <= getvariable('as_of')
-        and cast(date_trunc('month', strptime(pay_month || '-01', '%Y-%m-%d'))
-            + to_months(getvariable('r03_pay_deadline_months') + 1) - interval 1 day as date) <= getvariable('as_of')
-    group by project_code, pay_month
-    having sum(case when not is_back_pay then total_pay_amount else 0 end) - sum(actual_amount) > 1
+    -- a pay month past its deadline with a worker owed for it (the detail is risk_wages_owed)
+    select distinct project_code
+    from owed_worker_month
+    where deadline_date <= getvariable('as_of')
+        and owed_yuan > getvariable('owed_tolerance_yuan')
 ),
 
 final as (

@@ -1,0 +1,88 @@
+"""What a worker is owed for a pay month has one definition (owed_worker_month): the line's 当前欠发工资 and 欠薪人数
+(risk_wages_owed) and its 涉及工人 sheet (rule_worker) count the same worker-months, so they add up.
+
+A mid-month night, 2025-09-15: June and July are past their deadlines (2025-07-31, 2025-08-31), June's make-good
+period too (R05 judges it); August's pay lines are delivered but its deadline (2025-09-30) has not come. March's
+make-good period ended 2025-05-30, before R05's 92-day lookback (2025-06-15): judged only while still owed.
+"""
+
+from datetime import date
+
+import pytest
+
+from tests.given import given_warehouse, rows_of
+from tests.sql.intermediate.given_indicators import project, worker
+
+AS_OF = date(2025, 9, 15)
+
+
+def line(person, month, due, paid, on, project="P", back=False):
+    return {
+        "project_code": project,
+        "id_card_number_hash": person,
+        "id_card_number_masked": f"3505**********{person}",
+        "pay_month": month,
+        "total_pay_amount": due,
+        "actual_amount": paid,
+        "balance_date": on,
+        "is_back_pay": back,
+    }
+
+
+ROWS = {
+    "project": [project(code, contract_amount=10_000_000) for code in ("P", "Q", "L")],
+    "project_worker": [worker("P", p) for p in ("p1", "p2", "p3")] + [worker("Q", "q1"), worker("L", "l1")],
+    "payroll": [
+        line("p1", "2025-06", 5000, 3000, date(2025, 7, 10)),  # owed 2,000
+        line("p2", "2025-06", 4000, 4000.5, date(2025, 7, 10)),  # paid 0.5 more: offsets nobody
+        line("p3", "2025-06", 3000, 2999.5, date(2025, 7, 10)),  # 0.5 short: rounding, not owed
+        line("p2", "2025-07", 4000, 2500, date(2025, 8, 10)),  # owed 1,500
+        line("p1", "2025-08", 5000, 1000, date(2025, 9, 10)),  # deadline 2025-09-30: not owed yet
+        line("q1", "2025-03", 4000, 1000, date(2025, 4, 10), project="Q"),  # still owed 3,000 since March
+        line("l1", "2025-03", 4000, 1000, date(2025, 4, 10), project="L"),  # short at make-good …
+        line("l1", "2025-03", 0, 3000, date(2025, 7, 1), project="L", back=True),  # … paid in full since
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def warehouse():
+    return given_warehouse(ROWS, as_of=AS_OF)
+
+
+def test_the_line_and_its_workers_count_the_same_worker_months(warehouse):
+    (owed,) = rows_of(warehouse, "select * from risk_wages_owed where project_code = 'P'")
+    workers = rows_of(
+        warehouse,
+        "select * from rule_worker where rule_id = 'R05' and project_code = 'P' "
+        "order by pay_month, id_card_number_masked",
+    )
+    assert [(w["id_card_number_masked"][-2:], w["pay_month"], w["amount_owed_yuan"]) for w in workers] == [
+        ("p1", "2025-06", 2000),
+        ("p2", "2025-07", 1500),
+    ]
+    assert owed["owed_yuan"] == pytest.approx(sum(w["amount_owed_yuan"] for w in workers)) == 3500
+    assert owed["workers_owed"] == len({w["id_card_number_masked"] for w in workers}) == 2
+    assert owed["owed_months"] == "2025-06、2025-07"
+
+
+def test_a_month_before_its_deadline_is_not_owed_yet(warehouse):
+    # August's short pay line is delivered, but the month is owed only from the end of 2025-09-30
+    assert rows_of(warehouse, "select * from rule_worker where pay_month = '2025-08'") == []
+    due_aug = rows_of(warehouse, "select * from owed_worker_month where pay_month = '2025-08'")
+    assert [(r["deadline_date"], r["owed_yuan"]) for r in due_aug] == [(date(2025, 9, 30), 4000)]
+    on_deadline = given_warehouse(ROWS, as_of=date(2025, 9, 30))
+    assert "2025-08" in rows_of(on_deadline, "select owed_months from risk_wages_owed")[0]["owed_months"]
+
+
+def test_r05_judges_a_month_still_owed_however_long_ago_its_make_good_ended(warehouse):
+    fired = {
+        r["project_code"]: r for r in rows_of(warehouse, "select * from rule_firing where rule_id = 'R05'")
+    }
+    # Q: March is outside the lookback but 3,000 is still owed → arrears now; L: March paid in full since → history
+    assert set(fired) == {"P", "Q"}
+    assert fired["Q"]["reason_zh"] == "2025-03 应发0.4万元、实发0.1万元，逾期未补足"
+    workers = rows_of(
+        warehouse, "select pay_month, amount_owed_yuan from rule_worker where project_code = 'Q'"
+    )
+    assert workers == [{"pay_month": "2025-03", "amount_owed_yuan": 3000}]
