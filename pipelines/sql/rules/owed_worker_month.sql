@@ -5,13 +5,14 @@
 -- back pay included), over the pay lines with balance_date <= as_of. deadline_date is the last day of the pay month
 -- + r03_pay_deadline_months (as R03/R05): the month is owed from the end of that day, i.e. when deadline_date <= as_of
 -- (docs/decisions.md "A month is owed from the end of its deadline day"). owed_yuan keeps its sign: a worker paid
--- more than due does not offset another.
+-- more than due does not offset another. owed_now: the worker is owed for the month tonight (deadline come, more than
+-- owed_tolerance_yuan short) — the test every reader of "owed now" applies.
 with payroll as (
     select * from stg_payroll
     where balance_date <= getvariable('as_of')
 ),
 
-final as (
+worker_months as (
     select
         project_code,
         pay_month,
@@ -24,6 +25,13 @@ final as (
         sum(case when not is_back_pay then total_pay_amount else 0 end) - sum(actual_amount) as owed_yuan
     from payroll
     group by project_code, pay_month, id_card_number_hash
+),
+
+final as (
+    select
+        *,
+        deadline_date <= getvariable('as_of') and owed_yuan > getvariable('owed_tolerance_yuan') as owed_now
+    from worker_months
 )
 
 select * from final

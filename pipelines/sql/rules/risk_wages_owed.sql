@@ -2,7 +2,8 @@
 -- The honest amount on a warning line (triage.md "Honest lines"): for every pay month past its deadline (end of
 -- M + r03_pay_deadline_months), what each worker is owed for it (owed_worker_month: regular pay due minus everything
 -- paid for that month up to as_of), counted when above owed_tolerance_yuan (rounding); a worker paid more than due
--- does not offset another. The 涉及工人 sheet (rule_worker) lists the same worker-months, so they add up to this. Late payment is kept apart: what was paid after the deadline for pay months due within R05's window
+-- does not offset another. The 涉及工人 sheet (rule_worker) lists the same worker-months, so they add up to this.
+-- Late payment is kept apart: what was paid after the deadline for pay months due within R05's window
 -- (r05_lookback_days). A worked month with no pay line at all to date (R03's case, deadline within
 -- r03_lookback_days) has no amount due on
 -- record: it is counted as unpaid months and the workers who attended them.
@@ -42,8 +43,7 @@ owed_months as (
         sum(owed_yuan) as owed_yuan,
         count(distinct id_card_number_hash) as workers_owed
     from worker_months
-    where deadline_date <= getvariable('as_of')
-        and owed_yuan > getvariable('owed_tolerance_yuan')
+    where owed_now
     group by project_code, pay_month
 ),
 
@@ -60,8 +60,7 @@ owed_workers as (
     -- a worker owed in two months counts once
     select worker_months.project_code, count(distinct worker_months.id_card_number_hash) as workers_owed
     from worker_months
-    where worker_months.deadline_date <= getvariable('as_of')
-        and worker_months.owed_yuan > getvariable('owed_tolerance_yuan')
+    where worker_months.owed_now
     group by worker_months.project_code
 ),
 

@@ -32,8 +32,7 @@ months as (
 still_owed as (
     select distinct project_code, pay_month
     from owed_worker_month
-    where deadline_date <= getvariable('as_of')
-        and owed_yuan > getvariable('owed_tolerance_yuan')
+    where owed_now
 ),
 
 judged as (

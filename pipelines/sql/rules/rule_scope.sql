@@ -46,8 +46,7 @@ owed_months as (
     -- a pay month past its deadline with a worker owed for it (the detail is risk_wages_owed)
     select distinct project_code
     from owed_worker_month
-    where deadline_date <= getvariable('as_of')
-        and owed_yuan > getvariable('owed_tolerance_yuan')
+    where owed_now
 ),
 
 final as (

@@ -21,7 +21,7 @@ affected as (
     select short_projects.rule_id, owed.*
     from owed_worker_month as owed
     inner join short_projects on owed.project_code = short_projects.project_code
-    where owed.deadline_date <= getvariable('as_of')
+    where owed.owed_now
     union all
     -- R16: a leaver is settled on leaving, whatever the pay months' deadlines
     select leaver_projects.rule_id, owed.*
