@@ -345,10 +345,12 @@ def worker_rows(workers: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
     rows = scrub_columns(rows, ["project_name"]).sort(
         "_order", "rule_id", "pay_month", "amount_owed_yuan", descending=[False, False, False, True]
     )
+    # R05 and R16 on one row when both name the worker-month (rule_worker: one row per worker-month)
+    rows = rows.with_columns(_rules=pl.concat_list("rule_id", "also_rule_id").list.drop_nulls())
     columns = {
         "project_code": pl.col("project_code"),
         "project_name": pl.col("project_name"),
-        "rule_label": pl.col("rule_id").map_elements(zh.rule_label, return_dtype=pl.Utf8),
+        "rule_label": _rule_labels("_rules"),
         "id_card_number_masked": pl.col("id_card_number_masked"),
         "worker_name_masked": pl.col("worker_name_masked"),
         "pay_month": pl.col("pay_month"),

@@ -85,6 +85,7 @@ WORKER_SCHEMA: dict[str, pl.DataType] = {
     "as_of": pl.Date(),
     "project_code": pl.Utf8(),
     "rule_id": pl.Utf8(),
+    "also_rule_id": pl.Utf8(),  # R16 too when R05 names the worker-month (one row per worker-month)
     "id_card_number_masked": pl.Utf8(),
     "worker_name_masked": pl.Utf8(),
     "pay_month": pl.Utf8(),

@@ -116,7 +116,10 @@ def test_a_district_book_holds_its_lines_workers_and_findings_only(lists):
     workers = records(wb["涉及工人"])
     # the three workers owed on the R05 project, largest amount first; a project not on the list is left out
     assert [w["欠发金额（元）"] for w in workers] == [7400.0, 6200.0, 5800.0]
-    assert {w["触发规则"] for w in workers} == {"R05 工资未足额发放"}
+    # one row per worker-month: the leaver owed for May names both rules on it
+    assert [w["触发规则"] for w in workers] == ["R05 工资未足额发放"] * 2 + [
+        "R05 工资未足额发放、R16 离场工人工资未结清"
+    ]
     findings = records(wb["数据质量提示"])
     # its own finding and the city-wide blocking one (first); not other districts', not the closed one
     assert [(f["级别"], f["问题"], f["范围"]) for f in findings] == [

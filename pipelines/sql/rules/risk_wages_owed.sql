@@ -4,9 +4,8 @@
 -- paid for that month up to as_of), counted when above owed_tolerance_yuan (rounding); a worker paid more than due
 -- does not offset another. The 涉及工人 sheet (rule_worker) lists the same worker-months, so they add up to this.
 -- Late payment is kept apart: what was paid after the deadline for pay months due within R05's window
--- (r05_lookback_days). A worked month with no pay line at all to date (R03's case, deadline within
--- r03_lookback_days) has no amount due on
--- record: it is counted as unpaid months and the workers who attended them.
+-- (r05_lookback_days). A worked month with no pay line at all to date (R03's case: unpaid_worked_month) has no
+-- amount due on record: it is counted as unpaid months and the workers who attended them.
 with scope as (
     select * from rule_scope
 ),
@@ -65,25 +64,11 @@ owed_workers as (
 ),
 
 unpaid_months as (
-    -- worked pay months (int_attended_project_month: workers, not roster managers, with a valid day) without any
-    -- pay line, whose deadline (the last day of pay month + r03_pay_deadline_months) lies within the last
-    -- r03_lookback_days to as_of: deadline >= as_of − lookback exactly when the pay month is not before the first
-    -- bound's month, deadline <= as_of exactly when it is before the second's
-    select attended.project_code, attended."month" as pay_month, attended.n_attended_workers as n_attended
-    from int_attended_project_month as attended
-    where attended."month" >= strftime(
-        date_trunc('month', getvariable('as_of') - to_days(getvariable('r03_lookback_days')))
-            - to_months(getvariable('r03_pay_deadline_months')),
-        '%Y-%m'
-    )
-        and attended."month" < strftime(
-            date_trunc('month', getvariable('as_of') + interval 1 day) - to_months(getvariable('r03_pay_deadline_months')),
-            '%Y-%m'
-        )
-        and not exists (
-            select 1 from payroll
-            where payroll.project_code = attended.project_code and payroll.pay_month = attended."month"
-        )
+    -- worked pay months R03 judges (unpaid_worked_month: the one definition, deadlines in the last
+    -- r03_lookback_days and older months never paid) without any pay line to date
+    select project_code, pay_month, n_attended_workers as n_attended
+    from unpaid_worked_month
+    where not paid_by_as_of
 ),
 
 unpaid as (

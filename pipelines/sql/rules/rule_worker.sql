@@ -1,34 +1,45 @@
--- grain: one row per project × rule × worker (id_card_number_hash) × pay month with wages owed (lists' 涉及工人 sheet)
+-- grain: one row per project × worker (id_card_number_hash) × pay month with wages owed (lists' 涉及工人 sheet)
 -- R05 (pay month short, not made good) and R16 (left with wages owed). Masked identity only: the hash stays here.
 -- What a worker is owed for a month is owed_worker_month's, the definition risk_wages_owed sums into the line.
+-- A worker-month both rules name (a leaver owed for a month past its deadline on an R05 project) is one row, so
+-- the sheet adds up to what is owed: rule_id is R05 when R05 names it (the line counts it into 当前欠发), else R16;
+-- also_rule_id is 'R16' when R16 names it too (the sheet shows both rules), else null.
 with short_projects as (
-    select distinct project_code, 'R05' as rule_id from rule_r05_payroll_short
+    select distinct project_code from rule_r05_payroll_short
 ),
 
 leaver_projects as (
-    select distinct project_code, 'R16' as rule_id from rule_r16_leavers_unpaid
+    select distinct project_code from rule_r16_leavers_unpaid
 ),
 
 leavers as (
-    select project_code, id_card_number_hash
+    select distinct project_code, id_card_number_hash
     from stg_project_worker
     where exit_time is not null
         and cast(exit_time as date) <= getvariable('as_of') - to_days(getvariable('r16_settle_days'))
 ),
 
-affected as (
-    -- R05: the worker-months owed now (deadline passed: risk_wages_owed counts the same ones into 当前欠发工资)
-    select short_projects.rule_id, owed.*
+named as (
+    select
+        owed.*,
+        -- R05: the worker-months owed now (deadline passed: risk_wages_owed counts the same ones into 当前欠发工资)
+        coalesce(short_projects.project_code is not null and owed.owed_now, false) as by_r05,
+        -- R16: a leaver is settled on leaving, whatever the pay months' deadlines
+        leaver_projects.project_code is not null and leavers.project_code is not null as by_r16
     from owed_worker_month as owed
-    inner join short_projects on owed.project_code = short_projects.project_code
-    where owed.owed_now
-    union all
-    -- R16: a leaver is settled on leaving, whatever the pay months' deadlines
-    select leaver_projects.rule_id, owed.*
-    from owed_worker_month as owed
-    inner join leaver_projects on owed.project_code = leaver_projects.project_code
-    inner join leavers
+    left join short_projects on owed.project_code = short_projects.project_code
+    left join leaver_projects on owed.project_code = leaver_projects.project_code
+    left join leavers
         on owed.project_code = leavers.project_code and owed.id_card_number_hash = leavers.id_card_number_hash
+),
+
+affected as (
+    select
+        *,
+        case when by_r05 then 'R05' else 'R16' end as rule_id,
+        case when by_r05 and by_r16 then 'R16' end as also_rule_id
+    from named
+    where by_r05 or by_r16
 ),
 
 roster as (
@@ -40,6 +51,7 @@ final as (
         getvariable('as_of') as as_of,
         affected.project_code,
         affected.rule_id,
+        affected.also_rule_id,
         affected.id_card_number_masked,
         roster.worker_name_masked,
         affected.pay_month,

@@ -6,7 +6,7 @@ period too (R05 judges it); August's pay lines are delivered but its deadline (2
 make-good period ended 2025-05-30, before R05's 92-day lookback (2025-06-15): judged only while still owed.
 """
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -86,3 +86,45 @@ def test_r05_judges_a_month_still_owed_however_long_ago_its_make_good_ended(ware
         warehouse, "select pay_month, amount_owed_yuan from rule_worker where project_code = 'Q'"
     )
     assert workers == [{"pay_month": "2025-03", "amount_owed_yuan": 3000}]
+
+
+# M: m1 short for June (R05); m2 left on 2025-07-15 and is short for June and July, past their deadlines — R05 and
+# R16 both name m2's months, and R16 alone a leaver's month before its deadline (settled on leaving)
+BOTH = {
+    "project": [project("M", contract_amount=10_000_000)],
+    "project_worker": [worker("M", "m1"), worker("M", "m2", exit_time=datetime(2025, 7, 15))],
+    "payroll": [
+        line("m1", "2025-06", 5000, 4000, date(2025, 7, 10), project="M"),
+        line("m2", "2025-06", 5000, 3000, date(2025, 7, 10), project="M"),
+        line("m2", "2025-07", 2500, 500, date(2025, 8, 10), project="M"),
+        line("m2", "2025-08", 800, 0, date(2025, 9, 10), project="M"),  # deadline 2025-09-30: R16 only
+    ],
+}
+
+
+def test_a_worker_month_two_rules_name_is_listed_once():
+    con = given_warehouse(BOTH, as_of=AS_OF)
+    assert {
+        r["rule_id"] for r in rows_of(con, "select rule_id from rule_firing where project_code = 'M'")
+    } >= {
+        "R05",
+        "R16",
+    }
+    workers = rows_of(
+        con,
+        "select id_card_number_masked, pay_month, rule_id, also_rule_id, amount_owed_yuan from rule_worker "
+        "order by pay_month, id_card_number_masked",
+    )
+    assert [
+        (w["id_card_number_masked"][-2:], w["pay_month"], w["rule_id"], w["also_rule_id"]) for w in workers
+    ] == [
+        ("m1", "2025-06", "R05", None),
+        ("m2", "2025-06", "R05", "R16"),
+        ("m2", "2025-07", "R05", "R16"),
+        ("m2", "2025-08", "R16", None),
+    ]
+    # the rows R05 names add up to the line's 当前欠发 (each worker-month once); the leaver's August is on the sheet
+    # for R16 but not yet owed on the line
+    (owed,) = rows_of(con, "select * from risk_wages_owed where project_code = 'M'")
+    assert owed["owed_yuan"] == sum(w["amount_owed_yuan"] for w in workers if w["rule_id"] == "R05") == 5000
+    assert sum(w["amount_owed_yuan"] for w in workers) == 5800

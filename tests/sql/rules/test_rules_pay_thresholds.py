@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from pipelines.settings import Settings
+from tests.given import given_warehouse, rows_of
 from tests.sql.rules.given_rules import AS_OF, fired, levels, pay, projects, punches, rule_warehouse, worker
 
 # ---------------------------------------------------------------- R03: pay month M due by the end of M+1
@@ -38,6 +39,42 @@ def test_r03_paid_on_the_deadline_day_is_on_time_a_day_later_is_not():
 def test_r03_deadline_and_lookback_are_settings(setting, value, expected):
     con = rule_warehouse(R03_ROWS, "R03", as_of=R03_AS_OF, settings=Settings(rules={setting: value}))
     assert set(fired(con, "R03")) == expected
+
+
+# STOPPED paid March, then worked April and was never paid for it; PAIDLATE was paid for April after its deadline.
+# With a 30-day lookback April's deadline (31 May) is long past: a month paid late is history, a month never paid
+# while the project's pay lines started before it is still arrears, and APRIL (no pay line on record at all: maybe
+# the platform's payroll starts later) is left to the lookback.
+R03_AGED = {
+    "project": projects("STOPPED", "PAIDLATE", "APRIL"),
+    "attendance": punches("STOPPED", "s", date(2025, 3, 3), 3)
+    + punches("STOPPED", "s", date(2025, 4, 2), 3)
+    + punches("PAIDLATE", "p", date(2025, 4, 2), 3)
+    + punches("APRIL", "a", date(2025, 4, 2), 3),
+    "payroll": [
+        pay("STOPPED", "s", 3000, month="2025-03", on=date(2025, 4, 10)),
+        pay("PAIDLATE", "p", 3000, month="2025-04", on=date(2025, 6, 10)),
+    ],
+}
+
+
+def test_r03_a_month_never_paid_does_not_age_out_but_one_paid_late_does():
+    settings = Settings(rules={"r03_lookback_days": 30})
+    con = given_warehouse(R03_AGED, as_of=R03_AS_OF, settings=settings)  # every model: the line's too
+    got = fired(con, "R03")
+    assert set(got) == {"STOPPED"}
+    assert got["STOPPED"]["reason_zh"] == "2025-04（1人有考勤） 工资逾期未发放"
+    # the line counts the same month as unpaid (one definition: unpaid_worked_month)
+    owed = {r["project_code"]: r for r in rows_of(con, "select * from risk_wages_owed")}
+    assert owed["STOPPED"]["unpaid_months"] == "2025-04"
+    assert "APRIL" not in owed
+    assert owed["PAIDLATE"]["unpaid_months"] is None  # on the line as paid late (R05's window), not as unpaid
+    # paid since (after its deadline): April's wages are late, no longer unpaid
+    paid_since = {
+        **R03_AGED,
+        "payroll": [*R03_AGED["payroll"], pay("STOPPED", "s", 3000, month="2025-04", on=date(2025, 8, 1))],
+    }
+    assert fired(rule_warehouse(paid_since, "R03", as_of=R03_AS_OF, settings=settings), "R03") == {}
 
 
 # ---------------------------------------------------------------- R04: paid from a card that is not a wage account
