@@ -95,7 +95,8 @@ class Rules(BaseModel):
     r03_pay_deadline_months: int = (
         1  # pay month M paid by end of M+1 (gzthsware); R05's make-good starts there
     )
-    r03_lookback_days: int = 92  # spec silent: deadlines passed in the last quarter, and older months never paid (docs/decisions.md)
+    # spec silent: deadlines passed in the last quarter, and older months never paid (docs/decisions.md)
+    r03_lookback_days: int = 92
     r04_lookback_days: int = 92  # spec silent: pay lines of the last quarter (docs/decisions.md)
     r05_makegood_days: int = 30  # shortfall not made good by back pay within 30 days
     # spec silent: make-good periods ended in the last quarter, and older months while still owed (decisions.md)

@@ -13,7 +13,7 @@ leaver_projects as (
 ),
 
 leavers as (
-    select distinct project_code, id_card_number_hash
+    select project_code, id_card_number_hash
     from stg_project_worker
     where exit_time is not null
         and cast(exit_time as date) <= getvariable('as_of') - to_days(getvariable('r16_settle_days'))
