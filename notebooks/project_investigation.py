@@ -64,7 +64,7 @@ inv.timeline_figure(timeline, f"项目 {project_code}：人工费拨付、工资
 workers = inv.frame(
     con,
     "select list_filter([rule_id, also_rule_id], lambda r: r is not null) as rules, id_card_number_masked, "
-    "worker_name_masked, pay_month, amount_owed_yuan from rule_worker "
+    "worker_name_masked, pay_month, amount_owed_yuan, is_owed_now from rule_worker "
     "where project_code = ? order by pay_month, amount_owed_yuan desc",
     [project_code],
 )

@@ -185,7 +185,13 @@ WORKER_COLUMNS = {
     "worker_name_masked": "姓名（脱敏）",
     "pay_month": "工资月份",
     "amount_owed_yuan": "欠发金额（元）",
+    "is_owed_now": "计入当前欠发",
+    "sheet": "所在清单",
 }
+# 涉及工人 sheet: a worker-month owed now that no rule has judged yet (its pay deadline passed, R05's make-good days
+# not yet over), and the 计入当前欠发 column's words
+WORKER_NO_RULE = "已过发放期限，补发期内"
+WORKER_COUNTED = {True: "是", False: "否（离场结清，未到发放期限）"}
 FINDING_COLUMNS = {
     "severity": "级别",
     "title_zh": "问题",
@@ -490,6 +496,7 @@ NB_FIELD = {  # column → heading of the tables the notebooks show
     "worker_name_masked": "姓名（脱敏）",
     "pay_month": "工资月份",
     "amount_owed_yuan": "欠发金额（元）",
+    "is_owed_now": "计入当前欠发",
     "rn_update_rate": "实名制更新率",
     "avg_attendance": "平均考勤人数",
     "pm_onsite_rate": "项目经理到岗率",

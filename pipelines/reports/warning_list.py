@@ -2,7 +2,7 @@
 
 Sheets (triage.md): 核查清单 (the inspection lines awaiting a 核查 result, by level then score, with blank return
 columns), 整改跟踪 (lines found true, until 销号), 欠薪线索 (wages owed now beyond the list's room), 整改清单 (rectification items grouped by 总包, with evidence and
-legal basis), 涉及工人 (masked workers owed wages, payroll rules R05/R16), 数据质量提示 (the run's findings for that
+legal basis), 涉及工人 (masked workers owed wages on the 核查清单's and the 欠薪线索's projects), 数据质量提示 (the run's findings for that
 district and the city-wide ones), 变化情况 (新增/升级/降级/移出范围/销号 since the last list).
 The CSV beside the workbooks is for machines: UTF-8 without BOM, every text value quoted (project codes stay text);
 people open the Excel workbooks. Builders take frames and return frames or ListBooks; only
@@ -12,6 +12,7 @@ people open the Excel workbooks. Builders take frames and return frames or ListB
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 import re
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -336,25 +337,48 @@ def rectification_rows(lines: pl.DataFrame, names: Mapping[str, str]) -> pl.Data
     )
 
 
-def worker_rows(workers: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
-    """Sheet 2: workers owed wages on this book's lines, in list order then amount owed (masked identity only)."""
-    order = ordered_lines(conform(lines, WARNING_SCHEMA)).select(
-        "project_code", "project_name", "level", pl.int_range(pl.len()).alias("_order")
+def worker_rows(
+    workers: pl.DataFrame, lines: pl.DataFrame, leads: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """涉及工人: workers owed wages on this book's 核查清单 lines, in list order, then on its 欠薪线索 (an amount owed
+    the inspector follows up by phone needs its workers as much as a visit does), in that sheet's order; within a
+    project by rule, pay month and amount owed (masked identity only). 所在清单 names the sheet the project is on."""
+    listed = ordered_lines(conform(lines, WARNING_SCHEMA)).select(
+        "project_code", "project_name", "level", pl.lit(zh.SHEET_LINES).alias("_sheet")
     )
+    followed = (
+        conform(leads, WARNING_SCHEMA)
+        .filter(~pl.col("project_code").is_in(listed["project_code"].implode()))
+        .select("project_code", "project_name", "level", pl.lit(zh.SHEET_LEADS).alias("_sheet"))
+    )
+    order = pl.concat([listed, followed]).with_columns(pl.int_range(pl.len()).alias("_order"))
     rows = mask_columns(conform(workers, WORKER_SCHEMA), PERSONAL).join(order, on="project_code", how="inner")
     rows = scrub_columns(rows, ["project_name"]).sort(
-        "_order", "rule_id", "pay_month", "amount_owed_yuan", descending=[False, False, False, True]
+        "_order",
+        "rule_id",
+        "pay_month",
+        "amount_owed_yuan",
+        descending=[False, False, False, True],
+        nulls_last=True,
     )
-    # R05 and R16 on one row when both name the worker-month (rule_worker: one row per worker-month)
+    # R05 and R16 on one row when both name the worker-month (rule_worker: one row per worker-month); a worker-month
+    # owed now that no rule has judged yet (inside R05's make-good days) is named as such, so the rows counted into
+    # 当前欠发 are all on the sheet
     rows = rows.with_columns(_rules=pl.concat_list("rule_id", "also_rule_id").list.drop_nulls())
     columns = {
         "project_code": pl.col("project_code"),
         "project_name": pl.col("project_name"),
-        "rule_label": _rule_labels("_rules"),
+        "rule_label": pl.when(pl.col("_rules").list.len() > 0)
+        .then(_rule_labels("_rules"))
+        .otherwise(pl.lit(zh.WORKER_NO_RULE)),
         "id_card_number_masked": pl.col("id_card_number_masked"),
         "worker_name_masked": pl.col("worker_name_masked"),
         "pay_month": pl.col("pay_month"),
         "amount_owed_yuan": pl.col("amount_owed_yuan").round(2),
+        "is_owed_now": pl.col("is_owed_now")
+        .fill_null(False)
+        .replace_strict(zh.WORKER_COUNTED, return_dtype=pl.Utf8),
+        "sheet": pl.col("_sheet"),
     }
     return rows.select(
         *(expr.alias(zh.WORKER_COLUMNS[key]) for key, expr in columns.items()),
@@ -473,20 +497,25 @@ def build_books(
         in_scope = pl.lit(True) if code is None else pl.col("area_code") == code
         part = lines.filter(in_scope)
         listed = inspection_lines(part)
+        part_leads = leads.filter(in_scope)
         books[code] = ListBook(
             scope=f"{city}{zh.CITY}" if code is None else area_label(code, names),
             lines=list_rows(listed, names),
             workers=worker_rows(
                 workers
                 if code is None
-                else workers.filter(pl.col("project_code").is_in(listed["project_code"])),
+                else workers.filter(
+                    pl.col("project_code").is_in(listed["project_code"])
+                    | pl.col("project_code").is_in(part_leads["project_code"])
+                ),
                 listed,
+                part_leads,
             ),
             findings=finding_rows(findings, code, names),
             changes=change_rows(part, resolved.filter(in_scope), names),
             tracking=list_rows(tracking_lines(part), names),
             rectification=rectification_rows(part, names),
-            leads=lead_rows(leads.filter(in_scope), names),
+            leads=lead_rows(part_leads, names),
         )
     return books
 
@@ -702,8 +731,12 @@ class ListInputs:
         )
 
 
-def write_city_book(inputs: ListInputs, out_dir: Path) -> Path:
-    """The city's workbook alone, built and written (what the second process does)."""
+def write_city_book(inputs: ListInputs | bytes, out_dir: Path) -> Path:
+    """The city's workbook alone, built and written (what the second process does, from the pickled inputs)."""
+    if isinstance(inputs, bytes):
+        inputs = pickle.loads(inputs)  # the parent process's own pickle of ListInputs (write_warning_lists)
+    if not isinstance(inputs, ListInputs):
+        raise TypeError(f"write_city_book needs ListInputs, got {type(inputs).__name__}")
     book = inputs.books(scopes=[None])[None]
     return write_workbook(
         book, out_dir / book_file_name(None, book, inputs.as_of), inputs.as_of, inputs.ranking_zh
@@ -715,10 +748,15 @@ def write_warning_lists(inputs: ListInputs, out_dir: Path, pool: Executor | None
 
     With a `pool` (a `second_process()`), the city's workbook — as many rows as the districts' together — is built
     and written there while this process writes the districts' (xlsxwriter is pure Python: a thread would share
-    this core). Same files either way."""
+    this core). Same files either way.
+
+    The inputs go to the pool already pickled: handed over as frames, they are pickled by the pool's feeder thread
+    while this thread builds the districts' books, and polars serialises a frame on its thread pool while holding
+    the GIL, which that pool's threads need for the masks' Python functions (map_elements) this thread has given
+    them — a deadlock that hung a city night for good (docs/decisions.md "A night that hung in the reports step")."""
     city_written: Future[Path] | None = None
     if pool is not None:
-        city_written = pool.submit(write_city_book, inputs, out_dir)
+        city_written = pool.submit(write_city_book, pickle.dumps(inputs, pickle.HIGHEST_PROTOCOL), out_dir)
     as_of = inputs.as_of
     books = inputs.books()
     written = [

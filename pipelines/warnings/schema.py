@@ -90,4 +90,5 @@ WORKER_SCHEMA: dict[str, pl.DataType] = {
     "worker_name_masked": pl.Utf8(),
     "pay_month": pl.Utf8(),
     "amount_owed_yuan": pl.Float64(),
+    "is_owed_now": pl.Boolean(),  # past its deadline: the line's 当前欠发工资 counts it
 }

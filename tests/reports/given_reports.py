@@ -115,7 +115,7 @@ def lines() -> pl.DataFrame:
 def workers() -> pl.DataFrame:
     """Workers owed wages on the R05 and R16 projects, masked upstream except one leaked row."""
     rows = [
-        (_code(FENGZE, 1), "R05", None, "350503********1234", "张*", "2025-05", 6200.0),
+        (_code(FENGZE, 1), "R05", None, "350503********1234", "张*", "2025-05", 6200.0, True),
         (
             _code(FENGZE, 1),
             "R05",
@@ -124,11 +124,24 @@ def workers() -> pl.DataFrame:
             "李**",
             "2025-05",
             5800.0,
+            True,
         ),  # a leaver: both rules
-        (_code(FENGZE, 1), "R05", None, LEAKED_ID, LEAKED_NAME, "2025-05", 7400.0),
-        (_code(JINJIANG, 2), "R16", None, "350582********0917", "陈*", "2025-04", 3150.5),
-        (_code(JINJIANG, 2), "R16", None, "350583********4420", "林**", "2025-05", 9800.0),
-        ("350503202499999", "R05", None, "350503********0001", "黄*", "2025-05", 100.0),  # not on the list
+        (_code(FENGZE, 1), "R05", None, LEAKED_ID, LEAKED_NAME, "2025-05", 7400.0, True),
+        (_code(JINJIANG, 2), "R16", None, "350582********0917", "陈*", "2025-04", 3150.5, True),
+        # a leaver's month before its deadline: on the sheet for R16, not yet in 当前欠发
+        (_code(JINJIANG, 2), "R16", None, "350583********4420", "林**", "2025-05", 9800.0, False),
+        # owed now, inside R05's make-good days: no rule has judged it yet
+        (_code(JINJIANG, 2), None, None, "350582********0555", "吴*", "2025-05", 2100.0, True),
+        (
+            "350503202499999",
+            "R05",
+            None,
+            "350503********0001",
+            "黄*",
+            "2025-05",
+            100.0,
+            True,
+        ),  # not on the list
     ]
     return pl.DataFrame(
         [dict(zip(list(WORKER_SCHEMA)[1:], r, strict=True)) | {"as_of": AS_OF} for r in rows],

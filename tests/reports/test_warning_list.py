@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from concurrent.futures import Executor, Future
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -120,11 +121,22 @@ def test_a_district_book_holds_its_lines_workers_and_findings_only(lists):
     assert [w["触发规则"] for w in workers] == ["R05 工资未足额发放"] * 2 + [
         "R05 工资未足额发放、R16 离场工人工资未结清"
     ]
+    assert {w["计入当前欠发"] for w in workers} == {"是"}
     findings = records(wb["数据质量提示"])
     # its own finding and the city-wide blocking one (first); not other districts', not the closed one
     assert [(f["级别"], f["问题"], f["范围"]) for f in findings] == [
         ("阻断", "文件无法读取", "全市"),
         ("提示", "考勤人员不在花名册", "丰泽区"),
+    ]
+
+
+def test_the_workers_sheet_names_months_no_rule_has_judged_yet_and_what_the_line_counts(lists):
+    workers = records(book(lists, "350582_晋江市")["涉及工人"])
+    assert [(w["触发规则"], w["工资月份"], w["欠发金额（元）"], w["计入当前欠发"]) for w in workers] == [
+        ("R16 离场工人工资未结清", "2025-04", 3150.5, "是"),
+        ("R16 离场工人工资未结清", "2025-05", 9800.0, "否（离场结清，未到发放期限）"),
+        # after the rules' rows: owed past its deadline, R05's make-good days not over
+        ("已过发放期限，补发期内", "2025-05", 2100.0, "是"),
     ]
 
 
@@ -227,6 +239,35 @@ def test_the_city_book_written_by_a_second_process_gives_the_same_files(tmp_path
     assert [p.name for p in beside] == [p.name for p in alone]  # the city's book first, as before
     assert [p.read_bytes() for p in beside] == [p.read_bytes() for p in alone]
     assert not [p.name for p in (tmp_path / "b").iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+class _InlineRecording(Executor):
+    """Runs what is submitted at once, in this process, and keeps the arguments it was handed."""
+
+    def __init__(self) -> None:
+        self.args: list[object] = []
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        self.args += [*args, *kwargs.values()]
+        done: Future = Future()
+        done.set_result(fn(*args, **kwargs))
+        return done
+
+
+def test_no_frame_is_left_for_the_pool_to_pickle(tmp_path):
+    """A process pool pickles what it is handed in its feeder thread, while this thread goes on building the
+    districts' books; polars serialises a frame holding the GIL on its own thread pool, which this thread's masks
+    (map_elements) occupy waiting for the GIL — a city night hung there for good. The inputs must reach the pool
+    already pickled (bytes), and the city's book written from them must be the same."""
+    inputs = ListInputs(
+        given.lines(), given.workers(), given.findings(), given.areas(), given.AS_OF, given.resolved()
+    )
+    alone = write_warning_lists(inputs, tmp_path / "a")
+    pool = _InlineRecording()
+    beside = write_warning_lists(inputs, tmp_path / "b", pool=pool)
+    assert pool.args
+    assert all(isinstance(a, bytes | Path) for a in pool.args), [type(a).__name__ for a in pool.args]
+    assert [p.read_bytes() for p in beside] == [p.read_bytes() for p in alone]
 
 
 def test_rows_written_as_xml_at_once_give_the_bytes_of_writing_cell_by_cell(tmp_path, monkeypatch):
@@ -348,3 +389,29 @@ def test_the_owed_cell_says_no_payroll_when_no_amount_is_on_record_and_leads_hav
     assert only["欠薪人数"] == 7
     assert only["说明"].startswith("已发生欠薪，超出本期核查名额")
     assert records(book(paths, "350582")["欠薪线索"])[0]["项目编码"] == "本期无未列入核查清单的欠薪线索"
+
+
+def test_a_leads_workers_are_on_the_sheet_after_the_inspection_lines(tmp_path):
+    """欠薪线索 are wages owed now that the 核查清单 had no room for: the inspector who phones the contractor needs
+    the workers as much as one who visits. They follow the 核查清单's workers, named by the sheet they are on."""
+    lead_code = "3505822024000002"  # the R16 project of 晋江市: a lead tonight instead of a 核查清单 line
+    lines = given.lines()
+    lead = lines.filter(pl.col("project_code") == lead_code).with_columns(list=pl.lit("lead"), rank=None)
+    paths = write_warning_lists(
+        ListInputs(
+            lines.filter(pl.col("project_code") != lead_code),
+            given.workers(),
+            given.findings(),
+            given.areas(),
+            given.AS_OF,
+            leads=lead,
+        ),
+        tmp_path,
+    )
+    city = records(book(paths, "全市")["涉及工人"])
+    assert [(w["项目编码"], w["所在清单"]) for w in city] == [("3505032024000001", "核查清单")] * 3 + [
+        (lead_code, "欠薪线索")
+    ] * 3  # the project on neither sheet (…99999) is left out
+    district = records(book(paths, "350582")["涉及工人"])
+    assert [w["工资月份"] for w in district] == ["2025-04", "2025-05", "2025-05"]
+    assert {w["所在清单"] for w in district} == {"欠薪线索"}

@@ -18,8 +18,8 @@ worker_months as (
         pay_month,
         id_card_number_hash,
         any_value(id_card_number_masked) as id_card_number_masked,
-        cast(date_trunc('month', strptime(pay_month || '-01', '%Y-%m-%d'))
-            + to_months(getvariable('r03_pay_deadline_months') + 1) - interval 1 day as date) as deadline_date,
+        cast(last_day(cast(pay_month || '-01' as date) + to_months(getvariable('r03_pay_deadline_months'))) as date)
+            as deadline_date,
         sum(case when not is_back_pay then total_pay_amount else 0 end) as due_yuan,
         sum(actual_amount) as paid_yuan,
         sum(case when not is_back_pay then total_pay_amount else 0 end) - sum(actual_amount) as owed_yuan

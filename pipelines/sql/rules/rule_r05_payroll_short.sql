@@ -20,12 +20,9 @@ payroll as (
 ),
 
 months as (
-    select
-        project_code,
-        pay_month,
-        cast(last_day(cast(pay_month || '-01' as date) + to_months(getvariable('r03_pay_deadline_months'))) as date)
-            as deadline_date
-    from payroll
+    -- the pay months with a line paid by as_of and their deadline (owed_worker_month's, the one definition)
+    select project_code, pay_month, any_value(deadline_date) as deadline_date
+    from owed_worker_month
     group by project_code, pay_month
 ),
 

@@ -1,7 +1,7 @@
 -- grain: one row per in-scope project with workers who left owed wages (R16, 离场未结清)
--- gzthsware: exit_time set; what the leaver is owed over all pay months (owed_worker_month: Σ regular pay due −
--- Σ paid, lines paid by as_of) > owed_tolerance_yuan. Where the spec is
--- silent: judged only for exits at least r16_settle_days before as_of, the time a final settlement takes.
+-- gzthsware: exit_time set; what the leaver is owed over all pay months > owed_tolerance_yuan (leaver_owed: the
+-- one definition of a leaver judged and their balance, which the 涉及工人 sheet's R16 rows read too). Where the spec
+-- is silent: judged only for exits at least r16_settle_days before as_of, the time a final settlement takes.
 -- the sources this rule needs (catalogue.yaml): one never delivered by as_of silences the rule (not "fires everywhere")
 with delivered as (
     select * from int_source_delivered
@@ -13,31 +13,15 @@ scope as (
     cross join delivered
 ),
 
-leavers as (
-    select project_code, id_card_number_hash
-    from stg_project_worker
-    where exit_time is not null
-        and cast(exit_time as date) <= getvariable('as_of') - to_days(getvariable('r16_settle_days'))
-),
-
-balance as (
-    -- what each leaver is owed over all pay months (owed_worker_month, pay lines paid by as_of)
-    select owed.project_code, owed.id_card_number_hash, sum(owed.owed_yuan) as owed_yuan
-    from leavers
-    inner join owed_worker_month as owed
-        on leavers.project_code = owed.project_code and leavers.id_card_number_hash = owed.id_card_number_hash
-    group by owed.project_code, owed.id_card_number_hash
-),
-
 per_project as (
     select
-        balance.project_code,
+        leaver_owed.project_code,
         count(*) as n_workers,
-        sum(balance.owed_yuan) as owed_yuan
-    from balance
-    inner join scope on balance.project_code = scope.project_code
-    where balance.owed_yuan > getvariable('owed_tolerance_yuan')
-    group by balance.project_code
+        sum(leaver_owed.owed_yuan) as owed_yuan
+    from leaver_owed
+    inner join scope on leaver_owed.project_code = scope.project_code
+    where leaver_owed.is_owed
+    group by leaver_owed.project_code
 ),
 
 final as (

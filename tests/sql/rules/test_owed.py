@@ -3,7 +3,9 @@
 
 A mid-month night, 2025-09-15: June and July are past their deadlines (2025-07-31, 2025-08-31), June's make-good
 period too (R05 judges it); August's pay lines are delivered but its deadline (2025-09-30) has not come. March's
-make-good period ended 2025-05-30, before R05's 92-day lookback (2025-06-15): judged only while still owed.
+make-good period ended 2025-05-30, before R05's 92-day lookback (2025-06-15): judged only while still owed. July's
+make-good days run to 2025-09-30: on a project R05 names for June (P) July is listed under R05; on one with July
+short only (K) no rule has judged it yet, but the line counts it, so the sheet lists it too.
 """
 
 from datetime import date, datetime
@@ -30,8 +32,9 @@ def line(person, month, due, paid, on, project="P", back=False):
 
 
 ROWS = {
-    "project": [project(code, contract_amount=10_000_000) for code in ("P", "Q", "L")],
-    "project_worker": [worker("P", p) for p in ("p1", "p2", "p3")] + [worker("Q", "q1"), worker("L", "l1")],
+    "project": [project(code, contract_amount=10_000_000) for code in ("P", "Q", "L", "K")],
+    "project_worker": [worker("P", p) for p in ("p1", "p2", "p3")]
+    + [worker("Q", "q1"), worker("L", "l1"), worker("K", "k1")],
     "payroll": [
         line("p1", "2025-06", 5000, 3000, date(2025, 7, 10)),  # owed 2,000
         line("p2", "2025-06", 4000, 4000.5, date(2025, 7, 10)),  # paid 0.5 more: offsets nobody
@@ -41,6 +44,9 @@ ROWS = {
         line("q1", "2025-03", 4000, 1000, date(2025, 4, 10), project="Q"),  # still owed 3,000 since March
         line("l1", "2025-03", 4000, 1000, date(2025, 4, 10), project="L"),  # short at make-good …
         line("l1", "2025-03", 0, 3000, date(2025, 7, 1), project="L", back=True),  # … paid in full since
+        line(
+            "k1", "2025-07", 4000, 2500, date(2025, 8, 10), project="K"
+        ),  # owed 1,500, inside make-good days
     ],
 }
 
@@ -64,6 +70,35 @@ def test_the_line_and_its_workers_count_the_same_worker_months(warehouse):
     assert owed["owed_yuan"] == pytest.approx(sum(w["amount_owed_yuan"] for w in workers)) == 3500
     assert owed["workers_owed"] == len({w["id_card_number_masked"] for w in workers}) == 2
     assert owed["owed_months"] == "2025-06、2025-07"
+    assert all(w["is_owed_now"] for w in workers)
+
+
+def test_a_month_inside_the_make_good_days_is_listed_with_no_rule_and_counted(warehouse):
+    assert rows_of(warehouse, "select * from rule_firing where project_code = 'K' and rule_id = 'R05'") == []
+    (owed,) = rows_of(warehouse, "select * from risk_wages_owed where project_code = 'K'")
+    workers = rows_of(
+        warehouse,
+        "select rule_id, also_rule_id, pay_month, amount_owed_yuan, is_owed_now from rule_worker "
+        "where project_code = 'K'",
+    )
+    assert workers == [
+        {
+            "rule_id": None,
+            "also_rule_id": None,
+            "pay_month": "2025-07",
+            "amount_owed_yuan": 1500,
+            "is_owed_now": True,
+        }
+    ]
+    assert owed["owed_yuan"] == 1500
+    assert owed["owed_months"] == "2025-07"
+    # every project: the sheet's rows counted into 当前欠发 add up to the lines
+    by_line = {r["project_code"]: r["owed_yuan"] for r in rows_of(warehouse, "select * from risk_wages_owed")}
+    by_sheet: dict[str, float] = {}
+    for w in rows_of(warehouse, "select project_code, amount_owed_yuan from rule_worker where is_owed_now"):
+        by_sheet[w["project_code"]] = by_sheet.get(w["project_code"], 0) + w["amount_owed_yuan"]
+    assert by_sheet == pytest.approx({p: v for p, v in by_line.items() if v > 0})
+    assert set(by_sheet) == {"P", "Q", "K"}
 
 
 def test_a_month_before_its_deadline_is_not_owed_yet(warehouse):
@@ -72,7 +107,12 @@ def test_a_month_before_its_deadline_is_not_owed_yet(warehouse):
     due_aug = rows_of(warehouse, "select * from owed_worker_month where pay_month = '2025-08'")
     assert [(r["deadline_date"], r["owed_yuan"]) for r in due_aug] == [(date(2025, 9, 30), 4000)]
     on_deadline = given_warehouse(ROWS, as_of=date(2025, 9, 30))
-    assert "2025-08" in rows_of(on_deadline, "select owed_months from risk_wages_owed")[0]["owed_months"]
+    assert (
+        "2025-08"
+        in rows_of(on_deadline, "select owed_months from risk_wages_owed where project_code = 'P'")[0][
+            "owed_months"
+        ]
+    )
 
 
 def test_r05_judges_a_month_still_owed_however_long_ago_its_make_good_ended(warehouse):
@@ -128,3 +168,39 @@ def test_a_worker_month_two_rules_name_is_listed_once():
     (owed,) = rows_of(con, "select * from risk_wages_owed where project_code = 'M'")
     assert owed["owed_yuan"] == sum(w["amount_owed_yuan"] for w in workers if w["rule_id"] == "R05") == 5000
     assert sum(w["amount_owed_yuan"] for w in workers) == 5800
+    counted = rows_of(con, "select pay_month from rule_worker where is_owed_now order by pay_month")
+    assert [w["pay_month"] for w in counted] == ["2025-06", "2025-06", "2025-07"]
+
+
+# S: two leavers; s1 short 1,000 for June and overpaid 1,000 for July (settled on balance: R16 does not count them),
+# s2 short 2,000 for June (R16 counts them) — the sheet's R16 rows are R16's workers
+SETTLED = {
+    "project": [project("S", contract_amount=10_000_000)],
+    "project_worker": [
+        worker("S", "s1", exit_time=datetime(2025, 7, 15)),
+        worker("S", "s2", exit_time=datetime(2025, 7, 15)),
+    ],
+    "payroll": [
+        line("s1", "2025-06", 5000, 4000, date(2025, 7, 10), project="S"),
+        line("s1", "2025-07", 2000, 3000, date(2025, 8, 10), project="S"),
+        line("s2", "2025-06", 5000, 3000, date(2025, 7, 10), project="S"),
+    ],
+}
+
+
+def test_the_sheet_names_the_leavers_r16_counts():
+    con = given_warehouse(SETTLED, as_of=AS_OF)
+    (r16,) = rows_of(con, "select reason_zh from rule_firing where project_code = 'S' and rule_id = 'R16'")
+    assert r16["reason_zh"] == "1名已离场工人工资未结清，共欠2000元"
+    named = rows_of(
+        con,
+        "select id_card_number_masked, pay_month from rule_worker "
+        "where 'R16' in (rule_id, also_rule_id) order by id_card_number_masked",
+    )
+    assert [(w["id_card_number_masked"][-2:], w["pay_month"]) for w in named] == [("s2", "2025-06")]
+    # s1's June is still owed month by month and past its deadline: on the sheet, under R05, not under R16
+    rows = rows_of(con, "select id_card_number_masked, rule_id, is_owed_now from rule_worker order by 1")
+    assert [(w["id_card_number_masked"][-2:], w["rule_id"], w["is_owed_now"]) for w in rows] == [
+        ("s1", "R05", True),
+        ("s2", "R05", True),
+    ]
