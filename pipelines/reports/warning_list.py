@@ -731,10 +731,9 @@ class ListInputs:
         )
 
 
-def write_city_book(inputs: ListInputs | bytes, out_dir: Path) -> Path:
-    """The city's workbook alone, built and written (what the second process does, from the pickled inputs)."""
-    if isinstance(inputs, bytes):
-        inputs = pickle.loads(inputs)  # the parent process's own pickle of ListInputs (write_warning_lists)
+def write_city_book(pickled: bytes, out_dir: Path) -> Path:
+    """The city's workbook alone, built and written (what the second process does) from the pickled ListInputs."""
+    inputs = pickle.loads(pickled)  # the parent process's own pickle (write_warning_lists)
     if not isinstance(inputs, ListInputs):
         raise TypeError(f"write_city_book needs ListInputs, got {type(inputs).__name__}")
     book = inputs.books(scopes=[None])[None]

@@ -347,6 +347,22 @@ def test_the_inspection_sheet_names_the_ranking_in_use(tmp_path):
     assert [c.value for c in ws[1]] == LIST_HEADER  # the note is not a column or a row
 
 
+def lists_with_a_lead(lines: pl.DataFrame, code: str, out: Path, **lead_columns: pl.Expr) -> list[Path]:
+    """The lists of `lines` with project `code` moved to the 欠薪线索 (its columns changed by `lead_columns`)."""
+    lead = lines.filter(pl.col("project_code") == code).with_columns(
+        list=pl.lit("lead"), rank=None, **lead_columns
+    )
+    inputs = ListInputs(
+        lines.filter(pl.col("project_code") != code),
+        given.workers(),
+        given.findings(),
+        given.areas(),
+        given.AS_OF,
+        leads=lead,
+    )
+    return write_warning_lists(inputs, out)
+
+
 def test_the_owed_cell_says_no_payroll_when_no_amount_is_on_record_and_leads_have_their_sheet(tmp_path):
     lines = given.lines().with_columns(
         owed_yuan=pl.when(pl.col("project_code") == "3505032024000001")
@@ -361,19 +377,13 @@ def test_the_owed_cell_says_no_payroll_when_no_amount_is_on_record_and_leads_hav
         .when(pl.col("project_code") == "3505822024000004")
         .then(pl.lit("2025-09")),
     )
-    lead = given.lines().filter(pl.col("project_code") == "3505032024000003")
-    lead = lead.with_columns(owed_yuan=pl.lit(0.0), workers_owed=pl.lit(7, dtype=pl.Int32))
-    lead = lead.with_columns(unpaid_months=pl.lit("2025-06"), list=pl.lit("lead"), rank=None)
-    paths = write_warning_lists(
-        ListInputs(
-            lines.filter(pl.col("project_code") != "3505032024000003"),
-            given.workers(),
-            given.findings(),
-            given.areas(),
-            given.AS_OF,
-            leads=lead,
-        ),
+    paths = lists_with_a_lead(
+        lines,
+        "3505032024000003",
         tmp_path,
+        owed_yuan=pl.lit(0.0),
+        workers_owed=pl.lit(7, dtype=pl.Int32),
+        unpaid_months=pl.lit("2025-06"),
     )
     rows = {r["项目编码"]: r for r in records(book(paths, "全市")["核查清单"])}
     # a worked month without any pay line: the workers are owed, the amount is not on record — said, not 0
@@ -395,19 +405,7 @@ def test_a_leads_workers_are_on_the_sheet_after_the_inspection_lines(tmp_path):
     """欠薪线索 are wages owed now that the 核查清单 had no room for: the inspector who phones the contractor needs
     the workers as much as one who visits. They follow the 核查清单's workers, named by the sheet they are on."""
     lead_code = "3505822024000002"  # the R16 project of 晋江市: a lead tonight instead of a 核查清单 line
-    lines = given.lines()
-    lead = lines.filter(pl.col("project_code") == lead_code).with_columns(list=pl.lit("lead"), rank=None)
-    paths = write_warning_lists(
-        ListInputs(
-            lines.filter(pl.col("project_code") != lead_code),
-            given.workers(),
-            given.findings(),
-            given.areas(),
-            given.AS_OF,
-            leads=lead,
-        ),
-        tmp_path,
-    )
+    paths = lists_with_a_lead(given.lines(), lead_code, tmp_path)
     city = records(book(paths, "全市")["涉及工人"])
     assert [(w["项目编码"], w["所在清单"]) for w in city] == [("3505032024000001", "核查清单")] * 3 + [
         (lead_code, "欠薪线索")
