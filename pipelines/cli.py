@@ -138,7 +138,8 @@ def run(
     """Run the nightly job once: load, check, compute indicators and warnings, publish lists and dashboard.
 
     Exit codes: 0 published, 3 blocked by a data-quality finding, 4 as-of date refused (before the first extract,
-    or earlier than OUT/LATEST without --republish), 2 warehouse busy, 1 failure.
+    or earlier than OUT/LATEST without --republish), 2 warehouse busy, 1 failure, 137 stopped at the night's
+    deadline (WAGEWATCH_NIGHT_DEADLINE_MINUTES; OUT/attempts/<as_of>_stopped_… holds its stacks).
     """
     from pipelines.flows.ephemeral import EarlyServer
     from pipelines.flows.heartbeat import unjoined_heartbeats

@@ -241,9 +241,16 @@ class RunSummary:
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2, default=str)
 
-    def write(self, path: Path) -> Path:
+    def write(self, path: Path, *, running_step: str | None = None) -> Path:
+        """Write the summary (atomically); `running_step`: the summary so far of a night still running, as the
+        watchdog finds it if the night passes its deadline (pipelines/flows/watchdog.py)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(self.to_json(), encoding="utf-8")
+        text = self.to_json()
+        if running_step is not None:
+            text = json.dumps(
+                {**asdict(self), "running_step": running_step}, ensure_ascii=False, indent=2, default=str
+            )
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
         return path

@@ -252,6 +252,11 @@ class Settings(BaseSettings):
     # rows tonight on (list lines + workers owed: `warning` + `rule_worker`); below it the process's start (~1 s of
     # imports) costs more than it saves. 0 = always, a very large number = never.
     reports_parallel_min_rows: int = 2000
+    # A night still running this many minutes after it took the warehouse lock is stopped by its watchdog (a second
+    # process: a deadlock holding the GIL stops anything inside the night's own): its stacks kept, it and the
+    # processes it started killed, its folder kept under OUT/attempts, nothing published (docs/decisions.md "A
+    # night's deadline"). 240: 7× the longest night measured (a province's first, 34 min). 0 = no deadline.
+    night_deadline_minutes: float = 240.0
     paths: Paths = Paths()
     scope: Scope = Scope()
     indicators: Indicators = Indicators()

@@ -15,6 +15,7 @@ import duckdb
 import polars as pl
 
 from pipelines import night_steps, runs
+from pipelines.flows import watchdog
 from pipelines.ingest.load import LoadReport
 from pipelines.settings import Settings, get_settings
 
@@ -54,6 +55,7 @@ class NightlyRun(contextlib.AbstractContextManager):
         self.con: Any = None
         self.staged: Path = Path()
         self._lock: contextlib.AbstractContextManager | None = None
+        self._watchdog = watchdog.Watchdog()
         self._published: Path | None = None
 
     def __enter__(self) -> NightlyRun:
@@ -67,12 +69,17 @@ class NightlyRun(contextlib.AbstractContextManager):
             self._lock.__exit__(None, None, None)
             raise
         self.staged = runs.staging_dir(self.out, self.as_of)
+        # from here on the night has a deadline, kept by a second process (docs/decisions.md "A night's deadline")
+        self._watchdog = watchdog.start(
+            self.settings.night_deadline_minutes, self.staged, self.out, self.as_of.isoformat()
+        )
         return self
 
     def step(self, name: str, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run one step, timing it and recording what it produced in the summary (`name` only labels it)."""
         started, cpu_started = time.monotonic(), runs.cpu_seconds()
         log.info("step %s …", name)
+        self.summary.write(self.staged / "run_summary.json", running_step=name)  # what a stopped night leaves
         try:
             result = fn(*args, **kwargs)
         except Exception as exc:
@@ -171,6 +178,7 @@ class NightlyRun(contextlib.AbstractContextManager):
         finally:
             if self._lock is not None:
                 self._lock.__exit__(exc_type, exc, tb)
+            self._watchdog.stop()
 
 
 def _rows_of(result: object) -> int | None:
