@@ -38,6 +38,11 @@ PUBLISHED_TABLES = (
     "dq_finding",
 )
 
+# The files of a published table list its rows in one order, so that a night run again writes the same bytes (a
+# table's rows come back from DuckDB in whatever order its threads finished): every column in turn, the warning
+# list by its rank (docs/decisions.md "Money sums to the fen").
+PUBLISHED_ORDER = {"warning": '"rank" nulls last, project_code, list'}
+
 _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # While a run works, the published tables it is about to rebuild are kept aside under this prefix; they come back
 # if the run does not publish (blocked, failed, crashed) and are dropped when it does.
@@ -382,7 +387,7 @@ def write_tables(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, str
     for name in PUBLISHED_TABLES:
         if name not in existing:
             continue
-        df = frame(con, f"select * from {name}")
+        df = frame(con, f"select * from {name} order by {PUBLISHED_ORDER.get(name, 'all')}")
         df.write_parquet(tables_dir / f"{name}.parquet")
         flat = df.with_columns(
             [pl.col(c).list.join(",") for c, t in df.schema.items() if isinstance(t, pl.List)]

@@ -175,3 +175,33 @@ def test_cpu_seconds_count_a_child_process_that_ended():
     before = cpu_seconds()
     subprocess.run([sys.executable, "-c", "import time; time.sleep(0.5)"], check=True)
     assert cpu_seconds() - before < 0.45
+
+
+def test_a_published_table_is_written_in_one_order_whatever_order_its_rows_are_in(tmp_path):
+    """Re-running a night writes the same bytes: DuckDB returns a table's rows in the order its threads finished,
+    so the files list them sorted (every column in turn; the warning list by rank)."""
+    from pipelines.night_steps import write_tables
+    from pipelines.warehouse import connect
+
+    firings = [("P2", "R05", 130326.02), ("P1", "R16", 118815.44), ("P1", "R05", 2000.0)]
+    lines = [("P2", 2), ("P9", None), ("P1", 1)]
+    written = []
+    for n, order in enumerate((list, lambda rows: rows[::-1])):
+        con = connect()
+        con.execute("create table rule_firing (project_code varchar, rule_id varchar, evidence_value double)")
+        con.executemany("insert into rule_firing values (?, ?, ?)", order(firings))
+        con.execute('create table warning (project_code varchar, "rank" integer, list varchar)')
+        con.executemany("insert into warning values (?, ?, '核查清单')", order(lines))
+        write_tables(con, tmp_path / str(n))
+        written.append({f.name: f.read_bytes() for f in sorted((tmp_path / str(n) / "tables").iterdir())})
+    assert written[0] == written[1]
+    assert written[0]["rule_firing.csv"].decode().splitlines()[1:] == [
+        '"P1","R05",2000.0',
+        '"P1","R16",118815.44',
+        '"P2","R05",130326.02',
+    ]
+    assert [line.split(",")[0] for line in written[0]["warning.csv"].decode().splitlines()[1:]] == [
+        '"P1"',
+        '"P2"',
+        '"P9"',
+    ]

@@ -58,7 +58,7 @@ inflows as (
         month_accounts.project_code,
         month_accounts."month",
         count(*) as n_labor_cost_inflows,
-        sum(txns.amount) as labor_cost_inflow_yuan
+        round(sum(txns.amount), 2) as labor_cost_inflow_yuan
     from txns
     inner join month_accounts
         on txns.account_number = month_accounts.account_number

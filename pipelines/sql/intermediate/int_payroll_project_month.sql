@@ -75,9 +75,9 @@ amounts as (
         "month",
         count(*) as n_pay_lines,
         count(*) filter (where is_by_deadline) as n_pay_lines_by_deadline,
-        coalesce(sum(total_pay_amount) filter (where not is_back_pay and is_by_deadline), 0) as payroll_due_yuan,
-        coalesce(sum(actual_amount) filter (where is_by_deadline), 0) as payroll_paid_by_deadline_yuan,
-        coalesce(sum(actual_amount) filter (where is_by_deadline and is_via_account), 0)
+        round(coalesce(sum(total_pay_amount) filter (where not is_back_pay and is_by_deadline), 0), 2) as payroll_due_yuan,
+        round(coalesce(sum(actual_amount) filter (where is_by_deadline), 0), 2) as payroll_paid_by_deadline_yuan,
+        round(coalesce(sum(actual_amount) filter (where is_by_deadline and is_via_account), 0), 2)
             as payroll_via_account_yuan
     from lines
     group by project_code, "month"

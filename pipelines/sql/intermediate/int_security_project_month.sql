@@ -24,7 +24,7 @@ valid_guarantees as (
         project_months.project_code,
         project_months."month",
         count(*) as n_valid_guarantees,
-        sum(guarantees.amount) as guarantee_amount_yuan
+        round(sum(guarantees.amount), 2) as guarantee_amount_yuan
     from project_months
     inner join guarantees
         on project_months.project_code = guarantees.project_code
@@ -40,7 +40,7 @@ valid_deposits as (
         project_months.project_code,
         project_months."month",
         count(*) as n_valid_deposits,
-        coalesce(sum(deposits.amount) filter (where deposits.project_code is not null), 0) as project_deposit_yuan,
+        round(coalesce(sum(deposits.amount) filter (where deposits.project_code is not null), 0), 2) as project_deposit_yuan,
         bool_or(deposits.project_code is null) as has_firm_wide_deposit
     from project_months
     inner join deposits

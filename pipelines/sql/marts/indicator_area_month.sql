@@ -47,6 +47,9 @@ area_months as (
     from months
 ),
 
+-- Averages of the projects' rates are taken over DECIMAL(38, 15) (exact sums: the same bits whatever order DuckDB's
+-- threads meet the projects in; a double's sum is not) and money over sums rounded to the fen: a night run again
+-- publishes the same values (docs/decisions.md "Money sums to the fen").
 pooled as (
     select
         area_code,
@@ -56,25 +59,25 @@ pooled as (
         count(*) filter (where is_stopped and n_attendance_records > 0) as n_stopped_projects_with_attendance,
         coalesce(sum(rn_update_rate) filter (where is_in_scope), 0) as n_projects_updated,
         count(avg_attendance) filter (where is_in_scope) as n_projects_with_attendance,
-        avg(avg_attendance) filter (where is_in_scope) as avg_attendance,
+        cast(avg(cast(avg_attendance as decimal(38, 15))) filter (where is_in_scope) as double) as avg_attendance,
         coalesce(sum(n_working_days) filter (where is_in_scope), 0) as n_working_days,
         coalesce(sum(n_pm_onsite_days) filter (where is_in_scope), 0) as n_pm_onsite_days,
         coalesce(sum(n_chief_supervisor_onsite_days) filter (where is_in_scope), 0) as n_chief_supervisor_onsite_days,
         sum(platform_share) filter (where is_in_scope) as n_projects_integrated,
         sum(account_open_rate) filter (where is_in_scope) as n_projects_with_account,
-        avg(tripartite_rate) filter (where is_in_scope) as tripartite_rate,
-        avg(labor_cost_monthly_rate) filter (where is_in_scope) as labor_cost_monthly_rate,
-        sum(labor_cost_inflow_yuan) filter (where is_in_scope and labor_cost_required_yuan > 0)
-        / nullif(sum(labor_cost_required_yuan) filter (where is_in_scope and labor_cost_required_yuan > 0), 0)
+        cast(avg(cast(tripartite_rate as decimal(38, 15))) filter (where is_in_scope) as double) as tripartite_rate,
+        cast(avg(cast(labor_cost_monthly_rate as decimal(38, 15))) filter (where is_in_scope) as double) as labor_cost_monthly_rate,
+        round(sum(labor_cost_inflow_yuan) filter (where is_in_scope and labor_cost_required_yuan > 0), 2)
+        / nullif(round(sum(labor_cost_required_yuan) filter (where is_in_scope and labor_cost_required_yuan > 0), 2), 0)
             as labor_cost_sufficiency,
-        avg(payroll_on_time_rate) filter (where is_in_scope) as payroll_on_time_rate,
-        sum(payroll_via_account_yuan) filter (where is_in_scope)
-        / nullif(sum(payroll_paid_by_deadline_yuan) filter (where is_in_scope), 0) as payroll_via_account_rate,
+        cast(avg(cast(payroll_on_time_rate as decimal(38, 15))) filter (where is_in_scope) as double) as payroll_on_time_rate,
+        round(sum(payroll_via_account_yuan) filter (where is_in_scope), 2)
+        / nullif(round(sum(payroll_paid_by_deadline_yuan) filter (where is_in_scope), 2), 0) as payroll_via_account_rate,
         sum(n_attended_paid_workers) filter (where is_in_scope)
         / nullif(sum(n_attended_workers) filter (where is_in_scope), 0) as paid_vs_attended,
-        avg(guarantee_coverage) filter (where is_in_scope) as guarantee_coverage,
-        avg(guarantee_adequacy) filter (where is_in_scope) as guarantee_adequacy,
-        avg(deposit_coverage) filter (where is_in_scope) as deposit_coverage,
+        cast(avg(cast(guarantee_coverage as decimal(38, 15))) filter (where is_in_scope) as double) as guarantee_coverage,
+        cast(avg(cast(guarantee_adequacy as decimal(38, 15))) filter (where is_in_scope) as double) as guarantee_adequacy,
+        cast(avg(cast(deposit_coverage as decimal(38, 15))) filter (where is_in_scope) as double) as deposit_coverage,
         sum(n_roster_workers_with_contract) filter (where is_in_scope)
         / nullif(sum(n_roster_workers_on_site) filter (where is_in_scope), 0) as contract_rate,
         avg(cast(rn_update_rate >= getvariable('target_rn_update_rate') as integer)) filter (where is_in_scope)

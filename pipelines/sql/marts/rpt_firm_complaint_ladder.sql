@@ -26,7 +26,7 @@ firm_months as (
         months.month_index,
         count(*) as n_complaints,
         coalesce(sum(cases.workers_involved), 0) as n_workers_involved,
-        coalesce(sum(cases.amount_claimed_yuan), 0) as amount_claimed_yuan,
+        round(coalesce(sum(cases.amount_claimed_yuan), 0), 2) as amount_claimed_yuan,
         count(distinct cases.project_code) as n_projects,
         list(distinct cases.project_code order by cases.project_code) filter (where cases.project_code is not null)
             as project_codes

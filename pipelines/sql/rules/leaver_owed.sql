@@ -12,7 +12,7 @@ with leavers as (
 ),
 
 balance as (
-    select owed.project_code, owed.id_card_number_hash, sum(owed.owed_yuan) as owed_yuan
+    select owed.project_code, owed.id_card_number_hash, round(sum(owed.owed_yuan), 2) as owed_yuan
     from leavers
     inner join owed_worker_month as owed
         on leavers.project_code = owed.project_code and leavers.id_card_number_hash = owed.id_card_number_hash

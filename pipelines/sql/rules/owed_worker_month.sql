@@ -20,9 +20,9 @@ worker_months as (
         any_value(id_card_number_masked) as id_card_number_masked,
         cast(last_day(cast(pay_month || '-01' as date) + to_months(getvariable('r03_pay_deadline_months'))) as date)
             as deadline_date,
-        sum(case when not is_back_pay then total_pay_amount else 0 end) as due_yuan,
-        sum(actual_amount) as paid_yuan,
-        sum(case when not is_back_pay then total_pay_amount else 0 end) - sum(actual_amount) as owed_yuan
+        round(sum(case when not is_back_pay then total_pay_amount else 0 end), 2) as due_yuan,
+        round(sum(actual_amount), 2) as paid_yuan,
+        round(sum(case when not is_back_pay then total_pay_amount else 0 end) - sum(actual_amount), 2) as owed_yuan
     from payroll
     group by project_code, pay_month, id_card_number_hash
 ),

@@ -23,7 +23,7 @@ late as (
     select
         payroll.project_code,
         payroll.pay_month,
-        sum(payroll.actual_amount) as late_paid_yuan,
+        round(sum(payroll.actual_amount), 2) as late_paid_yuan,
         max(payroll.balance_date) as last_paid_date
     from payroll
     inner join worker_months
@@ -39,7 +39,7 @@ owed_months as (
     select
         project_code,
         pay_month,
-        sum(owed_yuan) as owed_yuan,
+        round(sum(owed_yuan), 2) as owed_yuan,
         count(distinct id_card_number_hash) as workers_owed
     from worker_months
     where owed_now
@@ -49,7 +49,7 @@ owed_months as (
 owed as (
     select
         owed_months.project_code,
-        sum(owed_months.owed_yuan) as owed_yuan,
+        round(sum(owed_months.owed_yuan), 2) as owed_yuan,
         string_agg(owed_months.pay_month, '、' order by owed_months.pay_month) as owed_months
     from owed_months
     group by owed_months.project_code
@@ -83,7 +83,7 @@ unpaid as (
 late_total as (
     select
         project_code,
-        sum(late_paid_yuan) as late_paid_yuan,
+        round(sum(late_paid_yuan), 2) as late_paid_yuan,
         string_agg(pay_month || '（' || strftime(last_paid_date, '%m-%d') || '补发）', '、' order by pay_month)
             as late_months
     from late

@@ -48,9 +48,9 @@ settled as (
     select
         months.project_code,
         months.pay_month,
-        sum(case when not payroll.is_back_pay then payroll.total_pay_amount else 0 end) as due_yuan,
-        sum(case when payroll.balance_date <= months.deadline_date + getvariable('r05_makegood_days')
-            then payroll.actual_amount else 0 end) as paid_yuan
+        round(sum(case when not payroll.is_back_pay then payroll.total_pay_amount else 0 end), 2) as due_yuan,
+        round(sum(case when payroll.balance_date <= months.deadline_date + getvariable('r05_makegood_days')
+            then payroll.actual_amount else 0 end), 2) as paid_yuan
     from judged as months
     inner join payroll on months.project_code = payroll.project_code and months.pay_month = payroll.pay_month
     group by months.project_code, months.pay_month
@@ -70,7 +70,7 @@ final as (
         string_agg(short.pay_month || ' 应发' || round(short.due_yuan / 10000, 1) || '万元、实发'
             || round(short.paid_yuan / 10000, 1) || '万元', '；' order by short.pay_month)
             || '，逾期未补足' as reason_zh,
-        sum(short.due_yuan - short.paid_yuan) as evidence_value
+        round(sum(short.due_yuan - short.paid_yuan), 2) as evidence_value
     from scope
     inner join short on scope.project_code = short.project_code
     group by scope.project_code

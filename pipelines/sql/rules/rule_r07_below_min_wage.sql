@@ -40,7 +40,7 @@ pay as (
     select
         payroll.project_code,
         hash(payroll.id_card_number_hash) as person_key,  -- int_person_day's key of the person
-        sum(payroll.actual_amount) as paid_yuan
+        round(sum(payroll.actual_amount), 2) as paid_yuan
     from stg_payroll as payroll
     inner join pay_month on payroll.pay_month = pay_month.pay_month
     where payroll.balance_date <= getvariable('as_of')

@@ -22,7 +22,7 @@ person_month as (
         payroll.project_code,
         payroll.id_card_number_hash,
         payroll.pay_month,
-        sum(payroll.actual_amount) as paid_yuan
+        round(sum(payroll.actual_amount), 2) as paid_yuan
     from payroll
     inner join scope on payroll.project_code = scope.project_code
     where payroll.pay_month > strftime(cast(getvariable('as_of') as date) - to_months(getvariable('r08_year_months')), '%Y-%m')
@@ -35,7 +35,7 @@ person_year as (
         id_card_number_hash,
         max(paid_yuan) as max_month_yuan,
         arg_max(pay_month, (paid_yuan, pay_month)) as max_pay_month,  -- a tie: the later month
-        sum(paid_yuan) as year_yuan
+        round(sum(paid_yuan), 2) as year_yuan
     from person_month
     group by project_code, id_card_number_hash
 ),

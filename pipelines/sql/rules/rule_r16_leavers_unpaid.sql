@@ -17,7 +17,7 @@ per_project as (
     select
         leaver_owed.project_code,
         count(*) as n_workers,
-        sum(leaver_owed.owed_yuan) as owed_yuan
+        round(sum(leaver_owed.owed_yuan), 2) as owed_yuan
     from leaver_owed
     inner join scope on leaver_owed.project_code = scope.project_code
     where leaver_owed.is_owed

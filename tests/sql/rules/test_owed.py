@@ -204,3 +204,35 @@ def test_the_sheet_names_the_leavers_r16_counts():
         ("s1", "R05", True),
         ("s2", "R05", True),
     ]
+
+
+# four workers owed all of June on project F; in the second order, DuckDB's plain floating-point sum of the same
+# four amounts is 6011.300000000001 (one order or another is what parallel threads produce on a large warehouse)
+OWED_IN_ORDER = [1000.1, 2000.2, 3000.3, 10.7]
+
+
+def owed_in(order: list[float]) -> dict:
+    people = [f"f{i}" for i in range(len(order))]
+    return {
+        "project": [project("F", contract_amount=10_000_000)],
+        "project_worker": [worker("F", p) for p in people],
+        "payroll": [
+            line(p, "2025-06", due, 0, date(2025, 7, 10), project="F")
+            for p, due in zip(people, order, strict=True)
+        ],
+    }
+
+
+def test_amounts_owed_do_not_depend_on_the_order_rows_are_summed_in():
+    """Re-running a night changes nothing: a money sum is rounded to the fen where it is made, so the published
+    amounts (the line's 当前欠发, R05's evidence, R16's) are the same to the bit whatever order the rows meet the
+    sum in (docs/decisions.md "Money sums to the fen")."""
+    published = []
+    for order in (OWED_IN_ORDER, [2000.2, 10.7, 3000.3, 1000.1]):
+        con = given_warehouse(owed_in(order), as_of=AS_OF)
+        (owed,) = rows_of(con, "select owed_yuan from risk_wages_owed where project_code = 'F'")
+        (r05,) = rows_of(
+            con, "select evidence_value from rule_firing where project_code = 'F' and rule_id = 'R05'"
+        )
+        published.append((owed["owed_yuan"], r05["evidence_value"]))
+    assert published == [(6011.3, 6011.3), (6011.3, 6011.3)]
