@@ -69,22 +69,35 @@ class Watchdog:
 
 
 def start(deadline_minutes: float, staged: Path, out: Path, as_of: str) -> Watchdog:
-    """Start the watchdog of the night whose unpublished run folder is `staged` (0 or less: no deadline)."""
+    """Start the watchdog of the night whose unpublished run folder is `staged` (0 or less: no deadline). A
+    watchdog that cannot start (no /proc: not Linux) is logged and the night runs without a deadline."""
     if deadline_minutes <= 0:
         return Watchdog()
     import faulthandler
+    import logging
     import subprocess
 
+    if not Path(f"/proc/{os.getpid()}/stat").exists():
+        logging.getLogger("wagewatch").error("no /proc here: the night runs without its deadline (watchdog)")
+        return Watchdog()
     stacks_path = staged.with_name(staged.name + ".stacks.txt")
     stacks = open(stacks_path, "w", encoding="utf-8")  # noqa: SIM115 - open until stop(): the handler writes to it
-    faulthandler.register(STACKS_SIGNAL, file=stacks, all_threads=True)
-    args = [str(os.getpid()), str(deadline_minutes), str(staged), str(stacks_path), str(out), as_of]
-    process = subprocess.Popen(
-        [sys.executable, "-I", "-S", __file__, *args],
-        stdin=subprocess.PIPE,
-        start_new_session=True,  # a Ctrl-C meant for the night does not reach it; the night's end does (EOF)
-    )
-    return Watchdog(process, stacks)
+    dog = Watchdog(None, stacks)
+    try:
+        faulthandler.register(STACKS_SIGNAL, file=stacks, all_threads=True)
+        args = [str(os.getpid()), str(deadline_minutes), str(staged), str(stacks_path), str(out), as_of]
+        dog.process = subprocess.Popen(
+            [sys.executable, "-I", "-S", __file__, *args],
+            stdin=subprocess.PIPE,
+            start_new_session=True,  # a Ctrl-C meant for the night does not reach it; the night's end does (EOF)
+        )
+    except Exception as exc:  # the night matters more than its deadline: run it, and say so
+        logging.getLogger("wagewatch").error(
+            "the night runs without its deadline: watchdog not started: %s", exc
+        )
+        dog.stop()
+        return Watchdog()
+    return dog
 
 
 # ---------------------------------------------------------------------------------------------------------------
