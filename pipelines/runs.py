@@ -246,11 +246,8 @@ class RunSummary:
         watchdog finds it if the night passes its deadline (pipelines/flows/watchdog.py)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".json.tmp")
-        text = self.to_json()
-        if running_step is not None:
-            text = json.dumps(
-                {**asdict(self), "running_step": running_step}, ensure_ascii=False, indent=2, default=str
-            )
+        record = asdict(self) if running_step is None else {**asdict(self), "running_step": running_step}
+        text = json.dumps(record, ensure_ascii=False, indent=2, default=str)
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
         return path

@@ -117,18 +117,20 @@ def _main(argv: list[str]) -> int:
         return 0
     kept = out / "attempts" / f"{as_of}_{'stopped' if state == 'running' else 'died'}_{_stamp()}"
     if state == "running":
-        os.kill(night, STACKS_SIGNAL)
+        with contextlib.suppress(ProcessLookupError):  # gone this instant: the pipe says how, below
+            os.kill(night, STACKS_SIGNAL)
         # the handler writes the stacks in milliseconds (walking threads that still run can crash or stall it:
         # the night is killed next either way)
         if _night_state(1.0) == "ended":
             return 0
-        print(  # before the kill: a shell that started the night shows it before its prompt
-            f"wagewatch: 夜间任务超过时限（{minutes:g} 分钟），正在终止；上一期发布的清单保持不变。"
-            f" / the night for {as_of} passed its deadline ({minutes:g} min) and is being stopped; nothing is"
-            f" published. Its stacks and summary: {kept}",
-            file=sys.stderr,
-            flush=True,
-        )
+    print(  # before the kill: a shell that started the night shows it before its prompt
+        f"wagewatch: 夜间任务超过时限（{minutes:g} 分钟），正在终止。 / the night for {as_of} passed its deadline"
+        f" ({minutes:g} min) and is being stopped. Its stacks and summary: {kept}"
+        if state == "running"
+        else f"wagewatch: 夜间任务意外退出。 / the night for {as_of} died without ending; what it left: {kept}",
+        file=sys.stderr,
+        flush=True,
+    )
     killed: list[dict[str, Any]] = []
     night_itself = [(night, _started(night))] if state == "running" else []  # a died one may be a zombie yet
     for pid, started in [*night_itself, *processes]:  # the night first: it starts nothing more
@@ -207,7 +209,8 @@ def _keep_attempt(
 ) -> None:
     """The stopped night's folder `kept` under OUT/attempts, as a failed night's (NightlyRun.__exit__)."""
     kept.parent.mkdir(parents=True, exist_ok=True)
-    if staged.is_dir():
+    moved_on = not staged.is_dir()  # the night had published its folder (or kept it as a failed one) already
+    if not moved_on:
         staged.rename(kept)
     kept.mkdir(exist_ok=True)
     if stacks.exists() and stacks.stat().st_size:
@@ -225,11 +228,12 @@ def _keep_attempt(
         deadline_minutes=minutes,
         killed_processes=killed,  # a died night's: the processes it left running
         message=(
-            f"夜间任务在步骤 {step} 中意外退出（进程被终止或崩溃，未正常结束）；本期清单未发布，上一期清单保持不变。"
+            f"夜间任务在步骤 {step} 中意外退出（进程被终止或崩溃，未正常结束）"
             if died
-            else f"夜间任务在步骤 {step} 中超过时限（night_deadline_minutes = {minutes:g} 分钟），已被终止；"
-            "本期清单未发布，上一期清单保持不变。各线程的调用栈见 stacks.txt。"
-        ),
+            else f"夜间任务在步骤 {step} 中超过时限（night_deadline_minutes = {minutes:g} 分钟），已被终止"
+        )
+        + ("；其输出此前已发布或已归档，不受影响。" if moved_on else "；本期清单未发布，上一期清单保持不变。")
+        + ("" if died else "各线程的调用栈见 stacks.txt。"),
     )
     tmp = kept / (PROGRESS + ".tmp")
     tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
