@@ -41,3 +41,17 @@ def parquet_checksums(folder) -> dict[str, tuple]:
         return table_checksums(con)
     finally:
         con.close()
+
+
+def held_tables(warehouse) -> list[str]:
+    """The published tables a night set aside (night_steps.hold_published) and nobody put back."""
+    from pipelines.night_steps import HELD_PREFIX
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute(
+            "select table_name from duckdb_tables() where starts_with(table_name, ?)", [HELD_PREFIX]
+        ).fetchall()
+    finally:
+        con.close()
+    return [name for (name,) in rows]

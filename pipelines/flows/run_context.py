@@ -79,7 +79,7 @@ class NightlyRun(contextlib.AbstractContextManager):
         """Run one step, timing it and recording what it produced in the summary (`name` only labels it)."""
         started, cpu_started = time.monotonic(), runs.cpu_seconds()
         log.info("step %s …", name)
-        self.summary.write(self.staged / "run_summary.json", running_step=name)  # what a stopped night leaves
+        self._watchdog.progress(self.summary, name)  # what a stopped night leaves
         try:
             result = fn(*args, **kwargs)
         except Exception as exc:

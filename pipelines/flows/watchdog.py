@@ -43,9 +43,18 @@ PROGRESS = "run_summary.json"  # the night's summary so far, rewritten in the ru
 class Watchdog:
     """The running watchdog of one night (or nothing, when the deadline is off); `stop()` when the night ends."""
 
-    def __init__(self, process: Any = None, stacks: IO[str] | None = None) -> None:
+    def __init__(
+        self, process: Any = None, stacks: IO[str] | None = None, staged: Path | None = None
+    ) -> None:
         self.process = process
         self._stacks = stacks
+        self._staged = staged
+
+    def progress(self, summary: Any, step: str) -> None:
+        """The night's summary so far (a runs.RunSummary), about to run `step`: what the watchdog keeps of a night
+        it stops. Written only while a watchdog watches (no deadline, nobody reads it)."""
+        if self.process is not None and self._staged is not None:
+            summary.write(self._staged / PROGRESS, running_step=step)
 
     def stop(self) -> None:
         """The night ended: the watchdog exits, the stack handler goes, the unused stacks file is removed."""
@@ -82,7 +91,7 @@ def start(deadline_minutes: float, staged: Path, out: Path, as_of: str) -> Watch
         return Watchdog()
     stacks_path = staged.with_name(staged.name + ".stacks.txt")
     stacks = open(stacks_path, "w", encoding="utf-8")  # noqa: SIM115 - open until stop(): the handler writes to it
-    dog = Watchdog(None, stacks)
+    dog = Watchdog(None, stacks, staged)
     try:
         faulthandler.register(STACKS_SIGNAL, file=stacks, all_threads=True)
         args = [str(os.getpid()), str(deadline_minutes), str(staged), str(stacks_path), str(out), as_of]
@@ -194,13 +203,15 @@ def _name(pid: int) -> str:
         return ""
 
 
+def gone(pid: int) -> bool:
+    """The process is gone or a zombie (killed; its parent has not reaped it yet)."""
+    stat = _stat(pid)
+    return stat is None or stat[0] in ("Z", "X")
+
+
 def _wait_gone(pid: int, seconds: float) -> None:
-    """Until the process is gone or a zombie (killed; its parent has not reaped it yet)."""
     until = time.monotonic() + seconds
-    while time.monotonic() < until:
-        stat = _stat(pid)
-        if stat is None or stat[0] in ("Z", "X"):
-            return
+    while not gone(pid) and time.monotonic() < until:
         time.sleep(0.05)
 
 

@@ -27,11 +27,14 @@ def test_report_paths_are_kept_whatever_the_step_is_called(tmp_path):
     assert run.summary.steps[-1].rows == 2
 
 
-def test_other_outputs_leave_the_summary_outputs_alone(tmp_path):
+def test_other_outputs_leave_the_summary_outputs_alone(tmp_path, monkeypatch):
     inbox = tmp_path / "inbox"
     (inbox / "2025-06-30").mkdir(parents=True)
     run = NightlyRun(inbox, tmp_path / "out", tmp_path / "wh.duckdb", None)
+    monkeypatch.chdir(tmp_path)
 
     run.step("reports", lambda: {"dashboard": "看板.html"})  # the old magic name, a plain dict
 
     assert run.summary.outputs == {}
+    # a run not entered has no run folder and no watchdog: its summary so far goes nowhere (not into the cwd)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["inbox"]

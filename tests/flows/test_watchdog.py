@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
-
+from pipelines.flows.watchdog import gone
 from pipelines.runs import latest_run
+from tests.checksums import held_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 NIGHT = """
@@ -48,28 +48,17 @@ else:
 """
 
 
-def gone(pid: int) -> bool:
-    """The process is gone or a zombie nobody reaped yet (killed either way)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return True
-    return state in ("Z", "X")
+def run_child(argv: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        argv, check=False, capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT
+    )
 
 
 def run_night(tmp_path: Path, minutes: float, how: str) -> subprocess.CompletedProcess:
     script = tmp_path / "night.py"
     script.write_text(NIGHT, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, str(script), str(tmp_path / "out"), str(minutes), how],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=ROOT,
-    )
+    argv = [sys.executable, str(script), str(tmp_path / "out"), str(minutes), how]
+    return run_child(argv, {**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
 
 
 def test_a_night_that_hangs_holding_the_gil_is_stopped_with_its_stacks(tmp_path):
@@ -142,15 +131,7 @@ def test_wagewatch_run_past_its_deadline_publishes_nothing_and_the_next_night_ru
     }
     command = [sys.executable, "-c", "from pipelines.cli import main; main()", "run"]
     paths = ["--inbox", str(nightly_run["inbox"]), "--out", str(out), "--warehouse", str(warehouse)]
-    night = subprocess.run(
-        [*command, *paths, "--as-of", "2025-12-31"],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-        cwd=ROOT,
-    )
+    night = run_child([*command, *paths, "--as-of", "2025-12-31"], env, timeout=300)
     # killed; or crashed a moment before, by the stack dump walking threads that still ran (then killed all the same)
     assert night.returncode in (-9, -11), night.stdout + night.stderr
     assert "夜间任务超过时限" in night.stderr
@@ -168,9 +149,4 @@ def test_wagewatch_run_past_its_deadline_publishes_nothing_and_the_next_night_ru
     assert again["status"] == "published", again["message"]
     assert latest_run(out) == latest
     assert (latest / "run_summary.json").read_bytes() != published
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        held = con.execute("select count(*) from duckdb_tables() where starts_with(table_name, '_held_')")
-        assert held.fetchone()[0] == 0
-    finally:
-        con.close()
+    assert held_tables(warehouse) == []
