@@ -9,6 +9,7 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from pipelines.features import labels, project_features, training_frame
+from pipelines.features.extract import arrears_events
 from tests.features.given_world import tiny_world, tiny_world_rows
 from tests.given import given_warehouse
 
@@ -111,3 +112,20 @@ def test_back_pay_within_the_makegood_window_is_not_an_event():
     con = given_warehouse(rows, as_of=AS_OF, build=False)
     assert labels(con, date(2025, 4, 30), horizon_days=45).rows() == [("P1", 0), ("P2", 0)]
     assert labels(con, date(2025, 4, 30), horizon_days=45, makegood_days=10).rows() == [("P1", 0), ("P2", 1)]
+
+
+def test_a_pay_month_paid_to_within_one_yuan_is_no_event_whatever_the_sum_s_last_bits():
+    """A shortfall is paid < due − 1 元 (feat_arrears_event). Four lines due 2878.6 + 2584.0 + 4286.6 + 5449.1 =
+    15198.3 元 sum to 15198.300000000001 as doubles in every order (one by one or in pairs), and a back payment of
+    15197.3 元 then fell short by 1e-12 元 of "due − 1": an arrears event — a training label — from rounding noise.
+    Summed to the fen (docs/decisions.md "Money sums to the fen"), the month is paid to within 1 元: no event."""
+    from tests.sql.rules.test_owed import AS_OF as OWED_AS_OF
+    from tests.sql.rules.test_owed import line, owed_in
+
+    rows = owed_in([2878.6, 2584.0, 4286.6, 5449.1])
+    rows["payroll"].append(line("f0", "2025-06", 0, 15197.3, date(2025, 7, 10), project="F", back=True))
+    con = given_warehouse(rows, as_of=OWED_AS_OF, build=False)
+    assert arrears_events(con).filter(pl.col("project_code") == "F").height == 0
+    rows["payroll"][-1]["actual_amount"] = 15197.29  # one fen more short: the event is there
+    con = given_warehouse(rows, as_of=OWED_AS_OF, build=False)
+    assert arrears_events(con).filter(pl.col("project_code") == "F")["kind"].to_list() == ["shortfall"]

@@ -25,11 +25,11 @@ pay_months as (
         pay_month,
         cast(last_day(cast(pay_month || '-01' as date) + to_months(getvariable('r03_pay_deadline_months'))) as date)
             as deadline_date,
-        coalesce(sum(total_pay_amount) filter (where not coalesce(is_back_pay, false)), 0) as due_yuan,
-        coalesce(sum(actual_amount) filter (
+        coalesce(round(sum(total_pay_amount) filter (where not coalesce(is_back_pay, false)), 2), 0) as due_yuan,
+        coalesce(round(sum(actual_amount) filter (
             where balance_date <= cast(last_day(cast(pay_month || '-01' as date)
                 + to_months(getvariable('r03_pay_deadline_months'))) as date) + getvariable('makegood_days')
-        ), 0) as paid_in_makegood_yuan
+        ), 2), 0) as paid_in_makegood_yuan
     from payroll
     group by all
 ),

@@ -4,6 +4,9 @@
 -- received_date, event_date, month) ≤ as_of; and feat_rule_scope (the rule models built at each as_of,
 -- pipelines/features/rules_at.py). Windows: "28d" = (as_of − 28, as_of], "prev 56d" = the 56 days before that,
 -- "3m" = the calendar months M−2…M of as_of, "12m" / "2y" = days before as_of.
+-- Money sums are rounded to the fen where they are made: DuckDB sums doubles in thread order, and a comparison must not
+-- move with their last bits when the same night runs again (docs/decisions.md "Money sums to the fen"). A mean of
+-- money is not a whole number of fen and is not rounded (snapshot_features rounds every float feature to 6 decimals).
 with snapshots as (
     select as_of, date_trunc('month', as_of) as month_start, cast(last_day(as_of) as date) as month_end
     from feat_snapshot
@@ -34,16 +37,20 @@ progress as (
     select
         fx_project_progress.as_of,
         fx_project_progress.project_code,
-        sum(completed_value) as completed_cum,
-        sum(paid_value) as paid_cum,
-        sum(completed_value) filter (where cast("month" || '-01' as date) >= snapshots.month_start - interval 2 month)
+        round(sum(completed_value), 2) as completed_cum,
+        round(sum(paid_value), 2) as paid_cum,
+        round(sum(completed_value)
+            filter (where cast("month" || '-01' as date) >= snapshots.month_start - interval 2 month), 2)
             as completed_3m,
-        sum(certified_value) filter (where cast("month" || '-01' as date) >= snapshots.month_start - interval 2 month)
+        round(sum(certified_value)
+            filter (where cast("month" || '-01' as date) >= snapshots.month_start - interval 2 month), 2)
             as certified_3m,
-        sum(paid_value) filter (where cast("month" || '-01' as date) >= snapshots.month_start - interval 2 month)
+        round(sum(paid_value)
+            filter (where cast("month" || '-01' as date) >= snapshots.month_start - interval 2 month), 2)
             as paid_3m,
-        sum(completed_value) filter (where cast("month" || '-01' as date) = snapshots.month_start) as completed_1m,
-        sum(paid_value) filter (where cast("month" || '-01' as date) = snapshots.month_start) as paid_1m
+        round(sum(completed_value) filter (where cast("month" || '-01' as date) = snapshots.month_start), 2)
+            as completed_1m,
+        round(sum(paid_value) filter (where cast("month" || '-01' as date) = snapshots.month_start), 2) as paid_1m
     from fx_project_progress
     inner join snapshots on fx_project_progress.as_of = snapshots.as_of
     where cast("month" || '-01' as date) <= snapshots.month_start
@@ -54,9 +61,11 @@ owner_pay as (
     select
         in_scope.as_of,
         in_scope.build_corp_code,
-        sum(progress.paid_cum) / nullif(sum(progress.completed_cum), 0) as owner_pay_rate_all_projects,
+        round(sum(progress.paid_cum), 2) / nullif(round(sum(progress.completed_cum), 2), 0)
+            as owner_pay_rate_all_projects,
         -- the as_of month alone: an owner whose funding breaks stops paying on all its projects at once
-        sum(progress.paid_1m) / nullif(sum(progress.completed_1m), 0) as owner_pay_rate_all_projects_1m
+        round(sum(progress.paid_1m), 2) / nullif(round(sum(progress.completed_1m), 2), 0)
+            as owner_pay_rate_all_projects_1m
     from in_scope
     inner join progress on in_scope.as_of = progress.as_of and in_scope.project_code = progress.project_code
     group by all
@@ -89,14 +98,18 @@ account_flows as (
     select
         as_of,
         project_code,
-        coalesce(sum(amount) filter (where direction = '01' and txn_type = '01' and txn_date > as_of - 91), 0)
+        coalesce(round(sum(amount) filter (where direction = '01' and txn_type = '01' and txn_date > as_of - 91), 2),
+            0)
             as labor_inflow_3m_yuan,
-        coalesce(sum(amount) filter (where direction = '01' and txn_type = '01' and txn_date > as_of - 31), 0)
+        coalesce(round(sum(amount) filter (where direction = '01' and txn_type = '01' and txn_date > as_of - 31), 2),
+            0)
             as labor_inflow_1m_yuan,
-        coalesce(sum(amount) filter (where direction = '02' and txn_date > as_of - 91), 0) as outflow_3m_yuan,
+        coalesce(round(sum(amount) filter (where direction = '02' and txn_date > as_of - 91), 2), 0)
+            as outflow_3m_yuan,
         max(txn_date) filter (where direction = '01' and txn_type = '01') as last_labor_inflow_date,
-        coalesce(sum(case when direction = '01' then amount else -amount end), 0) as net_flow_cum_yuan,
-        coalesce(sum(case when direction = '01' then amount else -amount end) filter (where txn_date <= as_of - 91), 0)
+        coalesce(round(sum(case when direction = '01' then amount else -amount end), 2), 0) as net_flow_cum_yuan,
+        coalesce(round(sum(case when direction = '01' then amount else -amount end)
+            filter (where txn_date <= as_of - 91), 2), 0)
             as net_flow_cum_90d_ago_yuan,
         -- transactions at the same time (a payroll batch) are ordered by the bank's serial number, txn_id
         arg_max(balance, (txn_time, txn_id)) filter (where balance is not null) as last_balance_yuan
@@ -208,12 +221,13 @@ pay_months as (
         p.pay_month,
         cast(last_day(cast(p.pay_month || '-01' as date) + to_months(getvariable('r03_pay_deadline_months'))) as date)
             as deadline_date,
-        coalesce(sum(p.total_pay_amount) filter (where not coalesce(p.is_back_pay, false)), 0) as due_yuan,
-        coalesce(sum(p.actual_amount) filter (
+        coalesce(round(sum(p.total_pay_amount) filter (where not coalesce(p.is_back_pay, false)), 2), 0) as due_yuan,
+        coalesce(round(sum(p.actual_amount) filter (
             where p.balance_date <= cast(last_day(cast(p.pay_month || '-01' as date)
                 + to_months(getvariable('r03_pay_deadline_months'))) as date)
-        ), 0) as paid_by_deadline_yuan,
-        coalesce(sum(p.actual_amount) filter (where p.balance_date <= snapshots.as_of), 0) as paid_by_as_of_yuan,
+        ), 2), 0) as paid_by_deadline_yuan,
+        coalesce(round(sum(p.actual_amount) filter (where p.balance_date <= snapshots.as_of), 2), 0)
+            as paid_by_as_of_yuan,
         count(distinct p.person_key) filter (where p.balance_date <= snapshots.as_of) as n_paid_workers
     from snapshots
     inner join fx_payroll_first as p
@@ -371,7 +385,7 @@ firm_size as (
 
 -- ---------------------------------------------------------------- guarantees and deposits at as_of
 guarantees as (
-    select in_scope.as_of, in_scope.project_code, sum(g.amount) as guarantee_yuan
+    select in_scope.as_of, in_scope.project_code, round(sum(g.amount), 2) as guarantee_yuan
     from in_scope
     inner join fx_payment_guarantee as g
         on in_scope.as_of = g.as_of and in_scope.project_code = g.project_code
