@@ -225,6 +225,9 @@ class RunSummary:
     ranking: str = ""  # 排序依据：… which ranking ordered the list (pipelines/features/ranking.py)
     outputs: dict[str, str] = field(default_factory=dict)
     message: str = ""
+    # the Prefect flow run of the night (None outside one): the next night sets it Crashed when the watchdog stopped
+    # this night or found it dead (pipelines/flows/abandoned.py)
+    prefect_flow_run: str | None = None
 
     def record(self, step: str, started: float, cpu_started: float | None = None, **kw: Any) -> StepRecord:
         """A step that began at `started` (time.monotonic()) and `cpu_started` (cpu_seconds()) ends now."""
@@ -244,10 +247,15 @@ class RunSummary:
     def write(self, path: Path, *, running_step: str | None = None) -> Path:
         """Write the summary (atomically); `running_step`: the summary so far of a night still running, as the
         watchdog finds it if the night passes its deadline (pipelines/flows/watchdog.py)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".json.tmp")
         record = asdict(self) if running_step is None else {**asdict(self), "running_step": running_step}
-        text = json.dumps(record, ensure_ascii=False, indent=2, default=str)
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-        return path
+        return write_summary(path, record)
+
+
+def write_summary(path: Path, record: dict[str, Any]) -> Path:
+    """A run_summary.json record written atomically (a reader never sees half of it). The watchdog keeps its own
+    copy of these lines: it runs on the standard library alone (pipelines/flows/watchdog.py)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+    return path

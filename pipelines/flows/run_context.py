@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 
 from pipelines import night_steps, runs
-from pipelines.flows import watchdog
+from pipelines.flows import abandoned, watchdog
 from pipelines.ingest.load import LoadReport
 from pipelines.settings import Settings, get_settings
 
@@ -51,6 +51,7 @@ class NightlyRun(contextlib.AbstractContextManager):
             started_at=datetime.now().isoformat(timespec="seconds"),
             warehouse=str(self.warehouse),
             demo_secret=self.settings.is_demo_secret,
+            prefect_flow_run=abandoned.current_flow_run_id(),
         )
         self.con: Any = None
         self.staged: Path = Path()
@@ -68,6 +69,10 @@ class NightlyRun(contextlib.AbstractContextManager):
         except Exception:
             self._lock.__exit__(None, None, None)
             raise
+        try:  # under the lock: a night kept as stopped or died is not running, whatever Prefect still shows
+            abandoned.settle(self.out)
+        except Exception as exc:  # Prefect's record only: never a reason to stop a night
+            log.warning("could not settle the flow runs of abandoned nights: %s", exc)
         self.staged = runs.staging_dir(self.out, self.as_of)
         # from here on the night has a deadline, kept by a second process (docs/decisions.md "A night's deadline")
         self._watchdog = watchdog.start(

@@ -3,9 +3,11 @@ stacks kept and its processes killed, and nothing it did is published; a night t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -110,15 +112,12 @@ def test_a_night_that_ends_stops_its_watchdog(tmp_path):
     assert not list((tmp_path / "out" / ".staging").glob("*.stacks.txt"))
 
 
-def test_wagewatch_run_past_its_deadline_publishes_nothing_and_the_next_night_runs(
-    nightly_run, tmp_path, prefect_harness
-):
+def test_wagewatch_run_past_its_deadline_publishes_nothing_and_the_next_night_runs(nightly_run, tmp_path):
     """The real command on a published warehouse: stopped a second into the night (its ephemeral Prefect server
-    killed with it), LATEST and the published run stay byte for byte; the warehouse opens and the next night
-    publishes. (The stacks are test_a_night_that_hangs…'s: here the night's threads still run while they are
-    written, and the dump may be cut short.)"""
-    from pipelines.flows.nightly import nightly
-
+    killed with it), LATEST and the published run stay byte for byte; the warehouse opens, the next night publishes
+    and sets the stopped night's flow run, still Running in Prefect's database, to Crashed. (The stacks are
+    test_a_night_that_hangs…'s: here the night's threads still run while they are written, and the dump may be
+    cut short.)"""
     out, warehouse = tmp_path / "out", tmp_path / "wh.duckdb"
     shutil.copytree(nightly_run["out"], out, symlinks=True)
     shutil.copy2(nightly_run["warehouse"], warehouse)
@@ -145,8 +144,23 @@ def test_wagewatch_run_past_its_deadline_publishes_nothing_and_the_next_night_ru
     assert summary["killed_processes"], summary
     assert all(gone(p["pid"]) for p in summary["killed_processes"])
 
-    again = nightly(inbox=nightly_run["inbox"], out=out, warehouse=warehouse)
-    assert again["status"] == "published", again["message"]
+    run_id = summary["prefect_flow_run"]
+    assert prefect_state(tmp_path / "prefect", run_id) == "RUNNING"  # what nobody could tell Prefect
+
+    env["WAGEWATCH_NIGHT_DEADLINE_MINUTES"] = "0"
+    again = run_child([*command, *paths], env, timeout=600)  # the same command, the same Prefect home
+    assert again.returncode == 0, again.stdout + again.stderr
     assert latest_run(out) == latest
     assert (latest / "run_summary.json").read_bytes() != published
     assert held_tables(warehouse) == []
+    assert prefect_state(tmp_path / "prefect", run_id) == "CRASHED"
+    settled = json.loads((kept / "run_summary.json").read_text(encoding="utf-8"))
+    assert settled == {**summary, "prefect_state": "CRASHED"}  # looked at once; nothing else changed
+
+
+def prefect_state(home: Path, run_id: str) -> str:
+    """A flow run's state as Prefect's own database holds it (the ephemeral server's SQLite under PREFECT_HOME)."""
+    with contextlib.closing(sqlite3.connect(home / "prefect.db")) as db:
+        rows = db.execute("select state_type from flow_run where id = ?", [run_id]).fetchall()
+    assert len(rows) == 1, rows
+    return str(rows[0][0])
