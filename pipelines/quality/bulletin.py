@@ -141,7 +141,8 @@ def _problem_rows(findings: pl.DataFrame, prev: pl.DataFrame, ctx: BulletinConte
             pl.len().alias("n_findings"),
             pl.col("project_code").drop_nulls().n_unique().alias("n_projects"),
         )
-        .sort(["severity", "n_findings", "n_rows"], descending=[False, True, True])
+        # check_id last: ties in one order every run (a group-by meets the checks in any order)
+        .sort(["severity", "n_findings", "n_rows", "check_id"], descending=[False, True, True, False])
     )
     problem_rows = []
     for r in by_problem.iter_rows(named=True):

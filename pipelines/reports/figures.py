@@ -735,7 +735,7 @@ def quality_chart(findings: pl.DataFrame) -> Chart:
         findings.group_by("title_zh", "severity")
         .agg(pl.len().alias("places"), pl.col("n_rows").sum().alias("n_rows"))
         .with_columns(is_blocking=pl.col("severity") == "blocking")
-        .sort(["is_blocking", "places", "title_zh"], descending=[False, False, True])
+        .sort(["is_blocking", "places", "title_zh", "severity"], descending=[False, False, True, True])
     )  # plotly draws bars bottom-up: blocking problems and the most frequent end on top
     fig = go.Figure(
         go.Bar(
@@ -758,7 +758,8 @@ def quality_chart(findings: pl.DataFrame) -> Chart:
         range=[0, float(most_places) * 1.15],
         title_text=zh.QUALITY_AXIS,
     )  # room for the outside labels
-    top = by.sort(["places", "is_blocking"], descending=True).row(0, named=True)
+    # ties on places: the first title in order, the same on every run (the top bar when none is blocking)
+    top = by.sort(["places", "is_blocking", "title_zh"], descending=[True, True, False]).row(0, named=True)
     blocking = by.filter(pl.col("is_blocking"))["title_zh"].unique(maintain_order=True).to_list()
     finding = zh.QUALITY.format(
         k=by["title_zh"].n_unique(),

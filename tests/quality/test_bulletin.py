@@ -177,3 +177,18 @@ def test_the_bulletin_carries_the_closed_loop_indicators_per_district_and_by_lev
     assert cells[5] == "0%"  # yellow: judged, none found true
     # before the lists are assembled (the quality step's first write) there is no section at all
     assert "预警核查闭环" not in bulletin_html(findings(), findings(), context())
+
+
+def test_problems_with_the_same_counts_are_listed_in_one_order_whatever_order_they_come_in():
+    """Re-running a night changes nothing, the bulletin included: problems tied on severity and counts (here every
+    one: one finding of one row each) are listed by check id, not in the order a group-by happened to meet them."""
+    checks = ["shared_phone", "pm_not_set", "file_unreadable", "attendance_not_on_roster", "unknown_area"]
+    rows = [f(check, f"问题{check}", "project_corp", FENGZE, "P9", WORST, 1) for check in checks]
+    pages = set()
+    for shift in range(len(rows)):
+        frame = pl.DataFrame(rows[shift:] + rows[:shift], schema=FINDING_SCHEMA)
+        page = bulletin_html(frame, frame, context())
+        section = page.split("一、")[1].split("二、")[0]
+        assert re.findall(r"<td>问题(\w+)</td>", section) == sorted(checks)
+        pages.add(page)
+    assert len(pages) == 1

@@ -305,3 +305,23 @@ def test_titles_say_what_changed_since_last_month():
     )
     closure = city("case_closure_rate", MONTH) - city("case_closure_rate", "2025-06")
     assert f"；较上月：结案率 {points(closure)}，未结案件 " in findings["cases"]
+
+
+def test_the_quality_chart_names_the_same_problem_whatever_order_the_findings_come_in():
+    """Re-running a night changes nothing, the dashboard's finding sentences included: problems found in as many
+    places are ordered by title, so the chart's headline names the same one every run."""
+    from pipelines.quality.schema import FINDING_SCHEMA
+    from pipelines.reports.figures import quality_chart
+
+    titles = ["乙问题", "甲问题", "丙问题", "丁问题"]
+    rows = [
+        {"as_of": date(2025, 7, 31), "check_id": f"c{i}", "title_zh": t, "severity": "warning",
+         "entity": "payroll", "n_rows": 1}
+        for i, t in enumerate(titles)
+    ]  # fmt: skip
+    seen = set()
+    for shift in range(len(rows)):
+        chart = quality_chart(pl.DataFrame(rows[shift:] + rows[:shift], schema=FINDING_SCHEMA))
+        seen.add((chart.finding, tuple(chart.figure.data[0].y)))
+    assert len(seen) == 1
+    assert min(titles) in next(iter(seen))[0]
