@@ -39,6 +39,17 @@ def tiny_world(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def demo_world(tmp_path_factory) -> Path:
+    """The demo world (seed 7: what `make demo` generates), generated once a session and shared read-only (the demo
+    night's flow tests and the indicators checked against its clean tables)."""
+    from pipelines.synth import generate
+
+    out = tmp_path_factory.mktemp("demo_world")
+    generate("demo", 7, out)
+    return out
+
+
+@pytest.fixture(scope="session")
 def tiny_faulty_world(tmp_path_factory) -> Path:
     """The same world delivered with the generator's injected faults and their faults_manifest.json."""
     from pipelines.synth import generate

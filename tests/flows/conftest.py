@@ -17,14 +17,12 @@ def nightly_run(tiny_world, tmp_path_factory, prefect_harness) -> dict:
 
 
 @pytest.fixture(scope="session")
-def demo_night(tmp_path_factory, prefect_harness) -> dict:
+def demo_night(demo_world, tmp_path_factory, prefect_harness) -> dict:
     """The demo world (what `make demo` generates) through the real nightly flow, for the analysts' notebooks."""
     from pipelines.flows.nightly import nightly
-    from pipelines.synth import generate
 
     base = tmp_path_factory.mktemp("demo")
-    generate("demo", 7, base / "world")
     out, warehouse = base / "out", base / "demo.duckdb"
-    summary = nightly(inbox=base / "world" / "inbox", out=out, warehouse=warehouse)
+    summary = nightly(inbox=demo_world / "inbox", out=out, warehouse=warehouse)
     assert summary["status"] == "published", summary["message"]
     return {"summary": summary, "out": out, "warehouse": warehouse}

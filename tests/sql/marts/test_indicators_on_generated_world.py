@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 import polars as pl
-import pytest
 
 from benchmarks.indicators import pandas_indicators
 from pipelines.night_steps import build_layer, load_extracts, open_warehouse, resolve_as_of
@@ -26,15 +25,6 @@ from pipelines.synth.world import month_end
 from pipelines.warehouse import LAYERS
 
 INDICATORS = ("rn_update_rate", "avg_attendance", "key_staff_onsite_rate")
-
-
-@pytest.fixture(scope="module")
-def demo_world(tmp_path_factory) -> Path:
-    from pipelines.synth import generate
-
-    out = tmp_path_factory.mktemp("demo_world")
-    generate("demo", 7, out)
-    return out
 
 
 def truth_firsts(as_of: date) -> dict[str, object]:
