@@ -50,6 +50,19 @@ def demo_world(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def demo_night(demo_world, tmp_path_factory, prefect_harness) -> dict:
+    """The demo world (what `make demo` generates) through the real nightly flow, run once a session: the analysts'
+    notebooks, the published tables' pins and the indicators checked against the clean world read its warehouse."""
+    from pipelines.flows.nightly import nightly
+
+    base = tmp_path_factory.mktemp("demo")
+    out, warehouse = base / "out", base / "demo.duckdb"
+    summary = nightly(inbox=demo_world / "inbox", out=out, warehouse=warehouse)
+    assert summary["status"] == "published", summary["message"]
+    return {"summary": summary, "out": out, "warehouse": warehouse}
+
+
+@pytest.fixture(scope="session")
 def tiny_faulty_world(tmp_path_factory) -> Path:
     """The same world delivered with the generator's injected faults and their faults_manifest.json."""
     from pipelines.synth import generate

@@ -1,4 +1,4 @@
-"""Real nightly runs shared by the flow tests: on the tiny world (tests/conftest.py) and on the demo world."""
+"""The real nightly run on the tiny world shared by the flow tests (the demo world's night: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -14,15 +14,3 @@ def nightly_run(tiny_world, tmp_path_factory, prefect_harness) -> dict:
     out, warehouse = base / "out", base / "wh.duckdb"
     summary = nightly(inbox=tiny_world / "inbox", out=out, warehouse=warehouse)
     return {"summary": summary, "out": out, "warehouse": warehouse, "inbox": tiny_world / "inbox"}
-
-
-@pytest.fixture(scope="session")
-def demo_night(demo_world, tmp_path_factory, prefect_harness) -> dict:
-    """The demo world (what `make demo` generates) through the real nightly flow, for the analysts' notebooks."""
-    from pipelines.flows.nightly import nightly
-
-    base = tmp_path_factory.mktemp("demo")
-    out, warehouse = base / "out", base / "demo.duckdb"
-    summary = nightly(inbox=demo_world / "inbox", out=out, warehouse=warehouse)
-    assert summary["status"] == "published", summary["message"]
-    return {"summary": summary, "out": out, "warehouse": warehouse}

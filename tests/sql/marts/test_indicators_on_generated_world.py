@@ -14,15 +14,15 @@ import math
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import polars as pl
 
 from benchmarks.indicators import pandas_indicators
-from pipelines.night_steps import build_layer, load_extracts, open_warehouse, resolve_as_of
+from pipelines.night_steps import resolve_as_of
 from pipelines.settings import Settings
 from pipelines.synth.generate import _Writer
 from pipelines.synth.world import month_end
-from pipelines.warehouse import LAYERS
 
 INDICATORS = ("rn_update_rate", "avg_attendance", "key_staff_onsite_rate")
 
@@ -60,14 +60,13 @@ def truth_frames(world: Path, as_of, month_end: date | None = None) -> dict[str,
     }
 
 
-def test_sql_indicators_equal_an_independent_computation_from_the_clean_world(demo_world, tmp_path):
+def test_sql_indicators_equal_an_independent_computation_from_the_clean_world(demo_world, demo_night):
+    """The SQL side is the demo night's warehouse: the real nightly flow's load and models on the delivered files."""
     settings = Settings()
-    inbox = demo_world / "inbox"
-    as_of = resolve_as_of(inbox, None)
-    con = open_warehouse(tmp_path / "wh.duckdb", settings)
+    as_of = date.fromisoformat(demo_night["summary"]["as_of"])
+    assert as_of == resolve_as_of(demo_world / "inbox", None)
+    con = duckdb.connect(str(demo_night["warehouse"]), read_only=True)
     try:
-        load_extracts(con, inbox, settings, as_of)
-        build_layer(con, settings, as_of, LAYERS)
         sql = con.execute(
             f"select area_code, month, {', '.join(INDICATORS)} from indicator_area_month "
             "where area_code not in ('ALL', 'UNKNOWN') and n_projects_in_scope > 0"
