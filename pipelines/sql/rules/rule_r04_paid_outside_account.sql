@@ -24,7 +24,7 @@ outside as (
     select
         payroll.project_code,
         count(*) as n_lines,
-        sum(payroll.actual_amount) as amount_yuan
+        round(sum(payroll.actual_amount), 2) as amount_yuan  -- to the fen: docs/decisions.md "Money sums to the fen"
     from payroll
     left join accounts
         on payroll.project_code = accounts.project_code and payroll.pay_bank_card_number = accounts.account_number

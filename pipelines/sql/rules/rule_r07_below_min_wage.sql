@@ -56,7 +56,7 @@ per_project as (
             getvariable('r07_min_wage_default_yuan')
         ) as min_wage_yuan,
         count(*) as n_workers,
-        avg(pay.paid_yuan) as mean_paid_yuan
+        round(sum(pay.paid_yuan), 2) / count(*) as mean_paid_yuan  -- an exact sum: the same mean in any row order
     from scope
     cross join pay_month
     inner join full_timers on scope.project_code = full_timers.project_code

@@ -29,7 +29,7 @@ last_balance as (
 project_balance as (
     select
         accounts.project_code,
-        sum(last_balance.balance_yuan) as balance_yuan
+        round(sum(last_balance.balance_yuan), 2) as balance_yuan
     from accounts
     inner join last_balance on accounts.account_number = last_balance.account_number
     group by accounts.project_code
@@ -39,7 +39,7 @@ pay_months as (
     select
         project_code,
         pay_month,
-        sum(total_pay_amount) as payroll_yuan,
+        round(sum(total_pay_amount), 2) as payroll_yuan,
         row_number() over (partition by project_code order by pay_month desc) as months_back
     from stg_payroll
     where not coalesce(is_back_pay, false)
@@ -51,7 +51,8 @@ pay_months as (
 expected as (
     select
         project_code,
-        avg(payroll_yuan) as expected_payroll_yuan,
+        -- the mean of whole-fen sums: an exact sum over the count, not avg()'s in whatever order rows arrive
+        round(sum(payroll_yuan), 2) / count(*) as expected_payroll_yuan,
         count(*) as n_months
     from pay_months
     where months_back <= getvariable('r15_payroll_months')
