@@ -78,14 +78,28 @@ def generate(
             "training: a 13-month world has only 7 closed month ends); the world still ends at the tier's end."
         ),
     ] = None,
+    other_habits: Annotated[
+        bool,
+        typer.Option(
+            "--other-habits",
+            help="Deliver the same facts with other export habits: every file's rows in another order, every CSV "
+            "in the other encoding (UTF-8 <-> GB18030) with CRLF line ends (pipelines/synth/habits.py).",
+        ),
+    ] = False,
 ) -> None:
     """Write a synthetic world: an inbox of platform extracts plus the true hazards beside it."""
     from pipelines.synth import generate as _generate
+    from pipelines.synth.habits import redeliver
     from pipelines.synth.mechanism import MECHANISMS
 
     if mechanism not in MECHANISMS:
         raise typer.BadParameter(
             f"one of {', '.join(MECHANISMS)}, not {mechanism!r}", param_hint="--mechanism"
+        )
+    if other_habits and faults:
+        raise typer.BadParameter(
+            "the faults manifest names files and lines as the generator wrote them: not with --faults",
+            param_hint="--other-habits",
         )
     summary = _generate(
         tier,
@@ -97,6 +111,12 @@ def generate(
         mechanism=mechanism,
         start=date.fromisoformat(start) if start else None,
     )
+    if other_habits:
+        done = redeliver(out / "inbox", seed)
+        _say(
+            f"other habits: {done['rewritten']} files rewritten ({done['csv_to_gb18030']} CSV to GB18030, "
+            f"{done['csv_to_utf8']} to UTF-8), {done['left_as_delivered']} left as delivered"
+        )
     typer.echo(f"inbox: {out / 'inbox'}")
     typer.echo(f"truth: {out / 'truth'}")
     if faults:

@@ -9,60 +9,25 @@ the fen"). Workbooks and the dashboard carry the night's timestamps; the tables 
 
 from __future__ import annotations
 
-import json
-import random
 import shutil
 from pathlib import Path
 
-import polars as pl
+from typer.testing import CliRunner
 
-
-def redelivered(src: Path, dst: Path, seed: int) -> dict[str, int]:
-    """A copy of inbox `src` at `dst` with every file's rows shuffled and CSV encodings swapped; what it changed."""
-    rng = random.Random(seed)
-    shutil.copytree(src, dst)
-    changed = {"csv_to_gb18030": 0, "csv_to_utf8": 0, "shuffled": 0}
-    for path in sorted(p for p in dst.rglob("*") if p.is_file()):
-        if path.suffix == ".csv":
-            raw = path.read_bytes()
-            try:
-                text, to_gb = raw.decode("utf-8-sig"), True
-            except UnicodeDecodeError:
-                text, to_gb = raw.decode("gb18030"), False
-            head, *body = text.splitlines()
-            assert all(line.count('"') % 2 == 0 for line in body), f"{path}: a quoted field spans lines"
-            rng.shuffle(body)
-            out = "\r\n".join([head, *body]) + "\r\n"
-            path.write_bytes(out.encode("gb18030") if to_gb else out.encode("utf-8"))
-            changed["csv_to_gb18030" if to_gb else "csv_to_utf8"] += 1
-        elif path.suffix == ".jsonl":
-            lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-            rng.shuffle(lines)
-            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        elif path.suffix == ".json":
-            data = json.loads(path.read_text(encoding="utf-8"))
-            for records in (
-                [data] if isinstance(data, list) else [v for v in data.values() if isinstance(v, list)]
-            ):
-                rng.shuffle(records)
-            path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        elif path.suffix == ".parquet":
-            frame = pl.read_parquet(path)
-            frame.sample(fraction=1.0, shuffle=True, seed=rng.randrange(2**31)).write_parquet(path)
-        else:
-            continue
-        changed["shuffled"] += 1
-    return changed
+from pipelines.cli import app
+from pipelines.synth.habits import redeliver
 
 
 def test_rows_in_another_order_and_other_encodings_publish_the_same_table_bytes(nightly_run, tmp_path):
     from pipelines.flows.nightly import nightly
 
     inbox = tmp_path / "inbox"
-    changed = redelivered(nightly_run["inbox"], inbox, seed=5)
+    shutil.copytree(nightly_run["inbox"], inbox)
+    changed = redeliver(inbox, seed=5)
     assert changed["csv_to_gb18030"] > 0
     assert changed["csv_to_utf8"] > 0
-    assert changed["shuffled"] > 20
+    assert changed["rewritten"] > 20
+    assert changed["left_as_delivered"] == 0
     summary = nightly(inbox=inbox, out=tmp_path / "out", warehouse=tmp_path / "wh.duckdb")
     assert summary["status"] == "published", summary["message"]
     assert summary["as_of"] == nightly_run["summary"]["as_of"]
@@ -73,3 +38,43 @@ def test_rows_in_another_order_and_other_encodings_publish_the_same_table_bytes(
     assert names == sorted(p.name for p in again.iterdir())
     assert len(names) >= 10
     assert [n for n in names if (first / n).read_bytes() != (again / n).read_bytes()] == []
+
+
+def test_generate_with_other_habits_writes_the_facts_in_another_order(tiny_world, tmp_path):
+    """`wagewatch generate --other-habits`: the same files with other bytes — the rows of each, as sets, unchanged."""
+    result = CliRunner().invoke(
+        app, ["generate", "--tier", "tiny", "--seed", "7", "--out", str(tmp_path), "--other-habits"]
+    )
+    assert result.exit_code == 0, result.output
+    generated = sorted(p.relative_to(tiny_world / "inbox") for p in (tiny_world / "inbox").rglob("*.csv"))
+    assert generated == sorted(p.relative_to(tmp_path / "inbox") for p in (tmp_path / "inbox").rglob("*.csv"))
+    moved = other_bytes = 0
+    for name in generated:
+        before, after = tiny_world / "inbox" / name, tmp_path / "inbox" / name
+        other_bytes += (
+            before.read_bytes() != after.read_bytes()
+        )  # the same where one ASCII row was CRLF already
+        lines_before = _decoded(before).splitlines()
+        lines_after = _decoded(after).splitlines()
+        assert lines_before[0] == lines_after[0]  # the header stays first
+        assert sorted(lines_before[1:]) == sorted(lines_after[1:])  # the same rows …
+        moved += lines_before[1:] != lines_after[1:]  # … in another order where there are several
+    assert moved > len(generated) // 2
+    assert other_bytes > len(generated) * 0.9
+
+
+def test_other_habits_are_refused_with_faults(tmp_path):
+    result = CliRunner().invoke(
+        app, ["generate", "--tier", "tiny", "--out", str(tmp_path), "--faults", "--other-habits"]
+    )
+    assert result.exit_code == 2
+    assert "--other-habits" in result.output
+    assert not (tmp_path / "inbox").exists()  # refused before generating anything
+
+
+def _decoded(path: Path) -> str:
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030")
