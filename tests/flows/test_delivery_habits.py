@@ -15,6 +15,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from pipelines.ingest.readers import decode
 from pipelines.synth.habits import redeliver
 
 
@@ -54,8 +55,8 @@ def test_generate_with_other_habits_writes_the_facts_in_another_order(tiny_world
         other_bytes += (
             before.read_bytes() != after.read_bytes()
         )  # the same where one ASCII row was CRLF already
-        lines_before = _decoded(before).splitlines()
-        lines_after = _decoded(after).splitlines()
+        lines_before = decode(before.read_bytes())[0].splitlines()
+        lines_after = decode(after.read_bytes())[0].splitlines()
         assert lines_before[0] == lines_after[0]  # the header stays first
         assert sorted(lines_before[1:]) == sorted(lines_after[1:])  # the same rows …
         moved += lines_before[1:] != lines_after[1:]  # … in another order where there are several
@@ -70,11 +71,3 @@ def test_other_habits_are_refused_with_faults(tmp_path):
     assert result.exit_code == 2
     assert "--other-habits" in result.output
     assert not (tmp_path / "inbox").exists()  # refused before generating anything
-
-
-def _decoded(path: Path) -> str:
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("gb18030")
