@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -61,6 +63,17 @@ class Column:
     staged_as: str | None = None
 
     @property
+    def labels(self) -> dict[str, str]:
+        """A code's Chinese label → the code (在建 → 003), for a vendor system that exports labels instead of codes:
+        the label as the load sees it (NFKC, no surrounding spaces), where it is neither a code nor an alias."""
+        out: dict[str, str] = {}
+        for code, label in (self.codes or {}).items():
+            text = unicodedata.normalize("NFKC", label).strip()
+            if text not in (self.codes or {}) and text.upper() not in self.aliases:
+                out[text] = code
+        return out
+
+    @property
     def spellings(self) -> tuple[str, ...]:
         """Every header spelling that means this column."""
         return (self.name, self.camel, self.zh)
@@ -105,6 +118,15 @@ class Contract:
                 out[s] = c.name
                 out[s.lower()] = c.name
         return out
+
+    def loose_header_map(self) -> dict[str, str]:
+        """loose_header(spelling) → canonical name, for a header that header_map does not know as written; a
+        loose form two columns share is left out (never guessed)."""
+        owners: dict[str, set[str]] = {}
+        for c in self.columns:
+            for s in c.spellings:
+                owners.setdefault(loose_header(s), set()).add(c.name)
+        return {token: next(iter(names)) for token, names in owners.items() if len(names) == 1}
 
 
 def read_yaml(path: Path) -> Any:
@@ -185,9 +207,26 @@ def payload_arrays() -> tuple[str, ...]:
     return tuple(names)
 
 
+@cache
+def envelopes() -> tuple[str, ...]:
+    """The names under which a gateway's response wrapper carries the payload (data/contracts/_delivery.yaml)."""
+    return tuple(delivery_conventions().get("envelopes", []))
+
+
 def header_token(header: str) -> str:
     """A header compared loosely: case, spaces, "_" and "-" ignored (`id_card_no` = `idCardNo` = `ID-CARD-NO`)."""
     return "".join(ch for ch in header.strip().lower() if ch not in " _-\u3000")
+
+
+# what spreadsheet templates add to a header: a leading required-field mark (*项目编码) and the contract's own money
+# unit (应发金额（元）); any other unit (万元) is not the column's and leaves the header unknown
+_TEMPLATE_MARKS = re.compile(r"^[*]+|[(]元[)]$")
+
+
+def loose_header(header: str) -> str:
+    """A header as a spreadsheet template may write it, reduced to header_token's form: NFKC (full-width letters
+    and brackets), a leading * and a trailing (元) dropped."""
+    return header_token(_TEMPLATE_MARKS.sub("", unicodedata.normalize("NFKC", header).strip()))
 
 
 @cache

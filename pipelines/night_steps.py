@@ -6,7 +6,6 @@ Each step takes what it needs and returns what the next needs; tests call them w
 from __future__ import annotations
 
 import contextlib
-import re
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date
@@ -43,7 +42,6 @@ PUBLISHED_TABLES = (
 # list by its rank (docs/decisions.md "Money sums to the fen").
 PUBLISHED_ORDER = {"warning": '"rank" nulls last, project_code, list'}
 
-_DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # While a run works, the published tables it is about to rebuild are kept aside under this prefix; they come back
 # if the run does not publish (blocked, failed, crashed) and are dropped when it does.
 HELD_PREFIX = "_held_"
@@ -53,9 +51,9 @@ def extract_dates(inbox: Path) -> list[date]:
     """The extract dates delivered to the inbox (its `YYYY-MM-DD` sub-folders), oldest first."""
     if not inbox.is_dir():
         raise FileNotFoundError(f"inbox folder not found: {inbox}")
-    return sorted(
-        date.fromisoformat(p.name) for p in inbox.iterdir() if p.is_dir() and _DATE_DIR.match(p.name)
-    )
+    from pipelines.ingest.load import extract_date_of  # the loader's rule, one definition
+
+    return sorted(d for d in map(extract_date_of, inbox.iterdir()) if d is not None)
 
 
 def resolve_as_of(inbox: Path, as_of: date | None) -> date:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -29,7 +30,15 @@ import pyarrow as pa
 
 from pipelines.contracts import Column, Contract
 from pipelines.identifiers import ID_CHECK, ID_WEIGHTS, USCC_ALPHABET, USCC_WEIGHTS, mask, pii_hash
-from pipelines.ingest.validate import FALSE_WORDS, MAX_DATE, MIN_DATE, TRUE_WORDS
+from pipelines.ingest.validate import (
+    DATE_SPELLINGS,
+    DATETIME_SPELLINGS,
+    FALSE_WORDS,
+    MAX_DATE,
+    MIN_DATE,
+    MONTH_SPELLINGS,
+    TRUE_WORDS,
+)
 from pipelines.warehouse import DUCKDB_TYPES, entity_columns, raw_key
 
 JUDGED = "_ww_judged"
@@ -165,6 +174,15 @@ def _first_format(tries: list[tuple[str, str]], dtype: str) -> str:
     return "coalesce(" + ", ".join(f"try_strptime({t}, {lit(f)})" for t, f in tries) + f")::{dtype}"
 
 
+def _respelled(s: str, spellings: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """(text, format) tries for the other spellings of validate.py: the value rewritten to the canonical text."""
+    tries = []
+    for pattern, to, fmt in spellings:
+        groups = re.sub(r"[$]([0-9])", r"\\\1", to)  # $1 → \1 (RE2)
+        tries.append((f"regexp_replace({s}, {lit(pattern)}, {lit(groups)})", fmt))
+    return tries
+
+
 def parse_sql(col: Column, s: str) -> str | None:
     """The text `s` read as its type (null where it cannot be); None for text kept as text."""
     if col.type == "code":
@@ -177,6 +195,9 @@ def parse_sql(col: Column, s: str) -> str | None:
                 f"(case when regexp_full_match({value}, '[0-9]+') and length({value}) < {col.width} "
                 f"then lpad({value}, {col.width}, '0') else {value} end)"
             )
+        if col.labels:  # a label exported instead of its code (在建 → 003), as written
+            labels = " ".join(f"when {lit(k)} then {lit(v)}" for k, v in col.labels.items())
+            value = f"(case {s} {labels} else {value} end)"
         return value
     if col.type == "bool":
         return f"lower({s})"
@@ -184,14 +205,14 @@ def parse_sql(col: Column, s: str) -> str | None:
         return f"try_cast(replace({s}, ',', '') as double)"
     if col.type == "date":
         head = f"substring({s}, 1, 10)"
-        return _first_format([(head, "%Y-%m-%d"), (head, "%Y/%m/%d"), (s, "%Y%m%d")], "date")
+        tries = [(head, "%Y-%m-%d"), (head, "%Y/%m/%d"), (s, "%Y%m%d")]
+        return _first_format(tries + _respelled(s, DATE_SPELLINGS), "date")
     if col.type == "datetime":
         formats = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
-        return _first_format([(s, f) for f in formats], "timestamp")
+        return _first_format([(s, f) for f in formats] + _respelled(s, DATETIME_SPELLINGS), "timestamp")
     if col.type == "month":
-        return _first_format(
-            [(s, "%Y-%m-%d"), (f"{s} || '-01'", "%Y-%m-%d"), (f"{s} || '01'", "%Y%m%d")], "date"
-        )
+        tries = [(s, "%Y-%m-%d"), (f"{s} || '-01'", "%Y-%m-%d"), (f"{s} || '01'", "%Y%m%d")]
+        return _first_format(tries + _respelled(s, MONTH_SPELLINGS), "date")
     if col.type in ("str", "area"):
         return None
     raise ValueError(f"unknown column type {col.type}")

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.contracts import RETURN_ENTITIES, Contract, entity_of_file, load_contract
+from pipelines.contracts import RETURN_ENTITIES, Contract, entity_of_file, load_contract, loose_header
 from pipelines.identifiers import mask
 from pipelines.ingest import fused
 from pipelines.ingest.extras import add_extras, mask_personal_text
@@ -106,22 +106,39 @@ class LoadReport:
         }
 
 
+def extract_date_of(folder: Path) -> date | None:
+    """The extract date a folder of the inbox is named for (`YYYY-MM-DD`, a real day); None for any other
+    folder (a name like 2025-02-30 is not a day: the folder is left out and said so, it does not stop the night)."""
+    if not folder.is_dir() or not _DATE_DIR.match(folder.name):
+        return None
+    try:
+        return date.fromisoformat(folder.name)
+    except ValueError:
+        return None
+
+
 def delivered(inbox: Path, up_to: date | None, *, log_ignored: bool = False) -> list[tuple[Path, date]]:
-    """The files a night looks at: `inbox/<YYYY-MM-DD>/*` up to `up_to`, hidden files left out, in load order.
-    `log_ignored`: say which folders are not extract dates (once a night: load_inbox)."""
+    """The files a night looks at: `inbox/<YYYY-MM-DD>/**` up to `up_to`, in load order (by path). Files in a
+    folder inside an extract date's folder are that date's too (an archive unpacked into its own folder); hidden
+    files and folders, and office lock files (`~$payroll.xlsx`, there while someone has the workbook open), are
+    left out. `log_ignored`: say which folders are not extract dates (once a night: load_inbox)."""
     out: list[tuple[Path, date]] = []
-    for folder in sorted(p for p in Path(inbox).iterdir() if p.is_dir()):
-        if not _DATE_DIR.match(folder.name):
-            if log_ignored:
-                log.info("ignoring folder %s: not an extract date (YYYY-MM-DD)", folder.name)
+    for folder in sorted(Path(inbox).iterdir()):
+        extract_date = extract_date_of(folder)
+        if extract_date is None:
+            if log_ignored and not folder.name.startswith("."):
+                what = "folder" if folder.is_dir() else "file outside any extract-date folder"
+                log.warning("ignoring %s %s: not in an extract-date folder (YYYY-MM-DD)", what, folder.name)
             continue
-        extract_date = date.fromisoformat(folder.name)
         if up_to is not None and extract_date > up_to:
             continue
-        out += [
-            (p, extract_date) for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")
-        ]
+        out += [(p, extract_date) for p in sorted(folder.rglob("*")) if _is_delivery(p, folder)]
     return out
+
+
+def _is_delivery(path: Path, folder: Path) -> bool:
+    parts = path.relative_to(folder).parts
+    return path.is_file() and not any(p.startswith(".") for p in parts) and not path.name.startswith("~$")
 
 
 def load_inbox(
@@ -189,6 +206,7 @@ def load_file(
     contract = load_contract(entity)
     source = _parquet_source(con, path, contract) if fmt == "parquet" else None
     bad_lines: list[tuple[int, str]] = []
+    extras: list[str] = []
     if source is None:
         try:
             rows = read_any(path)
@@ -196,16 +214,19 @@ def load_file(
             log.warning("file %s failed: %s", rel, exc)
             return _refused(con, result, sha, extract_date, "failed", str(exc))
         result.encoding = rows.encoding
+        if fmt in ("csv", "xlsx"):
+            rows = _header_below_title(rows, contract, rel)
         frame, extras = _canonical_frame(rows, contract)
         bad_lines = rows.bad_lines
         result.rows_read = frame.height + len(bad_lines)
         present = [c for c in frame.columns if c in contract.column_names]
         source = _Source(add_extras(frame, extras, settings.pii_key), present)
-    if not set(contract.key) & set(source.present):
+    missing = _missing_required(contract, source.present, extras, records=fmt in ("json", "jsonl"))
+    if missing:
         if source.frame is None:
             result.rows_read = int(con.execute(f"select count(*) from ({source.select})").fetchall()[0][0])  # type: ignore[index]
-        reason = "表头与数据标准不符：找不到任何主键字段（" + "、".join(contract.key) + "）"
-        return _refused(con, result, sha, extract_date, "failed", reason)
+        log.warning("file %s failed: %s", rel, missing)
+        return _refused(con, result, sha, extract_date, "failed", missing)
     try:
         judged = fused.judge(con, source.sql(con), source.present, contract, extract_date, settings.pii_key)
         n_rows, n_bad = fused.counts(con)
@@ -261,6 +282,48 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, contract: Contra
         f"from read_parquet({file}, file_row_number = true)"
     )
     return _Source(None, list(rename.values()), select)
+
+
+TITLE_ROWS_MAX = 5  # how far down a sheet its header may be, below a title (a setting of the reader)
+
+
+def _header_below_title(rows: RawRows, contract: Contract, rel: str) -> RawRows:
+    """A sheet with a title above its header (「某项目2025年11月农民工工资发放表」 on row 1, the header on row 2),
+    as spreadsheets made by hand are: when the first row names no key column but one of the next TITLE_ROWS_MAX
+    rows names them all, that row is the header and the rows above it are dropped; every row keeps its line.
+    Otherwise the rows as read (the file is then refused for its missing columns, naming the headers it has)."""
+    frame = rows.frame
+    columns = [c for c in frame.columns if c != "_line"]
+    keys = set(contract.key)
+    if keys & set(_header_renames(columns, contract)[0].values()):
+        return rows
+    for i, values in enumerate(frame.head(TITLE_ROWS_MAX).select(columns).iter_rows()):
+        header = [(v or "").strip() or f"__UNNAMED__{n}" for n, v in enumerate(values)]
+        if len(set(header)) == len(header) and keys <= set(_header_renames(header, contract)[0].values()):
+            line = int(frame["_line"][i])
+            log.info("file %s: header on line %d, below a title", rel, line)
+            body = frame.slice(i + 1).rename(dict(zip(columns, header, strict=True)))
+            return RawRows(body, rows.encoding, [b for b in rows.bad_lines if b[0] > line], None)
+    return rows
+
+
+def _missing_required(
+    contract: Contract, present: list[str], extras: list[str], *, records: bool
+) -> str | None:
+    """Why a file cannot be loaded when its header lacks a column every row needs (a key part or a required
+    column), naming the headers that were not recognised; None when it has them all. In a file with a header
+    (CSV, XLSX, Parquet) every row would fail on the same absent column: the file is refused with one reason
+    instead of a quarantine record per row. JSON records each carry their own fields: a record without a required
+    one is quarantined on its own line, and only a file in which no record has any key part is refused."""
+    needed = [c for c in contract.columns if c.required or c.name in contract.key]
+    absent = [c for c in needed if c.name not in present]
+    if not absent or (records and set(contract.key) & set(present)):
+        return None
+    reason = "表头与数据标准不符：缺少必填字段 " + "、".join(f"{c.zh}（{c.name}）" for c in absent)
+    unknown = [h for h in extras if h.strip()]
+    if unknown:
+        reason += "；未识别的表头 " + "、".join(unknown[:12]) + ("等" if len(unknown) > 12 else "")
+    return reason
 
 
 def _refused(
@@ -367,12 +430,13 @@ def _map_headers(df: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, li
 
 
 def _header_renames(columns: list[str], contract: Contract) -> tuple[dict[str, str], list[str]]:
-    """Header → canonical name for the headers a contract knows (the first spelling of a column wins); the rest."""
-    hm = contract.header_map()
+    """Header → canonical name for the headers a contract knows, as written or loosely (contracts.loose_header:
+    *项目编码, 应发金额（元）); the first header of a column wins; the rest."""
+    hm, loose = contract.header_map(), contract.loose_header_map()
     rename, extras, taken = {}, [], set()
     for c in columns:
         key = c.strip().lstrip("\ufeff")
-        canon = hm.get(key) or hm.get(key.lower())
+        canon = hm.get(key) or hm.get(key.lower()) or loose.get(loose_header(key))
         if canon and canon not in taken:
             rename[c] = canon
             taken.add(canon)

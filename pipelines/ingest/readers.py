@@ -24,7 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.contracts import payload_arrays
+from pipelines.contracts import envelopes, payload_arrays
 
 _TEXT_TYPES = {str, type(None)}  # a JSON column of these is text already
 
@@ -152,26 +152,49 @@ def _read_quoted_csv(text: str, enc: str) -> RawRows:
 
 
 def _read_xlsx(path: Path) -> RawRows:
-    df = pl.read_excel(path, sheet_id=1, infer_schema_length=0)
+    """The first sheet, header on row 1. Blank rows are read and then dropped, so that a row keeps its own line
+    number (the reader's default drops them first, and every row after a blank one was named by the wrong line)."""
+    df = pl.read_excel(path, sheet_id=1, infer_schema_length=0, drop_empty_rows=False)
     df = df.rename({c: str(c).strip() for c in df.columns})
-    df = df.select(pl.all().cast(pl.Utf8))
-    return RawRows(df.with_columns(pl.int_range(2, df.height + 2, dtype=pl.Int32).alias("_line")), None)
+    df = df.select(pl.all().cast(pl.Utf8)).with_columns(
+        pl.int_range(2, df.height + 2, dtype=pl.Int32).alias("_line")
+    )
+    if df.width > 1:
+        df = df.filter(~pl.all_horizontal(pl.exclude("_line").is_null()))
+    return RawRows(df, None)
 
 
 def unpack(obj: dict) -> list[tuple[dict, str | None]]:
     """A payload's records with the parent's fields merged in (the record wins), each with its place in the
-    payload; a plain record as itself. Non-object entries of a payload array are skipped by the caller's count."""
+    payload; a plain record as itself. A payload inside a gateway's response wrapper (`{"code": 0, "data":
+    {"records": [...]}}`) is found under the wrapper's names, and the wrapper's own fields are left out.
+    Non-object entries of a payload array are skipped by the caller's count."""
     arrays = payload_arrays()
-    if frozenset(arrays).isdisjoint(obj):  # a plain record (most JSONL lines): one set test, no loop
+    if frozenset(arrays).isdisjoint(obj) and frozenset(envelopes()).isdisjoint(obj):
+        return [(obj, None)]  # a plain record (most JSONL lines): two set tests, no loop
+    found = _payload_in(obj, arrays, depth=2)
+    if found is None:
         return [(obj, None)]
-    array = next((k for k in arrays if isinstance(obj.get(k), list)), None)
-    if array is None:
-        return [(obj, None)]
-    parent = {k: v for k, v in obj.items() if k not in arrays}
-    entries = obj[array]
+    payload, array, place = found
+    parent = {k: v for k, v in payload.items() if k not in arrays}
+    entries = payload[array]
     if parent:
         entries = [{**parent, **r} if isinstance(r, dict) else r for r in entries]
-    return list(zip(entries, map(f"{array}第{{}}条".format, range(1, len(entries) + 1)), strict=True))
+    return list(zip(entries, map(f"{place}{array}第{{}}条".format, range(1, len(entries) + 1)), strict=True))
+
+
+def _payload_in(obj: dict, arrays: tuple[str, ...], depth: int) -> tuple[dict, str, str] | None:
+    """The object holding a payload array (itself or one under a wrapper's name, `depth` levels down at most), the
+    array's name and the path to it ("data." under a wrapper); None for a plain record."""
+    array = next((k for k in arrays if isinstance(obj.get(k), list)), None)
+    if array is not None:
+        return obj, array, ""
+    for name in envelopes() if depth else ():
+        inner = obj.get(name)
+        found = _payload_in(inner, arrays, depth - 1) if isinstance(inner, dict) else None
+        if found is not None:
+            return found[0], found[1], f"{name}.{found[2]}"
+    return None
 
 
 def _read_jsonl(path: Path) -> RawRows:

@@ -7,11 +7,17 @@ the product. An independent polars implementation of the same rules lives with t
 Normalisation, written down (sources.md "codes may arrive …"):
 - every value: Unicode NFKC (full-width digits and letters → ASCII, e.g. "２０" → "20"), surrounding spaces removed,
   empty → null;
-- codes: vendor aliases from the contract first (attendance direction E/IN/I/进 → 01, L/OUT/O/0/出 → 02;
+- codes: a code's Chinese label from the contract's code table, as management systems export it (在建 → 003,
+  已动用 → 02); else vendor aliases from the contract (attendance direction E/IN/I/进 → 01, L/OUT/O/0/出 → 02;
   account direction IN/CR → 01, OUT/DR → 02), then digits zero-padded to the code width ("3" → "003");
 - booleans: 1/0, true/false, t/f, y/n, yes/no, 是/否;
 - dates: yyyy-MM-dd, yyyy/MM/dd, yyyyMMdd (a time part is ignored); times: yyyy-MM-dd HH:mm:ss, with "/" or "T";
-  months: yyyy-MM or yyyyMM.
+  months: yyyy-MM or yyyyMM;
+- and the spellings Chinese office software and vendor exports write (DATE_SPELLINGS below): month and day with or
+  without their leading zero, "-", "/", "." or 年月日 between the parts (2025/6/3, 2025.06.03, 2025年6月3日,
+  2025年6月3日 8:05); a time with or without its seconds, a fraction of a second dropped (2025/6/3 8:05,
+  2025-06-03 08:05:07.000); a month with any of those separators or a whole date (2025/6, 2025年6月,
+  2025-06-01 00:00:00 — what an Excel month cell reads as).
 """
 
 from __future__ import annotations
@@ -36,3 +42,21 @@ REASONS_ZH = {
 
 TRUE_WORDS = ["1", "true", "t", "y", "yes", "是"]
 FALSE_WORDS = ["0", "false", "f", "n", "no", "否"]
+
+# The other spellings of a date, a time and a month (the docstring's last item), each a regular expression and the
+# canonical text it is rewritten to before it is read with the format beside it. They are tried only on a value
+# the canonical formats did not read. Plain [0-9], not \d: RE2 (DuckDB) and Rust's regex (polars) agree on it.
+# Replacements use $1-style groups; fused.py turns them into RE2's \1.
+_Y, _M, _D = r"([0-9]{4})\s*[-/.年]\s*", r"([0-9]{1,2})\s*[-/.月]\s*", r"([0-9]{1,2})\s*日?"
+_HM = r"\s*[ T]?\s*([0-9]{1,2})\s*[:时]\s*([0-9]{1,2})"
+DATE_SPELLINGS = [(rf"^{_Y}{_M}{_D}(?:[ T].*)?$", "$1-$2-$3", "%Y-%m-%d")]
+DATETIME_SPELLINGS = [
+    (
+        rf"^{_Y}{_M}{_D}{_HM}\s*[:分]\s*([0-9]{{1,2}})\s*秒?(?:\.[0-9]+)?$",
+        "$1-$2-$3 $4:$5:$6",
+        "%Y-%m-%d %H:%M:%S",
+    ),
+    (rf"^{_Y}{_M}{_D}{_HM}\s*分?$", "$1-$2-$3 $4:$5:00", "%Y-%m-%d %H:%M:%S"),
+]
+_DAY = r"(?:\s*[-/.]\s*[0-9]{1,2}\s*日?|\s*[0-9]{1,2}\s*日)?"
+MONTH_SPELLINGS = [(rf"^{_Y}([0-9]{{1,2}})\s*月?{_DAY}(?:[ T].*)?$", "$1-$2-01", "%Y-%m-%d")]

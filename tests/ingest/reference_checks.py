@@ -14,7 +14,15 @@ import polars as pl
 
 from pipelines.contracts import Column, Contract
 from pipelines.identifiers import ID_CHECK, ID_WEIGHTS, USCC_ALPHABET, USCC_WEIGHTS
-from pipelines.ingest.validate import FALSE_WORDS, MAX_DATE, MIN_DATE, TRUE_WORDS
+from pipelines.ingest.validate import (
+    DATE_SPELLINGS,
+    DATETIME_SPELLINGS,
+    FALSE_WORDS,
+    MAX_DATE,
+    MIN_DATE,
+    MONTH_SPELLINGS,
+    TRUE_WORDS,
+)
 
 PROBLEM_SCHEMA = {
     "_row": pl.UInt32,
@@ -217,25 +225,34 @@ def _type_failures(col: Column, p: pl.Expr, extract_date: date) -> tuple[pl.Expr
 
 
 def _code_value(s: pl.Expr, col: Column) -> pl.Expr:
-    """A code as stored: vendor aliases mapped, then digits zero-padded to the code width."""
+    """A code as stored: a label exported for its code mapped to the code; else vendor aliases mapped, then digits
+    zero-padded to the code width."""
     value = s.str.to_uppercase().replace(col.aliases) if col.aliases else s
     if col.width:
         value = pl.when(value.str.contains(r"^\d+$")).then(value.str.zfill(col.width)).otherwise(value)
+    if col.labels:
+        value = pl.when(s.is_in(list(col.labels))).then(s.replace(col.labels)).otherwise(value)
     return value
+
+
+def _respelled(s: pl.Expr, spellings: list[tuple[str, str, str]]) -> list[tuple[pl.Expr, str]]:
+    return [(s.str.replace(pattern, to), fmt) for pattern, to, fmt in spellings]
 
 
 def _parse_date(s: pl.Expr) -> pl.Expr:
     head = s.str.slice(0, 10)
-    return _first_format(pl.Date, [(head, "%Y-%m-%d"), (head, "%Y/%m/%d"), (s, "%Y%m%d")])
+    tries = [(head, "%Y-%m-%d"), (head, "%Y/%m/%d"), (s, "%Y%m%d")]
+    return _first_format(pl.Date, tries + _respelled(s, DATE_SPELLINGS))
 
 
 def _parse_datetime(s: pl.Expr) -> pl.Expr:
     formats = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
-    return _first_format(pl.Datetime("us"), [(s, f) for f in formats])
+    return _first_format(pl.Datetime("us"), [(s, f) for f in formats] + _respelled(s, DATETIME_SPELLINGS))
 
 
 def _parse_month(s: pl.Expr) -> pl.Expr:
-    return _first_format(pl.Date, [(s, "%Y-%m-%d"), (s + "-01", "%Y-%m-%d"), (s + "01", "%Y%m%d")])
+    tries = [(s, "%Y-%m-%d"), (s + "-01", "%Y-%m-%d"), (s + "01", "%Y%m%d")]
+    return _first_format(pl.Date, tries + _respelled(s, MONTH_SPELLINGS))
 
 
 def _first_format(dtype: pl.DataType, tries: list[tuple[pl.Expr, str]]) -> pl.Expr:

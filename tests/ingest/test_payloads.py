@@ -220,3 +220,41 @@ def test_a_json_file_of_plain_records_or_one_payload_object(tmp_path):
     single.write_text(json.dumps({"projectCode": "P1", "dataList": [punch(n) for n in range(4)]}))
     con, result = load(single)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 4, 0)
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        lambda p: {"code": 0, "msg": "成功", "data": p},
+        lambda p: {"success": True, "result": {"data": p}},
+    ],
+    ids=["data", "result.data"],
+)
+def test_a_payload_inside_a_gateways_response_wrapper_is_unpacked(tmp_path, wrap):
+    """{"code": 0, "msg": "成功", "data": {"records": [...], "total": 2}}: the records are the payload's, with the
+    payload's own fields merged in; the wrapper's code and msg are not fields of the records."""
+    payload = {"projectCode": "P1", "records": [punch(1), punch(2, projectCode="P2")], "total": 2}
+    path = tmp_path / "attendance_0630.json"
+    path.write_text(json.dumps(wrap(payload), ensure_ascii=False), encoding="utf-8")
+    rows = read_any(path)
+    assert rows.frame[
+        "project_code" if "project_code" in rows.frame.columns else "projectCode"
+    ].to_list() == [
+        "P1",
+        "P2",
+    ]
+    assert "code" not in rows.frame.columns
+    assert "msg" not in rows.frame.columns
+    assert rows.items[-1].endswith("records第2条")
+    con, result = load(path)
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 2, 0)
+    con.close()
+
+
+def test_a_record_with_a_field_named_data_is_still_a_record(tmp_path):
+    """A wrapper's name on a plain record's own object field does not make that field the record."""
+    path = tmp_path / "attendance_0630.jsonl"
+    write_lines(path, [punch(1, data={"device": "A1"})])
+    rows = read_any(path)
+    assert rows.frame.height == 1
+    assert rows.items is None

@@ -1,0 +1,208 @@
+"""A payroll delivered as office software writes it loads the same rows as the platform's own export.
+
+Two habits the generator does not have: a workbook whose dates, months and amounts are typed Excel cells (a date
+cell, a month cell formatted 2025年11月, numbers) with blank rows between the records; and a CSV saved by a
+Chinese-locale spreadsheet (GB18030, CRLF, 2025/12/16 dates, 2025年11月 months). Each must store the rows the
+canonical CSV stores, and a bad row after a blank one must be quarantined under its own line of the sheet."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import xlsxwriter
+
+from pipelines.identifiers import id_check_char
+from pipelines.ingest import load_file
+from pipelines.settings import Settings
+from tests.ingest.conftest import fresh_warehouse, load_fresh
+
+NIGHT = date(2025, 12, 31)
+HEADER = ["project_code", "pay_month", "id_card_number", "days", "total_pay_amount", "actual_amount"]
+HEADER += ["is_back_pay", "balance_date"]
+STORED = "project_code, pay_month, id_card_number_hash, days, total_pay_amount, actual_amount, is_back_pay, balance_date"
+
+
+def an_id(n: int) -> str:
+    body = f"35050319900101{n:03d}"
+    return body + id_check_char(body)
+
+
+# (ID number, days, total, actual, back pay, pay day)
+ROWS = [
+    (an_id(1), 22, 8963.58, 8963.58, 0, date(2025, 12, 16)),
+    (an_id(2), 15, 4467.4, 4000.0, 0, date(2025, 12, 16)),
+    (an_id(3), 20, 6000.0, 6000.0, 1, date(2025, 12, 20)),
+]
+BAD_ID = an_id(4)[:-1] + ("0" if an_id(4)[-1] != "0" else "1")
+
+
+def _canonical_csv(folder) -> None:
+    lines = [",".join(HEADER)]
+    for idn, days, total, actual, back, paid in ROWS:
+        lines.append(f"P1,2025-11,{idn},{days},{total},{actual},{back},{paid.isoformat()}")
+    (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _typed_workbook(folder) -> None:
+    book = xlsxwriter.Workbook(folder / "payroll_1231.xlsx")
+    sheet = book.add_worksheet("工资发放")
+    day, month = book.add_format({"num_format": "yyyy/m/d"}), book.add_format({"num_format": "yyyy年m月"})
+    sheet.write_row(0, 0, HEADER)
+    placed = [1, 2, 5]  # sheet rows (0-based) of the good records: rows 4 and 5 of the sheet are blank
+    for row, (idn, days, total, actual, back, paid) in zip(placed, ROWS, strict=True):
+        sheet.write_string(row, 0, "P1")
+        sheet.write_datetime(row, 1, datetime(2025, 11, 1), month)
+        sheet.write_string(row, 2, idn)
+        sheet.write_number(row, 3, days)
+        sheet.write_number(row, 4, total)
+        sheet.write_number(row, 5, actual)
+        sheet.write_boolean(row, 6, bool(back))
+        sheet.write_datetime(row, 7, datetime(paid.year, paid.month, paid.day), day)
+    sheet.write_row(7, 0, ["P1", "2025年11月", BAD_ID, 10, 100, 100, "否", "2025/12/16"])  # line 8
+    book.close()
+
+
+def _spreadsheet_csv(folder) -> None:
+    lines = [",".join(HEADER)]
+    for idn, days, total, actual, back, paid in ROWS:
+        lines.append(
+            f"P1,2025年11月,{idn},{days},{total},{actual},{'是' if back else '否'},{paid:%Y/%-m/%-d}"
+        )
+    lines.append("")  # a blank line, then the bad row on line 6
+    lines.append(f"P1,2025年11月,{BAD_ID},10,100,100,否,2025/12/16")
+    (folder / "payroll_1231.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
+
+
+def _load(tmp_path, name, write):
+    folder = tmp_path / name
+    folder.mkdir()
+    write(folder)
+    con = fresh_warehouse()
+    path = next(folder.iterdir())
+    result = load_file(con, path, NIGHT, Settings(), inbox=folder)
+    stored = con.execute(f"select {STORED} from raw_payroll order by id_card_number_hash").fetchall()
+    quarantined = con.execute("select line, column_name, reason_code from quarantine").fetchall()
+    con.close()
+    return result, stored, quarantined
+
+
+def test_typed_cells_and_blank_rows_load_as_the_platform_export(tmp_path):
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    assert len(canonical) == 3
+    result, stored, quarantined = _load(tmp_path, "typed", _typed_workbook)
+    assert (result.rows_loaded, result.rows_quarantined) == (3, 1)
+    assert stored == canonical
+    assert quarantined == [(8, "id_card_number", "id_check_digit")]
+
+
+def test_a_spreadsheet_saved_csv_loads_as_the_platform_export(tmp_path):
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    result, stored, quarantined = _load(tmp_path, "saved", _spreadsheet_csv)
+    assert (result.rows_loaded, result.rows_quarantined) == (3, 1)
+    assert stored == canonical
+    assert quarantined == [(6, "id_card_number", "id_check_digit")]
+
+
+ZH_HEADER = ["*项目编码", "*工资月份", "*证件号码", "出勤天数", "应发金额（元）", "实发金额(元)", "*是否补发"]
+ZH_HEADER += ["*发放日期", ""]  # a template's required marks and units; a trailing comma on every line
+
+
+def _template_csv(folder) -> None:
+    lines = [",".join(ZH_HEADER)]
+    for idn, days, total, actual, back, paid in ROWS:
+        lines.append(f"P1,2025-11,{idn},{days},{total},{actual},{back},{paid.isoformat()},")
+    (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+
+
+def test_a_templates_header_marks_and_units_are_the_columns_they_name(tmp_path):
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    result, stored, _ = _load(tmp_path, "template", _template_csv)
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 3, 0)
+    assert stored == canonical  # the amounts under 应发金额（元） are the amounts, not an unknown column
+
+
+def test_a_header_without_a_required_column_refuses_the_file_and_names_the_headers(tmp_path):
+    """A pay day under another name and the amounts in 万元: the file is refused with one reason naming the
+    absent column and the headers not recognised — not three rows quarantined for an empty pay day, and never the
+    万元 amounts read as 元."""
+
+    def write(folder) -> None:
+        header = (
+            ",".join(HEADER)
+            .replace("balance_date", "发放时间")
+            .replace("total_pay_amount", "应发金额（万元）")
+        )
+        lines = [header] + [f"P1,2025-11,{r[0]},{r[1]},{r[2] / 10000},{r[3]},{r[4]},{r[5]}" for r in ROWS]
+        (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    result, stored, quarantined = _load(tmp_path, "renamed", write)
+    assert (result.status, result.rows_read, result.rows_loaded) == ("failed", 3, 0)
+    assert result.reason == (
+        "表头与数据标准不符：缺少必填字段 发放日期（balance_date）；未识别的表头 应发金额（万元）、发放时间"
+    )
+    assert stored == []
+    assert quarantined == []
+
+
+def test_an_archive_unpacked_into_its_own_folder_is_that_nights_delivery(tmp_path):
+    """A zip unpacked into the extract folder leaves its files one folder down; a workbook open on a shared drive
+    leaves an office lock file beside it. The first is delivered (before: skipped without a word), the second is
+    not a delivery (before: refused as a file of no entity, a finding every night)."""
+    night = tmp_path / "inbox" / "2025-12-31"
+    (night / "住建局导出").mkdir(parents=True)
+    _canonical_csv(night / "住建局导出")
+    (night / "~$payroll_1231.xlsx").write_bytes(b"\x00" * 165)
+    (night / ".hidden").mkdir()
+    _canonical_csv(night / ".hidden")
+    loaded = load_fresh(tmp_path / "inbox")
+    files = loaded.con.execute("select path, status, rows_loaded from load_file").fetchall()
+    loaded.con.close()
+    assert files == [("2025-12-31/住建局导出/payroll_1231.csv", "loaded", 3)]
+
+
+def test_a_title_above_the_header_is_not_the_header(tmp_path):
+    """A workbook made by hand: a merged title on row 1, the header on row 2, a blank row, the records; a bad row
+    keeps its line of the sheet."""
+
+    def write(folder) -> None:
+        book = xlsxwriter.Workbook(folder / "payroll_1231.xlsx")
+        sheet = book.add_worksheet()
+        sheet.merge_range(0, 0, 0, len(HEADER) - 1, "泉州市某项目2025年11月农民工工资发放表")
+        sheet.write_row(1, 0, ZH_HEADER[:-1])
+        for row, (idn, days, total, actual, back, paid) in enumerate(
+            ROWS, start=3
+        ):  # row 3 of the sheet blank
+            sheet.write_row(row, 0, ["P1", "2025-11", idn, days, total, actual, back, paid.isoformat()])
+        sheet.write_row(7, 0, ["P1", "2025-11", BAD_ID, 10, 100, 100, 0, "2025-12-16"])  # line 8
+        book.close()
+
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    result, stored, quarantined = _load(tmp_path, "titled", write)
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 3, 1)
+    assert stored == canonical
+    assert quarantined == [(8, "id_card_number", "id_check_digit")]
+
+
+def test_folders_and_files_outside_the_extract_dates_are_named_not_fatal(tmp_path, caplog):
+    """A folder named for no real day (2025-02-30) stopped the night with a ValueError before; now it is left out
+    like any folder that is not an extract date, and each is named in the log, as is a file left in the inbox
+    itself."""
+    from pipelines.night_steps import extract_dates
+
+    inbox = tmp_path / "inbox"
+    for name in ("2025-12-31", "2025-02-30", "说明"):
+        (inbox / name).mkdir(parents=True)
+        _canonical_csv(inbox / name)
+    (inbox / "payroll_1230.csv").write_text("project_code\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="wagewatch.ingest"):
+        loaded = load_fresh(inbox)
+    files = loaded.con.execute("select path, status from load_file").fetchall()
+    loaded.con.close()
+    assert files == [("2025-12-31/payroll_1231.csv", "loaded")]
+    assert extract_dates(inbox) == [date(2025, 12, 31)]
+    ignored = {r.getMessage().split(":")[0] for r in caplog.records}
+    assert ignored == {
+        "ignoring folder 2025-02-30",
+        "ignoring folder 说明",
+        "ignoring file outside any extract-date folder payroll_1230.csv",
+    }
