@@ -1,5 +1,8 @@
 """Other delivery habits for the same facts: an inbox whose every file lists its rows in another order, and whose
-CSV files are in the other encoding (UTF-8 ↔ GB18030) with CRLF line ends.
+CSV files are in the other encoding (UTF-8 ↔ GB18030) with CRLF line ends, written as a spreadsheet saves them:
+dates, times and months in an office spelling (2025/6/3 8:05:07 or 2025年6月3日, 2025/6 or 2025年6月), codes as
+their labels in half the files (在建 for 003), the required columns' headers marked with a leading * and money
+headers given their unit (应发金额（元）).
 
 A platform's export has no defined row order, and the encoding of a CSV depends on who exported it
 (shared/spec/sources.md); neither is a fact, so nothing wagewatch publishes may depend on them. `wagewatch generate
@@ -11,11 +14,13 @@ from __future__ import annotations
 
 import json
 import random
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 
-from pipelines.contracts import payload_arrays
+from pipelines.contracts import entity_of_file, load_contract, payload_arrays
 from pipelines.ingest.readers import UnreadableFileError, decode
 
 
@@ -82,7 +87,59 @@ def _csv(path: Path, rng: random.Random) -> str:
     if any(line.count('"') % 2 for line in body):  # a quoted field across lines: its lines must stay together
         return "left_as_delivered"
     rng.shuffle(body)
+    entity = entity_of_file(path.name)
+    if entity is not None and '"' not in text:
+        head, body = _office_spelling(entity, head, body, rng.choice(("slash", "chinese")))
     out = "\r\n".join([head, *body]) + "\r\n"
     to_gb18030 = encoding != "gb18030"
     path.write_bytes(out.encode("gb18030") if to_gb18030 else out.encode("utf-8"))
     return "csv_to_gb18030" if to_gb18030 else "csv_to_utf8"
+
+
+_DAY = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+_TIME = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+_Spelling = Callable[..., str]
+_SPELL: dict[
+    str, tuple[_Spelling, _Spelling, _Spelling]
+] = {  # style → (date, datetime, month) spelling of the parts
+    "slash": (
+        lambda y, m, d: f"{y}/{int(m)}/{int(d)}",
+        lambda y, m, d, hh, mm, ss: f"{y}/{int(m)}/{int(d)} {int(hh)}:{mm}:{ss}",
+        lambda y, m: f"{y}/{int(m)}",
+    ),
+    "chinese": (
+        lambda y, m, d: f"{y}年{int(m)}月{int(d)}日",
+        lambda y, m, d, hh, mm, ss: f"{y}年{int(m)}月{int(d)}日 {hh}:{mm}:{ss}",
+        lambda y, m: f"{y}年{int(m)}月",
+    ),
+}
+
+
+def _office_spelling(entity: str, head: str, body: list[str], style: str) -> tuple[str, list[str]]:
+    """A CSV's header and lines as a spreadsheet saves them: canonical dates, times and months re-spelled in
+    `style` (and in the chinese style, a code written as its label), a * before each required column's header and
+    (元) after a money column's Chinese header. Values in another spelling already, or empty, stay as they are."""
+    contract = load_contract(entity)
+    headers = contract.header_map()
+    columns = [contract.column(headers[h]) if h in headers else None for h in head.split(",")]
+    spell_day, spell_time, spell_month = _SPELL[style]
+    # a management system's export: a code's label where the platform writes the code (003 → 在建)
+    labels = {c.name: {code: label for label, code in c.labels.items()} for c in contract.columns}
+    shapes = {"date": (_DAY, spell_day), "datetime": (_TIME, spell_time), "month": (_MONTH, spell_month)}
+    marked = []
+    for header, col in zip(head.split(","), columns, strict=True):
+        required = col is not None and (col.required or col.name in contract.key)
+        money = col is not None and col.type == "decimal" and header == col.zh and "金额" in col.zh
+        marked.append(("*" if required else "") + header + ("（元）" if money else ""))
+    lines = []
+    for line in body:
+        cells = line.split(",")
+        for i, col in enumerate(columns):
+            shape = shapes.get(col.type) if col is not None and i < len(cells) else None
+            if shape is not None and (m := shape[0].match(cells[i])):
+                cells[i] = shape[1](*m.groups())
+            elif style == "chinese" and col is not None and col.labels and i < len(cells):
+                cells[i] = labels[col.name].get(cells[i], cells[i])
+        lines.append(",".join(cells))
+    return ",".join(marked), lines

@@ -1,6 +1,7 @@
 """Other delivery habits, the same facts: the tiny world's files delivered again with the rows of every file in
-another order and every CSV in the other encoding (UTF-8 ↔ GB18030, CRLF line ends) publish the same tables, byte
-for byte, as the files as the generator wrote them.
+another order and every CSV in the other encoding (UTF-8 ↔ GB18030, CRLF line ends), its dates and months in a
+spreadsheet's spelling (2025/6/3, 2025年6月) and its headers marked as a template marks them (*项目编码,
+应发金额（元）), publish the same tables, byte for byte, as the files as the generator wrote them.
 
 The order rows arrive in is not a fact: a platform's export has no defined order, and a sum taken over raw doubles
 in that order moved R04's published evidence in its last bits on the demo world (docs/decisions.md "Money sums to
@@ -49,7 +50,7 @@ def test_generate_with_other_habits_writes_the_facts_in_another_order(tiny_world
     assert result.exit_code == 0, result.output
     generated = sorted(p.relative_to(tiny_world / "inbox") for p in (tiny_world / "inbox").rglob("*.csv"))
     assert generated == sorted(p.relative_to(tmp_path / "inbox") for p in (tmp_path / "inbox").rglob("*.csv"))
-    moved = other_bytes = 0
+    moved = other_bytes = marked = respelled = 0
     for name in generated:
         before, after = tiny_world / "inbox" / name, tmp_path / "inbox" / name
         other_bytes += (
@@ -57,11 +58,20 @@ def test_generate_with_other_habits_writes_the_facts_in_another_order(tiny_world
         )  # the same where one ASCII row was CRLF already
         lines_before = decode(before.read_bytes())[0].splitlines()
         lines_after = decode(after.read_bytes())[0].splitlines()
-        assert lines_before[0] == lines_after[0]  # the header stays first
-        assert sorted(lines_before[1:]) == sorted(lines_after[1:])  # the same rows …
-        moved += lines_before[1:] != lines_after[1:]  # … in another order where there are several
+        # the header stays first, its required columns marked with * and its money columns given their unit
+        assert lines_before[0] == lines_after[0].replace("*", "").replace("（元）", "")
+        marked += lines_before[0] != lines_after[0]
+        respelled += lines_before[1:] != lines_after[1:] and sorted(lines_before[1:]) != sorted(
+            lines_after[1:]
+        )
+        assert len(lines_before) == len(
+            lines_after
+        )  # the same rows, in another order and dates spelled otherwise
+        moved += lines_before[1:] != lines_after[1:]
     assert moved > len(generated) // 2
     assert other_bytes > len(generated) * 0.9
+    assert marked == len(generated)
+    assert respelled > len(generated) // 2
 
 
 def test_other_habits_are_refused_with_faults(tmp_path):
