@@ -208,6 +208,12 @@ def payload_arrays() -> tuple[str, ...]:
 
 
 @cache
+def payload_fields() -> frozenset[str]:
+    """Fields that describe a payload, not its records (data/contracts/_delivery.yaml): never reported unknown."""
+    return frozenset(delivery_conventions().get("payload_fields", []))
+
+
+@cache
 def envelopes() -> tuple[str, ...]:
     """The names under which a gateway's response wrapper carries the payload (data/contracts/_delivery.yaml)."""
     return tuple(delivery_conventions().get("envelopes", []))

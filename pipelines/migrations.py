@@ -66,6 +66,14 @@ def _m006_row_hash_as_number(con: duckdb.DuckDBPyConnection) -> None:
             )
 
 
+def _m007_ledger_unknown_headers(con: duckdb.DuckDBPyConnection) -> None:
+    """The ledger names a loaded file's headers that no contract column has (应发金额（万元）): their values are kept
+    in raw `_extra` only, so the bulletin says so instead of the column being silently empty."""
+    have = {r[0] for r in con.execute("describe load_file").fetchall()}
+    if "unknown_headers" not in have:
+        con.execute("alter table load_file add column unknown_headers VARCHAR")
+
+
 MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "initial schema", _m001_initial),
     (2, "raw columns follow the contracts", _m002_raw_columns_follow_contracts),
@@ -73,6 +81,7 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (4, "ledger notes a cut last line", _m004_ledger_tail_problem),
     (5, "raw tables for the inspectors' returns", _m005_return_entities),
     (6, "raw _row_hash as a 64-bit number", _m006_row_hash_as_number),
+    (7, "ledger names unknown headers", _m007_ledger_unknown_headers),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

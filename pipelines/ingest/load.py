@@ -13,7 +13,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.contracts import RETURN_ENTITIES, Contract, entity_of_file, load_contract, loose_header
+from pipelines.contracts import (
+    RETURN_ENTITIES,
+    Contract,
+    entity_of_file,
+    load_contract,
+    loose_header,
+    payload_fields,
+)
 from pipelines.identifiers import mask
 from pipelines.ingest import fused
 from pipelines.ingest.extras import add_extras, mask_personal_text
@@ -61,6 +68,9 @@ class FileResult:
     rows_quarantined: int = 0
     rows_duplicate_in_file: int = 0  # of rows_duplicate: repeated inside this file (the rest came before)
     tail_problem: str | None = None  # why the last record looks cut off (ingest/tail.py), None when whole
+    unknown_headers: str | None = (
+        None  # headers no contract column has (、-separated), kept in raw `_extra` only
+    )
     read_as: ReadAs | None = field(default=None, repr=False)  # None: the file changed while it was read
 
     @property
@@ -227,6 +237,7 @@ def load_file(
             result.rows_read = int(con.execute(f"select count(*) from ({source.select})").fetchall()[0][0])  # type: ignore[index]
         log.warning("file %s failed: %s", rel, missing)
         return _refused(con, result, sha, extract_date, "failed", missing)
+    result.unknown_headers = _named([h for h in extras if h not in payload_fields()])
     try:
         judged = fused.judge(con, source.sql(con), source.present, contract, extract_date, settings.pii_key)
         n_rows, n_bad = fused.counts(con)
@@ -320,10 +331,14 @@ def _missing_required(
     if not absent or (records and set(contract.key) & set(present)):
         return None
     reason = "表头与数据标准不符：缺少必填字段 " + "、".join(f"{c.zh}（{c.name}）" for c in absent)
-    unknown = [h for h in extras if h.strip()]
-    if unknown:
-        reason += "；未识别的表头 " + "、".join(unknown[:12]) + ("等" if len(unknown) > 12 else "")
-    return reason
+    unknown = _named(extras)
+    return reason + (f"；未识别的表头 {unknown}" if unknown else "")
+
+
+def _named(headers: list[str], most: int = 12) -> str | None:
+    """Headers as the ledger and the bulletin name them: the first `most`, 、-separated; None for none."""
+    named = [h.strip() for h in headers if h.strip()]
+    return "、".join(named[:most]) + ("等" if len(named) > most else "") if named else None
 
 
 def _refused(
@@ -389,8 +404,8 @@ def _ledger(con: duckdb.DuckDBPyConnection, r: FileResult, sha: str, extract_dat
     file_id = con.execute("select coalesce(max(file_id), 0) + 1 from load_file").fetchall()[0][0]  # type: ignore[index]
     con.execute(
         "insert into load_file (file_id, path, sha256, entity, extract_date, format, encoding, status, reason, "
-        "rows_read, rows_loaded, rows_duplicate, rows_quarantined, loaded_at, tail_problem) "
-        "values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "rows_read, rows_loaded, rows_duplicate, rows_quarantined, loaded_at, tail_problem, unknown_headers) "
+        "values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             file_id,
             r.path,
@@ -407,6 +422,7 @@ def _ledger(con: duckdb.DuckDBPyConnection, r: FileResult, sha: str, extract_dat
             r.rows_quarantined,
             datetime.now(),
             r.tail_problem,
+            r.unknown_headers,
         ],
     )
     return int(file_id)

@@ -140,6 +140,26 @@ def cut_file_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date) 
     ]
 
 
+def unknown_column_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date) -> list[dict]:
+    """One finding per loaded file with headers no contract column has (ledger `unknown_headers`): their values
+    are kept in raw `_extra` and read by nothing, so a renamed column (应发金额（万元）) is named, not silently empty."""
+    files = frame(
+        con,
+        "select path, entity, unknown_headers from load_file "
+        "where unknown_headers is not null and status = 'loaded' and extract_date between ? and ? order by path",
+        [since, as_of],
+    )
+    return [
+        finding(
+            "file_unknown_columns",
+            f["entity"] or "unknown",
+            1,
+            DETAIL["file_unknown_columns"].format(path=f["path"], columns=f["unknown_headers"]),
+        )
+        for f in files.iter_rows(named=True)
+    ]
+
+
 def volume_findings(
     con: duckdb.DuckDBPyConnection, since: date, as_of: date, settings: Settings
 ) -> list[dict]:
@@ -263,6 +283,7 @@ def load_findings(con: duckdb.DuckDBPyConnection, as_of: date, settings: Setting
         + quarantine_findings(con, since, as_of)
         + duplicate_findings(con, since, as_of)
         + cut_file_findings(con, since, as_of)
+        + unknown_column_findings(con, since, as_of)
         + volume_findings(con, since, as_of, settings)
         + night_share_findings(con, as_of, settings)
     )
@@ -276,6 +297,7 @@ LOAD_CHECKS = (
     ),
     "duplicate_rows",
     "file_cut_last_line",
+    "file_unknown_columns",
     "volume_low",
     "volume_high",
     "file_unreadable_share",

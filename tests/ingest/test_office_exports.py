@@ -206,3 +206,29 @@ def test_folders_and_files_outside_the_extract_dates_are_named_not_fatal(tmp_pat
         "ignoring folder 说明",
         "ignoring file outside any extract-date folder payroll_1230.csv",
     }
+
+
+def test_a_column_the_standard_does_not_know_is_named_in_the_bulletin(tmp_path):
+    """The amounts under 应发金额（万元）: not 元, so not total_pay_amount; the file loads (the column is optional)
+    with total_pay_amount empty, and the night's findings name the file and the header instead of saying nothing."""
+    from pipelines.quality.load_facts import load_findings
+    from pipelines.quality.titles_zh import CHECK_TITLES
+
+    def write(folder) -> None:
+        header = ",".join(HEADER).replace("total_pay_amount", "应发金额（万元）")
+        lines = [header] + [f"P1,2025-11,{r[0]},{r[1]},{r[2] / 10000},{r[3]},{r[4]},{r[5]}" for r in ROWS]
+        (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    folder = tmp_path / "wan"
+    folder.mkdir()
+    write(folder)
+    con = fresh_warehouse()
+    result = load_file(con, folder / "payroll_1231.csv", NIGHT, Settings(), inbox=folder)
+    assert (result.status, result.rows_loaded, result.unknown_headers) == ("loaded", 3, "应发金额（万元）")
+    assert con.execute("select count(total_pay_amount) from raw_payroll").fetchone() == (0,)
+    found = [f for f in load_findings(con, NIGHT, Settings()) if f["check_id"] == "file_unknown_columns"]
+    con.close()
+    assert [(f["entity"], f["detail_zh"]) for f in found] == [
+        ("payroll", "payroll_1231.csv：应发金额（万元）")
+    ]
+    assert "数据标准以外的列" in CHECK_TITLES["file_unknown_columns"]
