@@ -74,6 +74,14 @@ def _m007_ledger_unknown_headers(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("alter table load_file add column unknown_headers VARCHAR")
 
 
+def _m008_ledger_changed_events(con: duckdb.DuckDBPyConnection) -> None:
+    """The ledger counts a file's events that were stored before under their key with other content: an event's
+    first delivery is kept, and a correction not taken is reported instead of counted as a plain overlap."""
+    have = {r[0] for r in con.execute("describe load_file").fetchall()}
+    if "rows_changed_not_taken" not in have:
+        con.execute("alter table load_file add column rows_changed_not_taken BIGINT DEFAULT 0")
+
+
 MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "initial schema", _m001_initial),
     (2, "raw columns follow the contracts", _m002_raw_columns_follow_contracts),
@@ -82,6 +90,7 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (5, "raw tables for the inspectors' returns", _m005_return_entities),
     (6, "raw _row_hash as a 64-bit number", _m006_row_hash_as_number),
     (7, "ledger names unknown headers", _m007_ledger_unknown_headers),
+    (8, "ledger counts events changed but not taken", _m008_ledger_changed_events),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -179,8 +179,10 @@ CREATE TABLE IF NOT EXISTS load_file (
   rows_duplicate_in_file BIGINT DEFAULT 0, -- of rows_duplicate: repeated inside this very file (a fault);
                                            -- the rest were delivered before (overlapping re-exports: normal)
   tail_problem VARCHAR,             -- CSV/JSONL whose last record is cut off (ingest/tail.py), plain words
-  unknown_headers VARCHAR           -- a loaded file's headers the contract does not know (、-separated): kept in
+  unknown_headers VARCHAR,          -- a loaded file's headers the contract does not know (、-separated): kept in
                                     -- raw `_extra`, used by nothing downstream (file_unknown_columns)
+  rows_changed_not_taken BIGINT DEFAULT 0 -- of rows_duplicate: events stored under their key with other content
+                                          -- (a correction not taken: event_correction_not_taken)
 )"""
 
 QUARANTINE_DDL = """

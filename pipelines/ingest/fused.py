@@ -579,15 +579,26 @@ def counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     return int(n), int(bad or 0)
 
 
+@dataclass(frozen=True)
+class Inserted:
+    """What insert_new did with a file's good rows besides inserting them."""
+
+    repeated: int  # repeated earlier in the file
+    stored: int  # already stored (a re-export's overlap)
+    # of `stored`, events whose key was stored with other content: a correction the warehouse does not take (an
+    # event's first delivery is kept), reported as event_correction_not_taken
+    changed: int = 0
+
+
 def insert_new(
     con: duckdb.DuckDBPyConnection, contract: Contract, file_id: int, extract_date: date
-) -> tuple[int, int]:
-    """Insert the good rows of `_ww_judged` that are neither repeated earlier in the file nor already stored;
-    return (repeated in the file, already stored).
+) -> Inserted:
+    """Insert the good rows of `_ww_judged` that are neither repeated earlier in the file nor already stored.
 
     In the file: events by natural key, mutable entities by content (the row hash), the first row kept. Stored:
     events by natural key, inside the new rows' date range (zone maps skip the rest); a mutable row is a duplicate
-    when it equals its key's latest version as of this extract, compared column by column."""
+    when it equals its key's latest version as of this extract, compared column by column. An event whose key is
+    stored but whose row hash is not (the same punch, pay line or transaction with other content) is counted."""
     table = f"raw_{contract.entity}"
     cols = [n for n, _ in entity_columns(contract)]
     key = raw_key(contract)
@@ -614,7 +625,7 @@ def insert_new(
         ]
     )
     content = [c for c in cols if not c.endswith("_masked") and c not in key] if contract.mutable else []
-    stored, params = stored_condition(con, contract, key, content, extract_date)
+    stored, params, same_content = stored_condition(con, contract, key, content, extract_date)
     # the rows already stored, matched on the columns compared only (their `_row`): the match never carries the
     # file's other columns, and a file of new days skips it
     con.execute("create or replace temp table _ww_lookup_stored (_row bigint)")
@@ -628,15 +639,22 @@ def insert_new(
         "where n._row not in (select _row from _ww_lookup_stored) order by n._row"
     ).fetchall()[0][0]  # type: ignore[index]
     kept = con.execute(f"select count(*) from ({first})").fetchall()[0][0]  # type: ignore[index]
-    return int(repeated), int(kept) - int(inserted)
+    changed = 0
+    if same_content is not None and int(kept) > int(inserted):
+        matched = f"select _row, _row_hash, {', '.join(q(c) for c in key)} from {JUDGED} where _row in (select _row from _ww_lookup_stored)"
+        changed = con.execute(
+            f"select count(*) from ({matched}) n where not {same_content}", params
+        ).fetchall()[0][0]  # type: ignore[index]
+    return Inserted(int(repeated), int(kept) - int(inserted), int(changed))
 
 
 def stored_condition(
     con: duckdb.DuckDBPyConnection, contract: Contract, key: list[str], content: list[str], extract_date: date
-) -> tuple[str | None, list]:
+) -> tuple[str | None, list, str | None]:
     """A condition on a new row `n` of `_ww_judged`: it is already stored (None: nothing stored can match), and its
     parameters. Events by natural key inside the file's date window; a mutable row when it equals its key's latest
-    version as of this extract, compared on `content`."""
+    version as of this extract, compared on `content`. Third, for events, the same condition with the row hash
+    too (the stored row has this content), taking the same parameters; None for mutable entities."""
     table = f"raw_{contract.entity}"
     types = dict(entity_columns(contract))
     params: list = []
@@ -656,6 +674,8 @@ def stored_condition(
                 nothing_stored = not con.execute(probe, params).fetchall()[0][0]  # type: ignore[index]
         if not nothing_stored:
             stored = f"exists (select 1 from {table} r where {on}{window})"
+            same = f"exists (select 1 from {table} r where {on} and r._row_hash = n._row_hash{window})"
+            return stored, params, same
     if contract.mutable:
         keys = ", ".join(f"t.{q(c)}" for c in key)
         same = " and ".join(f"t.{q(c)} = s.{q(c)}" for c in key)
@@ -672,7 +692,7 @@ def stored_condition(
         )
         stored = f"exists (select 1 from {latest} r where {on})"
         params = [extract_date]
-    return stored, params
+    return stored, params, None
 
 
 def subset_sql(contract: Contract) -> str:
@@ -723,4 +743,4 @@ def text_sql(name: str, dtype: str) -> str:
     return f"cast({c} as varchar)"
 
 
-__all__ = ["DUCKDB_TYPES", "counts", "drop", "insert_new", "judge", "problems", "text_sql"]
+__all__ = ["DUCKDB_TYPES", "Inserted", "counts", "drop", "insert_new", "judge", "problems", "text_sql"]

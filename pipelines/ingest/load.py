@@ -68,9 +68,10 @@ class FileResult:
     rows_quarantined: int = 0
     rows_duplicate_in_file: int = 0  # of rows_duplicate: repeated inside this file (the rest came before)
     tail_problem: str | None = None  # why the last record looks cut off (ingest/tail.py), None when whole
-    unknown_headers: str | None = (
-        None  # headers no contract column has (、-separated), kept in raw `_extra` only
-    )
+    # headers no contract column has (、-separated), kept in raw `_extra` only
+    unknown_headers: str | None = None
+    # events already stored under their key with other content: a correction not taken (the first delivery is kept)
+    rows_changed_not_taken: int = 0
     read_as: ReadAs | None = field(default=None, repr=False)  # None: the file changed while it was read
 
     @property
@@ -376,7 +377,9 @@ def _store(
     the ledger's counts."""
     with transaction(con):
         file_id = _ledger(con, result, sha, extract_date)
-        n_dup_in_file, n_dup_existing = fused.insert_new(con, contract, file_id, extract_date)
+        inserted = fused.insert_new(con, contract, file_id, extract_date)
+        n_dup_in_file, n_dup_existing = inserted.repeated, inserted.stored
+        result.rows_changed_not_taken = inserted.changed
         qrows = _quarantine_rows(fused.problems(con, judged), bad_lines, contract, file_id, result.path)
         if qrows.height:
             con.execute("insert into quarantine by name select * from qrows")
@@ -387,7 +390,7 @@ def _store(
         result.rows_loaded = n_good - n_dup_in_file - n_dup_existing
         con.execute(
             "update load_file set rows_read=?, rows_loaded=?, rows_duplicate=?, rows_quarantined=?, encoding=?, "
-            "rows_duplicate_in_file=? where file_id=?",
+            "rows_duplicate_in_file=?, rows_changed_not_taken=? where file_id=?",
             [
                 result.rows_read,
                 result.rows_loaded,
@@ -395,6 +398,7 @@ def _store(
                 result.rows_quarantined,
                 result.encoding,
                 result.rows_duplicate_in_file,
+                result.rows_changed_not_taken,
                 file_id,
             ],
         )
@@ -484,7 +488,7 @@ def _insert_new(
     kh = f"case when not ({fused.keyless_sql(contract)}) then hash({fused.subset_sql(contract)}) end"
     con.execute(f"create or replace temp table {fused.JUDGED} as select *, {kh} as _kh from rows")
     try:
-        return fused.insert_new(con, contract, file_id, extract_date)[1]
+        return fused.insert_new(con, contract, file_id, extract_date).stored
     finally:
         fused.drop(con)
 

@@ -49,7 +49,13 @@ log = logging.getLogger("wagewatch.quality")
 
 QUALITY_FOLDER = "数据质量"
 # load findings about a delivery as a whole, listed by file in the run summary (load_facts.py)
-DELIVERY_CHECKS = ("file_cut_last_line", "file_unknown_columns", "volume_low", "volume_high")
+DELIVERY_CHECKS = (
+    "file_cut_last_line",
+    "file_unknown_columns",
+    "event_correction_not_taken",
+    "volume_low",
+    "volume_high",
+)
 
 
 @dataclass

@@ -160,6 +160,27 @@ def unknown_column_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: 
     ]
 
 
+def changed_event_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date) -> list[dict]:
+    """One finding per file with events stored before under their key with other content (ledger
+    `rows_changed_not_taken`): a punch, pay line or transaction re-exported with another amount or time. The first
+    delivery stays (a month once reported keeps its numbers); the analyst is told which file disagreed."""
+    files = frame(
+        con,
+        "select path, entity, rows_changed_not_taken as n from load_file "
+        "where rows_changed_not_taken > 0 and extract_date between ? and ? order by path",
+        [since, as_of],
+    )
+    return [
+        finding(
+            "event_correction_not_taken",
+            f["entity"] or "unknown",
+            int(f["n"]),
+            DETAIL["event_correction_not_taken"].format(path=f["path"], n=f["n"]),
+        )
+        for f in files.iter_rows(named=True)
+    ]
+
+
 def volume_findings(
     con: duckdb.DuckDBPyConnection, since: date, as_of: date, settings: Settings
 ) -> list[dict]:
@@ -284,6 +305,7 @@ def load_findings(con: duckdb.DuckDBPyConnection, as_of: date, settings: Setting
         + duplicate_findings(con, since, as_of)
         + cut_file_findings(con, since, as_of)
         + unknown_column_findings(con, since, as_of)
+        + changed_event_findings(con, since, as_of)
         + volume_findings(con, since, as_of, settings)
         + night_share_findings(con, as_of, settings)
     )
@@ -298,6 +320,7 @@ LOAD_CHECKS = (
     "duplicate_rows",
     "file_cut_last_line",
     "file_unknown_columns",
+    "event_correction_not_taken",
     "volume_low",
     "volume_high",
     "file_unreadable_share",
