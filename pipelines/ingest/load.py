@@ -24,7 +24,7 @@ from pipelines.contracts import (
 from pipelines.identifiers import mask
 from pipelines.ingest import fused
 from pipelines.ingest.extras import add_extras, mask_personal_text
-from pipelines.ingest.readers import RawRows, UnreadableFileError, read_any
+from pipelines.ingest.readers import RawRows, UnreadableFileError, read_any, read_xlsx_sheets
 from pipelines.ingest.tail import cut_last_line
 from pipelines.ingest.validate import REASONS_ZH
 from pipelines.settings import Settings
@@ -220,15 +220,18 @@ def load_file(
     extras: list[str] = []
     if source is None:
         try:
-            rows = read_any(path)
+            if fmt == "xlsx":
+                frame, extras = _workbook_frame(read_xlsx_sheets(path), contract, rel)
+            else:
+                rows = read_any(path)
+                result.encoding = rows.encoding
+                if fmt == "csv":
+                    rows = _header_below_title(rows, contract, rel)
+                frame, extras = _canonical_frame(rows, contract)
+                bad_lines = rows.bad_lines
         except UnreadableFileError as exc:
             log.warning("file %s failed: %s", rel, exc)
             return _refused(con, result, sha, extract_date, "failed", str(exc))
-        result.encoding = rows.encoding
-        if fmt in ("csv", "xlsx"):
-            rows = _header_below_title(rows, contract, rel)
-        frame, extras = _canonical_frame(rows, contract)
-        bad_lines = rows.bad_lines
         result.rows_read = frame.height + len(bad_lines)
         present = [c for c in frame.columns if c in contract.column_names]
         source = _Source(add_extras(frame, extras, settings.pii_key), present)
@@ -317,6 +320,30 @@ def _header_below_title(rows: RawRows, contract: Contract, rel: str) -> RawRows:
             body = frame.slice(i + 1).rename(dict(zip(columns, header, strict=True)))
             return RawRows(body, rows.encoding, [b for b in rows.bad_lines if b[0] > line], None)
     return rows
+
+
+def _workbook_frame(
+    sheets: list[tuple[str, RawRows]], contract: Contract, rel: str
+) -> tuple[pl.DataFrame, list[str]]:
+    """A workbook's rows under canonical names (as _canonical_frame), from every sheet whose header — on row 1 or
+    below a title — names all the key columns: an export split over sheets (a sheet holds at most 1,048,576 rows; an
+    .xls-era habit kept 65,536) or a 填表说明 sheet before the data loses no sheet and loads no instructions. A row
+    of a workbook whose data is not just its first sheet carries its sheet's name (`_item`: a quarantined line says
+    which sheet). No such sheet: the first sheet as read (the file is then refused, naming what it has)."""
+    keys = set(contract.key)
+    data = []
+    for name, rows in sheets:
+        frame, extras = _canonical_frame(_header_below_title(rows, contract, rel), contract)
+        if keys <= set(frame.columns):
+            data.append((name, frame, extras))
+    if not data:
+        return _canonical_frame(_header_below_title(sheets[0][1], contract, rel), contract)
+    if len(data) == 1 and data[0][0] == sheets[0][0]:  # the usual workbook: its first sheet, as before
+        return data[0][1], data[0][2]
+    log.info("file %s: rows from sheets %s", rel, "、".join(name for name, _, _ in data))
+    frames = [f.with_columns(pl.lit(f"（工作表「{name}」）").alias("_item")) for name, f, _ in data]
+    frame = pl.concat(frames, how="diagonal_relaxed").drop("_row").with_row_index("_row")
+    return frame, list(dict.fromkeys(x for _, _, extras in data for x in extras))
 
 
 def _missing_required(

@@ -152,9 +152,28 @@ def _read_quoted_csv(text: str, enc: str) -> RawRows:
 
 
 def _read_xlsx(path: Path) -> RawRows:
-    """The first sheet, header on row 1. Blank rows are read and then dropped, so that a row keeps its own line
-    number (the reader's default drops them first, and every row after a blank one was named by the wrong line)."""
-    df = pl.read_excel(path, sheet_id=1, infer_schema_length=0, drop_empty_rows=False)
+    """The first sheet, header on row 1."""
+    return _sheet_rows(pl.read_excel(path, sheet_id=1, infer_schema_length=0, drop_empty_rows=False))
+
+
+def read_xlsx_sheets(path: Path) -> list[tuple[str, RawRows]]:
+    """Every sheet of a workbook in order, each as the first is read (an empty sheet as no rows); a workbook with
+    no cell in any sheet, or one that cannot be opened, is unreadable."""
+    try:
+        sheets = pl.read_excel(
+            path, sheet_id=0, infer_schema_length=0, drop_empty_rows=False, raise_if_empty=False
+        )
+    except Exception as exc:  # as read_any: any parser error means the file as a whole is unusable
+        raise UnreadableFileError(f"文件无法解析（{type(exc).__name__}: {str(exc)[:160]}）") from None
+    if all(df.width == 0 for df in sheets.values()):
+        raise UnreadableFileError("工作簿为空：没有任何工作表含有数据")
+    return [(str(name), _sheet_rows(df)) for name, df in sheets.items()]
+
+
+def _sheet_rows(df: pl.DataFrame) -> RawRows:
+    """A sheet's rows as text, each with its line (the header is line 1). Blank rows are read and then dropped, so
+    that a row keeps its own line number (the reader's default drops them first, and every row after a blank one
+    was named by the wrong line)."""
     df = df.rename({c: str(c).strip() for c in df.columns})
     df = df.select(pl.all().cast(pl.Utf8)).with_columns(
         pl.int_range(2, df.height + 2, dtype=pl.Int32).alias("_line")

@@ -232,3 +232,50 @@ def test_a_column_the_standard_does_not_know_is_named_in_the_bulletin(tmp_path):
         ("payroll", "payroll_1231.csv：应发金额（万元）")
     ]
     assert "数据标准以外的列" in CHECK_TITLES["file_unknown_columns"]
+
+
+def test_every_data_sheet_of_a_workbook_is_read_and_an_instructions_sheet_is_not(tmp_path):
+    """An export split over sheets (a sheet holds at most 1,048,576 rows) behind a 填表说明 sheet: every data sheet
+    loads, and a quarantined row says which sheet its line is on. Before, only the first sheet was read: here the
+    instructions, and the file was refused."""
+
+    def write(folder) -> None:
+        book = xlsxwriter.Workbook(folder / "payroll_1231.xlsx")
+        book.add_worksheet("填表说明").write(0, 0, "请按数据标准填写，日期格式 yyyy-MM-dd")
+        for name, part in (("第1页", ROWS[:2]), ("第2页", ROWS[2:])):
+            sheet = book.add_worksheet(name)
+            sheet.write_row(0, 0, HEADER)
+            for row, (idn, days, total, actual, back, paid) in enumerate(part, start=1):
+                sheet.write_row(row, 0, ["P1", "2025-11", idn, days, total, actual, back, paid.isoformat()])
+        sheet.write_row(3, 0, ["P1", "2025-11", BAD_ID, 10, 100, 100, 0, "2025-12-16"])  # line 4 of 第2页
+        book.close()
+
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    folder = tmp_path / "sheets"
+    folder.mkdir()
+    write(folder)
+    con = fresh_warehouse()
+    result = load_file(con, folder / "payroll_1231.xlsx", NIGHT, Settings(), inbox=folder)
+    stored = con.execute(f"select {STORED} from raw_payroll order by id_card_number_hash").fetchall()
+    quarantined = con.execute("select line, column_name, reason from quarantine").fetchall()
+    con.close()
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_quarantined) == (
+        "loaded",
+        4,
+        3,
+        1,
+    )
+    assert stored == canonical
+    assert quarantined == [
+        (4, "id_card_number", "证件号码校验位错误（id_card_number）：第4行（工作表「第2页」）")
+    ]
+
+
+def test_a_workbook_without_any_cell_is_refused_as_empty(tmp_path):
+    book = xlsxwriter.Workbook(tmp_path / "payroll_1231.xlsx")
+    book.add_worksheet("Sheet1")
+    book.close()
+    con = fresh_warehouse()
+    result = load_file(con, tmp_path / "payroll_1231.xlsx", NIGHT, Settings(), inbox=tmp_path)
+    con.close()
+    assert (result.status, result.reason) == ("failed", "工作簿为空：没有任何工作表含有数据")
