@@ -226,3 +226,43 @@ def test_a_returned_workbook_loads_its_filled_lines_only(tmp_path):
         (second, second[-3:], N1, date(2025, 8, 6), "03", None),
     ]
     assert con.execute("select count(*) from quarantine").fetchone()[0] == 0  # the blank lines are not errors
+
+
+def test_a_closing_date_entered_on_the_tracking_sheet_is_a_return(tmp_path):
+    """A line found true (01) waits in 整改跟踪 until its 销号日期; the inspector enters that date on the 整改跟踪
+    sheet of the workbook received, the only place the line is printed. Before, only the workbook's first sheet
+    was read and the 销号 was lost without a word; now every sheet with the return's key columns is read."""
+    import openpyxl
+
+    from pipelines.ingest import load_inbox
+    from pipelines.reports.warning_list import ListInputs, write_warning_lists
+    from pipelines.warehouse import connect, ensure_schema
+
+    projects, scores = world()
+    s = Settings()
+    night1 = assemble_warnings(FIRINGS, scores, projects, None, s, N1)
+    found = returns(("HC-20250731-A00", "A00", N1, N1 + timedelta(days=5), "01", 12000.0, 4))
+    valid, _ = check_returns(found, ledger_lines(night1))
+    night2 = assemble_warnings(FIRINGS, scores, projects, night1, s, N2, dispositions=valid)
+    empty = pl.DataFrame()
+    paths = write_warning_lists(ListInputs(night2, empty, empty, empty, N2), tmp_path / "lists")
+    (city,) = [p for p in paths if p.suffix == ".xlsx" and "全市" in p.name]
+    wb = openpyxl.load_workbook(city)
+    ws = wb["整改跟踪"]
+    header = [c.value for c in ws[1]]
+    col = {h: i + 1 for i, h in enumerate(header)}
+    (row,) = [r for r in range(2, ws.max_row + 1) if ws.cell(r, col["预警编号"]).value == "HC-20250731-A00"]
+    ws.cell(row, col["核查日期"], "2025-08-25")
+    ws.cell(row, col["核查结论"], "01")
+    ws.cell(row, col["销号日期"], "2025-08-25")
+    inbox = tmp_path / "inbox"
+    (inbox / "2025-08-26").mkdir(parents=True)
+    wb.save(inbox / "2025-08-26" / "disposition_0826.xlsx")
+    con = connect(tmp_path / "w.duckdb")
+    ensure_schema(con)
+    load_inbox(con, inbox, Settings())
+    rows = con.execute(
+        "select warning_id, project_code, inspect_date, outcome, closed_date from raw_disposition"
+    ).fetchall()
+    assert rows == [("HC-20250731-A00", "A00", date(2025, 8, 25), "01", date(2025, 8, 25))]
+    assert con.execute("select count(*) from quarantine").fetchone()[0] == 0
