@@ -209,6 +209,8 @@ class WarningList:
     leads: pl.DataFrame | None = None
     # disposition_area_month's columns for the whole city per month (area_code null): 核实率 by level and band
     loop_city: pl.DataFrame | None = None
+    # the inspectors' returns known tonight (stg_disposition): 整改跟踪's rows show the return that put them there
+    returns: pl.DataFrame | None = None
 
     @property
     def inspection(self) -> pl.DataFrame:
@@ -242,7 +244,13 @@ def assemble_warning_list(
     ended = lines.filter(pl.col("status") != "open")
     leads = arrears_leads(risk_rows, lines, as_of)
     return WarningList(
-        lines=lines, resolved=ended, workers=workers, project_risk=risk, leads=leads, loop_city=loop_city
+        lines=lines,
+        resolved=ended,
+        workers=workers,
+        project_risk=risk,
+        leads=leads,
+        loop_city=loop_city,
+        returns=dispositions,
     )
 
 
@@ -512,6 +520,7 @@ def _write_reports(
                 as_of,
                 ranking_zh=ranking_zh,
                 leads=warnings.leads,
+                returns=warnings.returns,
             ),
             out_dir / "lists",
             pool=pool,

@@ -215,6 +215,45 @@ def tracking_lines(lines: pl.DataFrame) -> pl.DataFrame:
     return lines.filter((pl.col("list") == "inspection") & _open(lines) & (pl.col("stage") == "tracking"))
 
 
+def tracking_rows(
+    lines: pl.DataFrame, names: Mapping[str, str], returns: pl.DataFrame | None
+) -> pl.DataFrame:
+    """整改跟踪 rows: as list_rows, with the return that put each line there filled in (核查日期, 核查结论, 欠薪金额,
+    涉及人数, 处置措施, 核查单位, 备注 of the return matching the line's project, warning date and 核查日期). The
+    inspector adds only the 销号日期, and the row goes back as that return completed: before, the return columns
+    were blank, and a row with only a 销号日期 was no return at all (no 核查日期) — the 销号 was lost."""
+    rows = list_rows(lines, names)
+    if returns is None or returns.height == 0 or lines.height == 0:
+        return rows
+    fields = [k for k in zh.RETURN_COLUMNS if k not in ("inspect_date", "closed_date") and k in returns.columns]
+    key = ["project_code", "warning_date", "inspect_date"]
+    done = (
+        ordered_lines(conform(lines, WARNING_SCHEMA))
+        .select(key)
+        .join(
+            returns.select(*key, *fields).unique(key, keep="last"), on=key, how="left", maintain_order="left"
+        )
+    )
+
+    def text(name: str) -> pl.Expr:
+        col = pl.col(name)
+        if done.schema[name] == pl.Date:
+            return col.dt.to_string("%Y-%m-%d")
+        if done.schema[name] in (
+            pl.Float64,
+            pl.Float32,
+        ):  # an amount as the inspector wrote it: no trailing .0
+            return (
+                pl.when(col == col.round(0))
+                .then(col.cast(pl.Int64).cast(pl.Utf8))
+                .otherwise(col.cast(pl.Utf8))
+            )
+        return col.cast(pl.Utf8)
+
+    filled = done.select(text(k).alias(zh.RETURN_COLUMNS[k]) for k in ("inspect_date", *fields))
+    return rows.with_columns(filled)
+
+
 def list_rows(lines: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:
     """核查清单 rows in list order: Chinese headers and values, personal data scrubbed, blank return columns."""
     lines = scrub_columns(ordered_lines(conform(lines, WARNING_SCHEMA)), FREE_TEXT)
@@ -478,6 +517,7 @@ def build_books(
     resolved: pl.DataFrame | None = None,
     leads: pl.DataFrame | None = None,
     scopes: Collection[str | None] | None = None,
+    returns: pl.DataFrame | None = None,
 ) -> dict[str | None, ListBook]:
     """The city's book (key None) and one per district (key area_code), each with its sheets; only those in
     `scopes` when given (the districts' codes and the city's name come from all the inputs either way)."""
@@ -513,7 +553,7 @@ def build_books(
             ),
             findings=finding_rows(findings, code, names),
             changes=change_rows(part, resolved.filter(in_scope), names),
-            tracking=list_rows(tracking_lines(part), names),
+            tracking=tracking_rows(tracking_lines(part), names, returns),
             rectification=rectification_rows(part, names),
             leads=lead_rows(part_leads, names),
         )
@@ -723,11 +763,21 @@ class ListInputs:
     resolved: pl.DataFrame | None = None
     ranking_zh: str | None = None
     leads: pl.DataFrame | None = None
+    # the inspectors' returns (stg_disposition): what fills 整改跟踪's return columns (tracking_rows)
+    returns: pl.DataFrame | None = None
 
     def books(self, scopes: Collection[str | None] | None = None) -> dict[str | None, ListBook]:
         """`build_books` of these inputs."""
         return build_books(
-            self.lines, self.workers, self.findings, self.areas, self.as_of, self.resolved, self.leads, scopes
+            self.lines,
+            self.workers,
+            self.findings,
+            self.areas,
+            self.as_of,
+            self.resolved,
+            self.leads,
+            scopes,
+            self.returns,
         )
 
 

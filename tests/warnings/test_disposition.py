@@ -229,14 +229,16 @@ def test_a_returned_workbook_loads_its_filled_lines_only(tmp_path):
 
 
 def test_a_closing_date_entered_on_the_tracking_sheet_is_a_return(tmp_path):
-    """A line found true (01) waits in 整改跟踪 until its 销号日期; the inspector enters that date on the 整改跟踪
-    sheet of the workbook received, the only place the line is printed. Before, only the workbook's first sheet
-    was read and the 销号 was lost without a word; now every sheet with the return's key columns is read."""
+    """A line found true (01) waits in 整改跟踪 until its 销号日期; the inspector enters only that date on the
+    整改跟踪 sheet of the workbook received, the only place the line is printed. The sheet shows the return that
+    put the line there, so the row goes back as that return completed. Before, the sheet's return columns were
+    blank (a row with only a 销号日期 is no return: no 核查日期) and only the workbook's first sheet was read: the
+    销号 was lost without a word either way."""
     import openpyxl
 
     from pipelines.ingest import load_inbox
     from pipelines.reports.warning_list import ListInputs, write_warning_lists
-    from pipelines.warehouse import connect, ensure_schema
+    from pipelines.warehouse import connect, ensure_schema, frame
 
     projects, scores = world()
     s = Settings()
@@ -245,15 +247,19 @@ def test_a_closing_date_entered_on_the_tracking_sheet_is_a_return(tmp_path):
     valid, _ = check_returns(found, ledger_lines(night1))
     night2 = assemble_warnings(FIRINGS, scores, projects, night1, s, N2, dispositions=valid)
     empty = pl.DataFrame()
-    paths = write_warning_lists(ListInputs(night2, empty, empty, empty, N2), tmp_path / "lists")
-    (city,) = [p for p in paths if p.suffix == ".xlsx" and "全市" in p.name]
+    lists = ListInputs(night2, empty, empty, empty, N2, returns=found)
+    (city,) = [
+        p for p in write_warning_lists(lists, tmp_path / "lists") if p.suffix == ".xlsx" and "全市" in p.name
+    ]
     wb = openpyxl.load_workbook(city)
     ws = wb["整改跟踪"]
     header = [c.value for c in ws[1]]
     col = {h: i + 1 for i, h in enumerate(header)}
     (row,) = [r for r in range(2, ws.max_row + 1) if ws.cell(r, col["预警编号"]).value == "HC-20250731-A00"]
-    ws.cell(row, col["核查日期"], "2025-08-25")
-    ws.cell(row, col["核查结论"], "01")
+    shown = [
+        ws.cell(row, col[h]).value for h in ("核查日期", "核查结论", "欠薪金额（元）", "涉及人数", "销号日期")
+    ]
+    assert shown == ["2025-08-05", "01", "12000", "4", None]
     ws.cell(row, col["销号日期"], "2025-08-25")
     inbox = tmp_path / "inbox"
     (inbox / "2025-08-26").mkdir(parents=True)
@@ -261,8 +267,15 @@ def test_a_closing_date_entered_on_the_tracking_sheet_is_a_return(tmp_path):
     con = connect(tmp_path / "w.duckdb")
     ensure_schema(con)
     load_inbox(con, inbox, Settings())
-    rows = con.execute(
-        "select warning_id, project_code, inspect_date, outcome, closed_date from raw_disposition"
-    ).fetchall()
-    assert rows == [("HC-20250731-A00", "A00", date(2025, 8, 25), "01", date(2025, 8, 25))]
+    back = frame(
+        con,
+        "select warning_id, project_code, warning_date, inspect_date, outcome, arrears_amount, workers_owed, "
+        "closed_date from raw_disposition",
+    )
+    assert back.rows() == [
+        ("HC-20250731-A00", "A00", N1, date(2025, 8, 5), "01", 12000.0, 4, date(2025, 8, 25))
+    ]
     assert con.execute("select count(*) from quarantine").fetchone()[0] == 0
+    valid, rejected = check_returns(back, ledger_lines(pl.concat([night1, night2])))
+    assert rejected.height == 0
+    assert valid.select("warning_id", "closed_date").rows() == [("HC-20250731-A00", date(2025, 8, 25))]
