@@ -225,7 +225,9 @@ def tracking_rows(
     rows = list_rows(lines, names)
     if returns is None or returns.height == 0 or lines.height == 0:
         return rows
-    fields = [k for k in zh.RETURN_COLUMNS if k not in ("inspect_date", "closed_date") and k in returns.columns]
+    fields = [
+        k for k in zh.RETURN_COLUMNS if k not in ("inspect_date", "closed_date") and k in returns.columns
+    ]
     key = ["project_code", "warning_date", "inspect_date"]
     done = (
         ordered_lines(conform(lines, WARNING_SCHEMA))
