@@ -459,9 +459,24 @@ def _ledger(con: duckdb.DuckDBPyConnection, r: FileResult, sha: str, extract_dat
     return int(file_id)
 
 
+# what an inspector fills in on a returned list (the list's blank columns: reports/labels_zh.RETURN_COLUMNS)
+RETURN_FILLED = (
+    "inspect_date",
+    "outcome",
+    "arrears_amount",
+    "workers_owed",
+    "action",
+    "closed_date",
+    "inspector_org",
+    "note",
+)
+
+
 def _returned_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    """A returned list keeps its lines not yet inspected blank: they are not returns, and not errors (triage.md)."""
-    filled = [c for c in ("inspect_date", "outcome") if c in frame.columns]
+    """A returned list keeps its lines not yet inspected blank: they are not returns, and not errors (triage.md).
+    A line with anything filled in is a return — one without its 核查日期 or 核查结论 (a 销号日期 or a 备注 alone) is
+    quarantined for what it lacks, not dropped as blank."""
+    filled = [c for c in RETURN_FILLED if c in frame.columns]
     if not filled:
         return frame
     blank = pl.all_horizontal(

@@ -279,3 +279,42 @@ def test_a_closing_date_entered_on_the_tracking_sheet_is_a_return(tmp_path):
     valid, rejected = check_returns(back, ledger_lines(pl.concat([night1, night2])))
     assert rejected.height == 0
     assert valid.select("warning_id", "closed_date").rows() == [("HC-20250731-A00", date(2025, 8, 25))]
+
+
+def test_a_line_with_only_a_note_is_a_return_missing_its_result(tmp_path):
+    """On the 核查清单, a line with only a 备注 or a 销号日期 was dropped as blank; it is quarantined for its missing
+    核查日期 and 核查结论, so the analyst sees that the inspector wrote something."""
+    import openpyxl
+
+    from pipelines.ingest import load_inbox
+    from pipelines.reports.warning_list import ListInputs, write_warning_lists
+    from pipelines.warehouse import connect, ensure_schema
+
+    projects, scores = world()
+    night1 = assemble_warnings(FIRINGS, scores, projects, None, Settings(), N1)
+    empty = pl.DataFrame()
+    paths = write_warning_lists(ListInputs(night1, empty, empty, empty, N1), tmp_path / "lists")
+    (city,) = [p for p in paths if p.suffix == ".xlsx" and "全市" in p.name]
+    wb = openpyxl.load_workbook(city)
+    ws = wb["核查清单"]
+    col = {c.value: i + 1 for i, c in enumerate(ws[1])}
+    ws.cell(2, col["备注"], "项目部无人，下周再去")
+    inbox = tmp_path / "inbox"
+    (inbox / "2025-08-07").mkdir(parents=True)
+    wb.save(inbox / "2025-08-07" / "disposition_0807.xlsx")
+    con = connect(tmp_path / "w.duckdb")
+    ensure_schema(con)
+    load_inbox(con, inbox, Settings())
+    assert con.execute("select count(*) from raw_disposition").fetchone()[0] == 0
+    assert con.execute(
+        "select line, column_name, reason_code from quarantine order by column_name"
+    ).fetchall() == [
+        (2, "inspect_date", "missing_required"),
+        (2, "outcome", "missing_required"),
+    ]
+    # one of one returned line quarantined: reported, and the night is not stopped by the users' own return
+    from pipelines.quality.load_facts import load_findings
+
+    found = {f["check_id"]: f for f in load_findings(con, date(2025, 8, 7), Settings())}
+    assert found["quarantine_missing_required"]["entity"] == "disposition"
+    assert "quarantine_share" not in found
