@@ -18,7 +18,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, islice
 from operator import methodcaller
 from pathlib import Path
 
@@ -103,12 +103,13 @@ def _read_csv(path: Path) -> RawRows:
     if '"' in text:
         return _read_quoted_csv(text, enc)
     lines = pl.Series("text", text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), dtype=pl.Utf8)
-    header = [h.strip().lstrip("\ufeff") for h in lines[0].split(",")] if lines[0] else []
+    at = _header_line(lines.head(TITLE_LINES_MAX + 1).to_list())
+    header = [h.strip().lstrip("\ufeff") for h in lines[at].split(",")] if lines[at] else []
     _unique_headers(header)
     records = (
         lines.to_frame()
         .with_row_index("_line", offset=1)
-        .slice(1)
+        .slice(at + 1)
         .filter(pl.col("text").str.replace_all(",", "", literal=True).str.strip_chars() != "")  # blank lines
         .with_columns(fields=pl.col("text").str.count_matches(",", literal=True) + 1)
     )
@@ -131,13 +132,31 @@ def _read_csv(path: Path) -> RawRows:
     return RawRows(frame, enc, bad)
 
 
+TITLE_LINES_MAX = 3  # lines without a comma above a CSV's header: a title (表名、制表日期), skipped
+
+
+def _header_line(first: list[str]) -> int:
+    """Where a CSV's header is: line 1, unless the file opens with up to TITLE_LINES_MAX lines holding no comma (a
+    title, a blank line) followed by a line that has commas — a spreadsheet's title saved above its table. A
+    one-column file (no comma anywhere in its first lines) keeps line 1."""
+    for i, line in enumerate(first):
+        if "," in line:
+            return i if i <= TITLE_LINES_MAX else 0
+    return 0
+
+
 def _read_quoted_csv(text: str, enc: str) -> RawRows:
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip().lstrip("\ufeff") for h in next(reader)]
     rows, lines, bad = [], [], []
     try:
-        for row in reader:
-            line = reader.line_num
+        opening = [(row, reader.line_num) for row in islice(reader, TITLE_LINES_MAX + 1)]
+        if not opening:
+            raise UnreadableFileError("文件为空")
+        at = _header_line(
+            ["," * (len(row) - 1) for row, _ in opening]
+        )  # a title above the header: _header_line
+        header = [h.strip().lstrip("\ufeff") for h in opening[at][0]]
+        for row, line in chain(opening[at + 1 :], ((row, reader.line_num) for row in reader)):
             if not row or all(not v.strip() for v in row):
                 continue
             if len(row) != len(header):

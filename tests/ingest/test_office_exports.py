@@ -279,3 +279,20 @@ def test_a_workbook_without_any_cell_is_refused_as_empty(tmp_path):
     result = load_file(con, tmp_path / "payroll_1231.xlsx", NIGHT, Settings(), inbox=tmp_path)
     con.close()
     assert (result.status, result.reason) == ("failed", "工作簿为空：没有任何工作表含有数据")
+
+
+def test_a_csv_with_its_sheets_title_above_the_header(tmp_path):
+    """A titled sheet saved as CSV by hand: the title and a date on lines of their own above the header (no comma:
+    before, every record then failed to split against a one-field header and the file was all quarantine)."""
+
+    def write(folder) -> None:
+        lines = ["泉州市某项目2025年11月农民工工资发放表", "制表日期：2025-12-20", ",".join(HEADER)]
+        lines += [f"P1,2025-11,{r[0]},{r[1]},{r[2]},{r[3]},{r[4]},{r[5].isoformat()}" for r in ROWS]
+        lines.append(f"P1,2025-11,{BAD_ID},10,100,100,0,2025-12-16")  # line 7
+        (folder / "payroll_1231.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
+
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    result, stored, quarantined = _load(tmp_path, "titled_csv", write)
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 3, 1)
+    assert stored == canonical
+    assert quarantined == [(7, "id_card_number", "id_check_digit")]

@@ -87,6 +87,9 @@ CSV_CASES = {
     "spaces kept inside values": "a,b\n x ,\n",
     "blank first line": "\n1,2\n",
     "Chinese headers and values": "项目编码,名称\nP1,工程一\nP2,\n",
+    "a title above the header": "某项目2025年11月工资发放表\na,b\n1,2\n",
+    "a title, a date and a blank line above the header": "工资发放表\n制表日期：2025-12-01\n\na,b\n1,2\n",
+    "one column, many lines": "a\n1\n2\n3\n4\n5\n",
 }
 
 
