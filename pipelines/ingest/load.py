@@ -32,7 +32,15 @@ from pipelines.warehouse import entity_columns, frame, transaction
 
 log = logging.getLogger("wagewatch.ingest")
 _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl", ".json": "json", ".parquet": "parquet"}
+# a legacy Excel 97–2003 workbook (.xls, still what many offices' systems export) is read as a workbook too
+SUFFIXES = {
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".xls": "xls",
+    ".jsonl": "jsonl",
+    ".json": "json",
+    ".parquet": "parquet",
+}
 
 
 @dataclass(frozen=True)
@@ -220,7 +228,7 @@ def load_file(
     extras: list[str] = []
     if source is None:
         try:
-            if fmt == "xlsx":
+            if fmt in ("xlsx", "xls"):
                 frame, extras = _workbook_frame(read_xlsx_sheets(path), contract, rel)
             else:
                 rows = read_any(path)

@@ -72,7 +72,7 @@ def read_any(path: Path) -> RawRows:
     try:
         if suffix == ".csv":
             return _read_csv(path)
-        if suffix == ".xlsx":
+        if suffix in (".xlsx", ".xls"):
             return _read_xlsx(path)
         if suffix == ".jsonl":
             return _read_jsonl(path)

@@ -296,3 +296,24 @@ def test_a_csv_with_its_sheets_title_above_the_header(tmp_path):
     assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 3, 1)
     assert stored == canonical
     assert quarantined == [(7, "id_card_number", "id_check_digit")]
+
+
+def test_a_legacy_xls_workbook_loads_as_the_platform_export(tmp_path):
+    """An Excel 97–2003 workbook (.xls, tests/ingest/data/make_payroll_xls.py made it): typed date cells, a blank
+    row, a bad row on line 6. Before, refused as 不支持的文件格式 .xls."""
+    import shutil
+    from pathlib import Path
+
+    def write(folder) -> None:
+        shutil.copy(Path(__file__).parent / "data" / "payroll_1231.xls", folder / "payroll_1231.xls")
+
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    result, stored, quarantined = _load(tmp_path, "xls", write)
+    assert (result.status, result.format, result.rows_loaded, result.rows_quarantined) == (
+        "loaded",
+        "xls",
+        3,
+        1,
+    )
+    assert stored == canonical
+    assert quarantined == [(6, "id_card_number", "id_check_digit")]
