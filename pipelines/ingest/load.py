@@ -27,6 +27,7 @@ from pipelines.ingest.extras import add_extras, mask_personal_text
 from pipelines.ingest.readers import RawRows, UnreadableFileError, read_any, read_xlsx_sheets
 from pipelines.ingest.tail import cut_last_line
 from pipelines.ingest.validate import REASONS_ZH
+from pipelines.reports.labels_zh import RETURN_COLUMNS
 from pipelines.settings import Settings
 from pipelines.warehouse import entity_columns, frame, transaction
 
@@ -339,15 +340,12 @@ def _workbook_frame(
     of a workbook whose data is not just its first sheet carries its sheet's name (`_item`: a quarantined line says
     which sheet). No such sheet: the first sheet as read (the file is then refused, naming what it has)."""
     keys = set(contract.key)
-    data = []
-    for name, rows in sheets:
-        frame, extras = _canonical_frame(_header_below_title(rows, contract, rel), contract)
-        if keys <= set(frame.columns):
-            data.append((name, frame, extras))
-    if not data:
-        return _canonical_frame(_header_below_title(sheets[0][1], contract, rel), contract)
-    if len(data) == 1 and data[0][0] == sheets[0][0]:  # the usual workbook: its first sheet, as before
-        return data[0][1], data[0][2]
+    read = [
+        (name, *_canonical_frame(_header_below_title(rows, contract, rel), contract)) for name, rows in sheets
+    ]
+    data = [sheet for sheet in read if keys <= set(sheet[1].columns)]
+    if not data or (len(data) == 1 and data[0] is read[0]):  # none (refused later), or the usual workbook
+        return read[0][1], read[0][2]
     log.info("file %s: rows from sheets %s", rel, "、".join(name for name, _, _ in data))
     frames = [f.with_columns(pl.lit(f"（工作表「{name}」）").alias("_item")) for name, f, _ in data]
     frame = pl.concat(frames, how="diagonal_relaxed").drop("_row").with_row_index("_row")
@@ -467,24 +465,13 @@ def _ledger(con: duckdb.DuckDBPyConnection, r: FileResult, sha: str, extract_dat
     return int(file_id)
 
 
-# what an inspector fills in on a returned list (the list's blank columns: reports/labels_zh.RETURN_COLUMNS)
-RETURN_FILLED = (
-    "inspect_date",
-    "outcome",
-    "arrears_amount",
-    "workers_owed",
-    "action",
-    "closed_date",
-    "inspector_org",
-    "note",
-)
-
-
 def _returned_rows(frame: pl.DataFrame) -> pl.DataFrame:
     """A returned list keeps its lines not yet inspected blank: they are not returns, and not errors (triage.md).
     A line with anything filled in is a return — one without its 核查日期 or 核查结论 (a 销号日期 or a 备注 alone) is
     quarantined for what it lacks, not dropped as blank."""
-    filled = [c for c in RETURN_FILLED if c in frame.columns]
+    filled = [
+        c for c in RETURN_COLUMNS if c in frame.columns
+    ]  # the list's blank columns, what inspectors fill
     if not filled:
         return frame
     blank = pl.all_horizontal(

@@ -18,6 +18,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import chain, islice
 from operator import methodcaller
 from pathlib import Path
@@ -103,7 +104,7 @@ def _read_csv(path: Path) -> RawRows:
     if '"' in text:
         return _read_quoted_csv(text, enc)
     lines = pl.Series("text", text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), dtype=pl.Utf8)
-    at = _header_line(lines.head(TITLE_LINES_MAX + 1).to_list())
+    at = _header_line([line.count(",") + 1 for line in lines.head(TITLE_LINES_MAX + 1)])
     header = [h.strip().lstrip("\ufeff") for h in lines[at].split(",")] if lines[at] else []
     _unique_headers(header)
     records = (
@@ -135,14 +136,11 @@ def _read_csv(path: Path) -> RawRows:
 TITLE_LINES_MAX = 3  # lines without a comma above a CSV's header: a title (表名、制表日期), skipped
 
 
-def _header_line(first: list[str]) -> int:
-    """Where a CSV's header is: line 1, unless the file opens with up to TITLE_LINES_MAX lines holding no comma (a
-    title, a blank line) followed by a line that has commas — a spreadsheet's title saved above its table. A
-    one-column file (no comma anywhere in its first lines) keeps line 1."""
-    for i, line in enumerate(first):
-        if "," in line:
-            return i if i <= TITLE_LINES_MAX else 0
-    return 0
+def _header_line(fields: list[int]) -> int:
+    """Where a CSV's header is, from the field counts of its first lines: line 1, unless the file opens with up to
+    TITLE_LINES_MAX lines of one field (a title, a blank line) followed by a line of several — a spreadsheet's title
+    saved above its table. A one-column file (one field in each of its first lines) keeps line 1."""
+    return next((i for i, n in enumerate(fields[: TITLE_LINES_MAX + 1]) if n > 1), 0)
 
 
 def _read_quoted_csv(text: str, enc: str) -> RawRows:
@@ -152,9 +150,7 @@ def _read_quoted_csv(text: str, enc: str) -> RawRows:
         opening = [(row, reader.line_num) for row in islice(reader, TITLE_LINES_MAX + 1)]
         if not opening:
             raise UnreadableFileError("文件为空")
-        at = _header_line(
-            ["," * (len(row) - 1) for row, _ in opening]
-        )  # a title above the header: _header_line
+        at = _header_line([len(row) for row, _ in opening])  # a title above the header
         header = [h.strip().lstrip("\ufeff") for h in opening[at][0]]
         for row, line in chain(opening[at + 1 :], ((row, reader.line_num) for row in reader)):
             if not row or all(not v.strip() for v in row):
@@ -207,9 +203,9 @@ def unpack(obj: dict) -> list[tuple[dict, str | None]]:
     payload; a plain record as itself. A payload inside a gateway's response wrapper (`{"code": 0, "data":
     {"records": [...]}}`) is found under the wrapper's names, and the wrapper's own fields are left out.
     Non-object entries of a payload array are skipped by the caller's count."""
+    if _payload_names().isdisjoint(obj):
+        return [(obj, None)]  # a plain record (most JSONL lines): one set test, no loop
     arrays = payload_arrays()
-    if frozenset(arrays).isdisjoint(obj) and frozenset(envelopes()).isdisjoint(obj):
-        return [(obj, None)]  # a plain record (most JSONL lines): two set tests, no loop
     found = _payload_in(obj, arrays, depth=2)
     if found is None:
         return [(obj, None)]
@@ -219,6 +215,12 @@ def unpack(obj: dict) -> list[tuple[dict, str | None]]:
     if parent:
         entries = [{**parent, **r} if isinstance(r, dict) else r for r in entries]
     return list(zip(entries, map(f"{place}{array}第{{}}条".format, range(1, len(entries) + 1)), strict=True))
+
+
+@cache
+def _payload_names() -> frozenset[str]:
+    """Every key that makes an object more than a plain record: a payload array's name or a wrapper's."""
+    return frozenset(payload_arrays()) | frozenset(envelopes())
 
 
 def _payload_in(obj: dict, arrays: tuple[str, ...], depth: int) -> tuple[dict, str, str] | None:

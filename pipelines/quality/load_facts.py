@@ -121,64 +121,55 @@ def duplicate_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date)
     ]
 
 
-def cut_file_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date) -> list[dict]:
-    """One finding per CSV/JSONL file whose last record was cut off in transfer (ledger `tail_problem`)."""
+def _file_notes(
+    con: duckdb.DuckDBPyConnection,
+    since: date,
+    as_of: date,
+    check_id: str,
+    note: str,
+    where: str,
+    *,
+    counted: bool = False,
+) -> list[dict]:
+    """One finding per file whose ledger row has `note` (`where` says when), its detail the file and the note;
+    n_rows the note when it is a count of rows (`counted`), else 1 (one file)."""
     files = frame(
         con,
-        "select path, entity, tail_problem from load_file "
-        "where tail_problem is not null and extract_date between ? and ? order by path",
+        f"select path, entity, {note} as note from load_file "
+        f"where {where} and extract_date between ? and ? order by path",
         [since, as_of],
     )
     return [
         finding(
-            "file_cut_last_line",
+            check_id,
             f["entity"] or "unknown",
-            1,  # one file, as for unreadable files; its cut line is also a quarantined broken line
-            DETAIL["file_cut_last_line"].format(path=f["path"], reason=f["tail_problem"]),
+            int(f["note"]) if counted else 1,
+            DETAIL[check_id].format(path=f["path"], note=f["note"]),
         )
         for f in files.iter_rows(named=True)
     ]
+
+
+def cut_file_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date) -> list[dict]:
+    """One finding per CSV/JSONL file whose last record was cut off in transfer (ledger `tail_problem`); one file,
+    as for unreadable files (its cut line is also a quarantined broken line)."""
+    return _file_notes(con, since, as_of, "file_cut_last_line", "tail_problem", "tail_problem is not null")
 
 
 def unknown_column_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date) -> list[dict]:
     """One finding per loaded file with headers no contract column has (ledger `unknown_headers`): their values
     are kept in raw `_extra` and read by nothing, so a renamed column (应发金额（万元）) is named, not silently empty."""
-    files = frame(
-        con,
-        "select path, entity, unknown_headers from load_file "
-        "where unknown_headers is not null and status = 'loaded' and extract_date between ? and ? order by path",
-        [since, as_of],
-    )
-    return [
-        finding(
-            "file_unknown_columns",
-            f["entity"] or "unknown",
-            1,
-            DETAIL["file_unknown_columns"].format(path=f["path"], columns=f["unknown_headers"]),
-        )
-        for f in files.iter_rows(named=True)
-    ]
+    where = "unknown_headers is not null and status = 'loaded'"
+    return _file_notes(con, since, as_of, "file_unknown_columns", "unknown_headers", where)
 
 
 def changed_event_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date) -> list[dict]:
     """One finding per file with events stored before under their key with other content (ledger
-    `rows_changed_not_taken`): a punch, pay line or transaction re-exported with another amount or time. The first
-    delivery stays (a month once reported keeps its numbers); the analyst is told which file disagreed."""
-    files = frame(
-        con,
-        "select path, entity, rows_changed_not_taken as n from load_file "
-        "where rows_changed_not_taken > 0 and extract_date between ? and ? order by path",
-        [since, as_of],
-    )
-    return [
-        finding(
-            "event_correction_not_taken",
-            f["entity"] or "unknown",
-            int(f["n"]),
-            DETAIL["event_correction_not_taken"].format(path=f["path"], n=f["n"]),
-        )
-        for f in files.iter_rows(named=True)
-    ]
+    `rows_changed_not_taken`, its n_rows): a punch, pay line or transaction re-exported with another amount or
+    time. The first delivery stays (a month once reported keeps its numbers); the analyst is told which file
+    disagreed."""
+    note = "rows_changed_not_taken"
+    return _file_notes(con, since, as_of, "event_correction_not_taken", note, f"{note} > 0", counted=True)
 
 
 def volume_findings(

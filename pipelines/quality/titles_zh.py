@@ -136,9 +136,9 @@ DETAIL = {
     "volume_events": "{day}交付{n}条新记录，折合每天{rate:.0f}条（距上次交付{days}天），为此前{k}次交付中位数"
     "（每天{median:.0f}条）的{ratio:.0%}；文件：{files}",
     "volume_snapshot": "{day}交付{n}条记录，为此前{k}次交付中位数（{median:.0f}条）的{ratio:.0%}；文件：{files}",
-    "file_cut_last_line": "{path}：{reason}",
-    "file_unknown_columns": "{path}：{columns}",
-    "event_correction_not_taken": "{path}：{n} 行与已入库记录主键相同但内容不同",
+    "file_cut_last_line": "{path}：{note}",
+    "file_unknown_columns": "{path}：{note}",
+    "event_correction_not_taken": "{path}：{note} 行与已入库记录主键相同但内容不同",
     "unreadable_share": "当晚{total}个文件中{failed}个无法读取（{share:.0%}，上限{limit:.0%}）",
     "quarantine_share": "当晚{read}条记录中{quarantined}条被隔离（{share:.1%}，上限{limit:.0%}）",
     "attendance_not_on_roster": "{n_people}人不在本项目花名册，共{n}条考勤记录",

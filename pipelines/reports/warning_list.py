@@ -241,10 +241,7 @@ def tracking_rows(
         col = pl.col(name)
         if done.schema[name] == pl.Date:
             return col.dt.to_string("%Y-%m-%d")
-        if done.schema[name] in (
-            pl.Float64,
-            pl.Float32,
-        ):  # an amount as the inspector wrote it: no trailing .0
+        if done.schema[name].is_float():  # an amount as the inspector wrote it: no trailing .0
             return (
                 pl.when(col == col.round(0))
                 .then(col.cast(pl.Int64).cast(pl.Utf8))

@@ -100,9 +100,8 @@ _DAY = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 _TIME = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})$")
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 _Spelling = Callable[..., str]
-_SPELL: dict[
-    str, tuple[_Spelling, _Spelling, _Spelling]
-] = {  # style → (date, datetime, month) spelling of the parts
+# style → (date, datetime, month) spelling of the canonical parts
+_SPELL: dict[str, tuple[_Spelling, _Spelling, _Spelling]] = {
     "slash": (
         lambda y, m, d: f"{y}/{int(m)}/{int(d)}",
         lambda y, m, d, hh, mm, ss: f"{y}/{int(m)}/{int(d)} {int(hh)}:{mm}:{ss}",
@@ -124,9 +123,14 @@ def _office_spelling(entity: str, head: str, body: list[str], style: str) -> tup
     headers = contract.header_map()
     columns = [contract.column(headers[h]) if h in headers else None for h in head.split(",")]
     spell_day, spell_time, spell_month = _SPELL[style]
-    # a management system's export: a code's label where the platform writes the code (003 → 在建)
-    labels = {c.name: {code: label for label, code in c.labels.items()} for c in contract.columns}
     shapes = {"date": (_DAY, spell_day), "datetime": (_TIME, spell_time), "month": (_MONTH, spell_month)}
+    # per column: its re-spelling, and in the chinese style a code's label where the platform writes the code (a
+    # management system's export: 003 → 在建)
+    spelled = [shapes.get(col.type) if col is not None else None for col in columns]
+    relabel = [
+        {code: label for label, code in col.labels.items()} if col is not None and style == "chinese" else {}
+        for col in columns
+    ]
     marked = []
     for header, col in zip(head.split(","), columns, strict=True):
         required = col is not None and (col.required or col.name in contract.key)
@@ -135,11 +139,12 @@ def _office_spelling(entity: str, head: str, body: list[str], style: str) -> tup
     lines = []
     for line in body:
         cells = line.split(",")
-        for i, col in enumerate(columns):
-            shape = shapes.get(col.type) if col is not None and i < len(cells) else None
+        for i, (shape, labels) in enumerate(zip(spelled, relabel, strict=True)):
+            if i >= len(cells):
+                break
             if shape is not None and (m := shape[0].match(cells[i])):
                 cells[i] = shape[1](*m.groups())
-            elif style == "chinese" and col is not None and col.labels and i < len(cells):
-                cells[i] = labels[col.name].get(cells[i], cells[i])
+            elif labels:
+                cells[i] = labels.get(cells[i], cells[i])
         lines.append(",".join(cells))
     return ",".join(marked), lines

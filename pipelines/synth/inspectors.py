@@ -17,19 +17,10 @@ from pathlib import Path
 
 import polars as pl
 
-RETURN_COLUMNS = (
-    "warning_id",
-    "project_code",
-    "warning_date",
-    "inspect_date",
-    "outcome",
-    "arrears_amount",
-    "workers_owed",
-    "action",
-    "closed_date",
-    "inspector_org",
-    "note",
-)
+from pipelines.reports import labels_zh as zh
+
+# a return names its line as printed, then the list's blank columns the inspector filled
+RETURN_COLUMNS = ("warning_id", "project_code", "warning_date", *zh.RETURN_COLUMNS)
 
 
 def simulate_returns(
