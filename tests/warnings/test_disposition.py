@@ -187,35 +187,49 @@ def test_the_dashboard_block_sums_districts_and_recomputes_rates():
     assert "<td>丰泽区</td><td>5</td><td>40%</td><td>50%</td>" in grid
 
 
-def test_a_returned_workbook_loads_its_filled_lines_only(tmp_path):
-    """The inspector fills the blank columns of two lines of the 核查清单 and drops the workbook into the inbox."""
+def _returned_workbook(tmp_path, inputs, sheet, fill, deliver_on):
+    """The city workbook of `inputs` as an inspector returns it: `fill(ws, col)` writes on `sheet` (col: header →
+    column number), the workbook goes into the inbox as disposition_<MMDD>.xlsx of `deliver_on` and is loaded into a
+    fresh warehouse. Returns the warehouse, the sheet as returned and its header → column number."""
     import openpyxl
 
     from pipelines.ingest import load_inbox
-    from pipelines.reports.warning_list import ListInputs, write_warning_lists
+    from pipelines.reports.warning_list import write_warning_lists
     from pipelines.warehouse import connect, ensure_schema
+
+    paths = write_warning_lists(inputs, tmp_path / "lists")
+    (city,) = [p for p in paths if p.suffix == ".xlsx" and "全市" in p.name]
+    wb = openpyxl.load_workbook(city)
+    ws = wb[sheet]
+    col = {c.value: i + 1 for i, c in enumerate(ws[1])}
+    fill(ws, col)
+    folder = tmp_path / "inbox" / deliver_on.isoformat()
+    folder.mkdir(parents=True)
+    wb.save(folder / f"disposition_{deliver_on:%m%d}.xlsx")
+    con = connect(tmp_path / "w.duckdb")
+    ensure_schema(con)
+    load_inbox(con, tmp_path / "inbox", Settings())
+    return con, ws, col
+
+
+def test_a_returned_workbook_loads_its_filled_lines_only(tmp_path):
+    """The inspector fills the blank columns of two lines of the 核查清单 and drops the workbook into the inbox."""
+    from pipelines.reports.warning_list import ListInputs
 
     projects, scores = world()
     night1 = assemble_warnings(FIRINGS, scores, projects, None, Settings(), N1)
     empty = pl.DataFrame()
-    paths = write_warning_lists(ListInputs(night1, empty, empty, empty, N1), tmp_path / "lists")
-    (city,) = [p for p in paths if p.suffix == ".xlsx" and "全市" in p.name]
-    wb = openpyxl.load_workbook(city)
-    ws = wb["核查清单"]
-    header = [c.value for c in ws[1]]
-    col = {h: i + 1 for i, h in enumerate(header)}
-    ws.cell(2, col["核查日期"], "2025-08-05")
-    ws.cell(2, col["核查结论"], "01")
-    ws.cell(2, col["欠薪金额（元）"], 36000)
-    ws.cell(2, col["涉及人数"], 12)
-    ws.cell(3, col["核查日期"], "2025-08-06")
-    ws.cell(3, col["核查结论"], "03")
-    inbox = tmp_path / "inbox"
-    (inbox / "2025-08-07").mkdir(parents=True)
-    wb.save(inbox / "2025-08-07" / "disposition_0807.xlsx")
-    con = connect(tmp_path / "w.duckdb")
-    ensure_schema(con)
-    load_inbox(con, inbox, Settings())
+
+    def fill(ws, col):
+        ws.cell(2, col["核查日期"], "2025-08-05")
+        ws.cell(2, col["核查结论"], "01")
+        ws.cell(2, col["欠薪金额（元）"], 36000)
+        ws.cell(2, col["涉及人数"], 12)
+        ws.cell(3, col["核查日期"], "2025-08-06")
+        ws.cell(3, col["核查结论"], "03")
+
+    inputs = ListInputs(night1, empty, empty, empty, N1)
+    con, ws, col = _returned_workbook(tmp_path, inputs, "核查清单", fill, date(2025, 8, 7))
     rows = con.execute(
         "select warning_id, project_code, warning_date, inspect_date, outcome, arrears_amount from raw_disposition "
         "order by inspect_date"
@@ -234,11 +248,8 @@ def test_a_closing_date_entered_on_the_tracking_sheet_is_a_return(tmp_path):
     put the line there, so the row goes back as that return completed. Before, the sheet's return columns were
     blank (a row with only a 销号日期 is no return: no 核查日期) and only the workbook's first sheet was read: the
     销号 was lost without a word either way."""
-    import openpyxl
-
-    from pipelines.ingest import load_inbox
-    from pipelines.reports.warning_list import ListInputs, write_warning_lists
-    from pipelines.warehouse import connect, ensure_schema, frame
+    from pipelines.reports.warning_list import ListInputs
+    from pipelines.warehouse import frame
 
     projects, scores = world()
     s = Settings()
@@ -247,26 +258,20 @@ def test_a_closing_date_entered_on_the_tracking_sheet_is_a_return(tmp_path):
     valid, _ = check_returns(found, ledger_lines(night1))
     night2 = assemble_warnings(FIRINGS, scores, projects, night1, s, N2, dispositions=valid)
     empty = pl.DataFrame()
-    lists = ListInputs(night2, empty, empty, empty, N2, returns=found)
-    (city,) = [
-        p for p in write_warning_lists(lists, tmp_path / "lists") if p.suffix == ".xlsx" and "全市" in p.name
-    ]
-    wb = openpyxl.load_workbook(city)
-    ws = wb["整改跟踪"]
-    header = [c.value for c in ws[1]]
-    col = {h: i + 1 for i, h in enumerate(header)}
-    (row,) = [r for r in range(2, ws.max_row + 1) if ws.cell(r, col["预警编号"]).value == "HC-20250731-A00"]
-    shown = [
-        ws.cell(row, col[h]).value for h in ("核查日期", "核查结论", "欠薪金额（元）", "涉及人数", "销号日期")
-    ]
-    assert shown == ["2025-08-05", "01", "12000", "4", None]
-    ws.cell(row, col["销号日期"], "2025-08-25")
-    inbox = tmp_path / "inbox"
-    (inbox / "2025-08-26").mkdir(parents=True)
-    wb.save(inbox / "2025-08-26" / "disposition_0826.xlsx")
-    con = connect(tmp_path / "w.duckdb")
-    ensure_schema(con)
-    load_inbox(con, inbox, Settings())
+
+    def fill(ws, col):
+        (row,) = [
+            r for r in range(2, ws.max_row + 1) if ws.cell(r, col["预警编号"]).value == "HC-20250731-A00"
+        ]
+        shown = [
+            ws.cell(row, col[h]).value
+            for h in ("核查日期", "核查结论", "欠薪金额（元）", "涉及人数", "销号日期")
+        ]
+        assert shown == ["2025-08-05", "01", "12000", "4", None]
+        ws.cell(row, col["销号日期"], "2025-08-25")
+
+    inputs = ListInputs(night2, empty, empty, empty, N2, returns=found)
+    con, _, _ = _returned_workbook(tmp_path, inputs, "整改跟踪", fill, date(2025, 8, 26))
     back = frame(
         con,
         "select warning_id, project_code, warning_date, inspect_date, outcome, arrears_amount, workers_owed, "
@@ -284,27 +289,18 @@ def test_a_closing_date_entered_on_the_tracking_sheet_is_a_return(tmp_path):
 def test_a_line_with_only_a_note_is_a_return_missing_its_result(tmp_path):
     """On the 核查清单, a line with only a 备注 or a 销号日期 was dropped as blank; it is quarantined for its missing
     核查日期 and 核查结论, so the analyst sees that the inspector wrote something."""
-    import openpyxl
-
-    from pipelines.ingest import load_inbox
-    from pipelines.reports.warning_list import ListInputs, write_warning_lists
-    from pipelines.warehouse import connect, ensure_schema
+    from pipelines.quality.load_facts import load_findings
+    from pipelines.reports.warning_list import ListInputs
 
     projects, scores = world()
     night1 = assemble_warnings(FIRINGS, scores, projects, None, Settings(), N1)
     empty = pl.DataFrame()
-    paths = write_warning_lists(ListInputs(night1, empty, empty, empty, N1), tmp_path / "lists")
-    (city,) = [p for p in paths if p.suffix == ".xlsx" and "全市" in p.name]
-    wb = openpyxl.load_workbook(city)
-    ws = wb["核查清单"]
-    col = {c.value: i + 1 for i, c in enumerate(ws[1])}
-    ws.cell(2, col["备注"], "项目部无人，下周再去")
-    inbox = tmp_path / "inbox"
-    (inbox / "2025-08-07").mkdir(parents=True)
-    wb.save(inbox / "2025-08-07" / "disposition_0807.xlsx")
-    con = connect(tmp_path / "w.duckdb")
-    ensure_schema(con)
-    load_inbox(con, inbox, Settings())
+
+    def fill(ws, col):
+        ws.cell(2, col["备注"], "项目部无人，下周再去")
+
+    inputs = ListInputs(night1, empty, empty, empty, N1)
+    con, _, _ = _returned_workbook(tmp_path, inputs, "核查清单", fill, date(2025, 8, 7))
     assert con.execute("select count(*) from raw_disposition").fetchone()[0] == 0
     assert con.execute(
         "select line, column_name, reason_code from quarantine order by column_name"
@@ -313,8 +309,6 @@ def test_a_line_with_only_a_note_is_a_return_missing_its_result(tmp_path):
         (2, "outcome", "missing_required"),
     ]
     # one of one returned line quarantined: reported, and the night is not stopped by the users' own return
-    from pipelines.quality.load_facts import load_findings
-
     found = {f["check_id"]: f for f in load_findings(con, date(2025, 8, 7), Settings())}
     assert found["quarantine_missing_required"]["entity"] == "disposition"
     assert "quarantine_share" not in found
