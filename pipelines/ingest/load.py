@@ -370,8 +370,12 @@ def _missing_required(
 
 
 def _named(headers: list[str], most: int = 12) -> str | None:
-    """Headers as the ledger and the bulletin name them: the first `most`, 、-separated; None for none."""
+    """Headers as the ledger and the bulletin name them: the first `most`, 、-separated; None for none. A file
+    without a header row has a record where its header should be: when a "header" looks like an ID number, phone
+    or bank card, none is named (the row's names and numbers would go into the ledger and the bulletin in clear)."""
     named = [h.strip() for h in headers if h.strip()]
+    if any(mask_personal_text(h) != h for h in named):
+        return "（首行含证件号码、手机号或银行卡号，疑似缺少表头；未列出）"
     return "、".join(named[:most]) + ("等" if len(named) > most else "") if named else None
 
 

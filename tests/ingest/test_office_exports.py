@@ -317,3 +317,19 @@ def test_a_legacy_xls_workbook_loads_as_the_platform_export(tmp_path):
     )
     assert stored == canonical
     assert quarantined == [(6, "id_card_number", "id_check_digit")]
+
+
+def test_a_file_without_a_header_row_names_none_of_its_first_record(tmp_path):
+    """A CSV exported without its header row: the refusal must not name the first record's values as headers (an ID
+    number, a name and a card would reach the ledger, the log and the bulletin in clear)."""
+
+    def write(folder) -> None:
+        rows = [ROWS[1], ROWS[0], ROWS[2]]  # the first record's values all differ (no repeated "header")
+        lines = [f"P1,2025-11,{r[0]},{r[1]},{r[2]},{r[3]},{r[4]},{r[5].isoformat()}" for r in rows]
+        (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    result, stored, _ = _load(tmp_path, "headerless", write)
+    assert result.status == "failed"
+    assert stored == []
+    assert ROWS[1][0] not in result.reason
+    assert result.reason.endswith("；未识别的表头 （首行含证件号码、手机号或银行卡号，疑似缺少表头；未列出）")
