@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import cache
 
 # GB 11643-1999: weights 2^(17-i) mod 11, check code table for the remainder.
@@ -43,18 +44,42 @@ def is_valid_uscc(value: str | None) -> bool:
     return uscc_check_char(v[:17]) == v[17]
 
 
-def normalise_pii(value: str) -> str:
-    """The canonical form hashed for joins: trimmed, upper-case (ID numbers end in x or X)."""
-    return value.strip().upper()
+# What people put between the digits of a number (6222 0200 1234 5678, 138-1234-5678, a bank export's spaces):
+# removed from an ID number, phone or bank card before it is hashed or masked, so that one number written two ways
+# joins. One pattern for Python's re and DuckDB's RE2 (ASCII only: after NFKC a full-width space or hyphen is ASCII).
+NUMBER_SEPARATORS = r"[ \t\n\r\f\v-]"
+# a mainland mobile number behind the country code (+86 138…, 0086 138…, 86138…): the number alone
+PHONE_COUNTRY_CODE = r"^(?:\+|00)?86(1[3-9][0-9]{9})$"
+NUMBER_KINDS = ("id", "phone", "card")
+_SEPARATORS = re.compile(NUMBER_SEPARATORS)
+_PHONE_COUNTRY = re.compile(PHONE_COUNTRY_CODE)
 
 
-def pii_hash(value: str | None, secret: bytes) -> str | None:
-    """Keyed hash (HMAC-SHA256, hex, 32 chars) of a personal value: equal inputs join, clear values never stored."""
-    if value is None or value == "":
+def compact_pii(value: str, kind: str) -> str:
+    """A personal value as one number: trimmed, and for an ID number, phone or card without separators (a phone
+    without its +86); a name only trimmed. What is hashed (upper-cased) and what the mask shows."""
+    v = value.strip()
+    if kind in NUMBER_KINDS:
+        v = _SEPARATORS.sub("", v)
+    if kind == "phone":
+        v = _PHONE_COUNTRY.sub(r"\1", v)
+    return v
+
+
+def normalise_pii(value: str, kind: str) -> str:
+    """The canonical form hashed for joins: compact_pii, upper-case (ID numbers end in x or X)."""
+    return compact_pii(value, kind).upper()
+
+
+def pii_hash(value: str | None, secret: bytes, kind: str) -> str | None:
+    """Keyed hash (HMAC-SHA256, hex, 32 chars) of a personal value of `kind` (id | name | phone | card): equal
+    numbers join however they were written (normalise_pii), clear values are never stored."""
+    canonical = normalise_pii(value, kind) if value else ""
+    if canonical == "":  # nothing, or only separators ("-" for no card): no number to hash
         return None
     inner, outer = _hmac_states(secret)
     h = inner.copy()
-    h.update(normalise_pii(value).encode("utf-8"))
+    h.update(canonical.encode("utf-8"))
     o = outer.copy()
     o.update(h.digest())
     return o.hexdigest()[:32]
@@ -71,9 +96,9 @@ def _hmac_states(secret: bytes) -> tuple[hashlib._Hash, hashlib._Hash]:
 
 def mask(value: str | None, kind: str) -> str | None:
     """Display form of a personal value: `350503********1234`, `张*`, `138****5678`, `************1234`."""
-    if value is None or value == "":
+    v = compact_pii(value, kind) if value else ""
+    if v == "":  # nothing, or only separators ("-" for no card): no number to show
         return None
-    v = value.strip()
     if kind == "id":
         if len(v) <= 10:
             return v[:2] + "*" * max(len(v) - 4, 1) + v[-2:]

@@ -25,7 +25,7 @@ import unicodedata
 import polars as pl
 
 from pipelines.contracts import personal_kind_of_header
-from pipelines.identifiers import mask, pii_hash
+from pipelines.identifiers import compact_pii, mask, pii_hash
 
 # whole-value shapes, tried in order (an 18-digit number is read as an ID number before a card)
 _SHAPES = (
@@ -35,12 +35,11 @@ _SHAPES = (
     (re.compile(r"^\d{16,19}$"), "card"),
 )
 _EMBEDDED = re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15,19}|1[3-9]\d{9})(?!\d)")
-_SEPARATORS = re.compile(r"[\s\-]")
 
 
 def personal_kind(value: str) -> str | None:
     """The kind of personal data a whole value looks like (id | phone | card), None otherwise."""
-    compact = _SEPARATORS.sub("", unicodedata.normalize("NFKC", value)).upper()
+    compact = compact_pii(unicodedata.normalize("NFKC", value), "card").upper()
     if not compact or len(compact) > 22:
         return None
     for pattern, kind in _SHAPES:
@@ -68,10 +67,8 @@ class ExtraProtector:
         self.key = key
 
     def protected(self, value: str, kind: str) -> dict:
-        compact = unicodedata.normalize("NFKC", value).strip()
-        if kind != "name":
-            compact = _SEPARATORS.sub("", compact)
-        return {"hash": pii_hash(compact, self.key), "masked": mask(compact, kind), "kind": kind}
+        v = unicodedata.normalize("NFKC", value)  # compacted by kind in pii_hash and mask
+        return {"hash": pii_hash(v, self.key, kind), "masked": mask(v, kind), "kind": kind}
 
     def field(self, name: str | None, value: object) -> object:
         """A value under a field name: protected whole when the name is personal, else judged by its shape."""

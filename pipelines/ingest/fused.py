@@ -29,7 +29,17 @@ import polars as pl
 import pyarrow as pa
 
 from pipelines.contracts import Column, Contract
-from pipelines.identifiers import ID_CHECK, ID_WEIGHTS, USCC_ALPHABET, USCC_WEIGHTS, mask, pii_hash
+from pipelines.identifiers import (
+    ID_CHECK,
+    ID_WEIGHTS,
+    NUMBER_KINDS,
+    NUMBER_SEPARATORS,
+    PHONE_COUNTRY_CODE,
+    USCC_ALPHABET,
+    USCC_WEIGHTS,
+    mask,
+    pii_hash,
+)
 from pipelines.ingest.validate import (
     DATE_SPELLINGS,
     DATETIME_SPELLINGS,
@@ -98,7 +108,7 @@ def _python_pii(
     key: bytes, kind: str | None
 ) -> tuple[Callable[[pa.Array], pa.Array], Callable[[pa.Array], pa.Array]]:
     def hashed(values: pa.Array) -> pa.Array:
-        return pa.array([pii_hash(v, key) for v in values.to_pylist()], pa.string())
+        return pa.array([pii_hash(v, key, kind or "id") for v in values.to_pylist()], pa.string())
 
     def masked(values: pa.Array) -> pa.Array:
         return pa.array([mask(v, kind or "id") for v in values.to_pylist()], pa.string())
@@ -127,33 +137,47 @@ def register_functions(con: duckdb.DuckDBPyConnection, contract: Contract, key: 
 # SQL for one contract
 
 
-def hmac_sql(value: str, key: bytes) -> str:
+def compact_sql(value: str, kind: str) -> str:
+    """identifiers.compact_pii in SQL: trimmed, and an ID number's, phone's or card's separators removed (a phone's
+    +86 too); the same patterns (RE2 reads them as Python's re does)."""
+    v = _trim(value, _PY_WS)
+    if kind in NUMBER_KINDS:
+        v = f"regexp_replace({v}, {lit(NUMBER_SEPARATORS)}, '', 'g')"
+    if kind == "phone":
+        v = f"regexp_replace({v}, {lit(PHONE_COUNTRY_CODE)}, '\\1')"
+    return v
+
+
+def hmac_sql(value: str, key: bytes, kind: str) -> str:
     """identifiers.pii_hash in SQL (ASCII and CJK text: SQL upper-cases it as Python does): HMAC-SHA256 over the
-    trimmed, upper-cased value."""
+    compact (compact_sql), upper-cased value; null when nothing is left (a card written "-")."""
     k = hashlib.sha256(key).digest() if len(key) > 64 else key
     k = k.ljust(64, b"\0")
     ipad = bytes(b ^ 0x36 for b in k).hex()
     opad = bytes(b ^ 0x5C for b in k).hex()
-    inner = f"unhex(sha256(unhex('{ipad}') || encode(upper({_trim(value, _PY_WS)}))))"
-    return f"left(sha256(unhex('{opad}') || {inner}), 32)"
+    v = compact_sql(value, kind)
+    inner = f"unhex(sha256(unhex('{ipad}') || encode(upper({v}))))"
+    return f"case when {v} = '' then null else left(sha256(unhex('{opad}') || {inner}), 32) end"
 
 
 def mask_sql(value: str, kind: str) -> str:
-    """identifiers.mask in SQL (ASCII and CJK text: one character, one code point)."""
-    v = _trim(value, _PY_WS)
+    """identifiers.mask in SQL (ASCII and CJK text: one character, one code point), of the compact value."""
+    v = compact_sql(value, kind)
     n = f"length({v})"
     if kind == "id":
-        return (
+        shown = (
             f"case when {n} <= 10 then left({v}, 2) || repeat('*', greatest({n} - 4, 1)) || right({v}, 2) "
             f"else left({v}, 6) || repeat('*', {n} - 10) || right({v}, 4) end"
         )
-    if kind == "name":
-        return f"left({v}, 1) || repeat('*', greatest({n} - 1, 1))"
-    if kind == "phone":
-        return f"case when {n} >= 8 then left({v}, 3) || '****' || right({v}, 4) else repeat('*', {n}) end"
-    if kind == "card":
-        return f"repeat('*', greatest({n} - 4, 4)) || right({v}, 4)"
-    raise ValueError(f"unknown personal-data kind {kind!r}")
+    elif kind == "name":
+        shown = f"left({v}, 1) || repeat('*', greatest({n} - 1, 1))"
+    elif kind == "phone":
+        shown = f"case when {n} >= 8 then left({v}, 3) || '****' || right({v}, 4) else repeat('*', {n}) end"
+    elif kind == "card":
+        shown = f"repeat('*', greatest({n} - 4, 4)) || right({v}, 4)"
+    else:
+        raise ValueError(f"unknown personal-data kind {kind!r}")
+    return f"case when {v} = '' then null else {shown} end"
 
 
 def normalised_sql(text: str, fn: str) -> str:
@@ -492,7 +516,7 @@ def _hash_and_mask_sql(c: Column, v: str, fns: dict[str, str], key: bytes) -> tu
     """The keyed hash and the mask of the normalised text `v` of personal column `c`: in SQL for ASCII and CJK
     text, in Python for any other."""
     safe = f"({_ascii(v)} or regexp_full_match({v}, {lit(_CASELESS)}))"
-    h = f"case when {v} is null then null when {safe} then {hmac_sql(v, key)} "
+    h = f"case when {v} is null then null when {safe} then {hmac_sql(v, key, c.pii or 'id')} "
     h += f"else {fns['hash.' + c.name]}({v}) end"
     m = f"case when {v} is null then null when {safe} then {mask_sql(v, c.pii or 'id')} "
     m += f"else {fns['mask.' + c.name]}({v}) end"

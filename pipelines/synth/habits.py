@@ -2,7 +2,8 @@
 CSV files are in the other encoding (UTF-8 ↔ GB18030) with CRLF line ends, written as a spreadsheet saves them:
 dates, times and months in an office spelling (2025/6/3 8:05:07 or 2025年6月3日, 2025/6 or 2025年6月), codes as
 their labels in half the files (在建 for 003), the required columns' headers marked with a leading * and money
-headers given their unit (应发金额（元）).
+headers given their unit (应发金额（元）), bank cards in groups of four (6222 0200 1234 5678) and phones as 138-1234-5678
+or +86 138 1234 5678.
 
 A platform's export has no defined row order, and the encoding of a CSV depends on who exported it
 (shared/spec/sources.md); neither is a fact, so nothing wagewatch publishes may depend on them. `wagewatch generate
@@ -115,10 +116,24 @@ _SPELL: dict[str, tuple[_Spelling, _Spelling, _Spelling]] = {
 }
 
 
+def _groups(digits: str) -> str:
+    return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
+
+
+# (personal-data kind, style) → how a person or a bank export writes the platform's digits
+_NUMBER_SPELLING: dict[tuple[str | None, str], Callable[[str], str]] = {
+    ("card", "slash"): _groups,
+    ("card", "chinese"): _groups,
+    ("phone", "slash"): lambda p: f"{p[:3]}-{p[3:7]}-{p[7:]}" if len(p) == 11 else p,
+    ("phone", "chinese"): lambda p: f"+86 {p[:3]} {p[3:7]} {p[7:]}" if len(p) == 11 else p,
+}
+
+
 def _office_spelling(entity: str, head: str, body: list[str], style: str) -> tuple[str, list[str]]:
     """A CSV's header and lines as a spreadsheet saves them: canonical dates, times and months re-spelled in
-    `style` (and in the chinese style, a code written as its label), a * before each required column's header and
-    (元) after a money column's Chinese header. Values in another spelling already, or empty, stay as they are."""
+    `style` (and in the chinese style, a code written as its label), a card's or phone's digits grouped, a * before
+    each required column's header and (元) after a money column's Chinese header. Values in another spelling already,
+    or empty, stay as they are."""
     contract = load_contract(entity)
     headers = contract.header_map()
     columns = [contract.column(headers[h]) if h in headers else None for h in head.split(",")]
@@ -131,6 +146,7 @@ def _office_spelling(entity: str, head: str, body: list[str], style: str) -> tup
         {code: label for label, code in col.labels.items()} if col is not None and style == "chinese" else {}
         for col in columns
     ]
+    numbers = [_NUMBER_SPELLING.get((col.pii, style)) if col is not None else None for col in columns]
     marked = []
     for header, col in zip(head.split(","), columns, strict=True):
         required = col is not None and (col.required or col.name in contract.key)
@@ -139,12 +155,14 @@ def _office_spelling(entity: str, head: str, body: list[str], style: str) -> tup
     lines = []
     for line in body:
         cells = line.split(",")
-        for i, (shape, labels) in enumerate(zip(spelled, relabel, strict=True)):
+        for i, (shape, labels, number) in enumerate(zip(spelled, relabel, numbers, strict=True)):
             if i >= len(cells):
                 break
             if shape is not None and (m := shape[0].match(cells[i])):
                 cells[i] = shape[1](*m.groups())
             elif labels:
                 cells[i] = labels.get(cells[i], cells[i])
+            elif number is not None and cells[i].isdigit():
+                cells[i] = number(cells[i])
         lines.append(",".join(cells))
     return ",".join(marked), lines

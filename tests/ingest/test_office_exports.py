@@ -11,9 +11,12 @@ from datetime import date, datetime
 
 import xlsxwriter
 
-from pipelines.identifiers import id_check_char
+from pipelines.identifiers import id_check_char, pii_hash
 from pipelines.ingest import load_file
+from pipelines.night_steps import build_layer
+from pipelines.quality import cross_source_findings
 from pipelines.settings import Settings
+from pipelines.warehouse import LAYERS
 from tests.ingest.conftest import fresh_warehouse, load_fresh
 
 NIGHT = date(2025, 12, 31)
@@ -333,3 +336,43 @@ def test_a_file_without_a_header_row_names_none_of_its_first_record(tmp_path):
     assert stored == []
     assert ROWS[1][0] not in result.reason
     assert result.reason.endswith("；未识别的表头 （首行含证件号码、手机号或银行卡号，疑似缺少表头；未列出）")
+
+
+def _roster_csv(folder, cards: list[str], phones: list[str]) -> None:
+    lines = ["project_code,id_card_number,worker_name,work_role,pay_roll_bank_card_number,cell_phone"]
+    for n, (card, phone) in enumerate(zip(cards, phones, strict=True), start=1):
+        lines.append(f"P1,{an_id(n)},工人{n},20,{card},{phone}")
+    (folder / "project_worker_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_card_or_phone_written_in_groups_is_the_same_number(tmp_path):
+    """A bank export writes a card in groups of four (6222 0200 1234 5678), a person a phone as 138-1234-5678 or
+    +86 138…: the same number as the platform's digits, so one card shared by two workers is found however each
+    file wrote it (chk_shared_wage_card); a "-" written for no card is no card (not one card shared by all)."""
+    cards = ["6222 0200 1234 5678", "6222020012345678", "6222-0200-9999-0000", "-", "-"]
+    phones = ["138-1234-5678", "+86 138 1234 5678", "13900001111", "0086 13900001112", "13900001113"]
+    _roster_csv(tmp_path, cards, phones)
+    con = fresh_warehouse()
+    result = load_file(con, tmp_path / "project_worker_1231.csv", NIGHT, Settings(), inbox=tmp_path)
+    assert (result.rows_loaded, result.rows_quarantined) == (5, 0)
+    stored = con.execute(
+        "select id_card_number_hash, pay_roll_bank_card_number_hash, pay_roll_bank_card_number_masked, "
+        "cell_phone_hash, cell_phone_masked from raw_project_worker"
+    ).fetchall()
+    by_id = {person: rest for person, *rest in stored}
+    key = Settings().pii_key
+    first, second, third, fourth, fifth = (by_id[pii_hash(an_id(n), key, "id")] for n in range(1, 6))
+    assert first[0] == second[0] == pii_hash("6222020012345678", key, "card")
+    assert first[1] == second[1] == "************5678"
+    assert third[1] == "************0000"
+    assert fourth[:2] == fifth[:2] == [None, None]
+    assert first[2] == second[2] == pii_hash("13812345678", key, "phone")
+    assert first[3] == second[3] == "138****5678"
+    assert fourth[3] == "139****1112"
+    build_layer(con, Settings(), NIGHT, LAYERS)
+    shared = [f for f in cross_source_findings(con) if f["check_id"] in ("shared_wage_card", "shared_phone")]
+    con.close()
+    assert sorted((f["check_id"], f["project_code"], f["n_rows"]) for f in shared) == [
+        ("shared_phone", "P1", 2),
+        ("shared_wage_card", "P1", 2),
+    ]

@@ -91,7 +91,7 @@ def test_a_jsonl_file_mixing_payloads_and_plain_records_loads_every_record(tmp_p
     ]
     assert json.loads(rows[0][2]) == {"punchDay": "2025-06-30"}  # the unknown parent field, kept in _extra
     ids = {r[0] for r in con.execute("select id_card_number_hash from raw_attendance").fetchall()}
-    assert ids == {pii_hash(an_id(n), Settings().pii_key) for n in range(1, 7)}
+    assert ids == {pii_hash(an_id(n), Settings().pii_key, "id") for n in range(1, 7)}
     assert con.execute("select rows_read, rows_loaded from load_file").fetchone() == (6, 6)
 
 

@@ -54,14 +54,18 @@ def test_flat_nested_named_and_embedded_values_are_protected():
             "count": 3,
         },
     )
-    assert out["who"]["idNo"] == {"hash": pii_hash("E12345678", KEY), "masked": "E1*****78", "kind": "id"}
+    assert out["who"]["idNo"] == {
+        "hash": pii_hash("E12345678", KEY, "id"),
+        "masked": "E1*****78",
+        "kind": "id",
+    }
     assert out["who"]["mobile"]["masked"] == "138****5678"
     assert out["who"]["relation"] == "本人"
     assert out["cards"][0]["kind"] == "card"
     assert out["note"] == "身份证350503********002" + ID18[-1] + "已核验"
     assert out["count"] == 3
     flat = p.field("backupId", f" {ID18} ")
-    assert flat["hash"] == pii_hash(ID18, KEY)  # joins with the known personal columns' hashes
+    assert flat["hash"] == pii_hash(ID18, KEY, "id")  # joins with the known personal columns' hashes
     assert p.field("联系电话", "0591-1234567")["kind"] == "phone"  # by name, though no mobile number
     assert p.field("说明", "一切正常") == "一切正常"
     assert p.field("紧急联系人电话", "0591-1234567")["kind"] == "phone"  # a Chinese header holding 电话

@@ -70,11 +70,21 @@ def test_uscc_check_digit_expression_agrees_with_the_one_value_check():
     "secret", [b"k", b"wagewatch-demo-secret", "中文密钥".encode(), b"x" * 64, b"y" * 100]
 )
 def test_pii_hash_is_hmac_sha256_of_the_normalised_value(secret):
-    for value in ["350503199001011234", " 35050319900101123x ", "张三", "ß", "6222 0200 1234 5678"]:
-        reference = hmac.new(secret, value.strip().upper().encode("utf-8"), hashlib.sha256).hexdigest()[:32]
-        assert pii_hash(value, secret) == reference
-    assert pii_hash("", secret) is None
-    assert pii_hash(None, secret) is None
+    def reference(text: str) -> str:
+        return hmac.new(secret, text.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+    for value in ["350503199001011234", " 35050319900101123x ", "张三", "ß"]:
+        assert pii_hash(value, secret, "id") == reference(value.strip().upper())
+    # a number as people write it hashes as the number: a card in groups, a phone with dashes or +86
+    for card in ["6222 0200 1234 5678", "6222-0200-1234-5678", "6222020012345678", " 6222\t0200 12345678 "]:
+        assert pii_hash(card, secret, "card") == reference("6222020012345678")
+    for phone in ["138 1234 5678", "138-1234-5678", "+86 138 1234 5678", "0086-13812345678", "8613812345678"]:
+        assert pii_hash(phone, secret, "phone") == reference("13812345678")
+    assert pii_hash("861234", secret, "phone") == reference("861234")  # not a mobile number: kept as written
+    assert pii_hash("张 三", secret, "name") == reference("张 三")  # a name keeps its inner space
+    assert pii_hash("-", secret, "card") is None  # "-" for no card is no card
+    assert pii_hash("", secret, "id") is None
+    assert pii_hash(None, secret, "id") is None
 
 
 CSV_CASES = {
