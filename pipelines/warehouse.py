@@ -169,7 +169,7 @@ CREATE TABLE IF NOT EXISTS load_file (
   extract_date DATE,
   format VARCHAR,
   encoding VARCHAR,
-  status VARCHAR NOT NULL,          -- loaded | failed | unknown_entity
+  status VARCHAR NOT NULL,          -- loaded | failed | unknown_entity | unpacked (a zip, its members loaded)
   reason VARCHAR,                   -- plain words when failed
   rows_read BIGINT DEFAULT 0,
   rows_loaded BIGINT DEFAULT 0,

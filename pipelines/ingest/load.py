@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import re
+import tempfile
 from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -22,7 +24,7 @@ from pipelines.contracts import (
     payload_fields,
 )
 from pipelines.identifiers import mask
-from pipelines.ingest import fused
+from pipelines.ingest import archives, fused
 from pipelines.ingest.extras import add_extras, mask_personal_text
 from pipelines.ingest.readers import RawRows, UnreadableFileError, read_any, read_xlsx_sheets
 from pipelines.ingest.tail import cut_last_line
@@ -42,6 +44,8 @@ SUFFIXES = {
     ".json": "json",
     ".parquet": "parquet",
 }
+# a zipped delivery: its members are that extract date's files (ingest/archives.py)
+ARCHIVE_SUFFIXES = {".zip"}
 
 
 @dataclass(frozen=True)
@@ -174,8 +178,13 @@ def load_inbox(
     be in the ledger already (ingest/unchanged.py), not read again."""
     report = LoadReport()
     for path, extract_date in delivered(inbox, up_to, log_ignored=True):
-        if path not in skip:
-            result = load_file(con, path, extract_date, settings, inbox=Path(inbox))
+        if path in skip:
+            continue
+        if path.suffix.lower() in ARCHIVE_SUFFIXES:
+            results = load_archive(con, path, extract_date, settings, inbox=Path(inbox))
+        else:
+            results = [load_file(con, path, extract_date, settings, inbox=Path(inbox))]
+        for result in results:
             if result.read_as is not None:
                 report.read.append(result.read_as)
             if result.status != "already_loaded":
@@ -183,6 +192,39 @@ def load_inbox(
                 if progress:
                     progress(f"{result.path}: {result.status} {result.rows_loaded}/{result.rows_read}")
     return report
+
+
+def load_archive(
+    con: duckdb.DuckDBPyConnection, path: Path, extract_date: date, settings: Settings, *, inbox: Path
+) -> list[FileResult]:
+    """A zipped delivery (ingest/archives.py): each data member loaded as a file of the archive's extract date,
+    named `<archive>/<member>` in the ledger; then the archive itself (status `unpacked`), so that its bytes are not
+    unpacked again. An archive that cannot be unpacked is refused with why; its members are not loaded."""
+    rel = path.relative_to(inbox).as_posix()
+    before = file_status(path)
+    raw = path.read_bytes()
+    sha = hashlib.sha256(raw).hexdigest()
+    read_as = ReadAs(path, extract_date, before, sha) if file_status(path) == before else None
+    archive = FileResult(rel, None, "zip", read_as=read_as)
+    seen = "select count(*) from load_file where sha256 = ? and extract_date = ?"
+    if con.execute(seen, [sha, extract_date]).fetchall()[0][0]:  # type: ignore[index]
+        archive.status = "already_loaded"
+        return [archive]
+    with tempfile.TemporaryDirectory(prefix="wagewatch-archive-") as scratch:
+        root = Path(scratch)
+        try:
+            members = archives.unpack(io.BytesIO(raw), root / rel)
+        except archives.ArchiveError as exc:
+            log.warning("archive %s failed: %s", rel, exc)
+            return [_refused(con, archive, sha, extract_date, "failed", str(exc))]
+        results = [load_file(con, m, extract_date, settings, inbox=root) for m in members]
+    for result in results:
+        result.read_as = (
+            None  # its scratch path is gone: the archive's status stands for it (ingest/unchanged.py)
+        )
+    archive.status, archive.reason = "unpacked", f"压缩包，含{len(members)}个数据文件"
+    _ledger(con, archive, sha, extract_date)
+    return [*results, archive]
 
 
 def load_file(

@@ -257,6 +257,7 @@ def night_share_findings(con: duckdb.DuckDBPyConnection, as_of: date, settings: 
         """
         select entity, status, rows_read, rows_quarantined from load_file
         where extract_date = (select max(extract_date) from load_file where extract_date <= ?)
+            and status <> 'unpacked'  -- a zip is its members' envelope, not a file of the night's count
         """,
         [as_of],
     )

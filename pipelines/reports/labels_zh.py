@@ -518,6 +518,7 @@ NB_FILE_STATUS = {
     "failed": "读取失败",
     "unknown_entity": "无法识别的文件",
     "already_loaded": "已入库过",
+    "unpacked": "压缩包（已解压）",
 }
 NB_CARD_AREA = "所在区县"
 

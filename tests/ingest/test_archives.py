@@ -1,0 +1,126 @@
+"""A zipped delivery loads as its files would loose: every data member is that date's file, named in the ledger by
+the archive and its place in it; the archive is not unpacked twice; a damaged archive is refused with why and the
+date's other files still load."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+
+from pipelines.identifiers import id_check_char
+from pipelines.ingest import load_inbox
+from pipelines.ingest.archives import member_name, safe_parts
+from pipelines.settings import Settings
+from tests.ingest.conftest import fresh_warehouse
+
+NIGHT = date(2025, 12, 31)
+STORED = "project_code, pay_month, id_card_number_hash, days, total_pay_amount, actual_amount, balance_date"
+
+
+def an_id(n: int) -> str:
+    body = f"35050319900101{n:03d}"
+    return body + id_check_char(body)
+
+
+def payroll_csv(first: int, n: int) -> bytes:
+    lines = [
+        "project_code,pay_month,id_card_number,days,total_pay_amount,actual_amount,is_back_pay,balance_date"
+    ]
+    lines += [f"P1,2025-11,{an_id(i)},20,6000.0,6000.0,0,2025-12-16" for i in range(first, first + n)]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def complaint_csv() -> bytes:
+    header = "case_id,project_code,received_date,amount_claimed,workers_involved,status"
+    return f"{header}\nC1,P1,2025-12-20,10000.0,3,01\n".encode()
+
+
+def windows_zip(members: dict[str, bytes]) -> bytes:
+    """A zip as Chinese Windows writes it: member names in GBK without the UTF-8 flag. zipfile flags any non-ASCII
+    name as UTF-8, so each name is written as ASCII of the same byte length and its GBK bytes put in after."""
+    buffer = io.BytesIO()
+    placeholders = {}
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for i, (name, data) in enumerate(members.items()):
+            gbk = name.encode("gb18030")
+            stand_in = f"{i:02d}".encode() + b"#" * (len(gbk) - 2)
+            placeholders[stand_in] = gbk
+            archive.writestr(stand_in.decode("ascii"), data)
+    raw = buffer.getvalue()
+    for stand_in, gbk in placeholders.items():
+        raw = raw.replace(stand_in, gbk)
+    return raw
+
+
+def ledger(con) -> list[tuple]:
+    return con.execute(
+        "select path, entity, status, rows_read, rows_loaded from load_file order by file_id"
+    ).fetchall()
+
+
+def test_a_zipped_delivery_loads_as_its_files_would_loose(tmp_path):
+    members = {
+        "工资发放/payroll_1231.csv": payroll_csv(1, 3),
+        "complaint_1231.csv": complaint_csv(),
+        "__MACOSX/工资发放/._payroll_1231.csv": b"\x00\x05\x16\x07",  # a Mac's resource fork: not data
+        "说明/~$payroll.xlsx": b"lock",  # an office lock file: not data
+    }
+    zipped, loose = tmp_path / "zipped", tmp_path / "loose"
+    (zipped / "2025-12-31").mkdir(parents=True)
+    (zipped / "2025-12-31" / "导出数据.zip").write_bytes(windows_zip(members))
+    (loose / "2025-12-31").mkdir(parents=True)
+    (loose / "2025-12-31" / "payroll_1231.csv").write_bytes(members["工资发放/payroll_1231.csv"])
+    (loose / "2025-12-31" / "complaint_1231.csv").write_bytes(members["complaint_1231.csv"])
+
+    con, plain = fresh_warehouse(), fresh_warehouse()
+    report = load_inbox(con, zipped, Settings())
+    load_inbox(plain, loose, Settings())
+    assert ledger(con) == [
+        ("2025-12-31/导出数据.zip/工资发放/payroll_1231.csv", "payroll", "loaded", 3, 3),
+        ("2025-12-31/导出数据.zip/complaint_1231.csv", "complaint", "loaded", 1, 1),
+        ("2025-12-31/导出数据.zip", None, "unpacked", 0, 0),
+    ]
+    assert report.summary_dict()["files"] == {"loaded": 2, "unpacked": 1}
+    for table, columns in (
+        ("raw_payroll", STORED),
+        ("raw_complaint", "case_id, amount_claimed, workers_involved"),
+    ):
+        query = f"select {columns} from {table} order by all"
+        assert con.execute(query).fetchall() == plain.execute(query).fetchall()
+    assert [r.path for r in report.read] == [
+        zipped / "2025-12-31" / "导出数据.zip"
+    ]  # no scratch path remembered
+
+    again = load_inbox(con, zipped, Settings())  # the archive's bytes are in the ledger: not unpacked again
+    assert again.files == []
+    assert len(ledger(con)) == 3
+
+
+def test_a_damaged_archive_is_refused_with_why_and_the_dates_other_files_load(tmp_path):
+    day = tmp_path / "2025-12-31"
+    day.mkdir()
+    whole = windows_zip({"payroll_1231.csv": payroll_csv(1, 3)})
+    (day / "export.zip").write_bytes(whole[: len(whole) // 2])  # cut off in the transfer
+    (day / "complaint_1231.csv").write_bytes(complaint_csv())
+    con = fresh_warehouse()
+    load_inbox(con, tmp_path, Settings())
+    rows = con.execute("select path, status, reason from load_file order by path").fetchall()
+    assert [(p, s) for p, s, _ in rows] == [
+        ("2025-12-31/complaint_1231.csv", "loaded"),
+        ("2025-12-31/export.zip", "failed"),
+    ]
+    assert rows[1][2].startswith("压缩包损坏或不是 zip 文件")
+    assert con.execute("select count(*) from raw_payroll").fetchone() == (0,)
+
+
+def test_member_names_as_windows_and_other_writers_store_them():
+    info = zipfile.ZipInfo("工资.csv".encode("gb18030").decode("cp437"))  # GBK bytes read as CP437
+    assert member_name(info) == "工资.csv"
+    info = zipfile.ZipInfo("工资.csv".encode().decode("cp437"))  # UTF-8 bytes without the flag
+    assert member_name(info) == "工资.csv"
+    assert safe_parts("../../etc/payroll_1231.csv") is None
+    assert safe_parts("/abs/payroll_1231.csv") == ("abs", "payroll_1231.csv")
+    assert safe_parts("a\\b\\payroll_1231.csv") == ("a", "b", "payroll_1231.csv")
+    assert safe_parts("folder/") is None
+    assert safe_parts(".hidden/payroll_1231.csv") is None
