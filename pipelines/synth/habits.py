@@ -3,7 +3,8 @@ CSV files are in the other encoding (UTF-8 ↔ GB18030) with CRLF line ends, wri
 dates, times and months in an office spelling (2025/6/3 8:05:07 or 2025年6月3日, 2025/6 or 2025年6月), codes as
 their labels in half the files (在建 for 003), the required columns' headers marked with a leading * and money
 headers given their unit (应发金额（元）), bank cards in groups of four (6222 0200 1234 5678) and phones as 138-1234-5678
-or +86 138 1234 5678.
+or +86 138 1234 5678. Every third extract date's JSON, Parquet and workbook files arrive in one zip (导出数据.zip, under
+a folder 接口数据/), as a platform's export or an office's upload does.
 
 A platform's export has no defined row order, and the encoding of a CSV depends on who exported it
 (shared/spec/sources.md); neither is a fact, so nothing wagewatch publishes may depend on them. `wagewatch generate
@@ -16,6 +17,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,7 +36,8 @@ def redeliver(inbox: Path, seed: int) -> dict[str, int]:
     workbook would change). A file the reader could not read (none in a clean world) or a CSV with a quoted field
     across lines is left as delivered and counted. Every rewritten CSV ends with a line end: a file cut mid-line (a
     generator fault) would no longer look cut, so a world with faults is not redelivered (`wagewatch generate`
-    refuses the two together). Returns how many files were rewritten, re-encoded each way, and left as delivered."""
+    refuses the two together). Then every third extract date's non-CSV files go into one zip (_zipped). Returns how
+    many files were rewritten, re-encoded each way, left as delivered, and zipped."""
     rng = random.Random(seed)
     done = dict.fromkeys(("csv_to_gb18030", "csv_to_utf8", "json", "parquet", "left_as_delivered"), 0)
     for path in sorted(p for p in inbox.rglob("*") if p.is_file()):
@@ -45,7 +48,22 @@ def redeliver(inbox: Path, seed: int) -> dict[str, int]:
             done[_rewrite(path, suffix, rng)] += 1
         except (UnreadableFileError, json.JSONDecodeError, pl.exceptions.ComputeError, OSError):
             done["left_as_delivered"] += 1
-    return {"rewritten": sum(done.values()) - done["left_as_delivered"], **done}
+    folders = sorted(p for p in inbox.iterdir() if p.is_dir())
+    zipped = sum(_zipped(folder) for folder in folders[1::3])
+    return {"rewritten": sum(done.values()) - done["left_as_delivered"], **done, "zipped": zipped}
+
+
+def _zipped(folder: Path) -> int:
+    """The folder's non-CSV files moved into one archive (导出数据.zip, members under 接口数据/); how many."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() != ".csv")
+    if not files:
+        return 0
+    with zipfile.ZipFile(folder / "导出数据.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            archive.write(path, f"接口数据/{path.relative_to(folder).as_posix()}")
+    for path in files:
+        path.unlink()
+    return len(files)
 
 
 def _rewrite(path: Path, suffix: str, rng: random.Random) -> str:

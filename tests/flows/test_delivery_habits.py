@@ -1,8 +1,9 @@
 """Other delivery habits, the same facts: the tiny world's files delivered again with the rows of every file in
 another order and every CSV in the other encoding (UTF-8 ↔ GB18030, CRLF line ends), its dates and months in a
-spreadsheet's spelling (2025/6/3, 2025年6月), its cards in groups and phones with dashes or +86, and its headers
-marked as a template marks them (*项目编码, 应发金额（元）), publish the same tables, byte for byte, as the files as
-the generator wrote them, and store the same roster: a number written another way is not a new version of the row.
+spreadsheet's spelling (2025/6/3, 2025年6月), its cards in groups and phones with dashes or +86, its headers marked
+as a template marks them (*项目编码, 应发金额（元）) and some dates' files in a zip, publish the same tables, byte
+for byte, as the files as the generator wrote them, and store the same roster: a number written another way is not
+a new version of the row.
 
 The order rows arrive in is not a fact: a platform's export has no defined order, and a sum taken over raw doubles
 in that order moved R04's published evidence in its last bits on the demo world (docs/decisions.md "Money sums to
@@ -32,6 +33,8 @@ def test_rows_in_another_order_and_other_encodings_publish_the_same_table_bytes(
     assert changed["csv_to_utf8"] > 0
     assert changed["rewritten"] > 20
     assert changed["left_as_delivered"] == 0
+    assert changed["zipped"] > 5
+    assert len(list(inbox.rglob("导出数据.zip"))) >= 3
     summary = nightly(inbox=inbox, out=tmp_path / "out", warehouse=tmp_path / "wh.duckdb")
     assert summary["status"] == "published", summary["message"]
     assert summary["as_of"] == nightly_run["summary"]["as_of"]
