@@ -26,7 +26,13 @@ from pipelines.contracts import (
 from pipelines.identifiers import mask
 from pipelines.ingest import archives, fused
 from pipelines.ingest.extras import add_extras, mask_personal_text
-from pipelines.ingest.readers import RawRows, UnreadableFileError, read_any, read_xlsx_sheets
+from pipelines.ingest.readers import (
+    DuplicateHeaderError,
+    RawRows,
+    UnreadableFileError,
+    read_any,
+    read_xlsx_sheets,
+)
 from pipelines.ingest.tail import cut_last_line
 from pipelines.ingest.validate import REASONS_ZH
 from pipelines.reports.labels_zh import RETURN_COLUMNS
@@ -281,8 +287,9 @@ def load_file(
                 frame, extras = _canonical_frame(rows, contract)
                 bad_lines = rows.bad_lines
         except UnreadableFileError as exc:
-            log.warning("file %s failed: %s", rel, exc)
-            return _refused(con, result, sha, extract_date, "failed", str(exc))
+            reason = _refusal(exc, contract)
+            log.warning("file %s failed: %s", rel, reason)
+            return _refused(con, result, sha, extract_date, "failed", reason)
         result.rows_read = frame.height + len(bad_lines)
         present = [c for c in frame.columns if c in contract.column_names]
         source = _Source(add_extras(frame, extras, settings.pii_key), present)
@@ -419,6 +426,18 @@ def _named(headers: list[str], most: int = 12) -> str | None:
     if any(mask_personal_text(h) != h for h in named):
         return "（首行含证件号码、手机号或银行卡号，疑似缺少表头；未列出）"
     return "、".join(named[:most]) + ("等" if len(named) > most else "") if named else None
+
+
+def _refusal(exc: UnreadableFileError, contract: Contract) -> str:
+    """Why a file could not be read, as the ledger, the log and the bulletin say it. A repeated header the contract
+    does not know is not named: in a file without its header row it is a record's value (a name or a number
+    written twice on the first line), not a header."""
+    if isinstance(exc, DuplicateHeaderError):
+        known = contract.header_map()
+        header = exc.header.strip()
+        if header not in known and header.lower() not in known:
+            return "表头重复：有未识别的表头出现两次（首行可能是数据而非表头；未列出）"
+    return str(exc)
 
 
 def _refused(

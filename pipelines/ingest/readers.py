@@ -34,6 +34,16 @@ class UnreadableFileError(Exception):
     """The whole file cannot be read (truncated, undecodable, not the format its name says)."""
 
 
+class DuplicateHeaderError(UnreadableFileError):
+    """Two columns under one header. The header is kept apart from the message: in a file delivered without its
+    header row the "header" is a record's value (a name, a number), which the loader names only when its contract
+    knows it as a header (load._refusal)."""
+
+    def __init__(self, header: str) -> None:
+        super().__init__(f"表头重复：{header}")
+        self.header = header
+
+
 @dataclass
 class RawRows:
     """A file's rows as strings, keyed by the file's own headers, with line numbers and bad lines."""
@@ -348,5 +358,5 @@ def _unique_headers(header: list[str]) -> None:
     seen = set()
     for h in header:
         if h in seen:
-            raise UnreadableFileError(f"表头重复：{h}")
+            raise DuplicateHeaderError(h)
         seen.add(h)

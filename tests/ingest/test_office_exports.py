@@ -338,6 +338,32 @@ def test_a_file_without_a_header_row_names_none_of_its_first_record(tmp_path):
     assert result.reason.endswith("；未识别的表头 （首行含证件号码、手机号或银行卡号，疑似缺少表头；未列出）")
 
 
+def test_a_repeated_value_on_a_headerless_first_line_is_not_named(tmp_path):
+    """Without its header row, a record whose card is written in two columns looks like a repeated header: the
+    refusal says a header repeats without naming the card; a repeated header the contract knows is still named."""
+
+    def write(folder) -> None:
+        card = "6222020012345678"
+        rows = [ROWS[1], ROWS[0], ROWS[2]]  # the first record repeats only its card
+        lines = [
+            f"P1,2025-11,{r[0]},{r[1]},{r[2]},{r[3]},{r[4]},{r[5].isoformat()},{card},{card}" for r in rows
+        ]
+        (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    result, stored, _ = _load(tmp_path, "repeated", write)
+    assert (result.status, stored) == ("failed", [])
+    assert "6222020012345678" not in result.reason
+    assert result.reason.startswith("表头重复：有未识别的表头出现两次")
+
+    def twice(folder) -> None:
+        header = ",".join([*HEADER, "project_code"])
+        body = [f"P1,2025-11,{r[0]},{r[1]},{r[2]},{r[3]},{r[4]},{r[5].isoformat()},P1" for r in ROWS]
+        (folder / "payroll_1231.csv").write_text("\n".join([header, *body]) + "\n", encoding="utf-8")
+
+    result, _, _ = _load(tmp_path, "twice", twice)
+    assert (result.status, result.reason) == ("failed", "表头重复：project_code")
+
+
 def _roster_csv(folder, cards: list[str], phones: list[str]) -> None:
     lines = ["project_code,id_card_number,worker_name,work_role,pay_roll_bank_card_number,cell_phone"]
     for n, (card, phone) in enumerate(zip(cards, phones, strict=True), start=1):
