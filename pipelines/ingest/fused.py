@@ -46,6 +46,7 @@ from pipelines.ingest.validate import (
     FALSE_WORDS,
     MAX_DATE,
     MIN_DATE,
+    MONEY_MARKS,
     MONTH_SPELLINGS,
     TRUE_WORDS,
 )
@@ -226,7 +227,11 @@ def parse_sql(col: Column, s: str) -> str | None:
     if col.type == "bool":
         return f"lower({s})"
     if col.type in ("decimal", "int"):
-        return f"try_cast(replace({s}, ',', '') as double)"
+        number = f"replace({s}, ',', '')"
+        if col.type == "int":
+            return f"try_cast({number} as double)"
+        marked = f"regexp_replace({number}, {lit(MONEY_MARKS)}, '', 'g')"
+        return f"coalesce(try_cast({number} as double), try_cast({marked} as double))"
     if col.type == "date":
         head = f"substring({s}, 1, 10)"
         tries = [(head, "%Y-%m-%d"), (head, "%Y/%m/%d"), (s, "%Y%m%d")]

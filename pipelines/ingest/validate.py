@@ -17,7 +17,9 @@ Normalisation, written down (sources.md "codes may arrive …"):
   without their leading zero, "-", "/", "." or 年月日 between the parts (2025/6/3, 2025.06.03, 2025年6月3日,
   2025年6月3日 8:05); a time with or without its seconds, a fraction of a second dropped (2025/6/3 8:05,
   2025-06-03 08:05:07.000); a month with any of those separators or a whole date (2025/6, 2025年6月,
-  2025-06-01 00:00:00 — what an Excel month cell reads as).
+  2025-06-01 00:00:00 — what an Excel month cell reads as);
+- numbers with thousands separators (8,963.58); an amount as a spreadsheet displays a currency cell (¥8,963.58, saved
+  so into a CSV) or with its unit (8963.58元): MONEY_MARKS. Another unit (万元) is not 元 and stays unread.
 """
 
 from __future__ import annotations
@@ -60,3 +62,7 @@ DATETIME_SPELLINGS = [
 ]
 _DAY = r"(?:\s*[-/.]\s*[0-9]{1,2}\s*日?|\s*[0-9]{1,2}\s*日)?"
 MONTH_SPELLINGS = [(rf"^{_Y}([0-9]{{1,2}})\s*月?{_DAY}(?:[ T].*)?$", "$1-$2-01", "%Y-%m-%d")]
+
+# what a spreadsheet puts around an amount in 元: the currency sign of a currency format (¥, also ￥ before NFKC) and
+# the unit after it; removed only where the number does not read as written (fused.parse_sql, the polars reference)
+MONEY_MARKS = r"^[¥￥] *| *元$"

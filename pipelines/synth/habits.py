@@ -2,9 +2,10 @@
 CSV files are in the other encoding (UTF-8 ↔ GB18030) with CRLF line ends, written as a spreadsheet saves them:
 dates, times and months in an office spelling (2025/6/3 8:05:07 or 2025年6月3日, 2025/6 or 2025年6月), codes as
 their labels in half the files (在建 for 003), the required columns' headers marked with a leading * and money
-headers given their unit (应发金额（元）), bank cards in groups of four (6222 0200 1234 5678) and phones as 138-1234-5678
-or +86 138 1234 5678. Every third extract date's JSON, Parquet and workbook files arrive in one zip (导出数据.zip, under
-a folder 接口数据/), as a platform's export or an office's upload does.
+headers given their unit (应发金额（元）), amounts as a currency cell shows them (¥8,963.58 or 8963.58元), bank
+cards in groups of four (6222 0200 1234 5678) and phones as 138-1234-5678 or +86 138 1234 5678. Every third extract
+date's JSON, Parquet and workbook files arrive in one zip (导出数据.zip, under a folder 接口数据/), as a platform's
+export or an office's upload does.
 
 A platform's export has no defined row order, and the encoding of a CSV depends on who exported it
 (shared/spec/sources.md); neither is a fact, so nothing wagewatch publishes may depend on them. `wagewatch generate
@@ -138,6 +139,21 @@ def _groups(digits: str) -> str:
     return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
 
 
+_AMOUNT = re.compile(r"^(-?)([0-9]+)(\.[0-9]+)?$")
+
+
+def _currency(amount: str, style: str) -> str:
+    """An amount as a spreadsheet shows a currency cell: "¥8,963.58" (quoted: it holds commas) or 8963.58元; the
+    digits as they were (no rounding)."""
+    m = _AMOUNT.match(amount)
+    if m is None:
+        return amount
+    if style == "chinese":
+        return f"{amount}元"
+    sign, whole, fraction = m.groups()
+    return f'"{sign}¥{int(whole):,}{fraction or ""}"'
+
+
 # (personal-data kind, style) → how a person or a bank export writes the platform's digits
 _NUMBER_SPELLING: dict[tuple[str | None, str], Callable[[str], str]] = {
     ("card", "slash"): _groups,
@@ -149,7 +165,8 @@ _NUMBER_SPELLING: dict[tuple[str | None, str], Callable[[str], str]] = {
 
 def _office_spelling(entity: str, head: str, body: list[str], style: str) -> tuple[str, list[str]]:
     """A CSV's header and lines as a spreadsheet saves them: canonical dates, times and months re-spelled in
-    `style` (and in the chinese style, a code written as its label), a card's or phone's digits grouped, a * before
+    `style` (and in the chinese style, a code written as its label), a card's or phone's digits grouped, an amount
+    as a currency cell shows it (_currency), a * before
     each required column's header and (元) after a money column's Chinese header. Values in another spelling already,
     or empty, stay as they are."""
     contract = load_contract(entity)
@@ -165,15 +182,18 @@ def _office_spelling(entity: str, head: str, body: list[str], style: str) -> tup
         for col in columns
     ]
     numbers = [_NUMBER_SPELLING.get((col.pii, style)) if col is not None else None for col in columns]
+    money = [col is not None and col.type == "decimal" and "金额" in col.zh for col in columns]
     marked = []
     for header, col in zip(head.split(","), columns, strict=True):
         required = col is not None and (col.required or col.name in contract.key)
-        money = col is not None and col.type == "decimal" and header == col.zh and "金额" in col.zh
-        marked.append(("*" if required else "") + header + ("（元）" if money else ""))
+        unit = col is not None and col.type == "decimal" and header == col.zh and "金额" in col.zh
+        marked.append(("*" if required else "") + header + ("（元）" if unit else ""))
     lines = []
     for line in body:
         cells = line.split(",")
-        for i, (shape, labels, number) in enumerate(zip(spelled, relabel, numbers, strict=True)):
+        for i, (shape, labels, number, amount) in enumerate(
+            zip(spelled, relabel, numbers, money, strict=True)
+        ):
             if i >= len(cells):
                 break
             if shape is not None and (m := shape[0].match(cells[i])):
@@ -182,5 +202,7 @@ def _office_spelling(entity: str, head: str, body: list[str], style: str) -> tup
                 cells[i] = labels.get(cells[i], cells[i])
             elif number is not None and cells[i].isdigit():
                 cells[i] = number(cells[i])
+            elif amount:
+                cells[i] = _currency(cells[i], style)
         lines.append(",".join(cells))
     return ",".join(marked), lines

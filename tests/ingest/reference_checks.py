@@ -20,6 +20,7 @@ from pipelines.ingest.validate import (
     FALSE_WORDS,
     MAX_DATE,
     MIN_DATE,
+    MONEY_MARKS,
     MONTH_SPELLINGS,
     TRUE_WORDS,
 )
@@ -139,7 +140,11 @@ def _parse(col: Column) -> pl.Expr | None:
     if col.type == "bool":
         return s.str.to_lowercase()
     if col.type in ("decimal", "int"):
-        return s.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
+        number = s.str.replace_all(",", "", literal=True)
+        value = number.cast(pl.Float64, strict=False)
+        if col.type == "int":
+            return value
+        return value.fill_null(number.str.replace_all(MONEY_MARKS, "").cast(pl.Float64, strict=False))
     if col.type == "date":
         return _parse_date(s)
     if col.type == "datetime":

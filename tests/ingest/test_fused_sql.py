@@ -94,6 +94,12 @@ POOLS = {
         "0",
         "999999",
         "2.5E2",
+        "¥8,963.58",  # a currency cell saved into a CSV (an int column does not take it)
+        "￥ 12",
+        "8963.58元",
+        "12万元",  # another unit: unread, never 12 元
+        "元",
+        "¥",
     ],
     "date": [
         "2025-06-30",

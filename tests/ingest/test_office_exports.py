@@ -106,6 +106,24 @@ def test_a_spreadsheet_saved_csv_loads_as_the_platform_export(tmp_path):
     assert quarantined == [(6, "id_card_number", "id_check_digit")]
 
 
+def _currency_csv(folder) -> None:
+    """Amount cells in a currency format, saved into a CSV as displayed: ¥8,963.58 (quoted: it holds a comma)."""
+    lines = [",".join(HEADER)]
+    for n, (idn, days, total, actual, back, paid) in enumerate(ROWS):
+        shown = f'"¥{total:,.2f}"' if n % 2 == 0 else f"{total}元"
+        lines.append(f'P1,2025-11,{idn},{days},{shown},"￥{actual:,.2f}",{back},{paid.isoformat()}')
+    lines.append(f"P1,2025-11,{BAD_ID},10,12万元,100,0,2025-12-16")  # another unit: not read as 元 (line 5)
+    (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_amounts_as_a_currency_cell_displays_them_load_as_the_platform_export(tmp_path):
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    result, stored, quarantined = _load(tmp_path, "currency", _currency_csv)
+    assert (result.rows_loaded, result.rows_quarantined) == (3, 1)
+    assert stored == canonical
+    assert ("total_pay_amount", "bad_number") in {(c, r) for _, c, r in quarantined}
+
+
 ZH_HEADER = ["*项目编码", "*工资月份", "*证件号码", "出勤天数", "应发金额（元）", "实发金额(元)", "*是否补发"]
 ZH_HEADER += ["*发放日期", ""]  # a template's required marks and units; a trailing comma on every line
 
