@@ -124,9 +124,10 @@ def register_functions(con: duckdb.DuckDBPyConnection, contract: Contract, key: 
     wanted: list[tuple[str, Callable[[pa.Array], pa.Array]]] = [("ww_nfkc", _nfkc)]
     for col in contract.pii_columns:
         hashed, masked = _python_pii(key, col.pii)
-        names[f"hash.{col.name}"] = f"ww_pii_hash_{tag}"
+        # by kind: what is hashed depends on it (identifiers.compact_pii), and by key
+        names[f"hash.{col.name}"] = f"ww_pii_hash_{col.pii}_{tag}"
         names[f"mask.{col.name}"] = f"ww_pii_mask_{col.pii}"
-        wanted += [(f"ww_pii_hash_{tag}", hashed), (f"ww_pii_mask_{col.pii}", masked)]
+        wanted += [(f"ww_pii_hash_{col.pii}_{tag}", hashed), (f"ww_pii_mask_{col.pii}", masked)]
     for name, fn in dict(wanted).items():
         # already there when an earlier file on this connection registered it
         with contextlib.suppress(duckdb.CatalogException, duckdb.NotImplementedException):
@@ -140,12 +141,14 @@ def register_functions(con: duckdb.DuckDBPyConnection, contract: Contract, key: 
 
 def compact_sql(value: str, kind: str) -> str:
     """identifiers.compact_pii in SQL: trimmed, and an ID number's, phone's or card's separators removed (a phone's
-    +86 too); the same patterns (RE2 reads them as Python's re does)."""
+    +86 too), a phone or card without a digit empty; the same patterns (RE2 reads them as Python's re does)."""
     v = _trim(value, _PY_WS)
     if kind in NUMBER_KINDS:
         v = f"regexp_replace({v}, {lit(NUMBER_SEPARATORS)}, '', 'g')"
     if kind == "phone":
         v = f"regexp_replace({v}, {lit(PHONE_COUNTRY_CODE)}, '\\1')"
+    if kind in ("phone", "card"):
+        v = f"(case when regexp_matches({v}, '[0-9]') then {v} else '' end)"
     return v
 
 

@@ -242,6 +242,7 @@ def test_hmac_in_sql_is_byte_identical_to_pii_hash(secret):
     rnd = random.Random(9)
     values = [" 35050319900101123x ", "ab", "\x1c12\x1f", "6222 0200 1234 5678", "a'b", "", "-", " - "]
     values += ["+86 138 1234 5678", "0086-13812345678", "8613812345678", "+8612", "138\t1234\n5678"]
+    values += ["无", "暂无", "N/A", "未办理 ", "x"]
     values += [
         "".join(rnd.choice("0123456789Xx -+\t") for _ in range(rnd.randint(1, 30))) for _ in range(500)
     ]

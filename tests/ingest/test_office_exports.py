@@ -392,8 +392,8 @@ def _roster_csv(folder, cards: list[str], phones: list[str]) -> None:
 def test_a_card_or_phone_written_in_groups_is_the_same_number(tmp_path):
     """A bank export writes a card in groups of four (6222 0200 1234 5678), a person a phone as 138-1234-5678 or
     +86 138…: the same number as the platform's digits, so one card shared by two workers is found however each
-    file wrote it (chk_shared_wage_card); a "-" written for no card is no card (not one card shared by all)."""
-    cards = ["6222 0200 1234 5678", "6222020012345678", "6222-0200-9999-0000", "-", "-"]
+    file wrote it (chk_shared_wage_card); a "-" or 无 written for no card is no card (not one card shared by all)."""
+    cards = ["6222 0200 1234 5678", "6222020012345678", "6222-0200-9999-0000", "-", "无"]
     phones = ["138-1234-5678", "+86 138 1234 5678", "13900001111", "0086 13900001112", "13900001113"]
     _roster_csv(tmp_path, cards, phones)
     con = fresh_warehouse()

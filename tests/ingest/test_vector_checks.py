@@ -83,6 +83,10 @@ def test_pii_hash_is_hmac_sha256_of_the_normalised_value(secret):
     assert pii_hash("861234", secret, "phone") == reference("861234")  # not a mobile number: kept as written
     assert pii_hash("张 三", secret, "name") == reference("张 三")  # a name keeps its inner space
     assert pii_hash("-", secret, "card") is None  # "-" for no card is no card
+    assert (
+        pii_hash("无", secret, "card") is pii_hash("暂无", secret, "phone") is None
+    )  # words for none: no number
+    assert pii_hash("无", secret, "name") == reference("无")  # a name is whatever is written
     assert pii_hash("", secret, "id") is None
     assert pii_hash(None, secret, "id") is None
 
