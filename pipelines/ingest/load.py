@@ -136,33 +136,44 @@ class LoadReport:
         }
 
 
-def extract_date_of(folder: Path) -> date | None:
-    """The extract date a folder of the inbox is named for (`YYYY-MM-DD`, a real day); None for any other
-    folder (a name like 2025-02-30 is not a day: the folder is left out and said so, it does not stop the night)."""
-    if not folder.is_dir() or not _DATE_DIR.match(folder.name):
+def extract_date_of(entry: Path) -> date | None:
+    """The extract date an entry of the inbox is named for: a folder `YYYY-MM-DD`, or an archive `YYYY-MM-DD.zip`
+    (that date's files in one zip, as a platform may send a night's extract); a real day. None for anything else (a
+    name like 2025-02-30 is not a day: the entry is left out and said so, it does not stop the night)."""
+    if entry.is_dir():
+        name = entry.name
+    elif entry.is_file() and entry.suffix.lower() in ARCHIVE_SUFFIXES:
+        name = entry.name[: -len(entry.suffix)]
+    else:
+        return None
+    if not _DATE_DIR.match(name):
         return None
     try:
-        return date.fromisoformat(folder.name)
+        return date.fromisoformat(name)
     except ValueError:
         return None
 
 
 def delivered(inbox: Path, up_to: date | None, *, log_ignored: bool = False) -> list[tuple[Path, date]]:
-    """The files a night looks at: `inbox/<YYYY-MM-DD>/**` up to `up_to`, in load order (by path). Files in a
-    folder inside an extract date's folder are that date's too (an archive unpacked into its own folder); hidden
-    files and folders, and office lock files (`~$payroll.xlsx`, there while someone has the workbook open), are
-    left out. `log_ignored`: say which folders are not extract dates (once a night: load_inbox)."""
+    """The files a night looks at: `inbox/<YYYY-MM-DD>/**` and `inbox/<YYYY-MM-DD>.zip` up to `up_to`, in load
+    order (by path). Files in a folder inside an extract date's folder are that date's too (an archive unpacked
+    into its own folder); hidden files and folders, and office lock files (`~$payroll.xlsx`, there while someone
+    has the workbook open), are left out. `log_ignored`: say which entries are not extract dates (once a night:
+    load_inbox)."""
     out: list[tuple[Path, date]] = []
-    for folder in sorted(Path(inbox).iterdir()):
-        extract_date = extract_date_of(folder)
+    for entry in sorted(Path(inbox).iterdir()):
+        extract_date = extract_date_of(entry)
         if extract_date is None:
-            if log_ignored and not folder.name.startswith("."):
-                what = "folder" if folder.is_dir() else "file outside any extract-date folder"
-                log.warning("ignoring %s %s: not in an extract-date folder (YYYY-MM-DD)", what, folder.name)
+            if log_ignored and not entry.name.startswith("."):
+                what = "folder" if entry.is_dir() else "file outside any extract-date folder"
+                log.warning("ignoring %s %s: not in an extract-date folder (YYYY-MM-DD)", what, entry.name)
             continue
         if up_to is not None and extract_date > up_to:
             continue
-        out += [(p, extract_date) for p in sorted(folder.rglob("*")) if _is_delivery(p, folder)]
+        if entry.is_file():  # the date's archive (load_archive)
+            out.append((entry, extract_date))
+            continue
+        out += [(p, extract_date) for p in sorted(entry.rglob("*")) if _is_delivery(p, entry)]
     return out
 
 

@@ -11,6 +11,7 @@ from datetime import date
 from pipelines.identifiers import id_check_char
 from pipelines.ingest import load_inbox
 from pipelines.ingest.archives import member_name, safe_parts
+from pipelines.night_steps import resolve_as_of
 from pipelines.settings import Settings
 from tests.ingest.conftest import fresh_warehouse
 
@@ -124,3 +125,24 @@ def test_member_names_as_windows_and_other_writers_store_them():
     assert safe_parts("a\\b\\payroll_1231.csv") == ("a", "b", "payroll_1231.csv")
     assert safe_parts("folder/") is None
     assert safe_parts(".hidden/payroll_1231.csv") is None
+
+
+def test_a_dates_whole_extract_as_one_zip_beside_the_folders(tmp_path):
+    """A platform that sends each night's extract as `inbox/2025-12-31.zip` (the date's folder zipped): its files
+    are that date's, the night's as-of is that date, and an earlier as-of leaves the archive alone."""
+    (tmp_path / "2025-11-30").mkdir()
+    (tmp_path / "2025-11-30" / "complaint_1130.csv").write_bytes(complaint_csv())
+    (tmp_path / "2025-12-31.zip").write_bytes(windows_zip({"2025-12-31/payroll_1231.csv": payroll_csv(1, 3)}))
+    (tmp_path / "2025-02-30.zip").write_bytes(b"not a day")  # named for no real day: left out, said so
+    assert resolve_as_of(tmp_path, None) == date(2025, 12, 31)
+
+    con = fresh_warehouse()
+    load_inbox(con, tmp_path, Settings(), up_to=date(2025, 11, 30))
+    assert [r[0] for r in ledger(con)] == ["2025-11-30/complaint_1130.csv"]
+    load_inbox(con, tmp_path, Settings())
+    assert ledger(con)[1:] == [
+        ("2025-12-31.zip/2025-12-31/payroll_1231.csv", "payroll", "loaded", 3, 3),
+        ("2025-12-31.zip", None, "unpacked", 0, 0),
+    ]
+    dates = con.execute("select distinct _extract_date from raw_payroll").fetchall()
+    assert dates == [(date(2025, 12, 31),)]
