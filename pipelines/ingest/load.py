@@ -211,20 +211,32 @@ def load_inbox(
     return report
 
 
+def _read_delivery(
+    path: Path, extract_date: date, inbox: Path | None
+) -> tuple[str, bytes, str, ReadAs | None]:
+    """A delivered file's ledger path, bytes and sha256, and its status as read (None: it changed while read)."""
+    rel = path.relative_to(inbox).as_posix() if inbox else path.name
+    before = file_status(path)
+    raw = path.read_bytes()
+    sha = hashlib.sha256(raw).hexdigest()
+    return rel, raw, sha, ReadAs(path, extract_date, before, sha) if file_status(path) == before else None
+
+
+def _in_ledger(con: duckdb.DuckDBPyConnection, sha: str, extract_date: date) -> bool:
+    """The ledger holds these bytes for this extract date: the file was loaded (or refused) already."""
+    seen = "select count(*) from load_file where sha256 = ? and extract_date = ?"
+    return bool(con.execute(seen, [sha, extract_date]).fetchall()[0][0])  # type: ignore[index]
+
+
 def load_archive(
     con: duckdb.DuckDBPyConnection, path: Path, extract_date: date, settings: Settings, *, inbox: Path
 ) -> list[FileResult]:
     """A zipped delivery (ingest/archives.py): each data member loaded as a file of the archive's extract date,
     named `<archive>/<member>` in the ledger; then the archive itself (status `unpacked`), so that its bytes are not
     unpacked again. An archive that cannot be unpacked is refused with why; its members are not loaded."""
-    rel = path.relative_to(inbox).as_posix()
-    before = file_status(path)
-    raw = path.read_bytes()
-    sha = hashlib.sha256(raw).hexdigest()
-    read_as = ReadAs(path, extract_date, before, sha) if file_status(path) == before else None
+    rel, raw, sha, read_as = _read_delivery(path, extract_date, inbox)
     archive = FileResult(rel, None, "zip", read_as=read_as)
-    seen = "select count(*) from load_file where sha256 = ? and extract_date = ?"
-    if con.execute(seen, [sha, extract_date]).fetchall()[0][0]:  # type: ignore[index]
+    if _in_ledger(con, sha, extract_date):
         archive.status = "already_loaded"
         return [archive]
     with tempfile.TemporaryDirectory(prefix="wagewatch-archive-") as scratch:
@@ -235,10 +247,10 @@ def load_archive(
             log.warning("archive %s failed: %s", rel, exc)
             return [_refused(con, archive, sha, extract_date, "failed", str(exc))]
         results = [load_file(con, m, extract_date, settings, inbox=root) for m in members]
-    for result in results:
-        result.read_as = (
-            None  # its scratch path is gone: the archive's status stands for it (ingest/unchanged.py)
-        )
+    for (
+        result
+    ) in results:  # a member's scratch path is gone: the archive's status stands for it (unchanged.py)
+        result.read_as = None
     archive.status, archive.reason = "unpacked", f"压缩包，含{len(members)}个数据文件"
     _ledger(con, archive, sha, extract_date)
     return [*results, archive]
@@ -267,13 +279,8 @@ def load_file(
          raw_<entity>;
       4. _quarantine_rows: each bad value (file, line, column, masked value, reason) and each unsplittable line.
     """
-    rel = path.relative_to(inbox).as_posix() if inbox else path.name
-    before = file_status(path)
-    raw = path.read_bytes()
-    sha = hashlib.sha256(raw).hexdigest()
-    read_as = ReadAs(path, extract_date, before, sha) if file_status(path) == before else None
-    seen = "select count(*) from load_file where sha256 = ? and extract_date = ?"
-    if con.execute(seen, [sha, extract_date]).fetchall()[0][0]:  # type: ignore[index]
+    rel, raw, sha, read_as = _read_delivery(path, extract_date, inbox)
+    if _in_ledger(con, sha, extract_date):
         return FileResult(rel, None, None, status="already_loaded", read_as=read_as)
     entity = entity_of_file(path.name)
     fmt = SUFFIXES.get(path.suffix.lower())
