@@ -58,14 +58,14 @@ _DIGIT = re.compile("[0-9]")
 
 def compact_pii(value: str, kind: str) -> str:
     """A personal value as one number: trimmed, and for an ID number, phone or card without separators (a phone
-    without its +86); a name only trimmed. A phone or card without a digit (无, 暂无, 未办理: written for none) is
-    empty: no number. What is hashed (upper-cased) and what the mask shows."""
+    without its +86); a name only trimmed. An ID number, phone or card without a digit (无, 暂无, 未办理: written for
+    none) is empty: no number. What is hashed (upper-cased) and what the mask shows."""
     v = value.strip()
     if kind in NUMBER_KINDS:
         v = _SEPARATORS.sub("", v)
     if kind == "phone":
         v = _PHONE_COUNTRY.sub(r"\1", v)
-    if kind in ("phone", "card") and not _DIGIT.search(v):
+    if kind in NUMBER_KINDS and not _DIGIT.search(v):
         return ""
     return v
 

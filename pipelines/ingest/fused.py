@@ -141,13 +141,13 @@ def register_functions(con: duckdb.DuckDBPyConnection, contract: Contract, key: 
 
 def compact_sql(value: str, kind: str) -> str:
     """identifiers.compact_pii in SQL: trimmed, and an ID number's, phone's or card's separators removed (a phone's
-    +86 too), a phone or card without a digit empty; the same patterns (RE2 reads them as Python's re does)."""
+    +86 too), one without a digit empty; the same patterns (RE2 reads them as Python's re does)."""
     v = _trim(value, _PY_WS)
     if kind in NUMBER_KINDS:
         v = f"regexp_replace({v}, {lit(NUMBER_SEPARATORS)}, '', 'g')"
     if kind == "phone":
         v = f"regexp_replace({v}, {lit(PHONE_COUNTRY_CODE)}, '\\1')"
-    if kind in ("phone", "card"):
+    if kind in NUMBER_KINDS:
         v = f"(case when regexp_matches({v}, '[0-9]') then {v} else '' end)"
     return v
 
