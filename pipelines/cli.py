@@ -84,8 +84,9 @@ def generate(
             "--other-habits",
             help="Deliver the same facts with other export habits: every file's rows in another order, every CSV "
             "in the other encoding (UTF-8 <-> GB18030) with CRLF line ends, its dates and months spelled as a "
-            "spreadsheet saves them (2025/6/3, 2025年6月) and its headers marked as a template marks them (*项目编码, "
-            "应发金额（元）) (pipelines/synth/habits.py).",
+            "spreadsheet saves them (2025/6/3, 2025年6月), its headers marked as a template marks them (*项目编码, "
+            "应发金额（元）), amounts as currency cells or in 万元, shares as percentages, cards and phones as people "
+            "write them, and some dates' files zipped (pipelines/synth/habits.py).",
         ),
     ] = False,
 ) -> None:

@@ -36,6 +36,7 @@ RETURN_ENTITIES: tuple[str, ...] = ("disposition",)
 
 COLUMN_TYPES = {"str", "code", "area", "date", "datetime", "month", "decimal", "int", "bool"}
 PII_KINDS = {"id", "name", "phone", "card"}
+UNITS = ("元", "ratio")  # a decimal column's kind of quantity (Column.unit)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class Column:
     max: float | None = None
     min_exclusive: float | None = None
     max_length: int | None = None
+    # the kind of quantity a decimal column holds, when it may be written in another unit (validate.UNIT_SHIFTS):
+    # 元 (an amount: also 万元), ratio (a share 0–1: also a percentage)
+    unit: str | None = None
     # the column's name from staging on, where the platform's name misleads (attendance `date` is a punch time:
     # stg_attendance has punched_at and work_date); raw_<entity>, the loader and the quarantine keep `name`
     staged_as: str | None = None
@@ -154,6 +158,10 @@ def load_contract(entity: str) -> Contract:
             raise ValueError(f"{entity}.{c['name']}: unknown pii kind {c['pii']!r}")
         if c.get("pii") and c.get("staged_as"):  # staged as X_hash and X_masked, like raw
             raise ValueError(f"{entity}.{c['name']}: personal data cannot be renamed in staging")
+        if c.get("unit") is not None and (c["type"] != "decimal" or c["unit"] not in UNITS):
+            raise ValueError(
+                f"{entity}.{c['name']}: unit {c['unit']!r} needs type decimal and one of {UNITS}"
+            )
         ref = shared.get(c["ref"]) if c.get("ref") else None
         codes = c.get("codes") or (ref or {}).get("codes")
         cols.append(
@@ -175,6 +183,7 @@ def load_contract(entity: str) -> Contract:
                 min_exclusive=c.get("min_exclusive"),
                 max_length=c.get("max_length"),
                 staged_as=c.get("staged_as"),
+                unit=c.get("unit"),
             )
         )
     contract = Contract(
@@ -227,6 +236,18 @@ def header_token(header: str) -> str:
 # what spreadsheet templates add to a header: a leading required-field mark (*项目编码) and the contract's own money
 # unit (应发金额（元）); any other unit (万元) is not the column's and leaves the header unknown
 _TEMPLATE_MARKS = re.compile(r"^[*]+|[(]元[)]$")
+
+
+# a header giving its values' unit in brackets at its end, when the unit is another than the column's own: 合同金额（万元）,
+# 人工费用比例（%） (validate.UNIT_SHIFTS says which units are read, and for which kind of column)
+_UNIT_IN_HEADER = re.compile(r"^(.*?)\s*[(]\s*([^()]+?)\s*[)]$")
+
+
+def header_unit(header: str) -> tuple[str, str] | None:
+    """A header that ends with a unit in brackets, as (the header without it, the unit), after NFKC (full-width
+    brackets and ％); None when it has none."""
+    m = _UNIT_IN_HEADER.match(unicodedata.normalize("NFKC", header).strip())
+    return (m.group(1), m.group(2)) if m and m.group(1) else None
 
 
 def loose_header(header: str) -> str:

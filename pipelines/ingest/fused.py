@@ -49,6 +49,7 @@ from pipelines.ingest.validate import (
     MONEY_MARKS,
     MONTH_SPELLINGS,
     TRUE_WORDS,
+    UNIT_SHIFTS,
 )
 from pipelines.warehouse import DUCKDB_TYPES, entity_columns, raw_key
 
@@ -211,6 +212,22 @@ def _respelled(s: str, spellings: list[tuple[str, str, str]]) -> list[tuple[str,
     return tries
 
 
+def shift_sql(t: str, places: int) -> str:
+    """The decimal text `t` (digits with at most one point, perhaps a leading "-") with its point moved `places` to
+    the right (to the left when negative), as text: exact where multiplying a double is not; null when `t` is not
+    such a number."""
+    body = f"ltrim({t}, '-')"
+    whole, fraction = f"split_part({body}, '.', 1)", f"split_part({body}, '.', 2)"
+    if places >= 0:
+        moved = f"{whole} || left(rpad({fraction}, {places}, '0'), {places}) || '.' || substring({fraction}, {places + 1}) || '0'"
+    else:
+        k = -places
+        padded = f"(repeat('0', greatest({k + 1} - length({whole}), 0)) || {whole})"
+        moved = f"left({padded}, length({padded}) - {k}) || '.' || right({padded}, {k}) || {fraction}"
+    sign = f"(case when starts_with({t}, '-') then '-' else '' end)"
+    return f"(case when regexp_full_match({t}, '-?([0-9]+[.]?[0-9]*|[.][0-9]+)') then {sign} || {moved} end)"
+
+
 def parse_sql(col: Column, s: str) -> str | None:
     """The text `s` read as its type (null where it cannot be); None for text kept as text."""
     if col.type == "code":
@@ -234,7 +251,14 @@ def parse_sql(col: Column, s: str) -> str | None:
         if col.type == "int":
             return f"try_cast({number} as double)"
         marked = f"regexp_replace({number}, {lit(MONEY_MARKS)}, '', 'g')"
-        return f"coalesce(try_cast({number} as double), try_cast({marked} as double))"
+        reads = [f"try_cast({number} as double)"]
+        if col.unit in UNIT_SHIFTS:  # 12.5万元, 20%: the digits shifted as text, then read
+            unit, places = UNIT_SHIFTS[col.unit]
+            bare = f"regexp_replace({number}, {lit('^[¥￥] *| *' + re.escape(unit) + '$')}, '', 'g')"
+            reads.append(
+                f"case when ends_with({number}, {lit(unit)}) then try_cast({shift_sql(bare, places)} as double) end"
+            )
+        return f"coalesce({', '.join(reads)}, try_cast({marked} as double))"
     if col.type == "date":
         head = f"substring({s}, 1, 10)"
         tries = [(head, "%Y-%m-%d"), (head, "%Y/%m/%d"), (s, "%Y%m%d")]

@@ -19,6 +19,7 @@ from pipelines.contracts import (
     RETURN_ENTITIES,
     Contract,
     entity_of_file,
+    header_unit,
     load_contract,
     loose_header,
     payload_fields,
@@ -34,7 +35,7 @@ from pipelines.ingest.readers import (
     read_xlsx_sheets,
 )
 from pipelines.ingest.tail import cut_last_line
-from pipelines.ingest.validate import REASONS_ZH
+from pipelines.ingest.validate import REASONS_ZH, UNIT_SHIFTS
 from pipelines.reports.labels_zh import RETURN_COLUMNS
 from pipelines.settings import Settings
 from pipelines.warehouse import entity_columns, frame, transaction
@@ -353,8 +354,8 @@ class _Source:
 
 def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract) -> _Source | None:
     """A Parquet file read by DuckDB in the statement that types it, with the text readers._read_parquet would
-    make of each column; None (the reader's frame is used) when the file has unknown columns, is a returned list,
-    or DuckDB cannot read it (the reader then names the problem)."""
+    make of each column; None (the reader's frame is used) when the file has unknown columns or a header giving
+    another unit (合同金额（万元）), is a returned list, or DuckDB cannot read it (the reader then names the problem)."""
     if contract.entity in RETURN_ENTITIES:
         return None
     file = fused.lit(str(path))
@@ -363,8 +364,9 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, contract: Contra
         schema = [(str(r[0]), str(r[1])) for r in described]
     except duckdb.Error:
         return None
-    rename, extras = _header_renames([name for name, _ in schema], contract)
-    if extras or any(name.startswith("_") for name, _ in schema):
+    renames = _header_renames([name for name, _ in schema], contract)
+    rename = renames.rename
+    if renames.extras or renames.units or any(name.startswith("_") for name, _ in schema):
         return None
     texts = [f"{fused.text_sql(name, dtype)} as {fused.q(rename[name])}" for name, dtype in schema]
     select = (
@@ -386,11 +388,11 @@ def _header_below_title(rows: RawRows, contract: Contract, rel: str) -> RawRows:
     frame = rows.frame
     columns = [c for c in frame.columns if c != "_line"]
     keys = set(contract.key)
-    if keys & set(_header_renames(columns, contract)[0].values()):
+    if keys & set(_header_renames(columns, contract).rename.values()):
         return rows
     for i, values in enumerate(frame.head(TITLE_ROWS_MAX).select(columns).iter_rows()):
         header = [(v or "").strip() or f"__UNNAMED__{n}" for n, v in enumerate(values)]
-        if len(set(header)) == len(header) and keys <= set(_header_renames(header, contract)[0].values()):
+        if len(set(header)) == len(header) and keys <= set(_header_renames(header, contract).rename.values()):
             line = int(frame["_line"][i])
             log.info("file %s: header on line %d, below a title", rel, line)
             body = frame.slice(i + 1).rename(dict(zip(columns, header, strict=True)))
@@ -564,25 +566,56 @@ def _returned_rows(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _map_headers(df: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, list[str]]:
-    """Rename snake/camel/中文 headers to canonical names; unknown columns are returned as extras."""
-    rename, extras = _header_renames([c for c in df.columns if c not in ("_line", "_row", "_item")], contract)
-    return df.rename(rename), extras
+    """Rename snake/camel/中文 headers to canonical names; unknown columns are returned as extras. A column whose
+    header gives its values' unit (合同金额（万元）) has the unit written after each value that lacks it, where
+    the load reads it (fused.parse_sql, validate.UNIT_SHIFTS)."""
+    renames = _header_renames([c for c in df.columns if c not in ("_line", "_row", "_item")], contract)
+    df = df.rename(renames.rename)
+    written = [
+        pl.when(pl.col(name).str.strip_chars().str.ends_with(unit) | (pl.col(name).str.strip_chars() == ""))
+        .then(pl.col(name))
+        .otherwise(pl.col(name).str.strip_chars() + unit)
+        .alias(name)
+        for name, unit in renames.units.items()
+    ]
+    return (
+        df.with_columns([pl.col(n).cast(pl.Utf8) for n in renames.units]).with_columns(written),
+        renames.extras,
+    )
 
 
-def _header_renames(columns: list[str], contract: Contract) -> tuple[dict[str, str], list[str]]:
+@dataclass
+class _Renames:
+    rename: dict[str, str]  # header → canonical name
+    extras: list[str]  # the headers no contract column has (or a column's second header)
+    units: dict[str, str]  # canonical name → the unit its header gives its values (万元, %)
+
+
+def _header_renames(columns: list[str], contract: Contract) -> _Renames:
     """Header → canonical name for the headers a contract knows, as written or loosely (contracts.loose_header:
-    *项目编码, 应发金额（元）); the first header of a column wins; the rest."""
+    *项目编码, 应发金额（元）), or with the other unit its column may be written in (合同金额（万元）, 人工费用比例（%）:
+    validate.UNIT_SHIFTS); the first header of a column wins; the rest."""
     hm, loose = contract.header_map(), contract.loose_header_map()
-    rename, extras, taken = {}, [], set()
+
+    def known(header: str) -> str | None:
+        return hm.get(header) or hm.get(header.lower()) or loose.get(loose_header(header))
+
+    out = _Renames({}, [], {})
     for c in columns:
         key = c.strip().lstrip("\ufeff")
-        canon = hm.get(key) or hm.get(key.lower()) or loose.get(loose_header(key))
-        if canon and canon not in taken:
-            rename[c] = canon
-            taken.add(canon)
+        canon, unit = known(key), None
+        if canon is None and (split := header_unit(key)) is not None:
+            base, written = split
+            canon = known(base)
+            shift = UNIT_SHIFTS.get(contract.column(canon).unit or "") if canon else None
+            canon, unit = (canon, written) if shift and shift[0] == written else (None, None)
+        if canon and canon not in out.rename.values():
+            out.rename[c] = canon
+            if unit:
+                out.units[canon] = unit
         else:
-            extras.append(c)
-    return rename, extras
+            out.extras.append(c)
+    return out
 
 
 def _dedupe_in_file(df: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, int]:

@@ -19,7 +19,12 @@ Normalisation, written down (sources.md "codes may arrive …"):
   2025-06-03 08:05:07.000); a month with any of those separators or a whole date (2025/6, 2025年6月,
   2025-06-01 00:00:00 — what an Excel month cell reads as);
 - numbers with thousands separators (8,963.58); an amount as a spreadsheet displays a currency cell (¥8,963.58, saved
-  so into a CSV) or with its unit (8963.58元): MONEY_MARKS. Another unit (万元) is not 元 and stays unread.
+  so into a CSV) or with its unit (8963.58元): MONEY_MARKS;
+- a value in the other unit its kind of column is written in (UNIT_SHIFTS): an amount in 万元 (1195.57万元 is
+  11,955,700 元) in a money column, a share as a percentage (20% is 0.2) in a ratio column; and a header giving that
+  unit (合同金额（万元）, 人工费用比例（%）) gives it to every value under it (load._header_renames). Read exactly: the
+  digits are shifted as text, then read, so 1195.57万元 reads as the same number as 11955700. Any other unit (千元,
+  ‰) leaves the header unknown and the value unread.
 """
 
 from __future__ import annotations
@@ -66,3 +71,7 @@ MONTH_SPELLINGS = [(rf"^{_Y}([0-9]{{1,2}})\s*月?{_DAY}(?:[ T].*)?$", "$1-$2-01"
 # what a spreadsheet puts around an amount in 元: the currency sign of a currency format (¥, also ￥ before NFKC) and
 # the unit after it; removed only where the number does not read as written (fused.parse_sql, the polars reference)
 MONEY_MARKS = r"^[¥￥] *| *元$"
+
+# the other unit a kind of column (contracts.Column.unit) is written in: (the unit as written after a value or in a
+# header's brackets, places the decimal point moves to the right to read it in the column's own unit)
+UNIT_SHIFTS: dict[str, tuple[str, int]] = {"元": ("万元", 4), "ratio": ("%", -2)}

@@ -2,7 +2,9 @@
 CSV files are in the other encoding (UTF-8 ↔ GB18030) with CRLF line ends, written as a spreadsheet saves them:
 dates, times and months in an office spelling (2025/6/3 8:05:07 or 2025年6月3日, 2025/6 or 2025年6月), codes as
 their labels in half the files (在建 for 003), the required columns' headers marked with a leading * and money
-headers given their unit (应发金额（元）), amounts as a currency cell shows them (¥8,963.58 or 8963.58元), bank
+headers given their unit (应发金额（元）), amounts as a currency cell shows them (¥8,963.58 or 8963.58元), a project's
+amounts in 万元 (合同金额（万元） 11955.7, or 1195.57万元 in a progress report) and its labour-cost share as a percent
+(20% or 人工费用比例（%） 20), bank
 cards in groups of four (6222 0200 1234 5678) and phones as 138-1234-5678 or +86 138 1234 5678. Every third extract
 date's JSON, Parquet and workbook files arrive in one zip (导出数据.zip, under a folder 接口数据/), as a platform's
 export or an office's upload does.
@@ -20,6 +22,7 @@ import random
 import re
 import zipfile
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -163,6 +166,20 @@ _NUMBER_SPELLING: dict[tuple[str | None, str], Callable[[str], str]] = {
 }
 
 
+# amounts a project registry or a progress report keeps in 万元, and how each style writes a quantity in its other
+# unit: (unit after the header, unit after each value, the decimal point's move) — 合同金额（万元） 11955.7; a share
+# as a percent cell (20%) or under a header in % (人工费用比例（%） 20)
+_IN_WAN = frozenset({"contract_amount", "completed_value", "certified_value", "paid_value"})
+_OTHER_UNIT: dict[tuple[str | None, str], tuple[str, str, int]] = {
+    ("contract_amount", "chinese"): ("万元", "", -4),
+    ("completed_value", "slash"): ("", "万元", -4),
+    ("certified_value", "chinese"): ("万元", "", -4),
+    ("paid_value", "chinese"): ("", "万元", -4),
+    ("ratio", "slash"): ("", "%", 2),
+    ("ratio", "chinese"): ("%", "", 2),
+}
+
+
 def _office_spelling(entity: str, head: str, body: list[str], style: str) -> tuple[str, list[str]]:
     """A CSV's header and lines as a spreadsheet saves them: canonical dates, times and months re-spelled in
     `style` (and in the chinese style, a code written as its label), a card's or phone's digits grouped, an amount
@@ -182,17 +199,23 @@ def _office_spelling(entity: str, head: str, body: list[str], style: str) -> tup
         for col in columns
     ]
     numbers = [_NUMBER_SPELLING.get((col.pii, style)) if col is not None else None for col in columns]
+    # a quantity in its other unit (validate.UNIT_SHIFTS): (the unit after the header, after each value, the shift)
+    other_unit = [
+        _OTHER_UNIT.get((col.name if col.name in _IN_WAN else col.unit, style)) if col else None
+        for col in columns
+    ]
     money = [col is not None and col.type == "decimal" and "金额" in col.zh for col in columns]
     marked = []
-    for header, col in zip(head.split(","), columns, strict=True):
+    for header, col, other in zip(head.split(","), columns, other_unit, strict=True):
         required = col is not None and (col.required or col.name in contract.key)
         unit = col is not None and col.type == "decimal" and header == col.zh and "金额" in col.zh
-        marked.append(("*" if required else "") + header + ("（元）" if unit else ""))
+        written = f"{col.zh}（{other[0]}）" if col is not None and other is not None and other[0] else None
+        marked.append(("*" if required else "") + (written or header + ("（元）" if unit else "")))
     lines = []
     for line in body:
         cells = line.split(",")
-        for i, (shape, labels, number, amount) in enumerate(
-            zip(spelled, relabel, numbers, money, strict=True)
+        for i, (shape, labels, number, other, amount) in enumerate(
+            zip(spelled, relabel, numbers, other_unit, money, strict=True)
         ):
             if i >= len(cells):
                 break
@@ -202,6 +225,8 @@ def _office_spelling(entity: str, head: str, body: list[str], style: str) -> tup
                 cells[i] = labels.get(cells[i], cells[i])
             elif number is not None and cells[i].isdigit():
                 cells[i] = number(cells[i])
+            elif other is not None and _AMOUNT.match(cells[i]):
+                cells[i] = format(Decimal(cells[i]).scaleb(other[2]), "f") + other[1]
             elif amount:
                 cells[i] = _currency(cells[i], style)
         lines.append(",".join(cells))

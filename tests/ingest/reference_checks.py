@@ -7,8 +7,10 @@ boolean words, the date range) stays in pipelines/ingest/validate.py and is impo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date
+from decimal import Decimal
 
 import polars as pl
 
@@ -23,6 +25,7 @@ from pipelines.ingest.validate import (
     MONEY_MARKS,
     MONTH_SPELLINGS,
     TRUE_WORDS,
+    UNIT_SHIFTS,
 )
 
 PROBLEM_SCHEMA = {
@@ -144,6 +147,10 @@ def _parse(col: Column) -> pl.Expr | None:
         value = number.cast(pl.Float64, strict=False)
         if col.type == "int":
             return value
+        if col.unit in UNIT_SHIFTS:
+            unit, places = UNIT_SHIFTS[col.unit]
+            in_unit = number.map_elements(lambda t: _in_other_unit(t, unit, places), return_dtype=pl.Float64)
+            value = value.fill_null(in_unit)
         return value.fill_null(number.str.replace_all(MONEY_MARKS, "").cast(pl.Float64, strict=False))
     if col.type == "date":
         return _parse_date(s)
@@ -154,6 +161,16 @@ def _parse(col: Column) -> pl.Expr | None:
     if col.type in ("str", "area"):
         return None
     raise ValueError(f"unknown column type {col.type}")
+
+
+def _in_other_unit(text: str, unit: str, places: int) -> float | None:
+    """12.5万元 → 125000.0, 20% → 0.2: Python's Decimal, exact, then the nearest float; None when not such a number."""
+    if not text.endswith(unit):
+        return None
+    digits = re.sub(r"^[¥￥] *", "", text.removesuffix(unit).rstrip(" "))
+    if not re.fullmatch(r"-?([0-9]+[.]?[0-9]*|[.][0-9]+)", digits):
+        return None
+    return float(Decimal(digits).scaleb(places))
 
 
 def _parsed(name: str, parsed: dict[str, pl.Expr | None]) -> pl.Expr:

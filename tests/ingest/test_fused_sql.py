@@ -97,7 +97,17 @@ POOLS = {
         "¥8,963.58",  # a currency cell saved into a CSV (an int column does not take it)
         "￥ 12",
         "8963.58元",
-        "12万元",  # another unit: unread, never 12 元
+        "12万元",  # 120000 in a money column, unread in any other (never 12)
+        "1195.57 万元",
+        "¥0.0001万元",
+        "-3.5万元",
+        "1.2.3万元",
+        "万元",
+        "12千元",  # a unit no column is written in: unread
+        "20%",  # 0.2 in a ratio column, unread in any other
+        "12.5 %",
+        "33.33%",
+        "%",
         "元",
         "¥",
     ],

@@ -8,6 +8,7 @@ canonical CSV stores, and a bad row after a blank one must be quarantined under 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import xlsxwriter
 
@@ -112,7 +113,7 @@ def _currency_csv(folder) -> None:
     for n, (idn, days, total, actual, back, paid) in enumerate(ROWS):
         shown = f'"¥{total:,.2f}"' if n % 2 == 0 else f"{total}元"
         lines.append(f'P1,2025-11,{idn},{days},{shown},"￥{actual:,.2f}",{back},{paid.isoformat()}')
-    lines.append(f"P1,2025-11,{BAD_ID},10,12万元,100,0,2025-12-16")  # another unit: not read as 元 (line 5)
+    lines.append(f"P1,2025-11,{BAD_ID},10,12千元,100,0,2025-12-16")  # a unit no column is written in (line 5)
     (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -142,24 +143,71 @@ def test_a_templates_header_marks_and_units_are_the_columns_they_name(tmp_path):
     assert stored == canonical  # the amounts under 应发金额（元） are the amounts, not an unknown column
 
 
+def _wan(amount: float) -> str:
+    """An amount in 元 written in 万元, exactly (the decimal point moved as text): 8963.58 → 0.896358."""
+    return format(Decimal(str(amount)).scaleb(-4), "f")
+
+
+def _wan_csv(folder) -> None:
+    """应发金额 under a header in 万元 (values without a unit), 实发金额 as cells that say 万元 themselves."""
+    header = ",".join(HEADER).replace("total_pay_amount", "应发金额（万元）")
+    lines = [header]
+    for idn, days, total, actual, back, paid in ROWS:
+        lines.append(f"P1,2025-11,{idn},{days},{_wan(total)},{_wan(actual)}万元,{back},{paid.isoformat()}")
+    (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_amounts_in_wan_yuan_are_read_in_yuan_exactly(tmp_path):
+    """A management system's export gives amounts in 万元, in the header or after the value. Before: the header
+    was unknown (the file refused: no 应发金额 … here, an optional column left empty) and a cell's 万元 a bad
+    number (the pay line quarantined)."""
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    result, stored, quarantined = _load(tmp_path, "wan", _wan_csv)
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 3, 0)
+    assert result.unknown_headers is None
+    assert stored == canonical  # 0.896358万元 is 8963.58 元 to the last bit, not 8963.580000000002
+    assert quarantined == []
+
+
+def test_a_share_as_a_percentage_and_a_contract_in_wan_yuan(tmp_path):
+    """A project's 人工费用比例 as a spreadsheet's percent cell (20%), or under a header in % (25), and its 合同金额
+    in 万元: the share 0.2 and the amount in 元. Before: each such project row was quarantined (bad_number) — the
+    project missing from the warehouse for an optional field's format."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "project_1231.csv").write_text(
+        "项目编码,合同金额（万元）,人工费用比例\nP1,11955.7,20%\nP2,0.0001,12.5 %\nP3,,\n", encoding="utf-8"
+    )
+    (folder / "project_1231b.csv").write_text("项目编码,人工费用比例（%）\nP4,25\n", encoding="utf-8")
+    con = fresh_warehouse()
+    for path in sorted(folder.iterdir()):
+        result = load_file(con, path, NIGHT, Settings(), inbox=folder)
+        assert (result.status, result.rows_quarantined, result.unknown_headers) == ("loaded", 0, None)
+    stored = con.execute(
+        "select project_code, contract_amount, labor_cost_ratio from raw_project order by project_code"
+    ).fetchall()
+    con.close()
+    assert stored == [("P1", 119557000.0, 0.2), ("P2", 1.0, 0.125), ("P3", None, None), ("P4", None, 0.25)]
+
+
 def test_a_header_without_a_required_column_refuses_the_file_and_names_the_headers(tmp_path):
-    """A pay day under another name and the amounts in 万元: the file is refused with one reason naming the
-    absent column and the headers not recognised — not three rows quarantined for an empty pay day, and never the
-    万元 amounts read as 元."""
+    """A pay day under another name and the amounts in 千元 (a unit no column is written in): the file is refused
+    with one reason naming the absent column and the headers not recognised — not three rows quarantined for an
+    empty pay day, and never the 千元 amounts read as 元."""
 
     def write(folder) -> None:
         header = (
             ",".join(HEADER)
             .replace("balance_date", "发放时间")
-            .replace("total_pay_amount", "应发金额（万元）")
+            .replace("total_pay_amount", "应发金额（千元）")
         )
-        lines = [header] + [f"P1,2025-11,{r[0]},{r[1]},{r[2] / 10000},{r[3]},{r[4]},{r[5]}" for r in ROWS]
+        lines = [header] + [f"P1,2025-11,{r[0]},{r[1]},{r[2] / 1000},{r[3]},{r[4]},{r[5]}" for r in ROWS]
         (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     result, stored, quarantined = _load(tmp_path, "renamed", write)
     assert (result.status, result.rows_read, result.rows_loaded) == ("failed", 3, 0)
     assert result.reason == (
-        "表头与数据标准不符：缺少必填字段 发放日期（balance_date）；未识别的表头 应发金额（万元）、发放时间"
+        "表头与数据标准不符：缺少必填字段 发放日期（balance_date）；未识别的表头 应发金额（千元）、发放时间"
     )
     assert stored == []
     assert quarantined == []
@@ -230,27 +278,27 @@ def test_folders_and_files_outside_the_extract_dates_are_named_not_fatal(tmp_pat
 
 
 def test_a_column_the_standard_does_not_know_is_named_in_the_bulletin(tmp_path):
-    """The amounts under 应发金额（万元）: not 元, so not total_pay_amount; the file loads (the column is optional)
+    """The amounts under 应发金额（千元）: a unit no column is written in, so not total_pay_amount; the file loads (the column is optional)
     with total_pay_amount empty, and the night's findings name the file and the header instead of saying nothing."""
     from pipelines.quality.load_facts import load_findings
     from pipelines.quality.titles_zh import CHECK_TITLES
 
     def write(folder) -> None:
-        header = ",".join(HEADER).replace("total_pay_amount", "应发金额（万元）")
-        lines = [header] + [f"P1,2025-11,{r[0]},{r[1]},{r[2] / 10000},{r[3]},{r[4]},{r[5]}" for r in ROWS]
+        header = ",".join(HEADER).replace("total_pay_amount", "应发金额（千元）")
+        lines = [header] + [f"P1,2025-11,{r[0]},{r[1]},{r[2] / 1000},{r[3]},{r[4]},{r[5]}" for r in ROWS]
         (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    folder = tmp_path / "wan"
+    folder = tmp_path / "thousands"
     folder.mkdir()
     write(folder)
     con = fresh_warehouse()
     result = load_file(con, folder / "payroll_1231.csv", NIGHT, Settings(), inbox=folder)
-    assert (result.status, result.rows_loaded, result.unknown_headers) == ("loaded", 3, "应发金额（万元）")
+    assert (result.status, result.rows_loaded, result.unknown_headers) == ("loaded", 3, "应发金额（千元）")
     assert con.execute("select count(total_pay_amount) from raw_payroll").fetchone() == (0,)
     found = [f for f in load_findings(con, NIGHT, Settings()) if f["check_id"] == "file_unknown_columns"]
     con.close()
     assert [(f["entity"], f["detail_zh"]) for f in found] == [
-        ("payroll", "payroll_1231.csv：应发金额（万元）")
+        ("payroll", "payroll_1231.csv：应发金额（千元）")
     ]
     assert "数据标准以外的列" in CHECK_TITLES["file_unknown_columns"]
 
