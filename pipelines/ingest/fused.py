@@ -48,6 +48,7 @@ from pipelines.ingest.validate import (
     MIN_DATE,
     MONEY_MARKS,
     MONTH_SPELLINGS,
+    NONE_WORDS,
     TRUE_WORDS,
     UNIT_SHIFTS,
 )
@@ -183,6 +184,16 @@ def mask_sql(value: str, kind: str) -> str:
     else:
         raise ValueError(f"unknown personal-data kind {kind!r}")
     return f"case when {v} = '' then null else {shown} end"
+
+
+def none_sql(v: str) -> str:
+    """A normalised value that is a word for none (validate.NONE_WORDS: 无, 暂无, -, /, 待定 …) read as no value."""
+    return f"(case when {v} in {_in(NONE_WORDS)} then null else {v} end)"
+
+
+def normalised_values(distinct: str, fn: str) -> str:
+    """`raw` and its normalised text `v` (normalised_sql, a word for none null) for each row of `distinct`."""
+    return f"select raw, {none_sql('v')} as v from (select raw, {normalised_sql('raw', fn)} as v from {distinct})"
 
 
 def normalised_sql(text: str, fn: str) -> str:
@@ -399,6 +410,13 @@ def judge(
         else f"null::varchar as {q(c.name)}"
         for c in cols
     )
+    # a word for none (无, -, /, 待定) is no value, as an empty cell (the lookups' values are so already)
+    per_row = [c for c in cols if c.name in present and c not in mapped]
+    none_replaced = "*" + (
+        " replace (" + ", ".join(f"{none_sql('n0.' + q(c.name))} as {q(c.name)}" for c in per_row) + ")"
+        if per_row
+        else ""
+    )
     extra_cols = "".join(f", src.{q(f'_{x}.' + c.name)}" for c in mapped for x in ("p", "h", "m", "ok"))
     from_sql = f"(select src.*{', ' if carried else ''}{', '.join(carried)} from ({source}) src {' '.join(joins)}) src"
     parsed: dict[str, str] = {}
@@ -427,7 +445,8 @@ def judge(
     bad_sql = _bad_sql(reasons)
     sql = f"""
         create or replace temp table {JUDGED} as
-        with n as (select _row, _line, _item, _extra, {norm}{extra_cols} from {from_sql}),
+        with n0 as (select _row, _line, _item, _extra, {norm}{extra_cols} from {from_sql}),
+        n as (select {none_replaced} from n0),
         p as (select n.*{", " if parse_cols else ""}{", ".join(parse_cols)} from n),
         t as (select p.*, {typed_sql}{", " if values else ""}{", ".join(values)} from p),
         j as (select t.*, ({problem}) as _problem from t),
@@ -572,7 +591,7 @@ def _fill_pii_cache(
             select distinct {q(c.name)} as raw from ({source}) where {q(c.name)} is not null
         ),
         new as (select raw from d anti join {cache} k on k.raw = d.raw),
-        n as (select raw, {normalised_sql("raw", fns["nfkc"])} as v from new)
+        n as ({normalised_values("new", fns["nfkc"])})
         select raw, {h}, {m} from n
     """)
 
@@ -594,7 +613,7 @@ def _lookup_sql(c: Column, source: str, fns: dict[str, str], key: bytes, cached:
     ok = {"id_card": _valid_id_number_sql(v), "uscc": _valid_uscc_sql(v)}.get(c.check or "", "null::boolean")
     return f"""
         with d as (select distinct {q(c.name)} as raw from ({source}) where {q(c.name)} is not null),
-        n as (select raw, {normalised_sql("raw", fns["nfkc"])} as v from d)
+        n as ({normalised_values("d", fns["nfkc"])})
         select n.raw, v, {parse} as p, {h} as h, {m} as m, {ok} as ok from n {join}
     """
 

@@ -567,14 +567,14 @@ def _returned_rows(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _map_headers(df: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, list[str]]:
     """Rename snake/camel/中文 headers to canonical names; unknown columns are returned as extras. A column whose
-    header gives its values' unit (合同金额（万元）) has the unit written after each value that lacks it, where
+    header gives its values' unit (合同金额（万元）) has the unit written after each number that lacks it, where
     the load reads it (fused.parse_sql, validate.UNIT_SHIFTS)."""
     renames = _header_renames([c for c in df.columns if c not in ("_line", "_row", "_item")], contract)
     df = df.rename(renames.rename)
-    written = [
-        pl.when(pl.col(name).str.strip_chars().str.ends_with(unit) | (pl.col(name).str.strip_chars() == ""))
-        .then(pl.col(name))
-        .otherwise(pl.col(name).str.strip_chars() + unit)
+    written = [  # only after a number: 无 or - under 合同金额（万元） is a word for none, not 无万元
+        pl.when(pl.col(name).str.contains("[0-9０-９]") & ~pl.col(name).str.strip_chars().str.ends_with(unit))
+        .then(pl.col(name).str.strip_chars() + unit)
+        .otherwise(pl.col(name))
         .alias(name)
         for name, unit in renames.units.items()
     ]

@@ -6,7 +6,8 @@ the product. An independent polars implementation of the same rules lives with t
 
 Normalisation, written down (sources.md "codes may arrive …"):
 - every value: Unicode NFKC (full-width digits and letters → ASCII, e.g. "２０" → "20"), surrounding spaces removed,
-  empty → null;
+  empty → null; and a word a form fills an empty cell with (NONE_WORDS: 无, 暂无, 待定, -, /, N/A …) → null, as empty:
+  a project whose 计划竣工日期 says 待定 or whose 合同金额 says - is kept with those fields empty, not quarantined whole;
 - codes: a code's Chinese label from the contract's code table, as management systems export it (在建 → 003,
   已动用 → 02); else vendor aliases from the contract (attendance direction E/IN/I/进 → 01, L/OUT/O/0/出 → 02;
   account direction IN/CR → 01, OUT/DR → 02), then digits zero-padded to the code width ("3" → "003");
@@ -48,6 +49,27 @@ REASONS_ZH = {
 }
 
 TRUE_WORDS = ["1", "true", "t", "y", "yes", "是"]
+# what forms and spreadsheets write in a cell for "nothing here", after NFKC and trimming (full-width －／ are - /):
+# read as an empty cell in every column (a key part so written is missing, as an empty one)
+NONE_WORDS = [
+    "-",
+    "--",
+    "---",
+    "—",
+    "——",
+    "/",
+    "//",
+    "\\",
+    "无",
+    "暂无",
+    "待定",
+    "不详",
+    "未知",
+    "空",
+    "null",
+    "NULL",
+]
+NONE_WORDS += ["Null", "none", "None", "NONE", "N/A", "n/a", "NA", "#N/A", "nan", "NaN"]
 FALSE_WORDS = ["0", "false", "f", "n", "no", "否"]
 
 # The other spellings of a date, a time and a month (the docstring's last item), each a regular expression and the

@@ -4,7 +4,7 @@ dates, times and months in an office spelling (2025/6/3 8:05:07 or 2025年6月3�
 their labels in half the files (在建 for 003), the required columns' headers marked with a leading * and money
 headers given their unit (应发金额（元）), amounts as a currency cell shows them (¥8,963.58 or 8963.58元), a project's
 amounts in 万元 (合同金额（万元） 11955.7, or 1195.57万元 in a progress report) and its labour-cost share as a percent
-(20% or 人工费用比例（%） 20), bank
+(20% or 人工费用比例（%） 20), an empty cell as - or 无, bank
 cards in groups of four (6222 0200 1234 5678) and phones as 138-1234-5678 or +86 138 1234 5678. Every third extract
 date's JSON, Parquet and workbook files arrive in one zip (导出数据.zip, under a folder 接口数据/), as a platform's
 export or an office's upload does.
@@ -180,9 +180,13 @@ _OTHER_UNIT: dict[tuple[str | None, str], tuple[str, str, int]] = {
 }
 
 
+# what a form writes in a cell that has nothing (validate.NONE_WORDS)
+_NOTHING = {"slash": "-", "chinese": "无"}
+
+
 def _office_spelling(entity: str, head: str, body: list[str], style: str) -> tuple[str, list[str]]:
     """A CSV's header and lines as a spreadsheet saves them: canonical dates, times and months re-spelled in
-    `style` (and in the chinese style, a code written as its label), a card's or phone's digits grouped, an amount
+    `style` (and in the chinese style, a code written as its label), an empty cell as a form fills it (_NOTHING), a card's or phone's digits grouped, an amount
     as a currency cell shows it (_currency), a * before
     each required column's header and (元) after a money column's Chinese header. Values in another spelling already,
     or empty, stay as they are."""
@@ -219,7 +223,9 @@ def _office_spelling(entity: str, head: str, body: list[str], style: str) -> tup
         ):
             if i >= len(cells):
                 break
-            if shape is not None and (m := shape[0].match(cells[i])):
+            if cells[i] == "" and columns[i] is not None:
+                cells[i] = _NOTHING[style]
+            elif shape is not None and (m := shape[0].match(cells[i])):
                 cells[i] = shape[1](*m.groups())
             elif labels:
                 cells[i] = labels.get(cells[i], cells[i])

@@ -24,6 +24,7 @@ from pipelines.ingest.validate import (
     MIN_DATE,
     MONEY_MARKS,
     MONTH_SPELLINGS,
+    NONE_WORDS,
     TRUE_WORDS,
     UNIT_SHIFTS,
 )
@@ -46,7 +47,7 @@ class Checked:
 
 
 def normalise_text(df: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """NFKC, strip, empty → null for the given string columns (NFKC only where a column holds non-ASCII text:
+    """NFKC, strip, empty or a word for none → null for the given string columns (NFKC only where a column holds non-ASCII text:
     ASCII is its own NFKC form)."""
     if not columns or not df.height:
         return df
@@ -54,7 +55,7 @@ def normalise_text(df: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     return df.with_columns(
         (pl.col(c).str.normalize("NFKC") if has_wide else pl.col(c))
         .str.strip_chars()
-        .replace("", None)
+        .replace([*NONE_WORDS, ""], None)
         .alias(c)
         for c, has_wide in zip(columns, wide, strict=True)
     )

@@ -54,7 +54,20 @@ def _usccs() -> list[str]:
 
 
 POOLS = {
-    "str": [None, "", "  ", "abc", " abc ", "ＡＢＣ", "x" * 40, "\u3000项目\u3000", "a\tb", "P-001"],
+    "str": [
+        None,
+        "",
+        "  ",
+        "abc",
+        " abc ",
+        "ＡＢＣ",
+        "x" * 40,
+        "\u3000项目\u3000",
+        "a\tb",
+        "P-001",
+        "-",
+        "暂无",
+    ],
     "code": [
         "1",
         "01",
@@ -77,8 +90,10 @@ POOLS = {
         "入场",
         "居民身份证",
         "施工中",
+        "不详",
+        "NA",
     ],
-    "bool": ["1", "0", "true", "FALSE", "是", "否", "Y", "maybe", "", "t", "No"],
+    "bool": ["1", "0", "true", "FALSE", "是", "否", "Y", "maybe", "", "t", "No", "无", "/"],
     "number": [
         "1",
         "1,234.5",
@@ -103,7 +118,13 @@ POOLS = {
         "-3.5万元",
         "1.2.3万元",
         "万元",
-        "12千元",  # a unit no column is written in: unread
+        "12千元",
+        "无",
+        "－",
+        " / ",
+        "N/A",
+        "——",
+        "无效",  # a unit no column is written in: unread
         "20%",  # 0.2 in a ratio column, unread in any other
         "12.5 %",
         "33.33%",
@@ -132,6 +153,9 @@ POOLS = {
         "2025年6月",
         "6/30/2025",
         "2025-06-30x",
+        "待定",
+        "\u3000无\u3000",
+        "-",
     ],
     "datetime": [
         "2025-06-30 08:00:00",
@@ -180,7 +204,7 @@ def _pool(col) -> list[str | None]:
     if col.check == "uscc":
         return _usccs()
     if col.pii == "name":
-        return ["张三", "ß", "Ab", "  李四 ", "Ｊｏｈｎ", "x", "阿卜杜·热合曼", "Zoë", "王ǅ", "ﬁ李"]
+        return ["张三", "ß", "Ab", "  李四 ", "Ｊｏｈｎ", "x", "阿卜杜·热合曼", "Zoë", "王ǅ", "ﬁ李", "无"]
     if col.pii == "phone":
         return ["13812345678", "+86 138 1234 5678", "１３８１２３４５６７８", "123"]
     if col.pii == "card":

@@ -178,7 +178,7 @@ def test_a_share_as_a_percentage_and_a_contract_in_wan_yuan(tmp_path):
     (folder / "project_1231.csv").write_text(
         "项目编码,合同金额（万元）,人工费用比例\nP1,11955.7,20%\nP2,0.0001,12.5 %\nP3,,\n", encoding="utf-8"
     )
-    (folder / "project_1231b.csv").write_text("项目编码,人工费用比例（%）\nP4,25\n", encoding="utf-8")
+    (folder / "project_1231b.csv").write_text("项目编码,人工费用比例（%）\nP4,25\nP5,无\n", encoding="utf-8")
     con = fresh_warehouse()
     for path in sorted(folder.iterdir()):
         result = load_file(con, path, NIGHT, Settings(), inbox=folder)
@@ -187,7 +187,43 @@ def test_a_share_as_a_percentage_and_a_contract_in_wan_yuan(tmp_path):
         "select project_code, contract_amount, labor_cost_ratio from raw_project order by project_code"
     ).fetchall()
     con.close()
-    assert stored == [("P1", 119557000.0, 0.2), ("P2", 1.0, 0.125), ("P3", None, None), ("P4", None, 0.25)]
+    assert stored == [
+        ("P1", 119557000.0, 0.2),
+        ("P2", 1.0, 0.125),
+        ("P3", None, None),
+        ("P4", None, 0.25),
+        ("P5", None, None),  # a word for none under a header in %: none, not 无%
+    ]
+
+
+def test_a_word_for_none_is_an_empty_cell(tmp_path):
+    """A registry's form writes 待定, 无, 暂无, -, / or ／ where it has nothing: an empty cell, not a bad value. Before,
+    each such project was quarantined whole (bad_date, bad_number, unknown_code, bad_bool) — lost from the warehouse
+    for an optional field. A key part so written is missing, as an empty one."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    rows = [
+        "项目编码,合同金额,人工费用比例,计划竣工日期,开工日期,项目分类,是否接入一体化平台,项目名称",
+        "P1,-,/,待定,无,无,无,暂无",
+        "P2,暂无,——,／,－,-,N/A,-",
+        "P3,,,,,,,",
+        "P4,1000,0.2,2026-01-01,2024/1/1,01,是,某项目",
+        "无,1,0.2,,,,,",
+    ]
+    (folder / "project_1231.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    con = fresh_warehouse()
+    result = load_file(con, folder / "project_1231.csv", NIGHT, Settings(), inbox=folder)
+    stored = con.execute(
+        "select project_code, contract_amount, labor_cost_ratio, complete_date, start_date, category, "
+        "is_integrated, name from raw_project order by project_code"
+    ).fetchall()
+    quarantined = con.execute("select line, column_name, reason_code from quarantine").fetchall()
+    con.close()
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 4, 1)
+    empty = (None,) * 7
+    assert stored[:3] == [("P1", *empty), ("P2", *empty), ("P3", *empty)]
+    assert stored[3] == ("P4", 1000.0, 0.2, date(2026, 1, 1), date(2024, 1, 1), "01", True, "某项目")
+    assert quarantined == [(6, "project_code", "missing_required")]
 
 
 def test_a_header_without_a_required_column_refuses_the_file_and_names_the_headers(tmp_path):
