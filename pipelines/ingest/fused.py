@@ -186,6 +186,14 @@ def mask_sql(value: str, kind: str) -> str:
     return f"case when {v} = '' then null else {shown} end"
 
 
+def _none_replaced(per_row: list[Column]) -> str:
+    """The select list over `n0` (each row's normalised text) with a word for none null in the columns normalised per
+    row (the per-value lookups' values are so already)."""
+    if not per_row:
+        return "*"
+    return "* replace (" + ", ".join(f"{none_sql('n0.' + q(c.name))} as {q(c.name)}" for c in per_row) + ")"
+
+
 def none_sql(v: str) -> str:
     """A normalised value that is a word for none (validate.NONE_WORDS: 无, 暂无, -, /, 待定 …) read as no value."""
     return f"(case when {v} in {_in(NONE_WORDS)} then null else {v} end)"
@@ -410,13 +418,7 @@ def judge(
         else f"null::varchar as {q(c.name)}"
         for c in cols
     )
-    # a word for none (无, -, /, 待定) is no value, as an empty cell (the lookups' values are so already)
-    per_row = [c for c in cols if c.name in present and c not in mapped]
-    none_replaced = "*" + (
-        " replace (" + ", ".join(f"{none_sql('n0.' + q(c.name))} as {q(c.name)}" for c in per_row) + ")"
-        if per_row
-        else ""
-    )
+    none_replaced = _none_replaced([c for c in cols if c.name in present and c not in mapped])
     extra_cols = "".join(f", src.{q(f'_{x}.' + c.name)}" for c in mapped for x in ("p", "h", "m", "ok"))
     from_sql = f"(select src.*{', ' if carried else ''}{', '.join(carried)} from ({source}) src {' '.join(joins)}) src"
     parsed: dict[str, str] = {}

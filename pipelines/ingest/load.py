@@ -45,6 +45,7 @@ _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # a legacy Excel 97–2003 workbook (.xls, still what many offices' systems export) is read as a workbook too
 SUFFIXES = {
     ".csv": "csv",
+    ".txt": "csv",  # a delimited text export (Excel's "Unicode text": UTF-16, tab-separated): read as a CSV
     ".xlsx": "xlsx",
     ".xls": "xls",
     ".jsonl": "jsonl",

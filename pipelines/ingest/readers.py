@@ -59,7 +59,15 @@ class RawRows:
 
 
 def decode(raw: bytes) -> tuple[str, str]:
-    """Decode by looking at the bytes: UTF-8 (with or without BOM) strictly, else GB18030 strictly."""
+    """Decode by looking at the bytes: UTF-16 when it opens with its byte-order mark (Excel's "Unicode text"),
+    UTF-8 (with or without BOM) strictly, else GB18030 strictly."""
+    if raw.startswith(
+        (b"\xff\xfe", b"\xfe\xff")
+    ):  # never GB18030's first bytes: 0xFF is no lead or trail byte
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise UnreadableFileError(f"文件声明为UTF-16但含有无法解码的字节（位置 {exc.start}）") from None
     if raw.startswith(b"\xef\xbb\xbf"):
         try:
             return raw[3:].decode("utf-8"), "utf-8-sig"
@@ -81,7 +89,7 @@ def read_any(path: Path) -> RawRows:
     """Dispatch on the file's suffix."""
     suffix = path.suffix.lower()
     try:
-        if suffix == ".csv":
+        if suffix in (".csv", ".txt"):
             return _read_csv(path)
         if suffix in (".xlsx", ".xls"):
             return _read_xlsx(path)
@@ -105,24 +113,26 @@ def _frame(header: list[str], rows: list[list[str | None]], lines: list[int]) ->
 
 
 def _read_csv(path: Path) -> RawRows:
-    """A CSV file as columns. Without a quote character, every physical line is one record: the lines are split on
-    commas as whole columns (polars). A file with quotes (a field holding a comma or a line break) is read by the
-    csv module, record by record, because a record may span lines."""
+    """A delimited text file (CSV; a .txt export) as columns, its separator found by delimiter_of. Without a quote
+    character, every physical line is one record: the lines are split on the separator as whole columns (polars). A
+    file with quotes (a field holding a separator or a line break) is read by the csv module, record by record,
+    because a record may span lines."""
     text, enc = decode(path.read_bytes())
     if not text:
         raise UnreadableFileError("文件为空")
-    if '"' in text:
-        return _read_quoted_csv(text, enc)
     lines = pl.Series("text", text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), dtype=pl.Utf8)
-    at = _header_line([line.count(",") + 1 for line in lines.head(TITLE_LINES_MAX + 1)])
-    header = [h.strip().lstrip("\ufeff") for h in lines[at].split(",")] if lines[at] else []
+    sep = delimiter_of(lines.head(TITLE_LINES_MAX + 1).to_list())
+    if '"' in text:
+        return _read_quoted_csv(text, enc, sep)
+    at = _header_line([line.count(sep) + 1 for line in lines.head(TITLE_LINES_MAX + 1)])
+    header = [h.strip().lstrip("\ufeff") for h in lines[at].split(sep)] if lines[at] else []
     _unique_headers(header)
     records = (
         lines.to_frame()
         .with_row_index("_line", offset=1)
         .slice(at + 1)
-        .filter(pl.col("text").str.replace_all(",", "", literal=True).str.strip_chars() != "")  # blank lines
-        .with_columns(fields=pl.col("text").str.count_matches(",", literal=True) + 1)
+        .filter(pl.col("text").str.replace_all(sep, "", literal=True).str.strip_chars() != "")  # blank lines
+        .with_columns(fields=pl.col("text").str.count_matches(sep, literal=True) + 1)
     )
     whole = records.filter(pl.col("fields") == len(header))
     bad = [
@@ -133,7 +143,7 @@ def _read_csv(path: Path) -> RawRows:
         return RawRows(pl.DataFrame(schema={"_line": pl.Int32}), enc, bad)
     frame = (
         whole.select(
-            pl.col("text").str.split_exact(",", len(header) - 1).struct.rename_fields(header).alias("r"),
+            pl.col("text").str.split_exact(sep, len(header) - 1).struct.rename_fields(header).alias("r"),
             pl.col("_line").cast(pl.Int32),
         )
         .unnest("r")
@@ -143,7 +153,16 @@ def _read_csv(path: Path) -> RawRows:
     return RawRows(frame, enc, bad)
 
 
-TITLE_LINES_MAX = 3  # lines without a comma above a CSV's header: a title (表名、制表日期), skipped
+TITLE_LINES_MAX = 3  # lines without a separator above a CSV's header: a title (表名、制表日期), skipped
+# what separates a delimited text file's fields: the comma of a CSV, the tab of a tab-separated export (Excel's
+# "Unicode text", many systems' 导出), the semicolon where a comma is the decimal mark, the bar of a mainframe dump
+DELIMITERS = (",", "\t", ";", "|")
+
+
+def delimiter_of(first_lines: list[str]) -> str:
+    """The separator of a delimited text file from its first lines (a title, the header): the one of DELIMITERS that
+    occurs most on one line, the comma on a tie — so a CSV stays a CSV however many ; or | its values hold."""
+    return max(DELIMITERS, key=lambda d: max((line.count(d) for line in first_lines), default=0))
 
 
 def _header_line(fields: list[int]) -> int:
@@ -153,8 +172,8 @@ def _header_line(fields: list[int]) -> int:
     return next((i for i, n in enumerate(fields[: TITLE_LINES_MAX + 1]) if n > 1), 0)
 
 
-def _read_quoted_csv(text: str, enc: str) -> RawRows:
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _read_quoted_csv(text: str, enc: str, sep: str = ",") -> RawRows:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     rows, lines, bad = [], [], []
     try:
         opening = [(row, reader.line_num) for row in islice(reader, TITLE_LINES_MAX + 1)]

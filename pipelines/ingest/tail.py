@@ -6,8 +6,8 @@ parse. The readers then quarantine that one line (or silently keep a shortened l
 loads; this check names the file so that a half delivery is not taken for a quiet day (docs/decisions.md).
 
 A file that merely lacks the final line break but whose last record is whole is accepted: many exporters omit it.
-Only ASCII bytes are inspected (line breaks, commas, quotes), which never occur inside a multi-byte character of
-UTF-8 or GBK/GB18030, so no decoding is needed.
+Only ASCII bytes are inspected (line breaks, separators, quotes), which never occur inside a multi-byte character of
+UTF-8 or GBK/GB18030, so no decoding is needed (a UTF-16 file is decoded first).
 """
 
 from __future__ import annotations
@@ -15,9 +15,15 @@ from __future__ import annotations
 import csv
 import json
 
+from pipelines.ingest.readers import delimiter_of
+
 
 def cut_last_line(raw: bytes, fmt: str | None) -> str | None:
     """Why the file's last record looks cut off (plain words, for the ledger), or None when it looks whole."""
+    if raw.startswith(
+        (b"\xff\xfe", b"\xfe\xff")
+    ):  # UTF-16 (Excel's "Unicode text"): its characters, in UTF-8
+        raw = raw.decode("utf-16", errors="replace").encode("utf-8")
     if fmt not in ("csv", "jsonl") or not raw or raw.endswith((b"\n", b"\r")):
         return None
     start = raw.rfind(b"\n") + 1
@@ -36,8 +42,9 @@ def cut_last_line(raw: bytes, fmt: str | None) -> str | None:
     if start == 0:
         return None  # a header alone: nothing was cut from the records
     header = raw[: raw.find(b"\n")].rstrip(b"\r").removeprefix(b"\xef\xbb\xbf")
-    n_header = _n_fields(header)
-    n_last = _n_fields(last)
+    sep = delimiter_of([header.decode("latin-1")])
+    n_header = _n_fields(header, sep)
+    n_last = _n_fields(last, sep)
     if n_last != n_header:
         return (
             f"文件末尾缺少换行符，最后一行（第{line_no}行）字段数为{n_last}，表头为{n_header}，"
@@ -46,5 +53,5 @@ def cut_last_line(raw: bytes, fmt: str | None) -> str | None:
     return None
 
 
-def _n_fields(line: bytes) -> int:
-    return len(next(csv.reader([line.decode("latin-1")]), []))
+def _n_fields(line: bytes, sep: str) -> int:
+    return len(next(csv.reader([line.decode("latin-1")], delimiter=sep), []))

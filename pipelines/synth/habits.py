@@ -1,5 +1,6 @@
 """Other delivery habits for the same facts: an inbox whose every file lists its rows in another order, and whose
-CSV files are in the other encoding (UTF-8 ↔ GB18030) with CRLF line ends, written as a spreadsheet saves them:
+CSV files are in the other encoding (UTF-8 ↔ GB18030) with CRLF line ends, a quarter of them tab-separated (those
+that would be UTF-8 in UTF-16, as Excel saves "Unicode text"), written as a spreadsheet saves them:
 dates, times and months in an office spelling (2025/6/3 8:05:07 or 2025年6月3日, 2025/6 or 2025年6月), codes as
 their labels in half the files (在建 for 003), the required columns' headers marked with a leading * and money
 headers given their unit (应发金额（元）), amounts as a currency cell shows them (¥8,963.58 or 8963.58元), a project's
@@ -17,6 +18,8 @@ A platform's export has no defined row order, and the encoding of a CSV depends 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import random
 import re
@@ -43,7 +46,8 @@ def redeliver(inbox: Path, seed: int) -> dict[str, int]:
     refuses the two together). Then every third extract date's non-CSV files go into one zip (_zipped). Returns how
     many files were rewritten, re-encoded each way, left as delivered, and zipped."""
     rng = random.Random(seed)
-    done = dict.fromkeys(("csv_to_gb18030", "csv_to_utf8", "json", "parquet", "left_as_delivered"), 0)
+    keys = ("csv_to_gb18030", "csv_to_utf8", "tab_separated_utf16", "json", "parquet", "left_as_delivered")
+    done = dict.fromkeys(keys, 0)
     for path in sorted(p for p in inbox.rglob("*") if p.is_file()):
         suffix = path.suffix.lower()
         if suffix not in (".csv", ".jsonl", ".json", ".parquet"):
@@ -115,8 +119,18 @@ def _csv(path: Path, rng: random.Random) -> str:
         head, body = _office_spelling(entity, head, body, rng.choice(("slash", "chinese")))
     out = "\r\n".join([head, *body]) + "\r\n"
     to_gb18030 = encoding != "gb18030"
+    if (
+        rng.random() < TAB_SEPARATED_SHARE
+    ):  # a system's tab-separated 导出; in Unicode, Excel's "Unicode text"
+        written = io.StringIO()
+        csv.writer(written, delimiter="\t", lineterminator="\r\n").writerows(csv.reader(out.splitlines()))
+        path.write_bytes(written.getvalue().encode("gb18030" if to_gb18030 else "utf-16"))
+        return "csv_to_gb18030" if to_gb18030 else "tab_separated_utf16"
     path.write_bytes(out.encode("gb18030") if to_gb18030 else out.encode("utf-8"))
     return "csv_to_gb18030" if to_gb18030 else "csv_to_utf8"
+
+
+TAB_SEPARATED_SHARE = 0.25  # of the CSV files: written tab-separated (UTF-16 where it would be UTF-8)
 
 
 _DAY = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")

@@ -1,5 +1,6 @@
 """Other delivery habits, the same facts: the tiny world's files delivered again with the rows of every file in
-another order and every CSV in the other encoding (UTF-8 ↔ GB18030, CRLF line ends), its dates and months in a
+another order and every CSV in the other encoding (UTF-8 ↔ GB18030, CRLF line ends; a quarter tab-separated, UTF-16
+where UTF-8), its dates and months in a
 spreadsheet's spelling (2025/6/3, 2025年6月), its cards in groups and phones with dashes or +86, its headers marked
 as a template marks them (*项目编码, 应发金额（元）), a project's amounts in 万元 and its labour-cost share as a
 percentage (合同金额（万元）, 20%) and some dates' files in a zip, publish the same tables, byte
@@ -22,7 +23,7 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from pipelines.contracts import entity_of_file, load_contract
 from pipelines.ingest.load import _header_renames
-from pipelines.ingest.readers import decode
+from pipelines.ingest.readers import decode, delimiter_of
 from pipelines.synth.habits import redeliver
 
 
@@ -34,6 +35,7 @@ def test_rows_in_another_order_and_other_encodings_publish_the_same_table_bytes(
     changed = redeliver(inbox, seed=5)
     assert changed["csv_to_gb18030"] > 0
     assert changed["csv_to_utf8"] > 0
+    assert changed["tab_separated_utf16"] > 0
     assert changed["rewritten"] > 20
     assert changed["left_as_delivered"] == 0
     assert changed["zipped"] > 5
@@ -94,8 +96,9 @@ def test_generate_with_other_habits_writes_the_facts_in_another_order(tiny_world
 
 def _columns(header: str, file_name: str) -> list[str | None]:
     """The contract column the load takes each header of a file for (None: unknown)."""
-    renames = _header_renames(header.split(","), load_contract(entity_of_file(file_name) or ""))
-    return [renames.rename.get(h) for h in header.split(",")]
+    names = header.split(delimiter_of([header]))
+    renames = _header_renames(names, load_contract(entity_of_file(file_name) or ""))
+    return [renames.rename.get(h) for h in names]
 
 
 def test_other_habits_are_refused_with_faults(tmp_path):

@@ -226,6 +226,37 @@ def test_a_word_for_none_is_an_empty_cell(tmp_path):
     assert quarantined == [(6, "project_code", "missing_required")]
 
 
+def _delimited(name: str, sep: str, encoding: str, quoted: bool = False):
+    def write(folder) -> None:
+        lines = [sep.join(HEADER)]
+        for idn, days, total, actual, back, paid in ROWS:
+            amount = f'"¥{total:,.2f}"' if quoted else str(total)  # a quoted field holding a comma
+            lines.append(
+                sep.join(["P1", "2025-11", idn, str(days), amount, str(actual), str(back), str(paid)])
+            )
+        (folder / name).write_bytes(("\r\n".join(lines)).encode(encoding))  # no line break after the last
+
+    return write
+
+
+def test_tab_and_semicolon_separated_exports_and_excels_unicode_text(tmp_path):
+    """A system's 导出 separated by tabs, a CSV separated by semicolons, and what Excel saves as "Unicode 文本"
+    (payroll_1231.txt: UTF-16 with its byte-order mark, tab-separated) load as the platform's CSV. Before: the
+    first two were refused (one unknown header holding every name), the UTF-16 file undecodable, a .txt not read."""
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    for name, sep, encoding, quoted in [
+        ("payroll_1231.csv", "\t", "utf-8", False),
+        ("payroll_1231.csv", ";", "gb18030", True),
+        ("payroll_1231.txt", "\t", "utf-16", False),
+        ("payroll_1231.txt", "\t", "utf-16", True),
+    ]:
+        folder = f"{name}-{ord(sep)}-{encoding}-{quoted}"
+        result, stored, quarantined = _load(tmp_path, folder, _delimited(name, sep, encoding, quoted))
+        assert (result.status, result.rows_loaded, result.tail_problem) == ("loaded", 3, None), folder
+        assert stored == canonical, folder
+        assert quarantined == [], folder
+
+
 def test_a_header_without_a_required_column_refuses_the_file_and_names_the_headers(tmp_path):
     """A pay day under another name and the amounts in 千元 (a unit no column is written in): the file is refused
     with one reason naming the absent column and the headers not recognised — not three rows quarantined for an
