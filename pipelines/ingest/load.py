@@ -25,7 +25,7 @@ from pipelines.contracts import (
     payload_fields,
 )
 from pipelines.identifiers import mask
-from pipelines.ingest import archives, fused
+from pipelines.ingest import archives, disguised, fused
 from pipelines.ingest.extras import add_extras, mask_personal_text
 from pipelines.ingest.readers import (
     DuplicateHeaderError,
@@ -298,7 +298,10 @@ def load_file(
     if source is None:
         try:
             if fmt in ("xlsx", "xls"):
-                frame, extras = _workbook_frame(read_xlsx_sheets(path), contract, rel)
+                # many systems' 导出Excel is an HTML page, an XML Spreadsheet or text under the workbook's name
+                sheets = read_xlsx_sheets(path) if disguised.is_workbook(raw) else disguised.text_sheets(raw)
+                result.encoding = sheets[0][1].encoding
+                frame, extras = _workbook_frame(sheets, contract, rel)
             else:
                 rows = read_any(path)
                 result.encoding = rows.encoding

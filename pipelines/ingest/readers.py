@@ -197,7 +197,7 @@ def _read_quoted_csv(text: str, enc: str, sep: str = ",") -> RawRows:
 
 def _read_xlsx(path: Path) -> RawRows:
     """The first sheet, header on row 1."""
-    return _sheet_rows(pl.read_excel(path, sheet_id=1, infer_schema_length=0, drop_empty_rows=False))
+    return sheet_rows(pl.read_excel(path, sheet_id=1, infer_schema_length=0, drop_empty_rows=False))
 
 
 def read_xlsx_sheets(path: Path) -> list[tuple[str, RawRows]]:
@@ -211,10 +211,10 @@ def read_xlsx_sheets(path: Path) -> list[tuple[str, RawRows]]:
         raise UnreadableFileError(f"文件无法解析（{type(exc).__name__}: {str(exc)[:160]}）") from None
     if all(df.width == 0 for df in sheets.values()):
         raise UnreadableFileError("工作簿为空：没有任何工作表含有数据")
-    return [(str(name), _sheet_rows(df)) for name, df in sheets.items()]
+    return [(str(name), sheet_rows(df)) for name, df in sheets.items()]
 
 
-def _sheet_rows(df: pl.DataFrame) -> RawRows:
+def sheet_rows(df: pl.DataFrame) -> RawRows:
     """A sheet's rows as text, each with its line (the header is line 1). Blank rows are read and then dropped, so
     that a row keeps its own line number (the reader's default drops them first, and every row after a blank one
     was named by the wrong line)."""

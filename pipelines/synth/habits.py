@@ -6,7 +6,8 @@ their labels in half the files (在建 for 003), the required columns' headers m
 headers given their unit (应发金额（元）), amounts as a currency cell shows them (¥8,963.58 or 8963.58元), a project's
 amounts in 万元 (合同金额（万元） 11955.7, or 1195.57万元 in a progress report) and its labour-cost share as a percent
 (20% or 人工费用比例（%） 20), an empty cell as - or 无, bank
-cards in groups of four (6222 0200 1234 5678) and phones as 138-1234-5678 or +86 138 1234 5678. Every third extract
+cards in groups of four (6222 0200 1234 5678) and phones as 138-1234-5678 or +86 138 1234 5678. Half the workbooks
+arrive as an older web system's 导出Excel: an HTML page named .xls. Every third extract
 date's JSON, Parquet and workbook files arrive in one zip (导出数据.zip, under a folder 接口数据/), as a platform's
 export or an office's upload does.
 
@@ -19,6 +20,7 @@ A platform's export has no defined row order, and the encoding of a CSV depends 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import random
@@ -46,10 +48,14 @@ def redeliver(inbox: Path, seed: int) -> dict[str, int]:
     refuses the two together). Then every third extract date's non-CSV files go into one zip (_zipped). Returns how
     many files were rewritten, re-encoded each way, left as delivered, and zipped."""
     rng = random.Random(seed)
-    keys = ("csv_to_gb18030", "csv_to_utf8", "tab_separated_utf16", "json", "parquet", "left_as_delivered")
+    keys = ["csv_to_gb18030", "csv_to_utf8", "tab_separated_utf16", "json", "parquet", "html_workbook"]
+    keys.append("left_as_delivered")
     done = dict.fromkeys(keys, 0)
     for path in sorted(p for p in inbox.rglob("*") if p.is_file()):
         suffix = path.suffix.lower()
+        if suffix == ".xlsx" and rng.random() < HTML_WORKBOOK_SHARE:
+            done[_html_workbook(path)] += 1
+            continue
         if suffix not in (".csv", ".jsonl", ".json", ".parquet"):
             continue
         try:
@@ -59,6 +65,23 @@ def redeliver(inbox: Path, seed: int) -> dict[str, int]:
     folders = sorted(p for p in inbox.iterdir() if p.is_dir())
     zipped = sum(_zipped(folder) for folder in folders[1::3])
     return {"rewritten": sum(done.values()) - done["left_as_delivered"], **done, "zipped": zipped}
+
+
+HTML_WORKBOOK_SHARE = 0.5  # of the workbooks: written as a web system's 导出Excel, an HTML page named .xls
+
+
+def _html_workbook(path: Path) -> str:
+    """A workbook rewritten as an older web system exports one: an HTML page (GBK) named .xls, a table per sheet,
+    each cell the text the workbook reader reads from it; its rows in the workbook's order."""
+    tables = []
+    for frame in pl.read_excel(path, sheet_id=0, infer_schema_length=0, drop_empty_rows=False).values():
+        rows = [list(frame.columns), *frame.rows()]
+        cells = ["".join(f"<td>{html.escape(v or '')}</td>" for v in row) for row in rows]
+        tables.append("<table border=1>" + "".join(f"<tr>{c}</tr>" for c in cells) + "</table>")
+    page = '<html><head><meta charset="gbk"></head><body>' + "".join(tables) + "</body></html>"
+    path.with_suffix(".xls").write_bytes(page.encode("gb18030"))
+    path.unlink()
+    return "html_workbook"
 
 
 def _zipped(folder: Path) -> int:

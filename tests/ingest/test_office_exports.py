@@ -257,6 +257,84 @@ def test_tab_and_semicolon_separated_exports_and_excels_unicode_text(tmp_path):
         assert quarantined == [], folder
 
 
+def _html_xls(folder) -> None:
+    """What an older web system's 导出Excel writes: an HTML page named .xls (GBK), a title row spanning the table,
+    entities, a <br> in a header, cells whose end tags are left out."""
+    cells = "".join(f"<th>{h}</th>" for h in HEADER).replace("total_pay_amount", "total_pay<br>_amount")
+    rows = [f'<tr><td colspan="{len(HEADER)}">某项目 2025年11月 工资发放表</td></tr>', f"<tr>{cells}</tr>"]
+    for idn, days, total, actual, back, paid in ROWS:
+        values = ["P1", "2025-11", idn, str(days), f"{total:,}", f"{actual}&nbsp;", str(back), str(paid)]
+        rows.append("<tr>" + "".join(f"<td style=\"mso-number-format:'\\@'\">{v}" for v in values) + "</tr>")
+    page = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk"></head><body>'
+        f"<table border=1>{''.join(rows)}</table></body></html>"
+    )
+    (folder / "payroll_1231.xls").write_bytes(page.encode("gb18030"))
+
+
+def _xml_spreadsheet(folder) -> None:
+    """Excel 2003's XML Spreadsheet named .xls: a cell's ss:Index skips the blank ones before it."""
+    ss = "urn:schemas-microsoft-com:office:spreadsheet"
+
+    def row(values: list[str]) -> str:
+        cells = "".join(
+            f'<Cell ss:Index="{i + 1}"><Data ss:Type="String">{v}</Data></Cell>'
+            if i == 3
+            else f'<Cell><Data ss:Type="String">{v}</Data></Cell>'
+            for i, v in enumerate(values)
+        )
+        return f"<Row>{cells}</Row>"
+
+    body = [row(HEADER)] + [
+        row(["P1", "2025-11", idn, str(days), str(total), str(actual), str(back), str(paid)])
+        for idn, days, total, actual, back, paid in ROWS
+    ]
+    text = (
+        f'<?xml version="1.0"?>\n<Workbook xmlns="{ss}" xmlns:ss="{ss}"><Worksheet ss:Name="工资">'
+        f"<Table>{''.join(body)}</Table></Worksheet></Workbook>"
+    )
+    (folder / "payroll_1231.xls").write_text(text, encoding="utf-8")
+
+
+def _text_xls(folder) -> None:
+    lines = ["\t".join(HEADER)] + [
+        "\t".join(["P1", "2025-11", idn, str(days), str(total), str(actual), str(back), str(paid)])
+        for idn, days, total, actual, back, paid in ROWS
+    ]
+    (folder / "payroll_1231.xls").write_bytes("\r\n".join(lines).encode("gb18030"))
+
+
+def test_a_workbook_that_is_an_html_page_xml_or_text_loads_as_the_platform_export(tmp_path):
+    """Many systems' 导出Excel is not a workbook: an HTML table, Excel 2003's XML Spreadsheet or tab-separated text
+    under an .xls name. Before, the workbook reader refused each (文件无法解析) and every row was lost."""
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    encodings = []
+    for write in (_html_xls, _xml_spreadsheet, _text_xls):
+        result, stored, quarantined = _load(tmp_path, write.__name__, write)
+        assert (result.status, result.rows_loaded, quarantined) == ("loaded", 3, []), write.__name__
+        assert stored == canonical, write.__name__
+        encodings.append(result.encoding)
+    assert encodings == [
+        "gb18030",
+        "utf-8",
+        "utf-8",
+    ]  # the page's Chinese title in GBK; the others' bytes ASCII
+
+
+def test_a_web_page_without_a_table_under_a_workbooks_name_is_refused_with_why(tmp_path):
+    def write(folder) -> None:
+        (folder / "payroll_1231.xls").write_text(
+            "<html><body>会话已过期，请重新登录</body></html>", encoding="utf-8"
+        )
+
+    result, stored, _ = _load(tmp_path, "login", write)
+    assert (result.status, result.reason, stored) == (
+        "failed",
+        "文件扩展名为工作簿，内容是网页或XML，但其中没有表格",
+        [],
+    )
+
+
 def test_a_header_without_a_required_column_refuses_the_file_and_names_the_headers(tmp_path):
     """A pay day under another name and the amounts in 千元 (a unit no column is written in): the file is refused
     with one reason naming the absent column and the headers not recognised — not three rows quarantined for an
