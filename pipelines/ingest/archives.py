@@ -8,7 +8,8 @@ archive and its place in it (`2025-12-31/导出数据.zip/payroll_1231.csv`), an
 Member names: a zip written on Chinese Windows stores them in GBK without saying so (the UTF-8 flag unset), and
 Python reads such names as CP437; they are decoded as UTF-8 when they are, else as GB18030. A member's path is kept
 only as far as it is safe: no absolute path, no `..`, no hidden part (`.DS_Store`, a Mac's `__MACOSX/` resources),
-no office lock file. An archive inside the archive is not opened (its own ledger row says it is not a data file).
+no office lock file. A zip inside the archive is unpacked in turn (load.load_archive), to MAX_DEPTH archives deep;
+one deeper is refused with why (压缩包嵌套超过3层).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import IO
 # an archive claiming more than this when unpacked is refused before anything is written (a zip bomb, or a
 # delivery far beyond any tier: the province tier's whole inbox is ~4.4 GB)
 MAX_UNPACKED_BYTES = 20 * 2**30
+# how many archives deep a delivery's files may be: a date's folders zipped one by one and then together is 2
+MAX_DEPTH = 3
 _UTF8_NAME_FLAG = 0x800
 
 

@@ -43,6 +43,8 @@ from pipelines.identifiers import (
 from pipelines.ingest.validate import (
     DATE_SPELLINGS,
     DATETIME_SPELLINGS,
+    EXCEL_EPOCH,
+    EXCEL_SERIAL,
     FALSE_WORDS,
     MAX_DATE,
     MIN_DATE,
@@ -187,16 +189,22 @@ def mask_sql(value: str, kind: str) -> str:
 
 
 def _none_replaced(per_row: list[Column]) -> str:
-    """The select list over `n0` (each row's normalised text) with a word for none null in the columns normalised per
-    row (the per-value lookups' values are so already)."""
-    if not per_row:
+    """The select list over `n0` (each row's normalised text) with a word for none null in the text columns
+    normalised per row. The per-value lookups' values are so already; a parsed column's is known by its parse
+    (reason_sql), so its rows pay for the test only where the parse failed."""
+    text = [c for c in per_row if c.type not in PARSED_PER_ROW]
+    if not text:
         return "*"
-    return "* replace (" + ", ".join(f"{none_sql('n0.' + q(c.name))} as {q(c.name)}" for c in per_row) + ")"
+    return "* replace (" + ", ".join(f"{none_sql('n0.' + q(c.name))} as {q(c.name)}" for c in text) + ")"
+
+
+_NONE_BYTES = max(len(w.encode()) for w in NONE_WORDS)
 
 
 def none_sql(v: str) -> str:
-    """A normalised value that is a word for none (validate.NONE_WORDS: 无, 暂无, -, /, 待定 …) read as no value."""
-    return f"(case when {v} in {_in(NONE_WORDS)} then null else {v} end)"
+    """A normalised value that is a word for none (validate.NONE_WORDS: 无, 暂无, -, /, 待定 …) read as no value; a
+    longer text is none of them (its byte length is known without reading it)."""
+    return f"(case when strlen({v}) <= {_NONE_BYTES} and {v} in {_in(NONE_WORDS)} then null else {v} end)"
 
 
 def normalised_values(distinct: str, fn: str) -> str:
@@ -216,6 +224,16 @@ def normalised_sql(text: str, fn: str) -> str:
 
 def _in(values: list[str]) -> str:
     return "(" + ", ".join(lit(v) for v in values) + ")"
+
+
+def _serial_sql(s: str, dtype: str) -> str:
+    """An Excel serial number (validate.EXCEL_SERIAL) as a date, or a timestamp to the nearest second; else null."""
+    days = f"cast({s} as double)"
+    if dtype == "date":
+        value = f"date '{EXCEL_EPOCH}' + cast(floor({days}) as integer)"
+    else:
+        value = f"timestamp '{EXCEL_EPOCH}' + to_seconds(floor({days} * 86400 + 0.5))"
+    return f"(case when regexp_full_match({s}, {lit(EXCEL_SERIAL[1:-1])}) then {value} end)"
 
 
 def _first_format(tries: list[tuple[str, str]], dtype: str) -> str:
@@ -281,13 +299,14 @@ def parse_sql(col: Column, s: str) -> str | None:
     if col.type == "date":
         head = f"substring({s}, 1, 10)"
         tries = [(head, "%Y-%m-%d"), (head, "%Y/%m/%d"), (s, "%Y%m%d")]
-        return _first_format(tries + _respelled(s, DATE_SPELLINGS), "date")
+        return f"coalesce({_first_format(tries + _respelled(s, DATE_SPELLINGS), 'date')}, {_serial_sql(s, 'date')})"
     if col.type == "datetime":
         formats = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
-        return _first_format([(s, f) for f in formats] + _respelled(s, DATETIME_SPELLINGS), "timestamp")
+        spelled = _first_format([(s, f) for f in formats] + _respelled(s, DATETIME_SPELLINGS), "timestamp")
+        return f"coalesce({spelled}, {_serial_sql(s, 'timestamp')})"
     if col.type == "month":
         tries = [(s, "%Y-%m-%d"), (f"{s} || '-01'", "%Y-%m-%d"), (f"{s} || '01'", "%Y%m%d")]
-        return _first_format(tries + _respelled(s, MONTH_SPELLINGS), "date")
+        return f"coalesce({_first_format(tries + _respelled(s, MONTH_SPELLINGS), 'date')}, {_serial_sql(s, 'date')})"
     if col.type in ("str", "area"):
         return None
     raise ValueError(f"unknown column type {col.type}")
@@ -341,7 +360,9 @@ def _type_failures(col: Column, p: str, extract_date: date) -> tuple[str, list[t
         )
         out.append((f"not ({p} in {_in(TRUE_WORDS + FALSE_WORDS)})", "bad_bool"))
     elif col.type in ("decimal", "int"):
-        out.append((f"{p} is null", "bad_number"))
+        finite = f"(case when isfinite({p}) then {p} end)"  # nan, inf: no amount (nan is a word for none)
+        value = finite
+        out.append((f"{_unparsed(col, p)}", "bad_number"))
         if col.min is not None:
             out.append((f"{p} < {float(col.min)!r}", "out_of_range"))
         if col.max is not None:
@@ -349,7 +370,7 @@ def _type_failures(col: Column, p: str, extract_date: date) -> tuple[str, list[t
         if col.min_exclusive is not None:
             out.append((f"{p} <= {float(col.min_exclusive)!r}", "out_of_range"))
         if col.type == "int":
-            value = f"try_cast(trunc({p}) as integer)"
+            value = f"try_cast(trunc({finite}) as integer)"
     elif col.type in ("date", "month"):
         out.append((f"{p} is null", "bad_date"))
         out.append((f"({p} < date '{MIN_DATE}' or {p} > date '{MAX_DATE}')", "out_of_range"))
@@ -373,7 +394,19 @@ def reason_sql(
     if not whens and not col.required:
         return value, None
     missing = "'missing_required'" if col.required else "null"
-    return value, f"(case when {s} is null then {missing} {whens} else null end)"
+    absent = f"{s} is null"
+    if col.type in PARSED_PER_ROW:  # a word for none is no value: asked only of a text that did not parse
+        absent = f"({s} is null or ({_unparsed(col, p)} and {s} in {_in(NONE_WORDS)}))"
+    return value, f"(case when {absent} then {missing} {whens} else null end)"
+
+
+# types whose text is read per row (not in a per-value lookup): a word for none among them is known by its parse
+PARSED_PER_ROW = ("date", "datetime", "month", "decimal", "int")
+
+
+def _unparsed(col: Column, p: str) -> str:
+    """The parse `p` holds no value: null, or for a number not finite (nan, inf)."""
+    return f"(not coalesce(isfinite({p}), false))" if col.type in ("decimal", "int") else f"({p} is null)"
 
 
 @dataclass(frozen=True)
@@ -471,9 +504,16 @@ def _bad_sql(reasons: list[str]) -> str:
     if not reasons:
         return "null::struct(k integer, c varchar, r varchar, v varchar)[]"
     items = ", ".join(
-        f"{{'k': {i}, 'c': {lit(r)}, 'r': j.{q('_why.' + r)}, 'v': j.{q(r)}}}" for i, r in enumerate(reasons)
+        f"{{'k': {i}, 'c': {lit(r)}, 'r': j.{q('_why.' + r)}, 'v': {_shown(r)}}}"
+        for i, r in enumerate(reasons)
     )
     return f"case when j._problem then list_filter([{items}], lambda b: b.r is not null) end"
+
+
+def _shown(column: str) -> str:
+    """A failing column's text as the quarantine shows it: none where it is missing (an empty cell, or a word for
+    none such as 待定 in a column read per row)."""
+    return f"case when j.{q('_why.' + column)} = 'missing_required' then null else j.{q(column)} end"
 
 
 def _lookups(

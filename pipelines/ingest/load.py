@@ -231,11 +231,19 @@ def _in_ledger(con: duckdb.DuckDBPyConnection, sha: str, extract_date: date) -> 
 
 
 def load_archive(
-    con: duckdb.DuckDBPyConnection, path: Path, extract_date: date, settings: Settings, *, inbox: Path
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    extract_date: date,
+    settings: Settings,
+    *,
+    inbox: Path,
+    depth: int = 1,
 ) -> list[FileResult]:
     """A zipped delivery (ingest/archives.py): each data member loaded as a file of the archive's extract date,
-    named `<archive>/<member>` in the ledger; then the archive itself (status `unpacked`), so that its bytes are not
-    unpacked again. An archive that cannot be unpacked is refused with why; its members are not loaded."""
+    named `<archive>/<member>` in the ledger — a zip inside it (an office's folders zipped one by one, then
+    together) unpacked the same way, down to archives.MAX_DEPTH; then the archive itself (status `unpacked`), so
+    that its bytes are not unpacked again. An archive that cannot be unpacked is refused with why; its members are
+    not loaded."""
     rel, raw, sha, read_as = _read_delivery(path, extract_date, inbox)
     archive = FileResult(rel, None, "zip", read_as=read_as)
     if _in_ledger(con, sha, extract_date):
@@ -248,7 +256,14 @@ def load_archive(
         except archives.ArchiveError as exc:
             log.warning("archive %s failed: %s", rel, exc)
             return [_refused(con, archive, sha, extract_date, "failed", str(exc))]
-        results = [load_file(con, m, extract_date, settings, inbox=root) for m in members]
+        results = []
+        for m in members:
+            if m.suffix.lower() not in ARCHIVE_SUFFIXES:
+                results.append(load_file(con, m, extract_date, settings, inbox=root))
+            elif depth < archives.MAX_DEPTH:
+                results += load_archive(con, m, extract_date, settings, inbox=root, depth=depth + 1)
+            else:
+                results.append(_too_deep(con, m, extract_date, root))
     for (
         result
     ) in results:  # a member's scratch path is gone: the archive's status stands for it (unchanged.py)
@@ -256,6 +271,15 @@ def load_archive(
     archive.status, archive.reason = "unpacked", f"压缩包，含{len(members)}个数据文件"
     _ledger(con, archive, sha, extract_date)
     return [*results, archive]
+
+
+def _too_deep(con: duckdb.DuckDBPyConnection, path: Path, extract_date: date, root: Path) -> FileResult:
+    """An archive nested deeper than archives.MAX_DEPTH: refused with why, not opened."""
+    rel, _, sha, _ = _read_delivery(path, extract_date, root)
+    if _in_ledger(con, sha, extract_date):
+        return FileResult(rel, None, "zip", status="already_loaded")
+    reason = f"压缩包嵌套超过{archives.MAX_DEPTH}层，未解压"
+    return _refused(con, FileResult(rel, None, "zip"), sha, extract_date, "failed", reason)
 
 
 def load_file(

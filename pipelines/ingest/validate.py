@@ -19,6 +19,9 @@ Normalisation, written down (sources.md "codes may arrive …"):
   2025年6月3日 8:05); a time with or without its seconds, a fraction of a second dropped (2025/6/3 8:05,
   2025-06-03 08:05:07.000); a month with any of those separators or a whole date (2025/6, 2025年6月,
   2025-06-01 00:00:00 — what an Excel month cell reads as);
+- a date, time or month as an Excel serial number, what a spreadsheet saves when the cell lost its date format (45627
+  = 2024-12-01, 45627.3541666667 = 2024-12-01 08:30:00): EXCEL_SERIAL, days since EXCEL_EPOCH, a time to the nearest
+  second; five digits only (1927–2173), so a yyyymmdd is never read so;
 - numbers with thousands separators (8,963.58); an amount as a spreadsheet displays a currency cell (¥8,963.58, saved
   so into a CSV) or with its unit (8963.58元): MONEY_MARKS;
 - a value in the other unit its kind of column is written in (UNIT_SHIFTS): an amount in 万元 (1195.57万元 is
@@ -88,6 +91,9 @@ DATETIME_SPELLINGS = [
     (rf"^{_Y}{_M}{_D}{_HM}\s*分?$", "$1-$2-$3 $4:$5:00", "%Y-%m-%d %H:%M:%S"),
 ]
 _DAY = r"(?:\s*[-/.]\s*[0-9]{1,2}\s*日?|\s*[0-9]{1,2}\s*日)?"
+# a date (and time) as a spreadsheet's serial number: days since Excel's epoch (1900-based, past its 1900-02-29)
+EXCEL_SERIAL = r"^[0-9]{5}(?:\.[0-9]+)?$"
+EXCEL_EPOCH = date(1899, 12, 30)
 MONTH_SPELLINGS = [(rf"^{_Y}([0-9]{{1,2}})\s*月?{_DAY}(?:[ T].*)?$", "$1-$2-01", "%Y-%m-%d")]
 
 # what a spreadsheet puts around an amount in 元: the currency sign of a currency format (¥, also ￥ before NFKC) and

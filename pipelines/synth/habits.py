@@ -1,15 +1,16 @@
 """Other delivery habits for the same facts: an inbox whose every file lists its rows in another order, and whose
 CSV files are in the other encoding (UTF-8 ↔ GB18030) with CRLF line ends, a quarter of them tab-separated (those
 that would be UTF-8 in UTF-16, as Excel saves "Unicode text"), written as a spreadsheet saves them:
-dates, times and months in an office spelling (2025/6/3 8:05:07 or 2025年6月3日, 2025/6 or 2025年6月), codes as
+dates, times and months in an office spelling (2025/6/3 8:05:07 or 2025年6月3日, 2025/6 or 2025年6月, or Excel's
+serial numbers: 45811, 45811.3368865741), codes as
 their labels in half the files (在建 for 003), the required columns' headers marked with a leading * and money
 headers given their unit (应发金额（元）), amounts as a currency cell shows them (¥8,963.58 or 8963.58元), a project's
 amounts in 万元 (合同金额（万元） 11955.7, or 1195.57万元 in a progress report) and its labour-cost share as a percent
 (20% or 人工费用比例（%） 20), an empty cell as - or 无, bank
 cards in groups of four (6222 0200 1234 5678) and phones as 138-1234-5678 or +86 138 1234 5678. Half the workbooks
 arrive as an older web system's 导出Excel: an HTML page named .xls. Every third extract
-date's JSON, Parquet and workbook files arrive in one zip (导出数据.zip, under a folder 接口数据/), as a platform's
-export or an office's upload does.
+date's JSON, Parquet and workbook files arrive in one zip (导出数据.zip, under a folder 接口数据/; the workbooks in a zip
+inside it), as a platform's export or an office's upload does.
 
 A platform's export has no defined row order, and the encoding of a CSV depends on who exported it
 (shared/spec/sources.md); neither is a fact, so nothing wagewatch publishes may depend on them. `wagewatch generate
@@ -27,6 +28,7 @@ import random
 import re
 import zipfile
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,6 +36,7 @@ import polars as pl
 
 from pipelines.contracts import entity_of_file, load_contract, payload_arrays
 from pipelines.ingest.readers import UnreadableFileError, decode
+from pipelines.ingest.validate import EXCEL_EPOCH
 
 
 def redeliver(inbox: Path, seed: int) -> dict[str, int]:
@@ -85,13 +88,22 @@ def _html_workbook(path: Path) -> str:
 
 
 def _zipped(folder: Path) -> int:
-    """The folder's non-CSV files moved into one archive (导出数据.zip, members under 接口数据/); how many."""
+    """The folder's non-CSV files moved into one archive (导出数据.zip, members under 接口数据/, the workbooks in a zip
+    of their own inside it: 接口数据/工作簿.zip); how many."""
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() != ".csv")
     if not files:
         return 0
+    books = io.BytesIO()
+    with zipfile.ZipFile(books, "w", zipfile.ZIP_DEFLATED) as inner:
+        for path in files:
+            if path.suffix.lower() in (".xls", ".xlsx"):
+                inner.write(path, path.relative_to(folder).as_posix())
     with zipfile.ZipFile(folder / "导出数据.zip", "w", zipfile.ZIP_DEFLATED) as archive:
         for path in files:
-            archive.write(path, f"接口数据/{path.relative_to(folder).as_posix()}")
+            if path.suffix.lower() not in (".xls", ".xlsx"):
+                archive.write(path, f"接口数据/{path.relative_to(folder).as_posix()}")
+        if any(p.suffix.lower() in (".xls", ".xlsx") for p in files):
+            archive.writestr("接口数据/工作簿.zip", books.getvalue())
     for path in files:
         path.unlink()
     return len(files)
@@ -139,7 +151,7 @@ def _csv(path: Path, rng: random.Random) -> str:
     rng.shuffle(body)
     entity = entity_of_file(path.name)
     if entity is not None and '"' not in text:
-        head, body = _office_spelling(entity, head, body, rng.choice(("slash", "chinese")))
+        head, body = _office_spelling(entity, head, body, rng.choice(("slash", "chinese", "serial")))
     out = "\r\n".join([head, *body]) + "\r\n"
     to_gb18030 = encoding != "gb18030"
     if (
@@ -172,7 +184,20 @@ _SPELL: dict[str, tuple[_Spelling, _Spelling, _Spelling]] = {
         lambda y, m, d, hh, mm, ss: f"{y}年{int(m)}月{int(d)}日 {hh}:{mm}:{ss}",
         lambda y, m: f"{y}年{int(m)}月",
     ),
+    # a sheet whose date cells lost their format: Excel's serial numbers (a time as its fraction of a day, as a
+    # spreadsheet's General format shows it)
+    "serial": (
+        lambda y, m, d: str(_serial(y, m, d)),
+        lambda y, m, d, hh, mm, ss: (
+            f"{_serial(y, m, d) + (int(hh) * 3600 + int(mm) * 60 + int(ss)) / 86400:.10f}"
+        ),
+        lambda y, m: str(_serial(y, m, "1")),
+    ),
 }
+
+
+def _serial(y: str, m: str, d: str) -> int:
+    return (date(int(y), int(m), int(d)) - EXCEL_EPOCH).days
 
 
 def _groups(digits: str) -> str:
@@ -218,7 +243,7 @@ _OTHER_UNIT: dict[tuple[str | None, str], tuple[str, str, int]] = {
 
 
 # what a form writes in a cell that has nothing (validate.NONE_WORDS)
-_NOTHING = {"slash": "-", "chinese": "无"}
+_NOTHING = {"slash": "-", "chinese": "无", "serial": "/"}
 
 
 def _office_spelling(entity: str, head: str, body: list[str], style: str) -> tuple[str, list[str]]:

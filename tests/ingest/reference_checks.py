@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import polars as pl
@@ -19,6 +19,8 @@ from pipelines.identifiers import ID_CHECK, ID_WEIGHTS, USCC_ALPHABET, USCC_WEIG
 from pipelines.ingest.validate import (
     DATE_SPELLINGS,
     DATETIME_SPELLINGS,
+    EXCEL_EPOCH,
+    EXCEL_SERIAL,
     FALSE_WORDS,
     MAX_DATE,
     MIN_DATE,
@@ -147,12 +149,13 @@ def _parse(col: Column) -> pl.Expr | None:
         number = s.str.replace_all(",", "", literal=True)
         value = number.cast(pl.Float64, strict=False)
         if col.type == "int":
-            return value
+            return pl.when(value.is_finite()).then(value)  # nan, inf: no number
         if col.unit in UNIT_SHIFTS:
             unit, places = UNIT_SHIFTS[col.unit]
             in_unit = number.map_elements(lambda t: _in_other_unit(t, unit, places), return_dtype=pl.Float64)
             value = value.fill_null(in_unit)
-        return value.fill_null(number.str.replace_all(MONEY_MARKS, "").cast(pl.Float64, strict=False))
+        value = value.fill_null(number.str.replace_all(MONEY_MARKS, "").cast(pl.Float64, strict=False))
+        return pl.when(value.is_finite()).then(value)
     if col.type == "date":
         return _parse_date(s)
     if col.type == "datetime":
@@ -265,17 +268,28 @@ def _respelled(s: pl.Expr, spellings: list[tuple[str, str, str]]) -> list[tuple[
 def _parse_date(s: pl.Expr) -> pl.Expr:
     head = s.str.slice(0, 10)
     tries = [(head, "%Y-%m-%d"), (head, "%Y/%m/%d"), (s, "%Y%m%d")]
-    return _first_format(pl.Date, tries + _respelled(s, DATE_SPELLINGS))
+    return pl.coalesce(_first_format(pl.Date, tries + _respelled(s, DATE_SPELLINGS)), _excel_day(s))
 
 
 def _parse_datetime(s: pl.Expr) -> pl.Expr:
     formats = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
-    return _first_format(pl.Datetime("us"), [(s, f) for f in formats] + _respelled(s, DATETIME_SPELLINGS))
+    spelled = _first_format(pl.Datetime("us"), [(s, f) for f in formats] + _respelled(s, DATETIME_SPELLINGS))
+    seconds = (s.cast(pl.Float64, strict=False) * 86400 + 0.5).floor().cast(pl.Int64)
+    serial = pl.lit(datetime.combine(EXCEL_EPOCH, time())) + pl.duration(seconds=seconds)
+    return pl.coalesce(spelled, pl.when(s.str.contains(EXCEL_SERIAL)).then(serial).cast(pl.Datetime("us")))
 
 
 def _parse_month(s: pl.Expr) -> pl.Expr:
     tries = [(s, "%Y-%m-%d"), (s + "-01", "%Y-%m-%d"), (s + "01", "%Y%m%d")]
-    return _first_format(pl.Date, tries + _respelled(s, MONTH_SPELLINGS))
+    return pl.coalesce(_first_format(pl.Date, tries + _respelled(s, MONTH_SPELLINGS)), _excel_day(s))
+
+
+def _excel_day(s: pl.Expr) -> pl.Expr:
+    """A spreadsheet's serial number as the day it counts from Excel's epoch; null for any other text."""
+    days = s.cast(pl.Float64, strict=False).floor().cast(pl.Int64)
+    return (
+        pl.when(s.str.contains(EXCEL_SERIAL)).then(pl.lit(EXCEL_EPOCH) + pl.duration(days=days)).cast(pl.Date)
+    )
 
 
 def _first_format(dtype: pl.DataType, tries: list[tuple[pl.Expr, str]]) -> pl.Expr:

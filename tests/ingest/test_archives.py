@@ -146,3 +146,31 @@ def test_a_dates_whole_extract_as_one_zip_beside_the_folders(tmp_path):
     ]
     dates = con.execute("select distinct _extract_date from raw_payroll").fetchall()
     assert dates == [(date(2025, 12, 31),)]
+
+
+def test_a_zip_inside_the_zip_is_unpacked_too(tmp_path):
+    """An office zips each project's folder, then the lot: the inner zips' files are that date's (before: each inner
+    zip was refused as a file of no entity, its rows lost). Three deep is the limit: a fourth is not opened."""
+    inner = windows_zip({"payroll_1231.csv": payroll_csv(1, 2)})
+    deeper = windows_zip(
+        {"第二层.zip": windows_zip({"第三层.zip": windows_zip({"payroll_x.csv": payroll_csv(5, 1)})})}
+    )
+    outer = windows_zip({"项目一.zip": inner, "complaint_1231.csv": complaint_csv(), "深.zip": deeper})
+    day = tmp_path / "2025-12-31"
+    day.mkdir()
+    (day / "导出数据.zip").write_bytes(outer)
+    con = fresh_warehouse()
+    load_inbox(con, tmp_path, Settings())
+    assert ledger(con) == [
+        ("2025-12-31/导出数据.zip/项目一.zip/payroll_1231.csv", "payroll", "loaded", 2, 2),
+        ("2025-12-31/导出数据.zip/项目一.zip", None, "unpacked", 0, 0),
+        ("2025-12-31/导出数据.zip/complaint_1231.csv", "complaint", "loaded", 1, 1),
+        ("2025-12-31/导出数据.zip/深.zip/第二层.zip/第三层.zip", None, "failed", 0, 0),
+        ("2025-12-31/导出数据.zip/深.zip/第二层.zip", None, "unpacked", 0, 0),
+        ("2025-12-31/导出数据.zip/深.zip", None, "unpacked", 0, 0),
+        ("2025-12-31/导出数据.zip", None, "unpacked", 0, 0),
+    ]
+    assert con.execute("select count(*) from raw_payroll").fetchone() == (2,)
+    assert con.execute("select reason from load_file where status = 'failed'").fetchall() == [
+        ("压缩包嵌套超过3层，未解压",)
+    ]

@@ -118,13 +118,16 @@ POOLS = {
         "-3.5万元",
         "1.2.3万元",
         "万元",
-        "12千元",
+        "12千元",  # a unit no column is written in: unread
         "无",
         "－",
         " / ",
         "N/A",
         "——",
-        "无效",  # a unit no column is written in: unread
+        "无效",  # not a word for none: a bad number
+        "nan",  # a word for none
+        "inf",  # no amount: bad_number (it was stored as infinity)
+        "-Infinity",
         "20%",  # 0.2 in a ratio column, unread in any other
         "12.5 %",
         "33.33%",
@@ -156,6 +159,12 @@ POOLS = {
         "待定",
         "\u3000无\u3000",
         "-",
+        "45627",  # an Excel serial number: 2024-12-01
+        "45838.0",
+        "45627.9999",
+        "32873",  # 1989-12-31: out of range
+        "1234",
+        "123456",
     ],
     "datetime": [
         "2025-06-30 08:00:00",
@@ -176,6 +185,10 @@ POOLS = {
         "2025.06.30 24:00:00",
         "2025/6/30 8:61",
         "2025/6/30",
+        "45838.3541666667",  # 2025-06-30 08:30:00
+        "45838.999999",  # rounds to the next midnight
+        "45838",
+        "45838.5.1",
     ],
     "month": [
         "2025-06",
@@ -193,6 +206,7 @@ POOLS = {
         "2025年6月30日",
         "2025年13月",
         "6/2025",
+        "45809",  # an Excel month cell saved as its serial number: 2025-06-01
     ],
     "area": ["350503", "35050", "３５０５０３", "35050a", "3505031", " 350503 "],
 }

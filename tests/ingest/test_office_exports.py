@@ -335,6 +335,45 @@ def test_a_web_page_without_a_table_under_a_workbooks_name_is_refused_with_why(t
     )
 
 
+def _serial(day: date) -> int:
+    return (day - date(1899, 12, 30)).days
+
+
+def _serial_csv(folder) -> None:
+    """A sheet whose date cells lost their format, saved into a CSV: each date as its Excel serial number (the pay
+    month's cell a whole day, 2025-11-01)."""
+    lines = [",".join(HEADER)]
+    for idn, days, total, actual, back, paid in ROWS:
+        pay_day = f"{_serial(paid)}.0" if back else str(_serial(paid))
+        lines.append(f"P1,{_serial(date(2025, 11, 1))},{idn},{days},{total},{actual},{back},{pay_day}")
+    (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_dates_as_excel_serial_numbers_load_as_the_platform_export(tmp_path):
+    """Before, each was bad_date and every pay line of such a file was quarantined."""
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    result, stored, quarantined = _load(tmp_path, "serial", _serial_csv)
+    assert (result.rows_loaded, quarantined) == (3, [])
+    assert stored == canonical
+
+
+def test_a_punch_time_as_an_excel_serial_number_is_read_to_the_second(tmp_path):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    lines = [
+        "project_code,id_card_number,date,direction",
+        f"P1,{ROWS[0][0]},{_serial(date(2025, 7, 1))}.3541666667,01",
+    ]
+    lines.append(f"P1,{ROWS[1][0]},2025/7/1 8:30,01")
+    (folder / "attendance_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    con = fresh_warehouse()
+    result = load_file(con, folder / "attendance_1231.csv", NIGHT, Settings(), inbox=folder)
+    punched = con.execute("select distinct date from raw_attendance").fetchall()
+    con.close()
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 0)
+    assert punched == [(datetime(2025, 7, 1, 8, 30),)]
+
+
 def test_a_header_without_a_required_column_refuses_the_file_and_names_the_headers(tmp_path):
     """A pay day under another name and the amounts in 千元 (a unit no column is written in): the file is refused
     with one reason naming the absent column and the headers not recognised — not three rows quarantined for an
