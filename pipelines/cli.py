@@ -119,7 +119,8 @@ def generate(
         _say(
             f"other habits: {done['rewritten']} files rewritten ({done['csv_to_gb18030']} CSV to GB18030, "
             f"{done['csv_to_utf8']} to UTF-8, {done['tab_separated_utf16']} tab-separated UTF-16; "
-            f"{done['html_workbook']} workbooks as HTML pages named .xls), "
+            f"{done['html_workbook']} workbooks as HTML pages named .xls, {done['merged_workbook']} with merged "
+            "cells), "
             f"{done['left_as_delivered']} left as delivered, {done['zipped']} "
             "moved into zip archives"
         )

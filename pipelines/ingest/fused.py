@@ -102,11 +102,13 @@ def _trim(s: str, chars: str) -> str:
 
 
 def _nfkc(values: pa.Array) -> pa.Array:
-    """Text normalisation on one vector: NFKC, then surrounding white space removed (polars, as there)."""
+    """Text normalisation on one vector: NFKC, then surrounding white space removed (polars, as there); a word for
+    none (validate.NONE_WORDS) is no value."""
     series = (
         pl.Series(values) if not isinstance(values, pa.ChunkedArray) else pl.Series(values.combine_chunks())
     )
-    return series.str.normalize("NFKC").str.strip_chars().cast(pl.Utf8).to_arrow()
+    text = series.str.normalize("NFKC").str.strip_chars().cast(pl.Utf8)
+    return pl.select(pl.when(~text.is_in(NONE_WORDS)).then(text)).to_series().to_arrow()
 
 
 def _python_pii(
@@ -191,7 +193,7 @@ def mask_sql(value: str, kind: str) -> str:
 def _none_replaced(per_row: list[Column]) -> str:
     """The select list over `n0` (each row's normalised text) with a word for none null in the text columns
     normalised per row. The per-value lookups' values are so already; a parsed column's is known by its parse
-    (reason_sql), so its rows pay for the test only where the parse failed."""
+    (NONE_PARSED), so its rows pay a comparison of fixed-size values only."""
     text = [c for c in per_row if c.type not in PARSED_PER_ROW]
     if not text:
         return "*"
@@ -214,7 +216,8 @@ def normalised_values(distinct: str, fn: str) -> str:
 
 def normalised_sql(text: str, fn: str) -> str:
     """Text normalisation for one value: NFKC, strip, empty → null. ASCII and CJK ideographs are their own
-    NFKC form (no decomposition, nothing to compose with); any other text is normalised in Python (polars)."""
+    NFKC form (no decomposition, nothing to compose with); any other text is normalised in Python (polars, which
+    also reads a word for none as null; none_sql does for the rest)."""
     return (
         f"nullif(case when {text} is null then null when {_ascii(text)} or regexp_full_match({text}, {lit(_CASELESS)}) "
         f"then {_trim(text, _RUST_WS)} "
@@ -286,7 +289,7 @@ def parse_sql(col: Column, s: str) -> str | None:
     if col.type in ("decimal", "int"):
         number = f"replace({s}, ',', '')"
         if col.type == "int":
-            return f"try_cast({number} as double)"
+            return f"coalesce(try_cast({number} as double), {_none_parsed(col, s)})"
         marked = f"regexp_replace({number}, {lit(MONEY_MARKS)}, '', 'g')"
         reads = [f"try_cast({number} as double)"]
         if col.unit in UNIT_SHIFTS:  # 12.5万元, 20%: the digits shifted as text, then read
@@ -295,18 +298,20 @@ def parse_sql(col: Column, s: str) -> str | None:
             reads.append(
                 f"case when ends_with({number}, {lit(unit)}) then try_cast({shift_sql(bare, places)} as double) end"
             )
-        return f"coalesce({', '.join(reads)}, try_cast({marked} as double))"
+        return f"coalesce({', '.join(reads)}, try_cast({marked} as double), {_none_parsed(col, s)})"
     if col.type == "date":
         head = f"substring({s}, 1, 10)"
         tries = [(head, "%Y-%m-%d"), (head, "%Y/%m/%d"), (s, "%Y%m%d")]
-        return f"coalesce({_first_format(tries + _respelled(s, DATE_SPELLINGS), 'date')}, {_serial_sql(s, 'date')})"
+        spelled = _first_format(tries + _respelled(s, DATE_SPELLINGS), "date")
+        return f"coalesce({spelled}, {_serial_sql(s, 'date')}, {_none_parsed(col, s)})"
     if col.type == "datetime":
         formats = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
         spelled = _first_format([(s, f) for f in formats] + _respelled(s, DATETIME_SPELLINGS), "timestamp")
-        return f"coalesce({spelled}, {_serial_sql(s, 'timestamp')})"
+        return f"coalesce({spelled}, {_serial_sql(s, 'timestamp')}, {_none_parsed(col, s)})"
     if col.type == "month":
         tries = [(s, "%Y-%m-%d"), (f"{s} || '-01'", "%Y-%m-%d"), (f"{s} || '01'", "%Y%m%d")]
-        return f"coalesce({_first_format(tries + _respelled(s, MONTH_SPELLINGS), 'date')}, {_serial_sql(s, 'date')})"
+        spelled = _first_format(tries + _respelled(s, MONTH_SPELLINGS), "date")
+        return f"coalesce({spelled}, {_serial_sql(s, 'date')}, {_none_parsed(col, s)})"
     if col.type in ("str", "area"):
         return None
     raise ValueError(f"unknown column type {col.type}")
@@ -360,9 +365,9 @@ def _type_failures(col: Column, p: str, extract_date: date) -> tuple[str, list[t
         )
         out.append((f"not ({p} in {_in(TRUE_WORDS + FALSE_WORDS)})", "bad_bool"))
     elif col.type in ("decimal", "int"):
-        finite = f"(case when isfinite({p}) then {p} end)"  # nan, inf: no amount (nan is a word for none)
+        finite = f"(case when isfinite({p}) then {p} end)"  # nan (none), inf (a bad number): no amount
         value = finite
-        out.append((f"{_unparsed(col, p)}", "bad_number"))
+        out.append((f"not coalesce(isfinite({p}), false)", "bad_number"))
         if col.min is not None:
             out.append((f"{p} < {float(col.min)!r}", "out_of_range"))
         if col.max is not None:
@@ -372,11 +377,13 @@ def _type_failures(col: Column, p: str, extract_date: date) -> tuple[str, list[t
         if col.type == "int":
             value = f"try_cast(trunc({finite}) as integer)"
     elif col.type in ("date", "month"):
+        value = f"nullif({p}, {NONE_PARSED[col.type]})"
         out.append((f"{p} is null", "bad_date"))
         out.append((f"({p} < date '{MIN_DATE}' or {p} > date '{MAX_DATE}')", "out_of_range"))
         if col.type == "month":
-            value = f"strftime({p}, '%Y-%m')"
+            value = f"strftime({value}, '%Y-%m')"
     elif col.type == "datetime":
+        value = f"nullif({p}, {NONE_PARSED[col.type]})"
         out.append((f"{p} is null", "bad_date"))
         day = f"{p}::date"
         out.append((f"({day} < date '{MIN_DATE}' or {day} > date '{extract_date}' + 1)", "out_of_range"))
@@ -395,18 +402,30 @@ def reason_sql(
         return value, None
     missing = "'missing_required'" if col.required else "null"
     absent = f"{s} is null"
-    if col.type in PARSED_PER_ROW:  # a word for none is no value: asked only of a text that did not parse
-        absent = f"({s} is null or ({_unparsed(col, p)} and {s} in {_in(NONE_WORDS)}))"
+    if col.type in NONE_PARSED:  # a word for none, known by what it parsed to (_none_parsed)
+        absent = f"({s} is null or {_is_none_parsed(col, p)})"
     return value, f"(case when {absent} then {missing} {whens} else null end)"
 
 
-# types whose text is read per row (not in a per-value lookup): a word for none among them is known by its parse
-PARSED_PER_ROW = ("date", "datetime", "month", "decimal", "int")
+# what a word for none (validate.NONE_WORDS) parses to in a column read per row: a value no text parses to (a
+# number: NaN, also what `nan` reads as), tested by a comparison of fixed-size values on every row — the word list is
+# looked up only where every other reading failed (the parse's last fallback), so a clean file pays nearly nothing
+NONE_PARSED = {
+    "date": "date '0001-01-01'",
+    "month": "date '0001-01-01'",
+    "datetime": "timestamp '0001-01-01 00:00:00'",
+    "decimal": "'nan'::double",
+    "int": "'nan'::double",
+}
+PARSED_PER_ROW = tuple(NONE_PARSED)
 
 
-def _unparsed(col: Column, p: str) -> str:
-    """The parse `p` holds no value: null, or for a number not finite (nan, inf)."""
-    return f"(not coalesce(isfinite({p}), false))" if col.type in ("decimal", "int") else f"({p} is null)"
+def _none_parsed(col: Column, s: str) -> str:
+    return f"(case when {s} in {_in(NONE_WORDS)} then {NONE_PARSED[col.type]} end)"
+
+
+def _is_none_parsed(col: Column, p: str) -> str:
+    return f"isnan({p})" if col.type in ("decimal", "int") else f"({p} = {NONE_PARSED[col.type]})"
 
 
 @dataclass(frozen=True)
@@ -451,7 +470,6 @@ def judge(
         else f"null::varchar as {q(c.name)}"
         for c in cols
     )
-    none_replaced = _none_replaced([c for c in cols if c.name in present and c not in mapped])
     extra_cols = "".join(f", src.{q(f'_{x}.' + c.name)}" for c in mapped for x in ("p", "h", "m", "ok"))
     from_sql = f"(select src.*{', ' if carried else ''}{', '.join(carried)} from ({source}) src {' '.join(joins)}) src"
     parsed: dict[str, str] = {}
@@ -481,7 +499,7 @@ def judge(
     sql = f"""
         create or replace temp table {JUDGED} as
         with n0 as (select _row, _line, _item, _extra, {norm}{extra_cols} from {from_sql}),
-        n as (select {none_replaced} from n0),
+        n as (select {_none_replaced([c for c in cols if c.name in present and c not in mapped])} from n0),
         p as (select n.*{", " if parse_cols else ""}{", ".join(parse_cols)} from n),
         t as (select p.*, {typed_sql}{", " if values else ""}{", ".join(values)} from p),
         j as (select t.*, ({problem}) as _problem from t),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import chain, islice
@@ -26,6 +27,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.contracts import envelopes, payload_arrays
+from pipelines.ingest.merged import fill_merged, vertical_merges
 
 _TEXT_TYPES = {str, type(None)}  # a JSON column of these is text already
 
@@ -201,8 +203,9 @@ def _read_xlsx(path: Path) -> RawRows:
 
 
 def read_xlsx_sheets(path: Path) -> list[tuple[str, RawRows]]:
-    """Every sheet of a workbook in order, each as the first is read (an empty sheet as no rows); a workbook with
-    no cell in any sheet, or one that cannot be opened, is unreadable."""
+    """Every sheet of a workbook in order, each as the first is read (an empty sheet as no rows), a value merged
+    down its rows given to each of them; a workbook with no cell in any sheet, or one that cannot be opened, is
+    unreadable."""
     try:
         sheets = pl.read_excel(
             path, sheet_id=0, infer_schema_length=0, drop_empty_rows=False, raise_if_empty=False
@@ -211,7 +214,12 @@ def read_xlsx_sheets(path: Path) -> list[tuple[str, RawRows]]:
         raise UnreadableFileError(f"文件无法解析（{type(exc).__name__}: {str(exc)[:160]}）") from None
     if all(df.width == 0 for df in sheets.values()):
         raise UnreadableFileError("工作簿为空：没有任何工作表含有数据")
-    return [(str(name), sheet_rows(df)) for name, df in sheets.items()]
+    merges = (
+        vertical_merges(path) if zipfile.is_zipfile(path) else {}
+    )  # a value merged down its rows (merged.py)
+    return [
+        (str(name), sheet_rows(fill_merged(df, merges.get(str(name), [])))) for name, df in sheets.items()
+    ]
 
 
 def sheet_rows(df: pl.DataFrame) -> RawRows:

@@ -8,7 +8,8 @@ headers given their unit (应发金额（元）), amounts as a currency cell sho
 amounts in 万元 (合同金额（万元） 11955.7, or 1195.57万元 in a progress report) and its labour-cost share as a percent
 (20% or 人工费用比例（%） 20), an empty cell as - or 无, bank
 cards in groups of four (6222 0200 1234 5678) and phones as 138-1234-5678 or +86 138 1234 5678. Half the workbooks
-arrive as an older web system's 导出Excel: an HTML page named .xls. Every third extract
+arrive as an older web system's 导出Excel (an HTML page named .xls), the other half as sheets tidied by hand (each
+run of one value in the first column merged down its rows). Every third extract
 date's JSON, Parquet and workbook files arrive in one zip (导出数据.zip, under a folder 接口数据/; the workbooks in a zip
 inside it), as a platform's export or an office's upload does.
 
@@ -33,6 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+import xlsxwriter
 
 from pipelines.contracts import entity_of_file, load_contract, payload_arrays
 from pipelines.ingest.readers import UnreadableFileError, decode
@@ -52,12 +54,13 @@ def redeliver(inbox: Path, seed: int) -> dict[str, int]:
     many files were rewritten, re-encoded each way, left as delivered, and zipped."""
     rng = random.Random(seed)
     keys = ["csv_to_gb18030", "csv_to_utf8", "tab_separated_utf16", "json", "parquet", "html_workbook"]
+    keys.append("merged_workbook")
     keys.append("left_as_delivered")
     done = dict.fromkeys(keys, 0)
     for path in sorted(p for p in inbox.rglob("*") if p.is_file()):
         suffix = path.suffix.lower()
-        if suffix == ".xlsx" and rng.random() < HTML_WORKBOOK_SHARE:
-            done[_html_workbook(path)] += 1
+        if suffix == ".xlsx":
+            done[_html_workbook(path) if rng.random() < HTML_WORKBOOK_SHARE else _merged_workbook(path)] += 1
             continue
         if suffix not in (".csv", ".jsonl", ".json", ".parquet"):
             continue
@@ -85,6 +88,32 @@ def _html_workbook(path: Path) -> str:
     path.with_suffix(".xls").write_bytes(page.encode("gb18030"))
     path.unlink()
     return "html_workbook"
+
+
+def _merged_workbook(path: Path) -> str:
+    """A workbook as a sheet tidied by hand: its rows ordered by the first column and each run of one value merged
+    down the rows it holds for (the cells below a merged cell are empty to a reader that ignores merges)."""
+    frames = pl.read_excel(path, sheet_id=0, infer_schema_length=0, drop_empty_rows=False)
+    book = xlsxwriter.Workbook(path)
+    for name, read in frames.items():
+        sheet = book.add_worksheet(name)
+        if read.width == 0:
+            continue
+        rows = read.sort(read.columns[0], nulls_last=True, maintain_order=True)
+        sheet.write_row(0, 0, rows.columns)
+        for row, values in enumerate(rows.rows(), start=1):
+            for col, value in enumerate(values):
+                if value is not None:
+                    sheet.write_string(row, col, value)
+        first = rows[rows.columns[0]].to_list()
+        start = 0
+        for end in range(1, len(first) + 1):
+            if end == len(first) or first[end] != first[start]:
+                if end - start > 1 and first[start] is not None:
+                    sheet.merge_range(start + 1, 0, end, 0, first[start])
+                start = end
+    book.close()
+    return "merged_workbook"
 
 
 def _zipped(folder: Path) -> int:

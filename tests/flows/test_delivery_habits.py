@@ -1,6 +1,6 @@
 """Other delivery habits, the same facts: the tiny world's files delivered again with the rows of every file in
 another order and every CSV in the other encoding (UTF-8 ↔ GB18030, CRLF line ends; a quarter tab-separated, UTF-16
-where UTF-8; half the workbooks as HTML pages named .xls), its dates and months in a
+where UTF-8; half the workbooks as HTML pages named .xls, half with merged cells), its dates and months in a
 spreadsheet's spelling (2025/6/3, 2025年6月), its cards in groups and phones with dashes or +86, its headers marked
 as a template marks them (*项目编码, 应发金额（元）), a project's amounts in 万元 and its labour-cost share as a
 percentage (合同金额（万元）, 20%) and some dates' files in a zip, publish the same tables, byte
@@ -37,6 +37,7 @@ def test_rows_in_another_order_and_other_encodings_publish_the_same_table_bytes(
     assert changed["csv_to_utf8"] > 0
     assert changed["tab_separated_utf16"] > 0
     assert changed["html_workbook"] > 0
+    assert changed["merged_workbook"] > 0
     assert changed["rewritten"] > 20
     assert changed["left_as_delivered"] == 0
     assert changed["zipped"] > 5

@@ -107,7 +107,9 @@ def check_rows(df: pl.DataFrame, contract: Contract, extract_date: date) -> Chec
                     pl.col("_row"),
                     pl.col("_line"),
                     pl.lit(name).alias("column_name"),
-                    pl.col(name).alias("value"),
+                    pl.when(pl.col(w) != "missing_required")
+                    .then(pl.col(name))
+                    .alias("value"),  # missing: none
                     pl.col(w).alias("reason_code"),
                 )
                 for name, w in why.items()
@@ -149,13 +151,13 @@ def _parse(col: Column) -> pl.Expr | None:
         number = s.str.replace_all(",", "", literal=True)
         value = number.cast(pl.Float64, strict=False)
         if col.type == "int":
-            return pl.when(value.is_finite()).then(value)  # nan, inf: no number
+            return pl.when(~value.is_infinite()).then(value)  # inf: no number; nan: no value (_judge)
         if col.unit in UNIT_SHIFTS:
             unit, places = UNIT_SHIFTS[col.unit]
             in_unit = number.map_elements(lambda t: _in_other_unit(t, unit, places), return_dtype=pl.Float64)
             value = value.fill_null(in_unit)
         value = value.fill_null(number.str.replace_all(MONEY_MARKS, "").cast(pl.Float64, strict=False))
-        return pl.when(value.is_finite()).then(value)
+        return pl.when(~value.is_infinite()).then(value)
     if col.type == "date":
         return _parse_date(s)
     if col.type == "datetime":
@@ -189,6 +191,11 @@ def _judge(
     A missing value fails only a required column; every other check applies to a present value, and a check that
     cannot be evaluated (null) fails. The first failing check gives the reason: the text's, then the type's."""
     present_ = pl.col(col.name).is_not_null()
+    if col.type in (
+        "decimal",
+        "int",
+    ):  # a number that reads as NaN (nan, -NAN) is no value, as a word for none
+        present_ = present_ & ~p.is_nan().fill_null(False)
     value, type_failures = _type_failures(col, p, extract_date)
     checks: list[tuple[pl.Expr, str]] = [(~present_, "missing_required")] if col.required else []
     checks += [
@@ -238,7 +245,8 @@ def _type_failures(col: Column, p: pl.Expr, extract_date: date) -> tuple[pl.Expr
             out.append((p > col.max, "out_of_range"))
         if col.min_exclusive is not None:
             out.append((p <= col.min_exclusive, "out_of_range"))
-        value = p.cast(pl.Int32, strict=False) if col.type == "int" else p
+        finite = pl.when(p.is_finite()).then(p)
+        value = finite.cast(pl.Int32, strict=False) if col.type == "int" else finite
     elif col.type in ("date", "month"):
         out.append((p.is_null(), "bad_date"))
         out.append(((p < MIN_DATE) | (p > MAX_DATE), "out_of_range"))

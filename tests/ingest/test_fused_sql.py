@@ -126,6 +126,7 @@ POOLS = {
         "——",
         "无效",  # not a word for none: a bad number
         "nan",  # a word for none
+        "-NAN",  # reads as NaN: no value either
         "inf",  # no amount: bad_number (it was stored as infinity)
         "-Infinity",
         "20%",  # 0.2 in a ratio column, unread in any other

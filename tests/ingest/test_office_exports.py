@@ -374,6 +374,28 @@ def test_a_punch_time_as_an_excel_serial_number_is_read_to_the_second(tmp_path):
     assert punched == [(datetime(2025, 7, 1, 8, 30),)]
 
 
+def _merged_workbook(folder) -> None:
+    """A payroll sheet tidied by hand: a title merged across the table, the project code and pay month merged down
+    the rows they hold for."""
+    book = xlsxwriter.Workbook(folder / "payroll_1231.xlsx")
+    sheet = book.add_worksheet("工资表")
+    sheet.merge_range(0, 0, 0, len(HEADER) - 1, "某项目2025年11月工资发放表")
+    sheet.write_row(1, 0, HEADER)
+    sheet.merge_range(2, 0, 4, 0, "P1")
+    sheet.merge_range(2, 1, 4, 1, "2025-11")
+    for row, (idn, days, total, actual, back, paid) in enumerate(ROWS, start=2):
+        sheet.write_row(row, 2, [idn, days, total, actual, back, paid.isoformat()])
+    book.close()
+
+
+def test_a_value_merged_down_its_rows_holds_for_each_of_them(tmp_path):
+    """Before, the rows under a merged cell read empty: two of the three pay lines quarantined (必填字段为空)."""
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    result, stored, quarantined = _load(tmp_path, "merged", _merged_workbook)
+    assert (result.rows_loaded, quarantined) == (3, [])
+    assert stored == canonical
+
+
 def test_a_header_without_a_required_column_refuses_the_file_and_names_the_headers(tmp_path):
     """A pay day under another name and the amounts in 千元 (a unit no column is written in): the file is refused
     with one reason naming the absent column and the headers not recognised — not three rows quarantined for an
