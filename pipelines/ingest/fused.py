@@ -365,9 +365,9 @@ def _type_failures(col: Column, p: str, extract_date: date) -> tuple[str, list[t
         )
         out.append((f"not ({p} in {_in(TRUE_WORDS + FALSE_WORDS)})", "bad_bool"))
     elif col.type in ("decimal", "int"):
-        finite = f"(case when isfinite({p}) then {p} end)"  # nan (none), inf (a bad number): no amount
+        finite = f"nullif({p}, {NONE_PARSED[col.type]})"  # NaN is none; inf a bad number (its row quarantined)
         value = finite
-        out.append((f"not coalesce(isfinite({p}), false)", "bad_number"))
+        out.append((f"not isfinite({p})", "bad_number"))
         if col.min is not None:
             out.append((f"{p} < {float(col.min)!r}", "out_of_range"))
         if col.max is not None:
