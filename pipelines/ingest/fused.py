@@ -365,7 +365,9 @@ def _type_failures(col: Column, p: str, extract_date: date) -> tuple[str, list[t
         )
         out.append((f"not ({p} in {_in(TRUE_WORDS + FALSE_WORDS)})", "bad_bool"))
     elif col.type in ("decimal", "int"):
-        finite = f"nullif({p}, {NONE_PARSED[col.type]})"  # NaN is none; inf a bad number (its row quarantined)
+        finite = (
+            f"nullif({p}, {NONE_PARSED[col.type]})"  # NaN is none; inf a bad number (its row quarantined)
+        )
         value = finite
         out.append((f"not isfinite({p})", "bad_number"))
         if col.min is not None:
