@@ -506,7 +506,32 @@ def _canonical_frame(rows: RawRows, contract: Contract) -> tuple[pl.DataFrame, l
     frame, extras = _map_headers(frame, contract)
     if contract.entity in RETURN_ENTITIES:
         frame = _returned_rows(frame)
-    return frame, extras
+    return _without_totals(frame, contract), extras
+
+
+# what a sheet made by hand writes in its first column on the row that sums the table (合计, 总计, 小计; 合　计)
+TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总合计")
+
+
+def _without_totals(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
+    """The rows without a sheet's totals row: its first column says 合计 (or 总计, 小计 …, spaces and a colon
+    aside) and every key column but that one is empty. Not a record, as a blank row is not: before, it was
+    quarantined as a record missing its key (必填字段为空) every night the sheet was delivered. A row naming a key
+    is kept, whatever its first column says."""
+    data = [c for c in frame.columns if c not in ("_row", "_line", "_item")]
+    if not data or frame.height == 0 or frame.schema[data[0]] != pl.Utf8:
+        return frame
+    first = pl.col(data[0]).str.replace_all(r"[\s\u3000:：]", "")
+    keyless = [
+        pl.col(k).is_null() | (pl.col(k).str.strip_chars() == "") for k in contract.key if k in data[1:]
+    ]
+    total = first.is_in(TOTAL_WORDS) & pl.all_horizontal(keyless or [pl.lit(True)])
+    found = frame.filter(total)
+    if found.height:
+        log.info(
+            "totals rows (合计) on lines %s: not records", ", ".join(str(n) for n in found["_line"].to_list())
+        )
+    return frame.filter(~total.fill_null(False))
 
 
 def _store(

@@ -396,6 +396,23 @@ def test_a_value_merged_down_its_rows_holds_for_each_of_them(tmp_path):
     assert stored == canonical
 
 
+def _totals_csv(folder) -> None:
+    """A payroll sheet made by hand: a 序号 column first, and a 合计 row summing the amounts at the bottom."""
+    lines = ["序号," + ",".join(HEADER)]
+    for n, (idn, days, total, actual, back, paid) in enumerate(ROWS, start=1):
+        lines.append(f"{n},P1,2025-11,{idn},{days},{total},{actual},{back},{paid.isoformat()}")
+    lines.append(f"合　计：,,,,57,{sum(r[2] for r in ROWS):.2f},{sum(r[3] for r in ROWS):.2f},,")
+    (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_sheets_totals_row_is_not_a_record(tmp_path):
+    """Before, the 合计 row was quarantined every night as a pay line missing its project, month and ID number."""
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    result, stored, quarantined = _load(tmp_path, "totals", _totals_csv)
+    assert (result.rows_read, result.rows_loaded, quarantined) == (3, 3, [])
+    assert stored == canonical
+
+
 def test_a_header_without_a_required_column_refuses_the_file_and_names_the_headers(tmp_path):
     """A pay day under another name and the amounts in 千元 (a unit no column is written in): the file is refused
     with one reason naming the absent column and the headers not recognised — not three rows quarantined for an
