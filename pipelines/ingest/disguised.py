@@ -19,11 +19,11 @@ from dataclasses import replace
 import polars as pl
 
 from pipelines.ingest.readers import (
-    TITLE_LINES_MAX,
     RawRows,
     UnreadableFileError,
     decode,
     delimiter_of,
+    first_lines,
     sheet_rows,
 )
 
@@ -57,7 +57,7 @@ def _text_sheets(raw: bytes) -> list[tuple[str, RawRows]]:
     elif head.startswith("<"):
         raise UnreadableFileError("文件扩展名为工作簿，内容是网页或XML，但其中没有表格")
     else:
-        sep = delimiter_of(text.splitlines()[: TITLE_LINES_MAX + 1])
+        sep = delimiter_of(first_lines(text))
         tables = [("文本", [row or [""] for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep)])]
     # a row keeps its place (its line), blank or not: the workbook reader numbers the rows, then drops blank ones
     sheets = [

@@ -365,10 +365,7 @@ def _type_failures(col: Column, p: str, extract_date: date) -> tuple[str, list[t
         )
         out.append((f"not ({p} in {_in(TRUE_WORDS + FALSE_WORDS)})", "bad_bool"))
     elif col.type in ("decimal", "int"):
-        finite = (
-            f"nullif({p}, {NONE_PARSED[col.type]})"  # NaN is none; inf a bad number (its row quarantined)
-        )
-        value = finite
+        value = f"nullif({p}, {NONE_PARSED[col.type]})"  # NaN is none; inf a bad number (its row quarantined)
         out.append((f"not isfinite({p})", "bad_number"))
         if col.min is not None:
             out.append((f"{p} < {float(col.min)!r}", "out_of_range"))
@@ -377,7 +374,7 @@ def _type_failures(col: Column, p: str, extract_date: date) -> tuple[str, list[t
         if col.min_exclusive is not None:
             out.append((f"{p} <= {float(col.min_exclusive)!r}", "out_of_range"))
         if col.type == "int":
-            value = f"try_cast(trunc({finite}) as integer)"
+            value = f"try_cast(trunc({value}) as integer)"
     elif col.type in ("date", "month"):
         value = f"nullif({p}, {NONE_PARSED[col.type]})"
         out.append((f"{p} is null", "bad_date"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from functools import cache
@@ -60,12 +61,14 @@ class RawRows:
     items: list[str | None] | None = None
 
 
+# UTF-16's byte-order marks, little- and big-endian: never a GB18030 file's first bytes (0xFF is no GB18030 byte)
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def decode(raw: bytes) -> tuple[str, str]:
     """Decode by looking at the bytes: UTF-16 when it opens with its byte-order mark (Excel's "Unicode text"),
     UTF-8 (with or without BOM) strictly, else GB18030 strictly."""
-    if raw.startswith(
-        (b"\xff\xfe", b"\xfe\xff")
-    ):  # never GB18030's first bytes: 0xFF is no lead or trail byte
+    if raw.startswith(UTF16_BOMS):
         try:
             return raw.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
@@ -122,10 +125,10 @@ def _read_csv(path: Path) -> RawRows:
     text, enc = decode(path.read_bytes())
     if not text:
         raise UnreadableFileError("文件为空")
-    lines = pl.Series("text", text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), dtype=pl.Utf8)
-    sep = delimiter_of(lines.head(TITLE_LINES_MAX + 1).to_list())
+    sep = delimiter_of(first_lines(text))
     if '"' in text:
         return _read_quoted_csv(text, enc, sep)
+    lines = pl.Series("text", text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), dtype=pl.Utf8)
     at = _header_line([line.count(sep) + 1 for line in lines.head(TITLE_LINES_MAX + 1)])
     header = [h.strip().lstrip("\ufeff") for h in lines[at].split(sep)] if lines[at] else []
     _unique_headers(header)
@@ -159,12 +162,18 @@ TITLE_LINES_MAX = 3  # lines without a separator above a CSV's header: a title (
 # what separates a delimited text file's fields: the comma of a CSV, the tab of a tab-separated export (Excel's
 # "Unicode text", many systems' 导出), the semicolon where a comma is the decimal mark, the bar of a mainframe dump
 DELIMITERS = (",", "\t", ";", "|")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def delimiter_of(first_lines: list[str]) -> str:
+def first_lines(text: str) -> list[str]:
+    """A text file's first TITLE_LINES_MAX + 1 lines (where a title and the header are), without splitting the rest."""
+    return _LINE_BREAK.split(text, maxsplit=TITLE_LINES_MAX + 1)[: TITLE_LINES_MAX + 1]
+
+
+def delimiter_of(lines: list[str]) -> str:
     """The separator of a delimited text file from its first lines (a title, the header): the one of DELIMITERS that
     occurs most on one line, the comma on a tie — so a CSV stays a CSV however many ; or | its values hold."""
-    return max(DELIMITERS, key=lambda d: max((line.count(d) for line in first_lines), default=0))
+    return max(DELIMITERS, key=lambda d: max((line.count(d) for line in lines), default=0))
 
 
 def _header_line(fields: list[int]) -> int:
@@ -214,9 +223,8 @@ def read_xlsx_sheets(path: Path) -> list[tuple[str, RawRows]]:
         raise UnreadableFileError(f"文件无法解析（{type(exc).__name__}: {str(exc)[:160]}）") from None
     if all(df.width == 0 for df in sheets.values()):
         raise UnreadableFileError("工作簿为空：没有任何工作表含有数据")
-    merges = (
-        vertical_merges(path) if zipfile.is_zipfile(path) else {}
-    )  # a value merged down its rows (merged.py)
+    # a value merged down its rows (merged.py)
+    merges = vertical_merges(path) if zipfile.is_zipfile(path) else {}
     return [
         (str(name), sheet_rows(fill_merged(df, merges.get(str(name), [])))) for name, df in sheets.items()
     ]

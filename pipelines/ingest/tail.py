@@ -15,16 +15,16 @@ from __future__ import annotations
 import csv
 import json
 
-from pipelines.ingest.readers import delimiter_of
+from pipelines.ingest.readers import UTF16_BOMS, delimiter_of
 
 
 def cut_last_line(raw: bytes, fmt: str | None) -> str | None:
     """Why the file's last record looks cut off (plain words, for the ledger), or None when it looks whole."""
-    if raw.startswith(
-        (b"\xff\xfe", b"\xfe\xff")
-    ):  # UTF-16 (Excel's "Unicode text"): its characters, in UTF-8
+    if fmt not in ("csv", "jsonl") or not raw:
+        return None
+    if raw.startswith(UTF16_BOMS):  # UTF-16 (Excel's "Unicode text"): its characters, in UTF-8
         raw = raw.decode("utf-16", errors="replace").encode("utf-8")
-    if fmt not in ("csv", "jsonl") or not raw or raw.endswith((b"\n", b"\r")):
+    if raw.endswith((b"\n", b"\r")):
         return None
     start = raw.rfind(b"\n") + 1
     last = raw[start:]

@@ -52,28 +52,11 @@ REASONS_ZH = {
 }
 
 TRUE_WORDS = ["1", "true", "t", "y", "yes", "是"]
+FALSE_WORDS = ["0", "false", "f", "n", "no", "否"]
 # what forms and spreadsheets write in a cell for "nothing here", after NFKC and trimming (full-width －／ are - /):
 # read as an empty cell in every column (a key part so written is missing, as an empty one)
-NONE_WORDS = [
-    "-",
-    "--",
-    "---",
-    "—",
-    "——",
-    "/",
-    "//",
-    "\\",
-    "无",
-    "暂无",
-    "待定",
-    "不详",
-    "未知",
-    "空",
-    "null",
-    "NULL",
-]
-NONE_WORDS += ["Null", "none", "None", "NONE", "N/A", "n/a", "NA", "#N/A", "nan", "NaN"]
-FALSE_WORDS = ["0", "false", "f", "n", "no", "否"]
+NONE_WORDS = ["-", "--", "---", "—", "——", "/", "//", "\\", "无", "暂无", "待定", "不详", "未知", "空"]
+NONE_WORDS += ["null", "NULL", "Null", "none", "None", "NONE", "N/A", "n/a", "NA", "#N/A", "nan", "NaN"]
 
 # The other spellings of a date, a time and a month (the docstring's last item), each a regular expression and the
 # canonical text it is rewritten to before it is read with the format beside it. They are tried only on a value

@@ -122,16 +122,16 @@ def _zipped(folder: Path) -> int:
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() != ".csv")
     if not files:
         return 0
-    books = io.BytesIO()
-    with zipfile.ZipFile(books, "w", zipfile.ZIP_DEFLATED) as inner:
-        for path in files:
-            if path.suffix.lower() in (".xls", ".xlsx"):
-                inner.write(path, path.relative_to(folder).as_posix())
+    workbooks = [p for p in files if p.suffix.lower() in (".xls", ".xlsx")]
     with zipfile.ZipFile(folder / "导出数据.zip", "w", zipfile.ZIP_DEFLATED) as archive:
         for path in files:
-            if path.suffix.lower() not in (".xls", ".xlsx"):
+            if path not in workbooks:
                 archive.write(path, f"接口数据/{path.relative_to(folder).as_posix()}")
-        if any(p.suffix.lower() in (".xls", ".xlsx") for p in files):
+        if workbooks:
+            books = io.BytesIO()
+            with zipfile.ZipFile(books, "w", zipfile.ZIP_DEFLATED) as inner:
+                for path in workbooks:
+                    inner.write(path, path.relative_to(folder).as_posix())
             archive.writestr("接口数据/工作簿.zip", books.getvalue())
     for path in files:
         path.unlink()
