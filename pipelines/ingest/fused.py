@@ -309,7 +309,9 @@ def parse_sql(col: Column, s: str) -> str | None:
         spelled = _first_format([(s, f) for f in formats] + _respelled(s, DATETIME_SPELLINGS), "timestamp")
         return f"coalesce({spelled}, {_serial_sql(s, 'timestamp')}, {_none_parsed(col, s)})"
     if col.type == "month":
-        tries = [(s, "%Y-%m-%d"), (f"{s} || '-01'", "%Y-%m-%d"), (f"{s} || '01'", "%Y%m%d")]
+        # yyyyMM: six characters only — a spreadsheet's serial number 45901 is not the year 4590, month 10
+        yyyymm = f"(case when length({s}) = 6 then {s} || '01' end)"
+        tries = [(s, "%Y-%m-%d"), (f"{s} || '-01'", "%Y-%m-%d"), (yyyymm, "%Y%m%d")]
         spelled = _first_format(tries + _respelled(s, MONTH_SPELLINGS), "date")
         return f"coalesce({spelled}, {_serial_sql(s, 'date')}, {_none_parsed(col, s)})"
     if col.type in ("str", "area"):

@@ -288,7 +288,8 @@ def _parse_datetime(s: pl.Expr) -> pl.Expr:
 
 
 def _parse_month(s: pl.Expr) -> pl.Expr:
-    tries = [(s, "%Y-%m-%d"), (s + "-01", "%Y-%m-%d"), (s + "01", "%Y%m%d")]
+    yyyymm = pl.when(s.str.len_chars() == 6).then(s + "01")  # 45901 (a serial number) is not 4590-10
+    tries = [(s, "%Y-%m-%d"), (s + "-01", "%Y-%m-%d"), (yyyymm, "%Y%m%d")]
     return pl.coalesce(_first_format(pl.Date, tries + _respelled(s, MONTH_SPELLINGS)), _excel_day(s))
 
 

@@ -208,6 +208,7 @@ POOLS = {
         "2025年13月",
         "6/2025",
         "45809",  # an Excel month cell saved as its serial number: 2025-06-01
+        "45901",  # 2025-09-01, not year 4590 month 10 (read so as yyyyMM + 01 before)
     ],
     "area": ["350503", "35050", "３５０５０３", "35050a", "3505031", " 350503 "],
 }

@@ -357,6 +357,21 @@ def test_dates_as_excel_serial_numbers_load_as_the_platform_export(tmp_path):
     assert stored == canonical
 
 
+def test_a_month_as_a_serial_number_is_not_read_as_year_and_month(tmp_path):
+    """45901 (2025-09-01) was read as yyyyMM + 01: the year 4590, month 10 — out_of_range, every progress row of a
+    sheet so saved quarantined (found on a world the tests had not seen: seed 97, rare-events, --other-habits)."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    lines = ["project_code,month,completed_value", f"P1,{_serial(date(2025, 9, 1))},100", "P2,202509,100"]
+    (folder / "project_progress_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    con = fresh_warehouse()
+    result = load_file(con, folder / "project_progress_1231.csv", NIGHT, Settings(), inbox=folder)
+    months = con.execute("select distinct month from raw_project_progress").fetchall()
+    con.close()
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 0)
+    assert months == [("2025-09",)]
+
+
 def test_a_punch_time_as_an_excel_serial_number_is_read_to_the_second(tmp_path):
     folder = tmp_path / "inbox"
     folder.mkdir()
