@@ -28,7 +28,7 @@ NO_LEVEL = "—"
 RULE = {
     "R01": "人工费未按月拨付",
     "R02": "人工费拨付不足",
-    "R03": "工资逾期未发放",
+    "R03": "工资未按期发放",
     "R04": "未通过专户代发工资",
     "R05": "工资未足额发放",
     "R06": "出勤工人无工资记录",
@@ -47,15 +47,13 @@ RULE = {
 
 
 def rule_label(rule_id: str) -> str:
-    """'R03 工资逾期未发放': the id with its short name; an unknown id stays as it is."""
+    """'R03 工资未按期发放': the id with its short name; an unknown id stays as it is."""
     name = RULE.get(rule_id)
     return f"{rule_id} {name}" if name else rule_id
 
 
 # ── a line's honest evidence and why its level (triage.md "Honest lines") ──────────────────────────────────────
 OWED_NOW = "截至目前仍欠发工资{wan:.1f}万元、涉及{n}人（{months}）"
-R03_PAID_SINCE = "（其后已逾期补发，见逾期补发）"
-R03_PAID_SINCE_IN_PART = "（其后已逾期发放部分工资，仍有欠发，见当前欠发）"
 PAID_LATE = "逾期补发{wan:.1f}万元（{months}），属迟发而非未发"
 BASIS_HARD = "已发生欠薪（{}），优先列入"
 # the amount owed when a worked month has no pay line at all: the workers are owed, the amount due is not on record

@@ -100,25 +100,6 @@ def _rule_summary(firings: pl.DataFrame, owed: pl.DataFrame) -> pl.DataFrame:
                 return_dtype=pl.Utf8,
             )
         )
-        .when((pl.col("rule_id") == "R03") & (pl.col("unpaid_workers") == 0))  # null: no payroll facts at all
-        .then(
-            pl.format(
-                "{}{}",
-                pl.col("reason_zh"),
-                # a month of R03's still among R05's owed months was paid late only in part
-                pl.when(
-                    pl.col("reason_zh")
-                    .str.extract_all(r"\d{4}-\d{2}")
-                    .list.set_intersection(
-                        pl.col("owed_months").fill_null("").str.extract_all(r"\d{4}-\d{2}")
-                    )
-                    .list.len()
-                    > 0
-                )
-                .then(pl.lit(zh.R03_PAID_SINCE_IN_PART))
-                .otherwise(pl.lit(zh.R03_PAID_SINCE)),
-            )
-        )
         .otherwise(pl.col("reason_zh")),
     )
     f = f.with_columns(

@@ -86,7 +86,7 @@ def lines() -> pl.DataFrame:
     """14 warning lines over four districts (one not in areas.csv), in a shuffled order, with every change kind."""
     rows = [
         _line(FENGZE, 3, "yellow", 0.21, ["R12"], "R12 未缴存工资保证金：总包单位无有效工资保证金"),
-        _line(FENGZE, 1, "red", 0.91, ["R03", "R05"], "R03 工资逾期未发放：2025-05 工资未在2025-06底前发放；R05 工资未足额发放：2025-05 应发 412,000 元，实发 268,500 元", "escalated", "orange"),
+        _line(FENGZE, 1, "red", 0.91, ["R03", "R05"], "R03 工资未按期发放：2025-05（12人有考勤）至今未发放；R05 工资未足额发放：2025-05 应发 412,000 元，实发 268,500 元", "escalated", "orange"),
         _line(LICHENG, 7, "orange", 0.66, ["R11"], "R11 工程款支付担保缺失或不足：无有效担保", "new"),
         _line(JINJIANG, 2, "red", 0.74, ["R16"], f"R16 离场工人工资未结清：3 名离场工人未结清，联系人电话{LEAKED_PHONE}", "new"),
         _line(FENGZE, 5, "orange", 0.58, ["R09", "R02"], "R09 项目经理/总监到岗不足：项目经理到岗率 42%；R02 人工费拨付不足：拨付 12% < 20%"),

@@ -276,7 +276,7 @@ def test_small_segments_carry_no_label_and_rules_are_coloured_by_the_level_they_
     assert set(by_level) == {"红色", "橙色", "黄色"}  # a legend of the levels
     assert by_level["黄色"]["R12 未缴存工资保证金"] == 2
     assert by_level["红色"]["R12 未缴存工资保证金"] == 0
-    assert by_level["红色"]["R03 工资逾期未发放"] == 1  # R03 fired on a red line
+    assert by_level["红色"]["R03 工资未按期发放"] == 1  # R03 fired on a red line
     assert [t.marker.color for t in rules.data if t.type == "bar"] == ["#C00000", "#ED7D31", "#D4A300"]
 
 

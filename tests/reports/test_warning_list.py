@@ -98,7 +98,7 @@ def test_line_values_read_in_chinese(lists):
     rows = {r["项目编码"]: r for r in records(book(lists, "全市")["核查清单"])}
     escalated = rows["3505032024000001"]
     assert escalated["所在区县"] == "丰泽区"
-    assert escalated["触发规则及证据"].startswith("R03 工资逾期未发放：")
+    assert escalated["触发规则及证据"].startswith("R03 工资未按期发放：")
     assert escalated["变化"] == "升级"
     assert escalated["主要风险因素"] == "专户人工费拨付减少、考勤人数下降"
     assert rows["3505822024000002"]["变化"] == "新增"

@@ -150,7 +150,7 @@ def test_a_rule_alone_is_a_reason_not_a_ticket_onto_the_inspection_list():
 
 def test_hard_evidence_of_wages_owed_now_is_listed_above_capacity_and_red():
     f = firings(
-        ("P080", "R03", "red", "2025-06（12人有考勤） 工资逾期未发放"),
+        ("P080", "R03", "red", "2025-06（12人有考勤）至今未发放"),
         ("P081", "R16", "red", "3名已离场工人工资未结清，共欠9000元"),
         (
             "P082",
@@ -364,30 +364,16 @@ def test_projects_in_risk_scope_but_not_scored_are_listed_on_hard_evidence():
     assert dict(zip(risk["project_code"], risk["score_source"], strict=True))["P101"] == "not_scored"
 
 
-def test_a_month_paid_late_since_is_not_called_unpaid():
-    f = firings(("P090", "R03", "red", "2025-05（63人有考勤） 工资逾期未发放"), ("P090", "R05", "red", "x"))
+def test_a_month_paid_late_since_is_not_hard_evidence_of_r03():
+    # the rule's own reason says the month was paid late (rule_r03_payroll_not_paid); the line keeps it as written
+    reason = "2025-05（63人有考勤）2025-07-04逾期发放"
+    f = firings(("P090", "R03", "red", reason), ("P090", "R05", "red", "x"))
     o = owed(("P090", 38000.0, 15, "2025-04", 412000.0, "2025-05（07-04补发）", 0))
     line = (
         risk_frame(f, scores(), projects(), Settings(), o)
         .filter(pl.col("project_code") == "P090")
         .row(0, named=True)
     )
-    assert line["reasons"].startswith(
-        "R03 工资逾期未发放：2025-05（63人有考勤） 工资逾期未发放（其后已逾期补发，见逾期补发）"
-    )
+    assert line["reasons"].startswith(f"R03 工资未按期发放：{reason}；")
     assert line["hard_evidence"]  # still owed 3.8万 for 2025-04: R05 is the evidence, not R03
     assert line["level_basis"].startswith("已发生欠薪（R05）")
-
-
-def test_a_month_paid_late_in_part_is_still_called_owed():
-    # 2025-05 got pay lines after its deadline, but R05 still counts 2025-05 short: not "paid since"
-    f = firings(("P090", "R03", "red", "2025-05（63人有考勤） 工资逾期未发放"), ("P090", "R05", "red", "x"))
-    o = owed(("P090", 38000.0, 15, "2025-04、2025-05", 412000.0, "2025-05（07-04补发）", 0))
-    line = (
-        risk_frame(f, scores(), projects(), Settings(), o)
-        .filter(pl.col("project_code") == "P090")
-        .row(0, named=True)
-    )
-    assert line["reasons"].startswith(
-        "R03 工资逾期未发放：2025-05（63人有考勤） 工资逾期未发放（其后已逾期发放部分工资，仍有欠发，见当前欠发）"
-    )

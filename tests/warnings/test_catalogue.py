@@ -41,7 +41,7 @@ def test_rule_models_emit_their_own_id():
 
 
 def test_rule_label_in_chinese():
-    assert rule_label("R03") == "R03 工资逾期未发放"
+    assert rule_label("R03") == "R03 工资未按期发放"
     assert rule_label("R99") == "R99"
 
 

@@ -1,4 +1,4 @@
--- grain: one row per project × worked pay month whose deadline has come, judged by R03 (工资逾期未发放)
+-- grain: one row per project × worked pay month whose deadline has come, judged by R03 (工资未按期发放)
 -- The one definition of a worked month left unpaid, read by R03 and risk_wages_owed (the line's 未发放月份): a pay
 -- month with workers (not roster managers) on a valid day (int_attended_project_month), due by the last day of the
 -- month + r03_pay_deadline_months, judged when
@@ -8,7 +8,8 @@
 --     never paid do not age into history. A month before the project's first pay line on record is left to the
 --     lookback alone: the platform's payroll may start later than its attendance (a delivery gap, not arrears).
 -- paid_by_deadline: a pay line with balance_date by the deadline (R03 does not fire); paid_by_as_of: one by tonight
--- (the line's 未发放月份 lists only the months without one).
+-- (the line's 未发放月份 lists only the months without one); first_paid_date: the first such line's balance_date
+-- (R03 says the month was paid late, and when, rather than unpaid).
 with payroll as (
     select project_code, pay_month, balance_date from stg_payroll
     where balance_date <= getvariable('as_of')
@@ -47,6 +48,7 @@ judged as (
         due.n_attended_workers,
         coalesce(paid.first_paid_date <= due.deadline_date, false) as paid_by_deadline,
         paid.project_code is not null as paid_by_as_of,
+        paid.first_paid_date,
         due.deadline_date > getvariable('as_of') - to_days(getvariable('r03_lookback_days')) as in_lookback,
         coalesce(paid.project_code is null and on_record.first_pay_month <= due.pay_month, false) as still_unpaid
     from due
@@ -62,7 +64,8 @@ final as (
         deadline_date,
         n_attended_workers,
         paid_by_deadline,
-        paid_by_as_of
+        paid_by_as_of,
+        first_paid_date
     from judged
     where in_lookback or still_unpaid
 )

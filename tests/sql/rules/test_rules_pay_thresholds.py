@@ -25,7 +25,32 @@ R03_ROWS = {
 def test_r03_paid_on_the_deadline_day_is_on_time_a_day_later_is_not():
     got = fired(rule_warehouse(R03_ROWS, "R03", as_of=R03_AS_OF), "R03")
     assert set(got) == {"LATE", "APRIL"}
-    assert got["LATE"]["reason_zh"] == "2025-06（1人有考勤） 工资逾期未发放"
+    # a month paid a day late is said to be paid late, and when; one never paid is said to be unpaid
+    assert got["LATE"]["reason_zh"] == "2025-06（1人有考勤）2025-08-01逾期发放"
+    assert got["APRIL"]["reason_zh"] == "2025-04（1人有考勤）至今未发放"
+
+
+def test_r03_a_month_paid_late_in_part_says_workers_are_still_owed():
+    # PART's June: two workers, one paid late in full, the other paid late 1,000 of 3,000 (owed the rest tonight);
+    # MIXED: May paid late in full, June never paid — one line says both, month by month
+    rows = {
+        "project": projects("PART", "MIXED"),
+        "attendance": punches("PART", "p1", date(2025, 6, 2), 3)
+        + punches("PART", "p2", date(2025, 6, 2), 3)
+        + punches("MIXED", "m", date(2025, 5, 2), 3)
+        + punches("MIXED", "m", date(2025, 6, 2), 3),
+        "payroll": [
+            pay("PART", "p1", 3000, on=date(2025, 8, 2)),
+            pay("PART", "p2", 1000, total=3000, on=date(2025, 8, 3)),
+            pay("MIXED", "m", 3000, month="2025-05", on=date(2025, 7, 20)),
+        ],
+    }
+    con = given_warehouse(rows, as_of=R03_AS_OF)  # every model: owed_worker_month is the line's own count
+    got = fired(con, "R03")
+    assert got["PART"]["reason_zh"] == "2025-06（2人有考勤）2025-08-02起逾期发放部分，仍有欠发"
+    assert (
+        got["MIXED"]["reason_zh"] == "2025-05（1人有考勤）2025-07-20逾期发放、2025-06（1人有考勤）至今未发放"
+    )
 
 
 @pytest.mark.parametrize(
@@ -63,7 +88,7 @@ def test_r03_a_month_never_paid_does_not_age_out_but_one_paid_late_does():
     con = given_warehouse(R03_AGED, as_of=R03_AS_OF, settings=settings)  # every model: the line's too
     got = fired(con, "R03")
     assert set(got) == {"STOPPED"}
-    assert got["STOPPED"]["reason_zh"] == "2025-04（1人有考勤） 工资逾期未发放"
+    assert got["STOPPED"]["reason_zh"] == "2025-04（1人有考勤）至今未发放"
     # the line counts the same month as unpaid (one definition: unpaid_worked_month)
     owed = {r["project_code"]: r for r in rows_of(con, "select * from risk_wages_owed")}
     assert owed["STOPPED"]["unpaid_months"] == "2025-04"
