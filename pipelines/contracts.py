@@ -65,6 +65,9 @@ class Column:
     # the column's name from staging on, where the platform's name misleads (attendance `date` is a punch time:
     # stg_attendance has punched_at and work_date); raw_<entity>, the loader and the quarantine keep `name`
     staged_as: str | None = None
+    # other headers that name this column in sheets made by hand and other systems' exports (身份证号 for 证件号码,
+    # 实发工资 for 实发金额): data/contracts/_delivery.yaml `header_synonyms`, by column name
+    synonyms: tuple[str, ...] = ()
 
     @property
     def labels(self) -> dict[str, str]:
@@ -80,12 +83,22 @@ class Column:
     @property
     def spellings(self) -> tuple[str, ...]:
         """Every header spelling that means this column."""
-        return (self.name, self.camel, self.zh)
+        return (self.name, self.camel, self.zh, *self.synonyms)
 
     @property
     def staged_name(self) -> str:
         """The column's name in stg_<entity> and every model above it."""
         return self.staged_as or self.name
+
+
+def _unambiguous_headers(entity: str, columns: list[Column]) -> None:
+    """Every header spelling (as compared: case aside) names one column of the entity: a synonym that another
+    column is spelled with would be read as either."""
+    owner: dict[str, str] = {}
+    for col in columns:
+        for spelling in {s.lower() for s in col.spellings}:
+            if owner.setdefault(spelling, col.name) != col.name:
+                raise ValueError(f"{entity}: header {spelling!r} names both {owner[spelling]} and {col.name}")
 
 
 @dataclass(frozen=True)
@@ -122,6 +135,12 @@ class Contract:
                 out[s] = c.name
                 out[s.lower()] = c.name
         return out
+
+    def synonym_tokens(self) -> frozenset[str]:
+        """loose_header of every synonym that is not also a column's own spelling (its name, camelCase or Chinese
+        name): a header so written yields to the column's own header in the same file."""
+        own = {loose_header(s) for c in self.columns for s in (c.name, c.camel, c.zh)}
+        return frozenset(loose_header(s) for c in self.columns for s in c.synonyms) - own
 
     def loose_header_map(self) -> dict[str, str]:
         """loose_header(spelling) → canonical name, for a header that header_map does not know as written; a
@@ -184,8 +203,12 @@ def load_contract(entity: str) -> Contract:
                 max_length=c.get("max_length"),
                 staged_as=c.get("staged_as"),
                 unit=c.get("unit"),
+                synonyms=tuple(
+                    str(h) for h in delivery_conventions().get("header_synonyms", {}).get(c["name"], [])
+                ),
             )
         )
+    _unambiguous_headers(entity, cols)
     contract = Contract(
         entity=raw["entity"],
         zh=raw["zh"],
@@ -220,6 +243,16 @@ def payload_arrays() -> tuple[str, ...]:
 def payload_fields() -> frozenset[str]:
     """Fields that describe a payload, not its records (data/contracts/_delivery.yaml): never reported unknown."""
     return frozenset(delivery_conventions().get("payload_fields", []))
+
+
+@cache
+def _row_number_tokens() -> frozenset[str]:
+    return frozenset(header_token(h) for h in delivery_conventions().get("row_number_headers", []))
+
+
+def is_row_number(header: str) -> bool:
+    """A sheet's row-number column (序号, No.: data/contracts/_delivery.yaml), never reported unknown."""
+    return header_token(header).rstrip(".") in _row_number_tokens()
 
 
 @cache

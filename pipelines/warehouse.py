@@ -170,7 +170,7 @@ CREATE TABLE IF NOT EXISTS load_file (
   format VARCHAR,
   encoding VARCHAR,
   status VARCHAR NOT NULL,          -- loaded | failed | unknown_entity | unpacked (a zip, its members loaded)
-  reason VARCHAR,                   -- plain words when failed
+  reason VARCHAR,                   -- plain words when failed; for a loaded file, the entity its header gave (recognise.py)
   rows_read BIGINT DEFAULT 0,
   rows_loaded BIGINT DEFAULT 0,
   rows_duplicate BIGINT DEFAULT 0,

@@ -41,8 +41,11 @@ from pipelines.identifiers import (
     pii_hash,
 )
 from pipelines.ingest.validate import (
+    CHINA_UTC_OFFSET_HOURS,
     DATE_SPELLINGS,
     DATETIME_SPELLINGS,
+    EPOCH_MILLISECONDS,
+    EPOCH_SECONDS,
     EXCEL_EPOCH,
     EXCEL_SERIAL,
     FALSE_WORDS,
@@ -53,6 +56,7 @@ from pipelines.ingest.validate import (
     NONE_WORDS,
     TRUE_WORDS,
     UNIT_SHIFTS,
+    ZONED,
 )
 from pipelines.warehouse import DUCKDB_TYPES, entity_columns, raw_key
 
@@ -239,6 +243,40 @@ def _serial_sql(s: str, dtype: str) -> str:
     return f"(case when regexp_full_match({s}, {lit(EXCEL_SERIAL[1:-1])}) then {value} end)"
 
 
+_CHINA_MINUTES = CHINA_UTC_OFFSET_HOURS * 60
+_SINCE_1970_IN_CHINA = f"(timestamp '1970-01-01' + to_minutes({_CHINA_MINUTES}))"
+
+
+def _zoned_sql(s: str, dtype: str) -> str:
+    """A time with its zone (validate.ZONED) as the time in China, a date or a timestamp; else null. Tested first in a
+    date or month column (the date a zoned value starts with is UTC's, not China's), behind a length no date without
+    a time has."""
+    zoned = lit(ZONED)
+    written = f"regexp_extract({s}, {zoned}, 1) || ' ' || regexp_extract({s}, {zoned}, 2)"
+    naive = (
+        f"coalesce(try_strptime({written}, '%Y-%m-%d %H:%M:%S'), try_strptime({written}, '%Y-%m-%d %H:%M'))"
+    )
+    zone = f"replace(regexp_extract({s}, {zoned}, 3), ':', '')"  # Z, +08, +0800, -0500
+    east = (  # the zone's minutes east of UTC
+        f"(case when {zone} = 'Z' then 0 else (case when starts_with({zone}, '-') then -1 else 1 end) * "
+        f"(cast(substring({zone}, 2, 2) as integer) * 60 "
+        f"+ (case when length({zone}) = 5 then cast(right({zone}, 2) as integer) else 0 end)) end)"
+    )
+    test = f"length({s}) >= 16 and regexp_full_match({s}, {lit(ZONED[1:-1])})"
+    return f"(case when {test} then cast({naive} + to_minutes({_CHINA_MINUTES} - {east}) as {dtype}) end)"
+
+
+def _epoch_sql(s: str, dtype: str) -> str:
+    """Milliseconds or seconds since 1970 UTC (validate.EPOCH_*) as the time in China, a date or a timestamp; else
+    null."""
+    ms, sec = lit(EPOCH_MILLISECONDS[1:-1]), lit(EPOCH_SECONDS[1:-1])
+    value = (
+        f"(case when regexp_full_match({s}, {ms}) then {_SINCE_1970_IN_CHINA} + to_milliseconds(cast({s} as bigint)) "
+        f"when regexp_full_match({s}, {sec}) then {_SINCE_1970_IN_CHINA} + to_seconds(cast({s} as bigint)) end)"
+    )
+    return f"cast({value} as {dtype})"
+
+
 def _first_format(tries: list[tuple[str, str]], dtype: str) -> str:
     return "coalesce(" + ", ".join(f"try_strptime({t}, {lit(f)})" for t, f in tries) + f")::{dtype}"
 
@@ -303,17 +341,24 @@ def parse_sql(col: Column, s: str) -> str | None:
         head = f"substring({s}, 1, 10)"
         tries = [(head, "%Y-%m-%d"), (head, "%Y/%m/%d"), (s, "%Y%m%d")]
         spelled = _first_format(tries + _respelled(s, DATE_SPELLINGS), "date")
-        return f"coalesce({spelled}, {_serial_sql(s, 'date')}, {_none_parsed(col, s)})"
+        return (
+            f"coalesce({_zoned_sql(s, 'date')}, {spelled}, {_serial_sql(s, 'date')}, {_epoch_sql(s, 'date')}, "
+            f"{_none_parsed(col, s)})"
+        )
     if col.type == "datetime":
         formats = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
         spelled = _first_format([(s, f) for f in formats] + _respelled(s, DATETIME_SPELLINGS), "timestamp")
-        return f"coalesce({spelled}, {_serial_sql(s, 'timestamp')}, {_none_parsed(col, s)})"
+        read = [spelled, _zoned_sql(s, "timestamp"), _serial_sql(s, "timestamp"), _epoch_sql(s, "timestamp")]
+        return f"coalesce({', '.join(read)}, {_none_parsed(col, s)})"
     if col.type == "month":
         # yyyyMM: six characters only — a spreadsheet's serial number 45901 is not the year 4590, month 10
         yyyymm = f"(case when length({s}) = 6 then {s} || '01' end)"
         tries = [(s, "%Y-%m-%d"), (f"{s} || '-01'", "%Y-%m-%d"), (yyyymm, "%Y%m%d")]
         spelled = _first_format(tries + _respelled(s, MONTH_SPELLINGS), "date")
-        return f"coalesce({spelled}, {_serial_sql(s, 'date')}, {_none_parsed(col, s)})"
+        return (
+            f"coalesce({_zoned_sql(s, 'date')}, {spelled}, {_serial_sql(s, 'date')}, {_epoch_sql(s, 'date')}, "
+            f"{_none_parsed(col, s)})"
+        )
     if col.type in ("str", "area"):
         return None
     raise ValueError(f"unknown column type {col.type}")

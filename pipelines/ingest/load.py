@@ -20,12 +20,13 @@ from pipelines.contracts import (
     Contract,
     entity_of_file,
     header_unit,
+    is_row_number,
     load_contract,
     loose_header,
     payload_fields,
 )
 from pipelines.identifiers import mask
-from pipelines.ingest import archives, disguised, fused
+from pipelines.ingest import archives, disguised, fused, recognise
 from pipelines.ingest.extras import add_extras, mask_personal_text
 from pipelines.ingest.readers import (
     DuplicateHeaderError,
@@ -308,14 +309,12 @@ def load_file(
     rel, raw, sha, read_as = _read_delivery(path, extract_date, inbox)
     if _in_ledger(con, sha, extract_date):
         return FileResult(rel, None, None, status="already_loaded", read_as=read_as)
-    entity = entity_of_file(path.name)
     fmt = SUFFIXES.get(path.suffix.lower())
-    result = FileResult(rel, entity, fmt, tail_problem=cut_last_line(raw, fmt), read_as=read_as)
-    if entity is None:
-        return _refused(
-            con, result, sha, extract_date, "unknown_entity", "文件名不以任何已知数据实体开头，未加载"
-        )
-    contract = load_contract(entity)
+    result = FileResult(rel, None, fmt, tail_problem=cut_last_line(raw, fmt), read_as=read_as)
+    why_not = _recognised(path, raw, result)
+    if result.entity is None:
+        return _refused(con, result, sha, extract_date, "unknown_entity", why_not)
+    contract = load_contract(result.entity)
     source = _parquet_source(con, path, contract) if fmt == "parquet" else None
     bad_lines: list[tuple[int, str]] = []
     extras: list[str] = []
@@ -346,7 +345,7 @@ def load_file(
             result.rows_read = int(con.execute(f"select count(*) from ({source.select})").fetchall()[0][0])  # type: ignore[index]
         log.warning("file %s failed: %s", rel, missing)
         return _refused(con, result, sha, extract_date, "failed", missing)
-    result.unknown_headers = _named([h for h in extras if h not in payload_fields()])
+    result.unknown_headers = _named([h for h in extras if h not in payload_fields() and not is_row_number(h)])
     try:
         judged = fused.judge(con, source.sql(con), source.present, contract, extract_date, settings.pii_key)
         n_rows, n_bad = fused.counts(con)
@@ -358,6 +357,22 @@ def load_file(
     if not result.conserved:
         log.error("row conservation broken for %s: %s", rel, result)
     return result
+
+
+def _recognised(path: Path, raw: bytes, result: FileResult) -> str:
+    """Sets result.entity from the file's name (the entity's English or Chinese name at its start), else from its
+    header (ingest/recognise.py: the file is loaded, and its ledger `reason` says as what, for the bulletin's
+    load_facts.recognised_entity_findings); returns why there is none, in Chinese, when there is none."""
+    result.entity = entity_of_file(path.name) or recognise.entity_of_chinese_name(path.name)
+    if result.entity:
+        return ""
+    result.entity, why_not = recognise.entity_of_headers(path, raw, result.format)
+    if result.entity:
+        result.reason = (
+            f"文件名未标明数据实体，按表头识别为{load_contract(result.entity).zh}（{result.entity}）"
+        )
+        log.info("file %s: read as %s, from its header", result.path, result.entity)
+    return why_not
 
 
 @dataclass
@@ -405,7 +420,7 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, contract: Contra
     return _Source(None, list(rename.values()), select)
 
 
-TITLE_ROWS_MAX = 5  # how far down a sheet its header may be, below a title (a setting of the reader)
+TITLE_ROWS_MAX = recognise.TITLE_ROWS_MAX  # how far down a sheet its header may be, below a title
 
 
 def _header_below_title(rows: RawRows, contract: Contract, rel: str) -> RawRows:
@@ -647,25 +662,36 @@ class _Renames:
 def _header_renames(columns: list[str], contract: Contract) -> _Renames:
     """Header → canonical name for the headers a contract knows, as written or loosely (contracts.loose_header:
     *项目编码, 应发金额（元）), or with the other unit its column may be written in (合同金额（万元）, 人工费用比例（%）:
-    validate.UNIT_SHIFTS); the first header of a column wins; the rest."""
+    validate.UNIT_SHIFTS); the first header of a column wins — its own spelling before a synonym (身份证号 yields
+    to 证件号码 in the same file) — and the rest are extras, in the file's order."""
     hm, loose = contract.header_map(), contract.loose_header_map()
+    synonyms = contract.synonym_tokens()
 
     def known(header: str) -> str | None:
         return hm.get(header) or hm.get(header.lower()) or loose.get(loose_header(header))
 
+    def cleaned(header: str) -> str:
+        return header.strip().lstrip("\ufeff")
+
     out = _Renames({}, [], {})
-    for c in columns:
-        key = c.strip().lstrip("\ufeff")
+    taken: dict[str, str] = {}  # header → canonical name
+    for c in sorted(
+        columns, key=lambda h: loose_header(cleaned(h)) in synonyms
+    ):  # stable: own spellings first
+        key = cleaned(c)
         canon, unit = known(key), None
         if canon is None and (split := header_unit(key)) is not None:
             base, written = split
             canon = known(base)
             shift = UNIT_SHIFTS.get(contract.column(canon).unit or "") if canon else None
             canon, unit = (canon, written) if shift and shift[0] == written else (None, None)
-        if canon and canon not in out.rename.values():
-            out.rename[c] = canon
+        if canon and canon not in taken.values():
+            taken[c] = canon
             if unit:
                 out.units[canon] = unit
+    for c in columns:
+        if c in taken:
+            out.rename[c] = taken[c]
         else:
             out.extras.append(c)
     return out

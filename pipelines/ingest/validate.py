@@ -19,6 +19,8 @@ Normalisation, written down (sources.md "codes may arrive …"):
   2025年6月3日 8:05); a time with or without its seconds, a fraction of a second dropped (2025/6/3 8:05,
   2025-06-03 08:05:07.000); a month with any of those separators or a whole date (2025/6, 2025年6月,
   2025-06-01 00:00:00 — what an Excel month cell reads as);
+- a time with its zone (ISO 8601, 2025-06-02T23:30:00Z) or as seconds or milliseconds since 1970 (an API's
+  habit): the time in China it names (ZONED, EPOCH_* below);
 - a date, time or month as an Excel serial number, what a spreadsheet saves when the cell lost its date format (45627
   = 2024-12-01, 45627.3541666667 = 2024-12-01 08:30:00): EXCEL_SERIAL, days since EXCEL_EPOCH, a time to the nearest
   second; five digits only (1927–2173), so a yyyymmdd is never read so;
@@ -78,6 +80,20 @@ _DAY = r"(?:\s*[-/.]\s*[0-9]{1,2}\s*日?|\s*[0-9]{1,2}\s*日)?"
 EXCEL_SERIAL = r"^[0-9]{5}(?:\.[0-9]+)?$"
 EXCEL_EPOCH = date(1899, 12, 30)
 MONTH_SPELLINGS = [(rf"^{_Y}([0-9]{{1,2}})\s*月?{_DAY}(?:[ T].*)?$", "$1-$2-01", "%Y-%m-%d")]
+
+# A time an API or a typed file wrote with its zone (2025-06-02T23:30:00.000Z, 2025-06-03T07:30:00+08:00, or a
+# Parquet timestamp with a zone, 2025-06-02 23:30:00+00) or as a count since 1970-01-01 UTC (1748907000000 in
+# milliseconds, 1748907000 in seconds: a Java backend's default for a date) names an instant; it is read as the time
+# in China (CHINA_UTC_OFFSET_HOURS: UTC+8, no daylight saving since 1991), the time every other value is written in.
+# Read so, a punch at 07:30 on 06-03 stays on 06-03 and a 发放日期 sent as 2025-07-30T16:00:00Z is 07-31 — the date
+# read off the text was the day before. The counts: 1 and 9 or 12 digits (2001-09-09 … 2033-05-18) only.
+ZONED = (
+    r"^([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9]{2}:[0-9]{2}(?::[0-9]{2})?)(?:[.][0-9]+)?"  # the time as written
+    r"\s*(Z|[+-][0-9]{2}(?::?[0-9]{2})?)$"  # its zone
+)
+EPOCH_MILLISECONDS = r"^1[0-9]{12}$"
+EPOCH_SECONDS = r"^1[0-9]{9}$"
+CHINA_UTC_OFFSET_HOURS = 8
 
 # what a spreadsheet puts around an amount in 元: the currency sign of a currency format (¥, also ￥ before NFKC) and
 # the unit after it; removed only where the number does not read as written (fused.parse_sql, the polars reference)

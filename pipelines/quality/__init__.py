@@ -52,6 +52,7 @@ QUALITY_FOLDER = "数据质量"
 DELIVERY_CHECKS = (
     "file_cut_last_line",
     "file_unknown_columns",
+    "file_entity_from_header",
     "event_correction_not_taken",
     "volume_low",
     "volume_high",

@@ -163,6 +163,13 @@ def unknown_column_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: 
     return _file_notes(con, since, as_of, "file_unknown_columns", "unknown_headers", where)
 
 
+def recognised_entity_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date) -> list[dict]:
+    """One finding per loaded file whose name did not say its entity and whose header did (ingest/recognise.py):
+    the analyst sees which file was read as which entity (the ledger's `reason` of a loaded file)."""
+    where = "status = 'loaded' and reason is not null"
+    return _file_notes(con, since, as_of, "file_entity_from_header", "reason", where)
+
+
 def changed_event_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date) -> list[dict]:
     """One finding per file with events stored before under their key with other content (ledger
     `rows_changed_not_taken`, its n_rows): a punch, pay line or transaction re-exported with another amount or
@@ -299,6 +306,7 @@ def load_findings(con: duckdb.DuckDBPyConnection, as_of: date, settings: Setting
         + duplicate_findings(con, since, as_of)
         + cut_file_findings(con, since, as_of)
         + unknown_column_findings(con, since, as_of)
+        + recognised_entity_findings(con, since, as_of)
         + changed_event_findings(con, since, as_of)
         + volume_findings(con, since, as_of, settings)
         + night_share_findings(con, as_of, settings)
@@ -314,6 +322,7 @@ LOAD_CHECKS = (
     "duplicate_rows",
     "file_cut_last_line",
     "file_unknown_columns",
+    "file_entity_from_header",
     "event_correction_not_taken",
     "volume_low",
     "volume_high",

@@ -9,7 +9,10 @@ amounts in 万元 (合同金额（万元） 11955.7, or 1195.57万元 in a progr
 (20% or 人工费用比例（%） 20), an empty cell as - or 无, bank
 cards in groups of four (6222 0200 1234 5678) and phones as 138-1234-5678 or +86 138 1234 5678. Half the workbooks
 arrive as an older web system's 导出Excel (an HTML page named .xls), the other half as sheets tidied by hand (each
-run of one value in the first column merged down its rows). Every third extract
+run of one value in the first column merged down its rows). The JSON and JSONL files' dates and times arrive as a
+Java platform's API writes them: instants in UTC (2025-06-02T23:30:05.000Z) or milliseconds since 1970. A share of
+the JSON, JSONL and Parquet files carry the entity's Chinese name (工资发放明细_1231.json) and of the workbooks an
+export's name that says nothing of what they hold (导出数据_3.xls). Every third extract
 date's JSON, Parquet and workbook files arrive in one zip (导出数据.zip, under a folder 接口数据/; the workbooks in a zip
 inside it), as a platform's export or an office's upload does.
 
@@ -29,7 +32,7 @@ import random
 import re
 import zipfile
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -68,9 +71,35 @@ def redeliver(inbox: Path, seed: int) -> dict[str, int]:
             done[_rewrite(path, suffix, rng)] += 1
         except (UnreadableFileError, json.JSONDecodeError, pl.exceptions.ComputeError, OSError):
             done["left_as_delivered"] += 1
+    done |= _renamed(inbox, rng)
     folders = sorted(p for p in inbox.iterdir() if p.is_dir())
     zipped = sum(_zipped(folder) for folder in folders[1::3])
-    return {"rewritten": sum(done.values()) - done["left_as_delivered"], **done, "zipped": zipped}
+    renames = done["chinese_name"] + done["named_by_header"]
+    return {"rewritten": sum(done.values()) - done["left_as_delivered"] - renames, **done, "zipped": zipped}
+
+
+CHINESE_NAME_SHARE = 0.3  # of the JSON, JSONL and Parquet files: named with the entity's Chinese name
+UNNAMED_SHARE = (
+    0.3  # of the workbooks: saved under an export's name (导出数据_3.xls); the header says what it is
+)
+
+
+def _renamed(inbox: Path, rng: random.Random) -> dict[str, int]:
+    """Files named as offices name them: the entity's Chinese name for the English one (工资发放明细_1231.json), or
+    a workbook under a name that says nothing of what it holds (导出数据_3.xls; ingest/recognise.py reads its
+    header). CSV files keep their names (tests compare them path by path)."""
+    counts = {"chinese_name": 0, "named_by_header": 0}
+    for path in sorted(p for p in inbox.rglob("*") if p.is_file()):
+        entity, suffix = entity_of_file(path.name), path.suffix.lower()
+        if entity is None:
+            continue
+        if suffix in (".xls", ".xlsx") and rng.random() < UNNAMED_SHARE:
+            counts["named_by_header"] += 1
+            path.rename(path.with_name(f"导出数据_{counts['named_by_header']}{path.suffix}"))
+        elif suffix in (".json", ".jsonl", ".parquet") and rng.random() < CHINESE_NAME_SHARE:
+            counts["chinese_name"] += 1
+            path.rename(path.with_name(load_contract(entity).zh + path.name[len(entity) :]))
+    return counts
 
 
 HTML_WORKBOOK_SHARE = 0.5  # of the workbooks: written as a web system's 导出Excel, an HTML page named .xls
@@ -147,13 +176,50 @@ def _rewrite(path: Path, suffix: str, rng: random.Random) -> str:
         frame.sample(fraction=1.0, shuffle=True, seed=rng.randrange(2**31)).write_parquet(path)
         return "parquet"
     text, _ = decode(path.read_bytes())
+    entity = entity_of_file(path.name)
+    instant = _INSTANTS[rng.randrange(len(_INSTANTS))]
     if suffix == ".jsonl":
         values = [json.loads(line) for line in text.splitlines() if line.strip()]
         rng.shuffle(values)
+        values = [_as_instants(v, entity, instant) for v in values]
         path.write_text("".join(_shuffled(v, rng) + "\n" for v in values), encoding="utf-8")
     else:
-        path.write_text(_shuffled(json.loads(text), rng), encoding="utf-8")
+        path.write_text(_shuffled(_as_instants(json.loads(text), entity, instant), rng), encoding="utf-8")
     return "json"
+
+
+# how a Java platform's API writes a date or a time (China's 2025-06-03 07:30:05): an instant in UTC, or in
+# milliseconds since 1970 (validate.ZONED, EPOCH_MILLISECONDS)
+_CHINA = timezone(timedelta(hours=8))
+_INSTANTS: tuple[Callable[[datetime], str | int], ...] = (
+    lambda t: t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),  # 2025-06-02T23:30:05.000Z
+    lambda t: int(t.timestamp() * 1000),  # 1748907005000
+)
+
+
+def _as_instants(value: object, entity: str | None, instant: Callable[[datetime], str | int]) -> object:
+    """A JSON value's records (readers.unpack's: an array's entries, a payload's records) with each canonical date
+    and time of the entity's date and datetime columns written as `instant` writes China's time."""
+    if entity is None:
+        return value
+    contract = load_contract(entity)
+    headers = contract.header_map()
+    kinds = {h: contract.column(c).type for h, c in headers.items()}
+    arrays = payload_arrays()
+    entries = value if isinstance(value, list) else [value]
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        inner = next((entry[k] for k in arrays if isinstance(entry.get(k), list)), None)
+        for record in inner if inner is not None else [entry]:
+            if not isinstance(record, dict):
+                continue
+            for key, v in record.items():
+                kind = kinds.get(key) or kinds.get(key.lower())
+                if kind in ("date", "datetime") and isinstance(v, str) and (_DAY.match(v) or _TIME.match(v)):
+                    t = datetime.fromisoformat(v)
+                    record[key] = instant(t.replace(tzinfo=_CHINA))
+    return value
 
 
 def _shuffled(value: object, rng: random.Random) -> str:
@@ -277,10 +343,11 @@ _NOTHING = {"slash": "-", "chinese": "无", "serial": "/"}
 
 def _office_spelling(entity: str, head: str, body: list[str], style: str) -> tuple[str, list[str]]:
     """A CSV's header and lines as a spreadsheet saves them: canonical dates, times and months re-spelled in
-    `style` (and in the chinese style, a code written as its label), an empty cell as a form fills it (_NOTHING), a card's or phone's digits grouped, an amount
-    as a currency cell shows it (_currency), a * before
-    each required column's header and (元) after a money column's Chinese header. Values in another spelling already,
-    or empty, stay as they are."""
+        `style` (and in the chinese style, a code written as its label), an empty cell as a form fills it (_NOTHING), a card's or phone's digits grouped, an amount
+        as a currency cell shows it (_currency), a * before
+        each required column's header and (元) after a money column's Chinese header (in the chinese style, a column's
+    Chinese header as people write it: 身份证号, 应发工资). Values in another spelling already,
+        or empty, stay as they are."""
     contract = load_contract(entity)
     headers = contract.header_map()
     columns = [contract.column(headers[h]) if h in headers else None for h in head.split(",")]
@@ -305,7 +372,11 @@ def _office_spelling(entity: str, head: str, body: list[str], style: str) -> tup
         required = col is not None and (col.required or col.name in contract.key)
         unit = col is not None and col.type == "decimal" and header == col.zh and "金额" in col.zh
         written = f"{col.zh}（{other[0]}）" if col is not None and other is not None and other[0] else None
-        marked.append(("*" if required else "") + (written or header + ("（元）" if unit else "")))
+        by_hand = col is not None and header == col.zh and col.synonyms and style == "chinese"
+        named = (
+            col.synonyms[0] if by_hand and col is not None else header
+        )  # 身份证号 for 证件号码, 应发工资 for 应发金额
+        marked.append(("*" if required else "") + (written or named + ("（元）" if unit else "")))
     lines = []
     for line in body:
         cells = line.split(",")

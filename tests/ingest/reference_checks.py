@@ -19,6 +19,8 @@ from pipelines.identifiers import ID_CHECK, ID_WEIGHTS, USCC_ALPHABET, USCC_WEIG
 from pipelines.ingest.validate import (
     DATE_SPELLINGS,
     DATETIME_SPELLINGS,
+    EPOCH_MILLISECONDS,
+    EPOCH_SECONDS,
     EXCEL_EPOCH,
     EXCEL_SERIAL,
     FALSE_WORDS,
@@ -29,6 +31,7 @@ from pipelines.ingest.validate import (
     NONE_WORDS,
     TRUE_WORDS,
     UNIT_SHIFTS,
+    ZONED,
 )
 
 PROBLEM_SCHEMA = {
@@ -276,7 +279,32 @@ def _respelled(s: pl.Expr, spellings: list[tuple[str, str, str]]) -> list[tuple[
 def _parse_date(s: pl.Expr) -> pl.Expr:
     head = s.str.slice(0, 10)
     tries = [(head, "%Y-%m-%d"), (head, "%Y/%m/%d"), (s, "%Y%m%d")]
-    return pl.coalesce(_first_format(pl.Date, tries + _respelled(s, DATE_SPELLINGS)), _excel_day(s))
+    spelled = _first_format(pl.Date, tries + _respelled(s, DATE_SPELLINGS))
+    return pl.coalesce(_zoned(s).dt.date(), spelled, _excel_day(s), _epoch(s).dt.date())
+
+
+def _in_china(t: pl.Expr) -> pl.Expr:
+    """An instant (a zone-aware datetime) as the wall-clock time in China, the tz database's Asia/Shanghai."""
+    return t.dt.convert_time_zone("Asia/Shanghai").dt.replace_time_zone(None).cast(pl.Datetime("us"))
+
+
+def _zoned(s: pl.Expr) -> pl.Expr:
+    """A time written with its zone (Z, +08, +08:00, +0800) read by chrono's %z after its spelling is made one."""
+    written = s.str.extract(ZONED, 1) + " " + s.str.extract(ZONED, 2)
+    written = pl.when(written.str.len_chars() == 16).then(written + ":00").otherwise(written)
+    zone = s.str.extract(ZONED, 3).str.replace("^Z$", "+00:00").str.replace(":", "")
+    zone = pl.when(zone.str.len_chars() == 3).then(zone + "00").otherwise(zone)
+    aware = (written + zone).str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%d %H:%M:%S%z", strict=False)
+    return _in_china(aware)
+
+
+def _epoch(s: pl.Expr) -> pl.Expr:
+    """Milliseconds or seconds since 1970 UTC, as the wall-clock time in China."""
+    n = s.cast(pl.Int64, strict=False)
+    ms = (
+        pl.when(s.str.contains(EPOCH_MILLISECONDS)).then(n).when(s.str.contains(EPOCH_SECONDS)).then(n * 1000)
+    )
+    return _in_china(pl.from_epoch(ms, time_unit="ms").dt.replace_time_zone("UTC"))
 
 
 def _parse_datetime(s: pl.Expr) -> pl.Expr:
@@ -284,13 +312,15 @@ def _parse_datetime(s: pl.Expr) -> pl.Expr:
     spelled = _first_format(pl.Datetime("us"), [(s, f) for f in formats] + _respelled(s, DATETIME_SPELLINGS))
     seconds = (s.cast(pl.Float64, strict=False) * 86400 + 0.5).floor().cast(pl.Int64)
     serial = pl.lit(datetime.combine(EXCEL_EPOCH, time())) + pl.duration(seconds=seconds)
-    return pl.coalesce(spelled, pl.when(s.str.contains(EXCEL_SERIAL)).then(serial).cast(pl.Datetime("us")))
+    excel = pl.when(s.str.contains(EXCEL_SERIAL)).then(serial).cast(pl.Datetime("us"))
+    return pl.coalesce(spelled, _zoned(s), excel, _epoch(s))
 
 
 def _parse_month(s: pl.Expr) -> pl.Expr:
     yyyymm = pl.when(s.str.len_chars() == 6).then(s + "01")  # 45901 (a serial number) is not 4590-10
     tries = [(s, "%Y-%m-%d"), (s + "-01", "%Y-%m-%d"), (yyyymm, "%Y%m%d")]
-    return pl.coalesce(_first_format(pl.Date, tries + _respelled(s, MONTH_SPELLINGS)), _excel_day(s))
+    spelled = _first_format(pl.Date, tries + _respelled(s, MONTH_SPELLINGS))
+    return pl.coalesce(_zoned(s).dt.date(), spelled, _excel_day(s), _epoch(s).dt.date())
 
 
 def _excel_day(s: pl.Expr) -> pl.Expr:

@@ -7,9 +7,11 @@ canonical CSV stores, and a bad row after a blank one must be quarantined under 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import json
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
+import pytest
 import xlsxwriter
 
 from pipelines.identifiers import id_check_char, pii_hash
@@ -389,6 +391,56 @@ def test_a_punch_time_as_an_excel_serial_number_is_read_to_the_second(tmp_path):
     assert punched == [(datetime(2025, 7, 1, 8, 30),)]
 
 
+def _api_json(folder) -> None:
+    """The payroll as a Java platform's API serialises it: every date an instant, in UTC (a day in China starts at
+    16:00 UTC the day before) or in milliseconds since 1970; amounts and flags as JSON numbers."""
+    china = timezone(timedelta(hours=8))
+    records = []
+    for i, (idn, days, total, actual, back, paid) in enumerate(ROWS):
+        midnight = datetime(paid.year, paid.month, paid.day, tzinfo=china)
+        records.append(
+            {
+                "projectCode": "P1",
+                "payMonth": "2025-11",
+                "idCardNumber": idn,
+                "days": days,
+                "totalPayAmount": total,
+                "actualAmount": actual,
+                "isBackPay": back,
+                # 2025-12-15T16:00:00.000Z, or 1765814400000
+                "balanceDate": midnight.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+                if i % 2
+                else int(midnight.timestamp() * 1000),
+            }
+        )
+    (folder / "payroll_1231.json").write_text(json.dumps(records), encoding="utf-8")
+
+
+def test_an_apis_instants_are_read_as_the_time_in_china(tmp_path):
+    """A 发放日期 sent as 2025-12-15T16:00:00.000Z was stored as 12-15 (the date the text starts with, UTC's): a day
+    early, silently; one in milliseconds was bad_date. Both are 12-16 in China, the platform's own date."""
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    result, stored, quarantined = _load(tmp_path, "api", _api_json)
+    assert (result.rows_loaded, quarantined) == (3, [])
+    assert stored == canonical
+
+
+def test_a_punch_sent_in_utc_is_on_its_day_in_china(tmp_path):
+    """07:30 on 07-01 in China is 23:30 on 06-30 in UTC: the punch's day is 07-01 (the indicators count it there)."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    lines = ["project_code,id_card_number,date,direction"]
+    lines += [f"P1,{ROWS[0][0]},2025-06-30T23:30:00Z,01", f"P1,{ROWS[1][0]},2025-07-01T07:30:00+08:00,01"]
+    lines += [f"P1,{ROWS[2][0]},1751326200000,01"]  # the same instant in milliseconds
+    (folder / "attendance_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    con = fresh_warehouse()
+    result = load_file(con, folder / "attendance_1231.csv", NIGHT, Settings(), inbox=folder)
+    punched = con.execute("select distinct date from raw_attendance").fetchall()
+    con.close()
+    assert (result.rows_loaded, result.rows_quarantined) == (3, 0)
+    assert punched == [(datetime(2025, 7, 1, 7, 30),)]
+
+
 def _merged_workbook(folder) -> None:
     """A payroll sheet tidied by hand: a title merged across the table, the project code and pay month merged down
     the rows they hold for."""
@@ -426,18 +478,30 @@ def test_a_sheets_totals_row_is_not_a_record(tmp_path):
     result, stored, quarantined = _load(tmp_path, "totals", _totals_csv)
     assert (result.rows_read, result.rows_loaded, quarantined) == (3, 3, [])
     assert stored == canonical
+    # its 序号 column numbers the sheet's rows: not named every night as a column the standard does not know
+    assert result.unknown_headers is None
+
+
+def test_a_row_number_column_is_not_reported_but_another_unknown_column_is(tmp_path):
+    def write(folder) -> None:
+        lines = ["No.," + ",".join(HEADER) + ",备注"]
+        for n, (idn, days, total, actual, back, paid) in enumerate(ROWS, start=1):
+            lines.append(f"{n},P1,2025-11,{idn},{days},{total},{actual},{back},{paid.isoformat()},")
+        (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    result, _, quarantined = _load(tmp_path, "numbered", write)
+    assert (result.rows_loaded, quarantined) == (3, [])
+    assert result.unknown_headers == "备注"
 
 
 def test_a_header_without_a_required_column_refuses_the_file_and_names_the_headers(tmp_path):
-    """A pay day under another name and the amounts in 千元 (a unit no column is written in): the file is refused
+    """A pay day under a name that could be any date and the amounts in 千元 (a unit no column is written in): the file is refused
     with one reason naming the absent column and the headers not recognised — not three rows quarantined for an
     empty pay day, and never the 千元 amounts read as 元."""
 
     def write(folder) -> None:
         header = (
-            ",".join(HEADER)
-            .replace("balance_date", "发放时间")
-            .replace("total_pay_amount", "应发金额（千元）")
+            ",".join(HEADER).replace("balance_date", "日期").replace("total_pay_amount", "应发金额（千元）")
         )
         lines = [header] + [f"P1,2025-11,{r[0]},{r[1]},{r[2] / 1000},{r[3]},{r[4]},{r[5]}" for r in ROWS]
         (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -445,10 +509,62 @@ def test_a_header_without_a_required_column_refuses_the_file_and_names_the_heade
     result, stored, quarantined = _load(tmp_path, "renamed", write)
     assert (result.status, result.rows_read, result.rows_loaded) == ("failed", 3, 0)
     assert result.reason == (
-        "表头与数据标准不符：缺少必填字段 发放日期（balance_date）；未识别的表头 应发金额（千元）、发放时间"
+        "表头与数据标准不符：缺少必填字段 发放日期（balance_date）；未识别的表头 应发金额（千元）、日期"
     )
     assert stored == []
     assert quarantined == []
+
+
+def _hand_made_headers(folder) -> None:
+    """A payroll sheet as an office keeps it: the columns under the names people give them."""
+    header = [
+        "项目编码",
+        "工资所属月份",
+        "身份证号",
+        "考勤天数",
+        "应发工资（元）",
+        "实发工资",
+        "是否补发",
+        "工资发放日期",
+    ]
+    lines = [",".join(header)]
+    for idn, days, total, actual, back, paid in ROWS:
+        lines.append(f"P1,2025-11,{idn},{days},{total},{actual},{back},{paid.isoformat()}")
+    (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_headers_people_write_name_the_standards_columns(tmp_path):
+    """身份证号, 实发工资, 工资发放日期 …: before, the file was refused (缺少必填字段 证件号码), every pay line lost."""
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    result, stored, quarantined = _load(tmp_path, "hand_made", _hand_made_headers)
+    assert (result.status, result.rows_loaded, quarantined, result.unknown_headers) == ("loaded", 3, [], None)
+    assert stored == canonical
+
+
+def test_a_columns_own_header_wins_over_a_synonym_before_it(tmp_path):
+    """A sheet with a 身份证号 column of notes ahead of the standard's 证件号码: the standard's column is the ID
+    number (a synonym yields), the other is kept as an extra column, hashed by its personal name."""
+
+    def write(folder) -> None:
+        lines = ["身份证号," + ",".join(HEADER)]
+        for idn, days, total, actual, back, paid in ROWS:
+            lines.append(f"ID-{idn[:6]},P1,2025-11,{idn},{days},{total},{actual},{back},{paid.isoformat()}")
+        (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    result, stored, quarantined = _load(tmp_path, "both", write)
+    assert (result.rows_loaded, quarantined, result.unknown_headers) == (3, [], "身份证号")
+    assert stored == canonical
+
+
+def test_a_synonym_that_would_name_two_columns_is_refused():
+    from pipelines.contracts import Column, _unambiguous_headers
+
+    paid = Column("actual_amount", "actualAmount", "实发金额", "decimal", synonyms=("实发工资",))
+    due = Column("total_pay_amount", "totalPayAmount", "应发金额", "decimal", synonyms=("实发工资",))
+    _unambiguous_headers("payroll", [paid])  # one column: fine
+    with pytest.raises(ValueError, match="实发工资"):
+        _unambiguous_headers("payroll", [paid, due])
 
 
 def test_an_archive_unpacked_into_its_own_folder_is_that_nights_delivery(tmp_path):

@@ -47,7 +47,7 @@ def spellings_of(path: Path) -> set[str]:
         agreed &= {
             s
             for c in contract.columns
-            for s, spelled in zip(SPELLINGS, c.spellings, strict=True)
+            for s, spelled in zip(SPELLINGS, (c.name, c.camel, c.zh), strict=True)
             if spelled == h
         }
     return agreed

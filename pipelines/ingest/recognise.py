@@ -1,0 +1,96 @@
+"""The entity of a delivered file whose name does not say it in English (工资表.xlsx, 2025年11月考勤.csv).
+
+sources.md names a file's entity by the start of its name (`payroll_1231.csv`). An office uploads what its people
+named: 工资发放明细_1231.csv, 11月工资表.xlsx, 花名册.xls. Such a file was refused whole (unknown_entity). Now, when
+the name does not start with an entity:
+  1. a name starting with an entity's Chinese name (the contract's `zh`: 工资发放明细, 考勤记录, 项目人员花名册) is
+     that entity, as the English name is;
+  2. else the file's header decides: the entity whose key columns the header names all of (its own spellings and
+     the shared synonyms: contracts.header_map), the one of them whose columns the header names most of — a pay
+     sheet names a roster's key too (项目编码, 证件号码), and more of the payroll's. Two entities naming as many, or
+     none: refused, saying why. The header may be on row 1 or below a title (TITLE_ROWS_MAX rows), in any sheet.
+The night's bulletin names the file and the entity it was read as (FileResult.read_as).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.contracts import Contract, all_contracts, load_contract, loose_header
+from pipelines.ingest import disguised
+from pipelines.ingest.readers import RawRows, UnreadableFileError, read_any, read_xlsx_sheets
+
+log = logging.getLogger(__name__)
+
+TITLE_ROWS_MAX = 5  # rows above a header a title may take (load._header_below_title reads the same)
+
+
+def entity_of_chinese_name(filename: str) -> str | None:
+    """The entity whose Chinese name the file's name starts with (longest name first: 项目人员花名册 before 项目)."""
+    stem = Path(filename).name
+    for contract in sorted(all_contracts().values(), key=lambda c: len(c.zh), reverse=True):
+        if stem.startswith(contract.zh):
+            return contract.entity
+    return None
+
+
+def entity_of_headers(path: Path, raw: bytes, fmt: str | None) -> tuple[str | None, str]:
+    """The entity the file's header names (module docstring), and in Chinese why none when there is none."""
+    try:
+        headers = _header_candidates(path, raw, fmt)
+    except (UnreadableFileError, OSError, pl.exceptions.PolarsError):
+        return None, "文件名不以任何已知数据实体开头，文件也无法读取表头，未加载"
+    scores: dict[str, int] = {}
+    for entity, contract in all_contracts().items():
+        named = [_named_columns(header, contract) for header in headers]
+        complete = [len(n) for n in named if set(contract.key) <= n]
+        if complete:
+            scores[entity] = max(complete)
+    if not scores:
+        return None, "文件名不以任何已知数据实体开头，表头也未包含任何数据实体的全部主键字段，未加载"
+    best = max(scores.values())
+    winners = sorted(e for e, s in scores.items() if s == best)
+    if len(winners) > 1:
+        names = "、".join(load_contract(e).zh for e in winners)
+        return None, f"文件名不以任何已知数据实体开头，表头同样符合{names}，无法确定，未加载"
+    return winners[0], ""
+
+
+def _named_columns(header: list[str], contract: Contract) -> set[str]:
+    """The contract columns a header row names (as the loader maps headers: exactly, case aside, or loosely)."""
+    exact, loose = contract.header_map(), contract.loose_header_map()
+    named = set()
+    for written in header:
+        h = written.strip().lstrip("\ufeff")
+        canon = exact.get(h) or exact.get(h.lower()) or loose.get(loose_header(h))
+        if canon:
+            named.add(canon)
+    return named
+
+
+def _header_candidates(path: Path, raw: bytes, fmt: str | None) -> list[list[str]]:
+    """Every row that may be the file's header: a Parquet file's columns; else each sheet's first row and the next
+    TITLE_ROWS_MAX rows (a title above the header)."""
+    if fmt == "parquet":
+        return [list(pl.read_parquet_schema(path))]
+    if fmt in ("xlsx", "xls"):
+        sheets = [
+            rows
+            for _, rows in (
+                read_xlsx_sheets(path) if disguised.is_workbook(raw) else disguised.text_sheets(raw)
+            )
+        ]
+    elif fmt is not None:
+        sheets = [read_any(path)]
+    else:
+        return []
+    return [row for rows in sheets for row in _rows_at_top(rows)]
+
+
+def _rows_at_top(rows: RawRows) -> list[list[str]]:
+    columns = [c for c in rows.frame.columns if c != "_line"]
+    top = rows.frame.head(TITLE_ROWS_MAX).select(columns).iter_rows()
+    return [columns, *([(v or "").strip() for v in values] for values in top)]
