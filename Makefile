@@ -31,7 +31,7 @@ test: install system-deps
 	$(BIN)/ruff check pipelines models tests benchmarks notebooks
 	$(BIN)/ruff format --check pipelines models tests benchmarks notebooks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --maxprocesses=4  # one worker per CPU (docs/decisions.md "The test suite in parallel")
 
 install: $(VENV)/.installed
 
