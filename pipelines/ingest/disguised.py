@@ -19,6 +19,7 @@ from dataclasses import replace
 import polars as pl
 
 from pipelines.ingest.readers import (
+    UNNAMED,
     RawRows,
     UnreadableFileError,
     decode,
@@ -74,7 +75,7 @@ def _sheet(rows: list[list[str]]) -> pl.DataFrame:
     """Rows of cells as the workbook reader's frame: the first row the header, every value text (blank → null)."""
     width = max(1, *(len(r) for r in rows))
     cells = [[(v.strip() if v else "") for v in r] + [""] * (width - len(r)) for r in rows]
-    header = [h or f"__UNNAMED__{i}" for i, h in enumerate(cells[0])]
+    header = [h or f"{UNNAMED}{i}" for i, h in enumerate(cells[0])]
     body = {h: [r[i] or None for r in cells[1:]] for i, h in enumerate(header)}
     return pl.DataFrame(body, schema=dict.fromkeys(header, pl.Utf8))
 

@@ -26,12 +26,14 @@ from pipelines.contracts import (
     payload_fields,
 )
 from pipelines.identifiers import mask
-from pipelines.ingest import archives, disguised, fused, recognise
+from pipelines.ingest import archives, disguised, fused, recognise, subheaders
 from pipelines.ingest.extras import add_extras, mask_personal_text
 from pipelines.ingest.readers import (
+    UNNAMED,
     DuplicateHeaderError,
     RawRows,
     UnreadableFileError,
+    is_unnamed,
     read_any,
     read_xlsx_sheets,
 )
@@ -329,7 +331,7 @@ def load_file(
                 rows = read_any(path)
                 result.encoding = rows.encoding
                 if fmt == "csv":
-                    rows = _header_below_title(rows, contract, rel)
+                    rows = _header_found(rows, contract, rel)
                 frame, extras = _canonical_frame(rows, contract)
                 bad_lines = rows.bad_lines
         except UnreadableFileError as exc:
@@ -423,6 +425,12 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, contract: Contra
 TITLE_ROWS_MAX = recognise.TITLE_ROWS_MAX  # how far down a sheet its header may be, below a title
 
 
+def _header_found(rows: RawRows, contract: Contract, rel: str) -> RawRows:
+    """A sheet's or a CSV's rows under its header: below a title, and over two rows (ingest/subheaders.py)."""
+    rows = _header_below_title(rows, contract, rel)
+    return subheaders.joined(rows, _knower(contract), set(contract.key), rel)
+
+
 def _header_below_title(rows: RawRows, contract: Contract, rel: str) -> RawRows:
     """A sheet with a title above its header (「某项目2025年11月农民工工资发放表」 on row 1, the header on row 2),
     as spreadsheets made by hand are: when the first row names no key column but one of the next TITLE_ROWS_MAX
@@ -434,7 +442,7 @@ def _header_below_title(rows: RawRows, contract: Contract, rel: str) -> RawRows:
     if keys & set(_header_renames(columns, contract).rename.values()):
         return rows
     for i, values in enumerate(frame.head(TITLE_ROWS_MAX).select(columns).iter_rows()):
-        header = [(v or "").strip() or f"__UNNAMED__{n}" for n, v in enumerate(values)]
+        header = [(v or "").strip() or f"{UNNAMED}{n}" for n, v in enumerate(values)]
         if len(set(header)) == len(header) and keys <= set(_header_renames(header, contract).rename.values()):
             line = int(frame["_line"][i])
             log.info("file %s: header on line %d, below a title", rel, line)
@@ -452,9 +460,7 @@ def _workbook_frame(
     of a workbook whose data is not just its first sheet carries its sheet's name (`_item`: a quarantined line says
     which sheet). No such sheet: the first sheet as read (the file is then refused, naming what it has)."""
     keys = set(contract.key)
-    read = [
-        (name, *_canonical_frame(_header_below_title(rows, contract, rel), contract)) for name, rows in sheets
-    ]
+    read = [(name, *_canonical_frame(_header_found(rows, contract, rel), contract)) for name, rows in sheets]
     data = [sheet for sheet in read if keys <= set(sheet[1].columns)]
     if not data or (len(data) == 1 and data[0] is read[0]):  # none (refused later), or the usual workbook
         return read[0][1], read[0][2]
@@ -518,7 +524,9 @@ def _canonical_frame(rows: RawRows, contract: Contract) -> tuple[pl.DataFrame, l
     frame = rows.frame.with_row_index("_row").with_columns(
         pl.Series("_item", rows.items or [None] * rows.frame.height, dtype=pl.Utf8)
     )
-    frame, extras = _map_headers(frame, contract)
+    # a column without a header and without a value (a sheet's formatted cells past the data) is no column
+    empty = [c for c in frame.columns if is_unnamed(c) and frame[c].null_count() == frame.height]
+    frame, extras = _map_headers(frame.drop(empty), contract)
     if contract.entity in RETURN_ENTITIES:
         frame = _returned_rows(frame)
     return _without_totals(frame, contract), extras
@@ -659,16 +667,23 @@ class _Renames:
     units: dict[str, str]  # canonical name → the unit its header gives its values (万元, %)
 
 
+def _knower(contract: Contract) -> Callable[[str], str | None]:
+    """The contract column a header names, as written, case aside or loosely (contracts.loose_header); else None."""
+    hm, loose = contract.header_map(), contract.loose_header_map()
+
+    def known(header: str) -> str | None:
+        return hm.get(header) or hm.get(header.lower()) or loose.get(loose_header(header))
+
+    return known
+
+
 def _header_renames(columns: list[str], contract: Contract) -> _Renames:
     """Header → canonical name for the headers a contract knows, as written or loosely (contracts.loose_header:
     *项目编码, 应发金额（元）), or with the other unit its column may be written in (合同金额（万元）, 人工费用比例（%）:
     validate.UNIT_SHIFTS); the first header of a column wins — its own spelling before a synonym (身份证号 yields
     to 证件号码 in the same file) — and the rest are extras, in the file's order."""
-    hm, loose = contract.header_map(), contract.loose_header_map()
+    known = _knower(contract)
     synonyms = contract.synonym_tokens()
-
-    def known(header: str) -> str | None:
-        return hm.get(header) or hm.get(header.lower()) or loose.get(loose_header(header))
 
     def cleaned(header: str) -> str:
         return header.strip().lstrip("\ufeff")

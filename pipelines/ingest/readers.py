@@ -130,7 +130,7 @@ def _read_csv(path: Path) -> RawRows:
         return _read_quoted_csv(text, enc, sep)
     lines = pl.Series("text", text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), dtype=pl.Utf8)
     at = _header_line([line.count(sep) + 1 for line in lines.head(TITLE_LINES_MAX + 1)])
-    header = [h.strip().lstrip("\ufeff") for h in lines[at].split(sep)] if lines[at] else []
+    header = _named_headers(lines[at].split(sep)) if lines[at] else []
     _unique_headers(header)
     records = (
         lines.to_frame()
@@ -191,7 +191,7 @@ def _read_quoted_csv(text: str, enc: str, sep: str = ",") -> RawRows:
         if not opening:
             raise UnreadableFileError("文件为空")
         at = _header_line([len(row) for row, _ in opening])  # a title above the header
-        header = [h.strip().lstrip("\ufeff") for h in opening[at][0]]
+        header = _named_headers(opening[at][0])
         for row, line in chain(opening[at + 1 :], ((row, reader.line_num) for row in reader)):
             if not row or all(not v.strip() for v in row):
                 continue
@@ -387,6 +387,21 @@ def _read_parquet(path: Path) -> RawRows:
             exprs.append(c.cast(pl.Utf8))
     df = df.select(exprs)
     return RawRows(df.with_columns(pl.int_range(1, df.height + 1, dtype=pl.Int32).alias("_line")), None)
+
+
+UNNAMED = "__UNNAMED__"  # calamine's name for a sheet column without a header, and ours for a CSV's
+
+
+def _named_headers(cells: list[str]) -> list[str]:
+    """A delimited file's header cells, stripped; an empty one named as calamine names a sheet's (__UNNAMED__<i>):
+    a CSV saved from a sheet carries a column for every formatted cell past the data (项目编码,…,发放日期,,,), and two
+    empty headers were refused as one header repeated."""
+    named = [h.strip().lstrip("\ufeff") for h in cells]
+    return [h or f"{UNNAMED}{i}" for i, h in enumerate(named)]
+
+
+def is_unnamed(header: str) -> bool:
+    return header.startswith(UNNAMED) and header[len(UNNAMED) :].isdigit()
 
 
 def _unique_headers(header: list[str]) -> None:

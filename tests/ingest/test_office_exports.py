@@ -557,6 +557,86 @@ def test_a_columns_own_header_wins_over_a_synonym_before_it(tmp_path):
     assert stored == canonical
 
 
+def test_a_csv_with_columns_past_its_data_loads_as_the_platform_export(tmp_path):
+    """A CSV saved from a sheet with formatted cells past the data: empty headers (项目编码,…,发放日期,,,). Two empty
+    headers were refused as one header repeated (表头重复), every pay line lost. A column without a header is kept
+    as an extra, named, when it holds a value; dropped when it holds none."""
+
+    def write(folder) -> None:
+        lines = [",".join(HEADER) + ",,,"]
+        for n, (idn, days, total, actual, back, paid) in enumerate(ROWS):
+            note = "已核" if n == 0 else ""
+            lines.append(f"P1,2025-11,{idn},{days},{total},{actual},{back},{paid.isoformat()},,{note},")
+        (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    result, stored, quarantined = _load(tmp_path, "past", write)
+    assert (result.status, result.rows_loaded, quarantined) == ("loaded", 3, [])
+    assert (
+        result.unknown_headers == "__UNNAMED__9"
+    )  # the column with a note in it; the two empty ones are no columns
+    assert stored == canonical
+
+
+def _two_row_header_workbook(folder) -> None:
+    """A pay sheet kept by hand: 应发工资 merged over 基本工资 | 加班工资 | 合计, the other headers merged down both
+    rows, a title above."""
+    book = xlsxwriter.Workbook(folder / "payroll_1231.xlsx")
+    sheet = book.add_worksheet("工资表")
+    sheet.merge_range(0, 0, 0, 10, "某项目2025年11月农民工工资发放表")
+    for col, name in enumerate(["序号", "项目编码", "工资月份", "身份证号", "出勤天数"]):
+        sheet.merge_range(1, col, 2, col, name)
+    sheet.merge_range(1, 5, 1, 7, "应发工资")
+    sheet.write_row(2, 5, ["基本工资", "加班工资", "合计"])
+    for col, name in enumerate(["实发工资", "是否补发", "发放日期"], start=8):
+        sheet.merge_range(1, col, 2, col, name)
+    for row, (idn, days, total, actual, back, paid) in enumerate(ROWS, start=3):
+        basic = round(total * 0.8, 2)
+        sheet.write_row(row, 0, [row - 2, "P1", "2025-11", idn, days, basic, round(total - basic, 2), total])
+        sheet.write_row(row, 8, [actual, back, paid.isoformat()])
+    book.close()
+
+
+def _two_row_header_csv(folder) -> None:
+    """The same sheet saved as CSV: the group's other headers empty."""
+    lines = [
+        "序号,项目编码,工资月份,身份证号,出勤天数,应发工资,,,实发工资,是否补发,发放日期",
+        ",,,,,基本工资,加班工资,合计,,,",
+    ]
+    for n, (idn, days, total, actual, back, paid) in enumerate(ROWS, start=1):
+        basic = round(total * 0.8, 2)
+        lines.append(
+            f"{n},P1,2025-11,{idn},{days},{basic},{round(total - basic, 2)},{total},{actual},{back},{paid}"
+        )
+    (folder / "payroll_1231.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
+
+
+@pytest.mark.parametrize("write", [_two_row_header_workbook, _two_row_header_csv], ids=["xlsx", "csv"])
+def test_a_header_over_two_rows_reads_the_columns_under_a_group(tmp_path, write):
+    """Before, 应发工资 named the 基本工资 column under it: every pay line's 应发金额 was the basic wage alone (R05
+    counts it), and the row of sub-names was quarantined as a pay line without its key (the CSV: refused whole, its
+    empty headers taken for one header repeated)."""
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    result, stored, quarantined = _load(tmp_path, "two_rows", write)
+    assert (result.status, result.rows_loaded, quarantined) == ("loaded", 3, [])
+    assert stored == canonical
+    assert result.unknown_headers == "应发工资基本工资、应发工资加班工资"
+
+
+def test_a_first_record_is_never_taken_for_a_second_header_row(tmp_path):
+    """A sheet with a column past its header (a note) whose first record is a pay line: a record, not names."""
+
+    def write(folder) -> None:
+        lines = [",".join(HEADER) + ",备注,"]
+        for idn, days, total, actual, back, paid in ROWS:
+            lines.append(f"P1,2025-11,{idn},{days},{total},{actual},{back},{paid.isoformat()},,已核")
+        (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    result, stored, _ = _load(tmp_path, "note", write)
+    assert (result.rows_loaded, stored) == (3, canonical)
+
+
 def test_a_synonym_that_would_name_two_columns_is_refused():
     from pipelines.contracts import Column, _unambiguous_headers
 
