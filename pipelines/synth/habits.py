@@ -9,7 +9,8 @@ amounts in 万元 (合同金额（万元） 11955.7, or 1195.57万元 in a progr
 (20% or 人工费用比例（%） 20), an empty cell as - or 无, bank
 cards in groups of four (6222 0200 1234 5678) and phones as 138-1234-5678 or +86 138 1234 5678. Half the workbooks
 arrive as an older web system's 导出Excel (an HTML page named .xls), the other half as sheets tidied by hand (each
-run of one value in the first column merged down its rows). The JSON and JSONL files' dates and times arrive as a
+run of one value in the first column merged down its rows, the headers in Chinese, two that begin alike under
+their shared beginning: a header over two rows). The JSON and JSONL files' dates and times arrive as a
 Java platform's API writes them: instants in UTC (2025-06-02T23:30:05.000Z) or milliseconds since 1970. A share of
 the JSON, JSONL and Parquet files carry the entity's Chinese name (工资发放明细_1231.json) and of the workbooks an
 export's name that says nothing of what they hold (导出数据_3.xls). Every third extract
@@ -121,7 +122,8 @@ def _html_workbook(path: Path) -> str:
 
 def _merged_workbook(path: Path) -> str:
     """A workbook as a sheet tidied by hand: its rows ordered by the first column and each run of one value merged
-    down the rows it holds for (the cells below a merged cell are empty to a reader that ignores merges)."""
+    down the rows it holds for (the cells below a merged cell are empty to a reader that ignores merges), its headers
+    in Chinese, over two rows where two begin alike (_header_rows)."""
     frames = pl.read_excel(path, sheet_id=0, infer_schema_length=0, drop_empty_rows=False)
     book = xlsxwriter.Workbook(path)
     for name, read in frames.items():
@@ -129,8 +131,8 @@ def _merged_workbook(path: Path) -> str:
         if read.width == 0:
             continue
         rows = read.sort(read.columns[0], nulls_last=True, maintain_order=True)
-        sheet.write_row(0, 0, rows.columns)
-        for row, values in enumerate(rows.rows(), start=1):
+        top = _header_rows(sheet, _in_chinese(rows.columns, entity_of_file(path.name)))
+        for row, values in enumerate(rows.rows(), start=top):
             for col, value in enumerate(values):
                 if value is not None:
                     sheet.write_string(row, col, value)
@@ -139,10 +141,38 @@ def _merged_workbook(path: Path) -> str:
         for end in range(1, len(first) + 1):
             if end == len(first) or first[end] != first[start]:
                 if end - start > 1 and first[start] is not None:
-                    sheet.merge_range(start + 1, 0, end, 0, first[start])
+                    sheet.merge_range(start + top, 0, end + top - 1, 0, first[start])
                 start = end
     book.close()
     return "merged_workbook"
+
+
+def _in_chinese(columns: list[str], entity: str | None) -> list[str]:
+    """A sheet's headers as a sheet kept by hand names them: each contract column by its Chinese name."""
+    if entity is None:
+        return columns
+    contract = load_contract(entity)
+    headers = contract.header_map()
+    return [contract.column(headers[c]).zh if c in headers else c for c in columns]
+
+
+def _header_rows(sheet: xlsxwriter.worksheet.Worksheet, columns: list[str]) -> int:
+    """The header as a sheet kept by hand writes it: the first two neighbouring Chinese headers that begin alike
+    (建设单位统一社会信用代码 | 建设单位名称, 担保开始日期 | 担保结束日期) under their shared beginning merged over both,
+    their own rest on the row below, every other header merged down both rows; one row when no two begin alike.
+    Returns the first row of the records."""
+    for i in range(len(columns) - 1):
+        a, b = columns[i], columns[i + 1]
+        common = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+        if common >= 2 and not a[:common].isascii() and common < min(len(a), len(b)):
+            for col, name in enumerate(columns):
+                if col not in (i, i + 1):
+                    sheet.merge_range(0, col, 1, col, name)
+            sheet.merge_range(0, i, 0, i + 1, a[:common])
+            sheet.write_row(1, i, [a[common:], b[common:]])
+            return 2
+    sheet.write_row(0, 0, columns)
+    return 1
 
 
 def _zipped(folder: Path) -> int:
