@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -141,6 +142,16 @@ class Contract:
         name): a header so written yields to the column's own header in the same file."""
         own = {loose_header(s) for c in self.columns for s in (c.name, c.camel, c.zh)}
         return frozenset(loose_header(s) for c in self.columns for s in c.synonyms) - own
+
+    def header_reader(self) -> Callable[[str], str | None]:
+        """The column a header names — as written, case aside, or loosely (loose_header: *项目编码, 应发金额（元）) —
+        else None; the maps are built once for every header it is given."""
+        exact, loose = self.header_map(), self.loose_header_map()
+
+        def column_of(header: str) -> str | None:
+            return exact.get(header) or exact.get(header.lower()) or loose.get(loose_header(header))
+
+        return column_of
 
     def loose_header_map(self) -> dict[str, str]:
         """loose_header(spelling) → canonical name, for a header that header_map does not know as written; a

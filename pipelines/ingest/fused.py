@@ -306,6 +306,19 @@ def shift_sql(t: str, places: int) -> str:
     return f"(case when regexp_full_match({t}, '-?([0-9]+[.]?[0-9]*|[.][0-9]+)') then {sign} || {moved} end)"
 
 
+def _day_sql(col: Column, s: str, spelled: str) -> str:
+    """A date or month column's readings in order: a zoned time first (the date it starts with is UTC's), then the
+    spellings (`spelled`), Excel's serial number, a count since 1970, and a word for none."""
+    reads = [
+        _zoned_sql(s, "date"),
+        spelled,
+        _serial_sql(s, "date"),
+        _epoch_sql(s, "date"),
+        _none_parsed(col, s),
+    ]
+    return f"coalesce({', '.join(reads)})"
+
+
 def parse_sql(col: Column, s: str) -> str | None:
     """The text `s` read as its type (null where it cannot be); None for text kept as text."""
     if col.type == "code":
@@ -341,10 +354,7 @@ def parse_sql(col: Column, s: str) -> str | None:
         head = f"substring({s}, 1, 10)"
         tries = [(head, "%Y-%m-%d"), (head, "%Y/%m/%d"), (s, "%Y%m%d")]
         spelled = _first_format(tries + _respelled(s, DATE_SPELLINGS), "date")
-        return (
-            f"coalesce({_zoned_sql(s, 'date')}, {spelled}, {_serial_sql(s, 'date')}, {_epoch_sql(s, 'date')}, "
-            f"{_none_parsed(col, s)})"
-        )
+        return _day_sql(col, s, spelled)
     if col.type == "datetime":
         formats = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
         spelled = _first_format([(s, f) for f in formats] + _respelled(s, DATETIME_SPELLINGS), "timestamp")
@@ -355,10 +365,7 @@ def parse_sql(col: Column, s: str) -> str | None:
         yyyymm = f"(case when length({s}) = 6 then {s} || '01' end)"
         tries = [(s, "%Y-%m-%d"), (f"{s} || '-01'", "%Y-%m-%d"), (yyyymm, "%Y%m%d")]
         spelled = _first_format(tries + _respelled(s, MONTH_SPELLINGS), "date")
-        return (
-            f"coalesce({_zoned_sql(s, 'date')}, {spelled}, {_serial_sql(s, 'date')}, {_epoch_sql(s, 'date')}, "
-            f"{_none_parsed(col, s)})"
-        )
+        return _day_sql(col, s, spelled)
     if col.type in ("str", "area"):
         return None
     raise ValueError(f"unknown column type {col.type}")

@@ -428,7 +428,7 @@ TITLE_ROWS_MAX = recognise.TITLE_ROWS_MAX  # how far down a sheet its header may
 def _header_found(rows: RawRows, contract: Contract, rel: str) -> RawRows:
     """A sheet's or a CSV's rows under its header: below a title, and over two rows (ingest/subheaders.py)."""
     rows = _header_below_title(rows, contract, rel)
-    return subheaders.joined(rows, _knower(contract), set(contract.key), rel)
+    return subheaders.joined(rows, contract.header_reader(), set(contract.key), rel)
 
 
 def _header_below_title(rows: RawRows, contract: Contract, rel: str) -> RawRows:
@@ -667,22 +667,12 @@ class _Renames:
     units: dict[str, str]  # canonical name → the unit its header gives its values (万元, %)
 
 
-def _knower(contract: Contract) -> Callable[[str], str | None]:
-    """The contract column a header names, as written, case aside or loosely (contracts.loose_header); else None."""
-    hm, loose = contract.header_map(), contract.loose_header_map()
-
-    def known(header: str) -> str | None:
-        return hm.get(header) or hm.get(header.lower()) or loose.get(loose_header(header))
-
-    return known
-
-
 def _header_renames(columns: list[str], contract: Contract) -> _Renames:
     """Header → canonical name for the headers a contract knows, as written or loosely (contracts.loose_header:
     *项目编码, 应发金额（元）), or with the other unit its column may be written in (合同金额（万元）, 人工费用比例（%）:
     validate.UNIT_SHIFTS); the first header of a column wins — its own spelling before a synonym (身份证号 yields
     to 证件号码 in the same file) — and the rest are extras, in the file's order."""
-    known = _knower(contract)
+    known = contract.header_reader()
     synonyms = contract.synonym_tokens()
 
     def cleaned(header: str) -> str:

@@ -9,7 +9,8 @@ the name does not start with an entity:
      the shared synonyms: contracts.header_map), the one of them whose columns the header names most of — a pay
      sheet names a roster's key too (项目编码, 证件号码), and more of the payroll's. Two entities naming as many, or
      none: refused, saying why. The header may be on row 1 or below a title (TITLE_ROWS_MAX rows), in any sheet.
-The night's bulletin names the file and the entity it was read as (FileResult.read_as).
+The night's bulletin names the file and the entity it was read as (the ledger's `reason` of the loaded file:
+load._recognised, load_facts.recognised_entity_findings).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.contracts import Contract, all_contracts, load_contract, loose_header
+from pipelines.contracts import Contract, all_contracts, load_contract
 from pipelines.ingest import disguised
 from pipelines.ingest.readers import RawRows, UnreadableFileError, read_any, read_xlsx_sheets
 
@@ -60,15 +61,9 @@ def entity_of_headers(path: Path, raw: bytes, fmt: str | None) -> tuple[str | No
 
 
 def _named_columns(header: list[str], contract: Contract) -> set[str]:
-    """The contract columns a header row names (as the loader maps headers: exactly, case aside, or loosely)."""
-    exact, loose = contract.header_map(), contract.loose_header_map()
-    named = set()
-    for written in header:
-        h = written.strip().lstrip("\ufeff")
-        canon = exact.get(h) or exact.get(h.lower()) or loose.get(loose_header(h))
-        if canon:
-            named.add(canon)
-    return named
+    """The contract columns a header row names, as the loader maps headers (Contract.header_reader)."""
+    column_of = contract.header_reader()
+    return {c for h in header if (c := column_of(h.strip().lstrip("\ufeff")))}
 
 
 def _header_candidates(path: Path, raw: bytes, fmt: str | None) -> list[list[str]]:

@@ -80,9 +80,8 @@ def redeliver(inbox: Path, seed: int) -> dict[str, int]:
 
 
 CHINESE_NAME_SHARE = 0.3  # of the JSON, JSONL and Parquet files: named with the entity's Chinese name
-UNNAMED_SHARE = (
-    0.3  # of the workbooks: saved under an export's name (导出数据_3.xls); the header says what it is
-)
+# of the workbooks: saved under an export's name (导出数据_3.xls); the header says what it is
+UNNAMED_SHARE = 0.3
 
 
 def _renamed(inbox: Path, rng: random.Random) -> dict[str, int]:
@@ -240,7 +239,7 @@ def _as_instants(value: object, entity: str | None, instant: Callable[[datetime]
     for entry in entries:
         if not isinstance(entry, dict):
             continue
-        inner = next((entry[k] for k in arrays if isinstance(entry.get(k), list)), None)
+        inner = _payload_records(entry, arrays)
         for record in inner if inner is not None else [entry]:
             if not isinstance(record, dict):
                 continue
@@ -262,10 +261,15 @@ def _shuffled(value: object, rng: random.Random) -> str:
     for entry in entries:
         if not isinstance(entry, dict):
             continue
-        records = next((entry[k] for k in arrays if isinstance(entry.get(k), list)), None)
+        records = _payload_records(entry, arrays)
         if records is not None:
             rng.shuffle(records)
     return json.dumps(value, ensure_ascii=False)
+
+
+def _payload_records(entry: dict, arrays: tuple[str, ...]) -> list | None:
+    """An API payload's records as readers.unpack finds them: its first payload array that holds a list."""
+    return next((entry[k] for k in arrays if isinstance(entry.get(k), list)), None)
 
 
 def _csv(path: Path, rng: random.Random) -> str:
@@ -373,11 +377,10 @@ _NOTHING = {"slash": "-", "chinese": "无", "serial": "/"}
 
 def _office_spelling(entity: str, head: str, body: list[str], style: str) -> tuple[str, list[str]]:
     """A CSV's header and lines as a spreadsheet saves them: canonical dates, times and months re-spelled in
-        `style` (and in the chinese style, a code written as its label), an empty cell as a form fills it (_NOTHING), a card's or phone's digits grouped, an amount
-        as a currency cell shows it (_currency), a * before
-        each required column's header and (元) after a money column's Chinese header (in the chinese style, a column's
-    Chinese header as people write it: 身份证号, 应发工资). Values in another spelling already,
-        or empty, stay as they are."""
+    `style` (and in the chinese style, a code written as its label), an empty cell as a form fills it (_NOTHING), a
+    card's or phone's digits grouped, an amount as a currency cell shows it (_currency), a * before each required
+    column's header and (元) after a money column's Chinese header (in the chinese style, a column's Chinese header as
+    people write it: 身份证号, 应发工资). Values in another spelling already, or empty, stay as they are."""
     contract = load_contract(entity)
     headers = contract.header_map()
     columns = [contract.column(headers[h]) if h in headers else None for h in head.split(",")]

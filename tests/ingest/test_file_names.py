@@ -10,11 +10,7 @@ from pipelines.quality import load_findings
 from pipelines.quality.findings import severity_of
 from pipelines.settings import Settings
 from tests.ingest.conftest import fresh_warehouse
-from tests.ingest.test_office_exports import HEADER, NIGHT, ROWS, STORED, _canonical_csv
-
-
-def _pay_lines() -> list[str]:
-    return [f"P1,2025-11,{i},{d},{t},{a},{b},{p.isoformat()}" for i, d, t, a, b, p in ROWS]
+from tests.ingest.test_office_exports import HEADER, NIGHT, PAY_LINES, STORED, _canonical_csv, _payroll_csv
 
 
 def _loaded(folder, name):
@@ -36,9 +32,7 @@ def _canonical(tmp_path):
 def test_a_file_named_with_its_entitys_chinese_name(tmp_path):
     folder = tmp_path / "inbox"
     folder.mkdir()
-    (folder / "工资发放明细_1231.csv").write_text(
-        "\n".join([",".join(HEADER), *_pay_lines()]) + "\n", "utf-8"
-    )
+    _payroll_csv(folder, HEADER, PAY_LINES, name="工资发放明细_1231.csv")
     _, result, stored = _loaded(folder, "工资发放明细_1231.csv")
     assert (result.status, result.entity, result.rows_loaded, result.reason) == ("loaded", "payroll", 3, None)
     assert stored == _canonical(tmp_path)
@@ -55,7 +49,7 @@ def test_a_workbook_named_as_people_name_it_is_read_by_its_header(tmp_path):
     sheet.write_row(
         1, 0, ["项目编码", "工资月份", "身份证号", "出勤天数", "应发工资", "实发工资", "是否补发", "发放日期"]
     )
-    for row, line in enumerate(_pay_lines(), start=2):
+    for row, line in enumerate(PAY_LINES, start=2):
         sheet.write_row(row, 0, line.split(","))
     book.close()
     con, result, stored = _loaded(folder, "11月工资表.xlsx")

@@ -42,11 +42,19 @@ ROWS = [
 BAD_ID = an_id(4)[:-1] + ("0" if an_id(4)[-1] != "0" else "1")
 
 
+# each of ROWS as the platform's CSV writes it, under HEADER
+PAY_LINES = [f"P1,2025-11,{i},{d},{t},{a},{b},{p.isoformat()}" for i, d, t, a, b, p in ROWS]
+
+
+def _payroll_csv(
+    folder, header: list[str], lines: list[str], *, name: str = "payroll_1231.csv", encoding: str = "utf-8"
+) -> None:
+    """A delivered CSV: the header's cells, then the record lines, LF-ended."""
+    (folder / name).write_text("\n".join([",".join(header), *lines]) + "\n", encoding=encoding)
+
+
 def _canonical_csv(folder) -> None:
-    lines = [",".join(HEADER)]
-    for idn, days, total, actual, back, paid in ROWS:
-        lines.append(f"P1,2025-11,{idn},{days},{total},{actual},{back},{paid.isoformat()}")
-    (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _payroll_csv(folder, HEADER, PAY_LINES)
 
 
 def _typed_workbook(folder) -> None:
@@ -132,10 +140,7 @@ ZH_HEADER += ["*发放日期", ""]  # a template's required marks and units; a t
 
 
 def _template_csv(folder) -> None:
-    lines = [",".join(ZH_HEADER)]
-    for idn, days, total, actual, back, paid in ROWS:
-        lines.append(f"P1,2025-11,{idn},{days},{total},{actual},{back},{paid.isoformat()},")
-    (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    _payroll_csv(folder, ZH_HEADER, [line + "," for line in PAY_LINES], encoding="utf-8-sig")
 
 
 def test_a_templates_header_marks_and_units_are_the_columns_they_name(tmp_path):
@@ -465,11 +470,9 @@ def test_a_value_merged_down_its_rows_holds_for_each_of_them(tmp_path):
 
 def _totals_csv(folder) -> None:
     """A payroll sheet made by hand: a 序号 column first, and a 合计 row summing the amounts at the bottom."""
-    lines = ["序号," + ",".join(HEADER)]
-    for n, (idn, days, total, actual, back, paid) in enumerate(ROWS, start=1):
-        lines.append(f"{n},P1,2025-11,{idn},{days},{total},{actual},{back},{paid.isoformat()}")
+    lines = [f"{n},{line}" for n, line in enumerate(PAY_LINES, start=1)]
     lines.append(f"合　计：,,,,57,{sum(r[2] for r in ROWS):.2f},{sum(r[3] for r in ROWS):.2f},,")
-    (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _payroll_csv(folder, ["序号", *HEADER], lines)
 
 
 def test_a_sheets_totals_row_is_not_a_record(tmp_path):
@@ -484,10 +487,9 @@ def test_a_sheets_totals_row_is_not_a_record(tmp_path):
 
 def test_a_row_number_column_is_not_reported_but_another_unknown_column_is(tmp_path):
     def write(folder) -> None:
-        lines = ["No.," + ",".join(HEADER) + ",备注"]
-        for n, (idn, days, total, actual, back, paid) in enumerate(ROWS, start=1):
-            lines.append(f"{n},P1,2025-11,{idn},{days},{total},{actual},{back},{paid.isoformat()},")
-        (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        _payroll_csv(
+            folder, ["No.", *HEADER, "备注"], [f"{n},{line}," for n, line in enumerate(PAY_LINES, start=1)]
+        )
 
     result, _, quarantined = _load(tmp_path, "numbered", write)
     assert (result.rows_loaded, quarantined) == (3, [])
@@ -527,10 +529,7 @@ def _hand_made_headers(folder) -> None:
         "是否补发",
         "工资发放日期",
     ]
-    lines = [",".join(header)]
-    for idn, days, total, actual, back, paid in ROWS:
-        lines.append(f"P1,2025-11,{idn},{days},{total},{actual},{back},{paid.isoformat()}")
-    (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _payroll_csv(folder, header, PAY_LINES)
 
 
 def test_headers_people_write_name_the_standards_columns(tmp_path):
@@ -546,10 +545,8 @@ def test_a_columns_own_header_wins_over_a_synonym_before_it(tmp_path):
     number (a synonym yields), the other is kept as an extra column, hashed by its personal name."""
 
     def write(folder) -> None:
-        lines = ["身份证号," + ",".join(HEADER)]
-        for idn, days, total, actual, back, paid in ROWS:
-            lines.append(f"ID-{idn[:6]},P1,2025-11,{idn},{days},{total},{actual},{back},{paid.isoformat()}")
-        (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        lines = [f"ID-{row[0][:6]},{line}" for row, line in zip(ROWS, PAY_LINES, strict=True)]
+        _payroll_csv(folder, ["身份证号", *HEADER], lines)
 
     _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
     result, stored, quarantined = _load(tmp_path, "both", write)
@@ -563,11 +560,9 @@ def test_a_csv_with_columns_past_its_data_loads_as_the_platform_export(tmp_path)
     as an extra, named, when it holds a value; dropped when it holds none."""
 
     def write(folder) -> None:
-        lines = [",".join(HEADER) + ",,,"]
-        for n, (idn, days, total, actual, back, paid) in enumerate(ROWS):
-            note = "已核" if n == 0 else ""
-            lines.append(f"P1,2025-11,{idn},{days},{total},{actual},{back},{paid.isoformat()},,{note},")
-        (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        notes = ["已核", "", ""]  # a value in the middle one of the three columns past the data, on one line
+        lines = [f"{line},,{note}," for line, note in zip(PAY_LINES, notes, strict=True)]
+        _payroll_csv(folder, [*HEADER, "", "", ""], lines)
 
     _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
     result, stored, quarantined = _load(tmp_path, "past", write)
@@ -627,10 +622,7 @@ def test_a_first_record_is_never_taken_for_a_second_header_row(tmp_path):
     """A sheet with a column past its header (a note) whose first record is a pay line: a record, not names."""
 
     def write(folder) -> None:
-        lines = [",".join(HEADER) + ",备注,"]
-        for idn, days, total, actual, back, paid in ROWS:
-            lines.append(f"P1,2025-11,{idn},{days},{total},{actual},{back},{paid.isoformat()},,已核")
-        (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        _payroll_csv(folder, [*HEADER, "备注", ""], [f"{line},,已核" for line in PAY_LINES])
 
     _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
     result, stored, _ = _load(tmp_path, "note", write)
