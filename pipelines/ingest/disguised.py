@@ -6,6 +6,13 @@ file (an .xls), so the workbook reader refused them and every row was lost. Here
 workbook reader gives for a sheet — a frame of text whose columns are the first row's cells (a blank one
 `__UNNAMED__<i>`, as calamine names it) — so the rest of the load (a title above the header, every data sheet, the
 lines) treats it as a workbook: an HTML table or an XML worksheet is a sheet; delimited text is one sheet.
+
+Their merged cells are spans: an HTML cell's colspan and rowspan, an XML cell's ss:MergeAcross and ss:MergeDown. A
+row's cells follow the places spans from above take (a row under a rowspan has a cell fewer), so each cell is put on
+a grid in its own column, a span's value in its first place and the places it covers blank, as a workbook's merged
+range reads; a span down the rows below the header gives its value to each (merged.fill_merged, as for an .xlsx).
+Before, a row's cells were taken in order: under a header over two rows, or beside a project code given once for a
+team, each value sat under its left neighbour's header.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from dataclasses import replace
 
 import polars as pl
 
+from pipelines.ingest.merged import fill_merged
 from pipelines.ingest.readers import (
     UNNAMED,
     RawRows,
@@ -30,6 +38,11 @@ from pipelines.ingest.readers import (
 
 WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # an .xlsx (a zip), an .xls (an OLE2 compound file)
 _SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
+SPAN_MAX = 1000  # HTML's own limit on colspan
+ROWS_ALL = 10**9  # a span down the rows: no limit but the table's end
+
+# a table's cell: its 0-based column when the file says (ss:Index), its text, the columns and rows it spans
+Cell = tuple[int | None, str, int, int]
 
 
 def is_workbook(raw: bytes) -> bool:
@@ -59,16 +72,57 @@ def _text_sheets(raw: bytes) -> list[tuple[str, RawRows]]:
         raise UnreadableFileError("文件扩展名为工作簿，内容是网页或XML，但其中没有表格")
     else:
         sep = delimiter_of(first_lines(text))
-        tables = [("文本", [row or [""] for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep)])]
+        lines = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+        tables = [("文本", [[(None, v, 1, 1) for v in row] for row in lines])]
     # a row keeps its place (its line), blank or not: the workbook reader numbers the rows, then drops blank ones
-    sheets = [
-        (name, replace(sheet_rows(_sheet(rows)), encoding=encoding))
-        for name, rows in tables
-        if any(any(v.strip() for v in r) for r in rows)
-    ]
+    sheets = []
+    for name, cells in tables:
+        rows, spans_down = _placed(cells)
+        if any(any(v.strip() for v in r) for r in rows):
+            sheet = fill_merged(_sheet(rows), spans_down)
+            sheets.append((name, replace(sheet_rows(sheet), encoding=encoding)))
     if not sheets:
         raise UnreadableFileError("工作簿为空：没有任何工作表含有数据")
     return sheets
+
+
+def _placed(rows: list[list[Cell]]) -> tuple[list[list[str]], list[tuple[int, int, int]]]:
+    """A table's rows of cells on a grid (module docstring): the rows' texts, one per column, and the spans down
+    more than one row as merged.vertical_merges gives a workbook's merged ranges ((0-based column, first row, last
+    row), 1-based rows). A cell with its column given goes there; any other to the first place after the row's
+    previous cell that no span from above takes. A span is cut at the table's last row."""
+    covered: dict[int, dict[int, str]] = {}  # row → the places in it that spans from rows above take
+    down_ranges, lines = [], []
+    for r, cells in enumerate(rows):
+        line = covered.pop(r, {})
+        c = 0
+        for at, text, across, span_down in cells:
+            if at is not None:
+                c = at
+            else:
+                while c in line:
+                    c += 1
+            down = min(span_down, len(rows) - r)
+            for dc in range(across):
+                line[c + dc] = text if dc == 0 else line.get(c + dc, "")
+                for dr in range(1, down):
+                    covered.setdefault(r + dr, {}).setdefault(c + dc, "")
+            if down > 1:
+                down_ranges.append((c, r + 1, r + down))
+            c += across
+        lines.append([line.get(i, "") for i in range(1 + max(line, default=0))])
+    width = max((len(line) for line in lines), default=1)
+    return [line + [""] * (width - len(line)) for line in lines], down_ranges
+
+
+def _span(value: str | None, *, limit: int = SPAN_MAX) -> int:
+    """A span as written (HTML's colspan or rowspan; an XML merge count plus one) as a count from 1 to `limit`:
+    unreadable is 1; HTML's rowspan="0" spans every row left (the limit: cut at the table's last row)."""
+    try:
+        n = int((value or "1").strip())
+    except ValueError:
+        return 1
+    return limit if n == 0 else min(max(n, 1), limit)
 
 
 def _sheet(rows: list[list[str]]) -> pl.DataFrame:
@@ -85,9 +139,10 @@ class _Tables(html.parser.HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.tables: list[list[list[str]]] = []
-        self._row: list[str] | None = None
+        self.tables: list[list[list[Cell]]] = []
+        self._row: list[Cell] | None = None
         self._cell: list[str] | None = None
+        self._spans = (1, 1)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "table":
@@ -100,6 +155,8 @@ class _Tables(html.parser.HTMLParser):
         elif tag in ("td", "th") and self._row is not None:
             self._close_cell()
             self._cell = []
+            given = dict(attrs)
+            self._spans = (_span(given.get("colspan")), _span(given.get("rowspan"), limit=ROWS_ALL))
         elif tag == "br" and self._cell is not None:
             self._cell.append(" ")
 
@@ -115,7 +172,7 @@ class _Tables(html.parser.HTMLParser):
 
     def _close_cell(self) -> None:
         if self._cell is not None and self._row is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
+            self._row.append((None, " ".join("".join(self._cell).split()), *self._spans))
         self._cell = None
 
     def _close_row(self) -> None:
@@ -123,30 +180,38 @@ class _Tables(html.parser.HTMLParser):
         self._row = None
 
 
-def _html_tables(text: str) -> list[tuple[str, list[list[str]]]]:
+def _html_tables(text: str) -> list[tuple[str, list[list[Cell]]]]:
     parser = _Tables()
     parser.feed(text)
     parser.close()
     return [(f"表格{i + 1}", rows) for i, rows in enumerate(parser.tables)]
 
 
-def _spreadsheet_xml(text: str) -> list[tuple[str, list[list[str]]]]:
-    """Excel 2003 XML Spreadsheet: each Worksheet's Table rows; a cell's ss:Index (1-based) skips blank cells."""
+def _spreadsheet_xml(text: str) -> list[tuple[str, list[list[Cell]]]]:
+    """Excel 2003 XML Spreadsheet: each Worksheet's Table rows; a cell's ss:Index (1-based) is its column, its
+    ss:MergeAcross and ss:MergeDown the further columns and rows it spans."""
     try:
         root = ET.fromstring(text.encode("utf-8"))
     except ET.ParseError as exc:
         raise UnreadableFileError(f"XML表格无法解析（{exc}）") from None
-    sheets: list[tuple[str, list[list[str]]]] = []
+    sheets: list[tuple[str, list[list[Cell]]]] = []
     for sheet in root.iter(f"{_SS}Worksheet"):
         rows = []
         for row in sheet.iter(f"{_SS}Row"):
-            cells: list[str] = []
+            cells: list[Cell] = []
             for cell in row.iter(f"{_SS}Cell"):
-                at = cell.get(f"{_SS}Index")
-                if at is not None and at.isdigit():
-                    cells += [""] * max(int(at) - 1 - len(cells), 0)
+                at = (cell.get(f"{_SS}Index") or "").strip()
                 data = cell.find(f"{_SS}Data")
-                cells.append("".join(data.itertext()) if data is not None else "")
+                across = _span(_plus_one(cell.get(f"{_SS}MergeAcross")))
+                down = _span(_plus_one(cell.get(f"{_SS}MergeDown")), limit=ROWS_ALL)
+                value = "".join(data.itertext()) if data is not None else ""
+                cells.append((int(at) - 1 if at.isdigit() and int(at) > 0 else None, value, across, down))
             rows.append(cells)
         sheets.append((sheet.get(f"{_SS}Name") or f"表格{len(sheets) + 1}", rows))
     return sheets
+
+
+def _plus_one(merge: str | None) -> str | None:
+    """An XML cell's ss:MergeAcross or ss:MergeDown (the cells it covers beyond its own) as a span."""
+    merge = (merge or "").strip()
+    return str(int(merge) + 1) if merge.isdigit() else None

@@ -343,8 +343,9 @@ def parse_sql(col: Column, s: str) -> str | None:
             return f"coalesce(try_cast({number} as double), {_none_parsed(col, s)})"
         marked = f"regexp_replace({number}, {lit(MONEY_MARKS)}, '', 'g')"
         reads = [f"try_cast({number} as double)"]
-        if col.unit in UNIT_SHIFTS:  # 12.5万元, 20%: the digits shifted as text, then read
-            unit, places = UNIT_SHIFTS[col.unit]
+        for unit, places in UNIT_SHIFTS.get(
+            col.unit or "", ()
+        ):  # 12.5万元, 20%: the digits shifted as text, then read
             bare = f"regexp_replace({number}, {lit('^[¥￥] *| *' + re.escape(unit) + '$')}, '', 'g')"
             reads.append(
                 f"case when ends_with({number}, {lit(unit)}) then try_cast({shift_sql(bare, places)} as double) end"

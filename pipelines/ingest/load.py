@@ -29,7 +29,6 @@ from pipelines.identifiers import mask
 from pipelines.ingest import archives, disguised, fused, recognise, subheaders
 from pipelines.ingest.extras import add_extras, mask_personal_text
 from pipelines.ingest.readers import (
-    UNNAMED,
     DuplicateHeaderError,
     RawRows,
     UnreadableFileError,
@@ -331,7 +330,7 @@ def load_file(
                 rows = read_any(path)
                 result.encoding = rows.encoding
                 if fmt == "csv":
-                    rows = _header_found(rows, contract, rel)
+                    rows = subheaders.header_found(rows, contract, rel)
                 frame, extras = _canonical_frame(rows, contract)
                 bad_lines = rows.bad_lines
         except UnreadableFileError as exc:
@@ -422,35 +421,6 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, contract: Contra
     return _Source(None, list(rename.values()), select)
 
 
-TITLE_ROWS_MAX = recognise.TITLE_ROWS_MAX  # how far down a sheet its header may be, below a title
-
-
-def _header_found(rows: RawRows, contract: Contract, rel: str) -> RawRows:
-    """A sheet's or a CSV's rows under its header: below a title, and over two rows (ingest/subheaders.py)."""
-    rows = _header_below_title(rows, contract, rel)
-    return subheaders.joined(rows, contract.header_reader(), set(contract.key), rel)
-
-
-def _header_below_title(rows: RawRows, contract: Contract, rel: str) -> RawRows:
-    """A sheet with a title above its header (「某项目2025年11月农民工工资发放表」 on row 1, the header on row 2),
-    as spreadsheets made by hand are: when the first row names no key column but one of the next TITLE_ROWS_MAX
-    rows names them all, that row is the header and the rows above it are dropped; every row keeps its line.
-    Otherwise the rows as read (the file is then refused for its missing columns, naming the headers it has)."""
-    frame = rows.frame
-    columns = [c for c in frame.columns if c != "_line"]
-    keys = set(contract.key)
-    if keys & set(_header_renames(columns, contract).rename.values()):
-        return rows
-    for i, values in enumerate(frame.head(TITLE_ROWS_MAX).select(columns).iter_rows()):
-        header = [(v or "").strip() or f"{UNNAMED}{n}" for n, v in enumerate(values)]
-        if len(set(header)) == len(header) and keys <= set(_header_renames(header, contract).rename.values()):
-            line = int(frame["_line"][i])
-            log.info("file %s: header on line %d, below a title", rel, line)
-            body = frame.slice(i + 1).rename(dict(zip(columns, header, strict=True)))
-            return RawRows(body, rows.encoding, [b for b in rows.bad_lines if b[0] > line], None)
-    return rows
-
-
 def _workbook_frame(
     sheets: list[tuple[str, RawRows]], contract: Contract, rel: str
 ) -> tuple[pl.DataFrame, list[str]]:
@@ -460,7 +430,10 @@ def _workbook_frame(
     of a workbook whose data is not just its first sheet carries its sheet's name (`_item`: a quarantined line says
     which sheet). No such sheet: the first sheet as read (the file is then refused, naming what it has)."""
     keys = set(contract.key)
-    read = [(name, *_canonical_frame(_header_found(rows, contract, rel), contract)) for name, rows in sheets]
+    read = [
+        (name, *_canonical_frame(subheaders.header_found(rows, contract, rel), contract))
+        for name, rows in sheets
+    ]
     data = [sheet for sheet in read if keys <= set(sheet[1].columns)]
     if not data or (len(data) == 1 and data[0] is read[0]):  # none (refused later), or the usual workbook
         return read[0][1], read[0][2]
@@ -688,8 +661,8 @@ def _header_renames(columns: list[str], contract: Contract) -> _Renames:
         if canon is None and (split := header_unit(key)) is not None:
             base, written = split
             canon = known(base)
-            shift = UNIT_SHIFTS.get(contract.column(canon).unit or "") if canon else None
-            canon, unit = (canon, written) if shift and shift[0] == written else (None, None)
+            units = dict(UNIT_SHIFTS.get(contract.column(canon).unit or "", ())) if canon else {}
+            canon, unit = (canon, written) if written in units else (None, None)
         if canon and canon not in taken.values():
             taken[c] = canon
             if unit:

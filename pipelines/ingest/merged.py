@@ -5,7 +5,8 @@ sheet, one merged cell beside each team's workers. A workbook stores the value i
 only; the reader (calamine) sees the rows below it empty, so every such row lost a key part and was quarantined
 (必填字段为空). The merged ranges are listed in each sheet's XML (`<mergeCell ref="A3:A9"/>`): each range that spans
 rows below the header row gives its first cell's value to every row it covers. A range across columns only (a title
-over the table) changes nothing. Legacy .xls workbooks keep their merges in a binary record this does not read.
+over the table) changes nothing. A legacy .xls workbook (Excel 97–2003, still what many offices and WPS save) keeps
+its merged ranges in a binary record of each sheet (MERGEDCELLS), read here with xlrd (`legacy_vertical_merges`).
 """
 
 from __future__ import annotations
@@ -67,6 +68,30 @@ def vertical_merges(path: Path) -> dict[str, list[tuple[int, int, int]]]:
             return out
     except (KeyError, zipfile.BadZipFile, ValueError, OSError):
         return {}
+
+
+def legacy_vertical_merges(path: Path) -> dict[str, list[tuple[int, int, int]]]:
+    """As vertical_merges, for a legacy .xls workbook (an OLE2 file): its sheets' merged ranges that span rows, read
+    by xlrd (0-based, end-exclusive rows and columns). Empty where it has none or xlrd cannot read it."""
+    import xlrd  # only a legacy workbook needs it
+
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    except Exception:  # merges are a reading aid: a workbook xlrd cannot open is read by calamine as before
+        return {}
+    out: dict[str, list[tuple[int, int, int]]] = {}
+    try:
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            ranges = [(c0, r0 + 1, r1) for r0, r1, c0, _ in sheet.merged_cells if r1 - r0 > 1]
+            if ranges:
+                out[sheet.name] = ranges
+            book.unload_sheet(index)
+    except Exception:
+        return {}
+    finally:
+        book.release_resources()
+    return out
 
 
 def fill_merged(sheet: pl.DataFrame, ranges: list[tuple[int, int, int]]) -> pl.DataFrame:

@@ -8,7 +8,8 @@ the name does not start with an entity:
   2. else the file's header decides: the entity whose key columns the header names all of (its own spellings and
      the shared synonyms: contracts.header_map), the one of them whose columns the header names most of — a pay
      sheet names a roster's key too (项目编码, 证件号码), and more of the payroll's. Two entities naming as many, or
-     none: refused, saying why. The header may be on row 1 or below a title (TITLE_ROWS_MAX rows), in any sheet.
+     none: refused, saying why. The header is found as the loader finds it (subheaders.header_found: on row 1 or
+     below a title, over one row or two), in any sheet.
 The night's bulletin names the file and the entity it was read as (the ledger's `reason` of the loaded file:
 load._recognised, load_facts.recognised_entity_findings).
 """
@@ -23,10 +24,9 @@ import polars as pl
 from pipelines.contracts import Contract, all_contracts, load_contract
 from pipelines.ingest import disguised
 from pipelines.ingest.readers import RawRows, UnreadableFileError, read_any, read_xlsx_sheets
+from pipelines.ingest.subheaders import header_found
 
 log = logging.getLogger(__name__)
-
-TITLE_ROWS_MAX = 5  # rows above a header a title may take (load._header_below_title reads the same)
 
 
 def entity_of_chinese_name(filename: str) -> str | None:
@@ -41,12 +41,12 @@ def entity_of_chinese_name(filename: str) -> str | None:
 def entity_of_headers(path: Path, raw: bytes, fmt: str | None) -> tuple[str | None, str]:
     """The entity the file's header names (module docstring), and in Chinese why none when there is none."""
     try:
-        headers = _header_candidates(path, raw, fmt)
+        sheets = _sheets(path, raw, fmt)
     except (UnreadableFileError, OSError, pl.exceptions.PolarsError):
         return None, "文件名不以任何已知数据实体开头，文件也无法读取表头，未加载"
     scores: dict[str, int] = {}
     for entity, contract in all_contracts().items():
-        named = [_named_columns(header, contract) for header in headers]
+        named = [_named_columns(header_found(rows, contract, path.name), contract) for rows in sheets]
         complete = [len(n) for n in named if set(contract.key) <= n]
         if complete:
             scores[entity] = max(complete)
@@ -60,32 +60,21 @@ def entity_of_headers(path: Path, raw: bytes, fmt: str | None) -> tuple[str | No
     return winners[0], ""
 
 
-def _named_columns(header: list[str], contract: Contract) -> set[str]:
-    """The contract columns a header row names, as the loader maps headers (Contract.header_reader)."""
+def _named_columns(rows: RawRows, contract: Contract) -> set[str]:
+    """The contract columns the header of `rows` names, as the loader maps headers (Contract.header_reader)."""
     column_of = contract.header_reader()
-    return {c for h in header if (c := column_of(h.strip().lstrip("\ufeff")))}
+    return {c for h in rows.frame.columns if h != "_line" and (c := column_of(h.strip().lstrip("\ufeff")))}
 
 
-def _header_candidates(path: Path, raw: bytes, fmt: str | None) -> list[list[str]]:
-    """Every row that may be the file's header: a Parquet file's columns; else each sheet's first row and the next
-    TITLE_ROWS_MAX rows (a title above the header)."""
+def _sheets(path: Path, raw: bytes, fmt: str | None) -> list[RawRows]:
+    """The file's rows as the loader reads them, a workbook's sheet by sheet; a Parquet file's columns only."""
     if fmt == "parquet":
-        return [list(pl.read_parquet_schema(path))]
+        return [RawRows(pl.DataFrame(schema=dict.fromkeys(pl.read_parquet_schema(path), pl.Utf8)), None)]
     if fmt in ("xlsx", "xls"):
-        sheets = [
+        return [
             rows
             for _, rows in (
                 read_xlsx_sheets(path) if disguised.is_workbook(raw) else disguised.text_sheets(raw)
             )
         ]
-    elif fmt is not None:
-        sheets = [read_any(path)]
-    else:
-        return []
-    return [row for rows in sheets for row in _rows_at_top(rows)]
-
-
-def _rows_at_top(rows: RawRows) -> list[list[str]]:
-    columns = [c for c in rows.frame.columns if c != "_line"]
-    top = rows.frame.head(TITLE_ROWS_MAX).select(columns).iter_rows()
-    return [columns, *([(v or "").strip() for v in values] for values in top)]
+    return [read_any(path)] if fmt is not None else []

@@ -22,11 +22,50 @@ import logging
 import re
 from collections.abc import Callable
 
-from pipelines.ingest.readers import RawRows, is_unnamed
+from pipelines.contracts import Contract
+from pipelines.ingest.readers import UNNAMED, RawRows, is_unnamed
 
 log = logging.getLogger("wagewatch.ingest")
 
 _NUMBER = re.compile(r"^[-+]?[0-9０-９][0-9０-９,.，．]*%?$")
+
+
+TITLE_ROWS_MAX = 5  # how far down a sheet its header may be, below a title
+
+
+def header_found(rows: RawRows, contract: Contract, rel: str) -> RawRows:
+    """A sheet's or a CSV's rows under its header: on row 1 or below a title, over one row or two (`joined`). A
+    sheet made by hand often has a title above its header (「某项目2025年11月农民工工资发放表」 on row 1, the header on
+    row 2): when the first row names no key column, the first of the next TITLE_ROWS_MAX rows that names them all —
+    itself or with the row below it, a key column such as 项目编码 under a group 项目 over 编码 | 名称 — is the header,
+    and the rows above it are dropped; every row keeps its line. Otherwise the first row (with the second, when they
+    make one header), or the rows as read (the file is then refused for its missing columns, naming the headers it
+    has). The loader reads a file's header so, and the file recogniser (recognise.py) a file's entity from it."""
+    keys = set(contract.key)
+    known = contract.header_reader()
+
+    def named(found: RawRows) -> set[str]:
+        return {c for h in found.frame.columns if h != "_line" and (c := known(h.strip().lstrip("\ufeff")))}
+
+    if keys & named(rows):
+        return joined(rows, known, keys, rel)
+    frame = rows.frame
+    columns = [c for c in frame.columns if c != "_line"]
+    for i, values in enumerate(frame.head(TITLE_ROWS_MAX).select(columns).iter_rows()):
+        header = [(v or "").strip() or f"{UNNAMED}{n}" for n, v in enumerate(values)]
+        if len(set(header)) != len(header):
+            continue
+        line = int(frame["_line"][i])
+        body = frame.slice(i + 1).rename(dict(zip(columns, header, strict=True)))
+        found = joined(
+            RawRows(body, rows.encoding, [b for b in rows.bad_lines if b[0] > line], None), known, keys, rel
+        )
+        if keys <= named(found):
+            log.info("file %s: header on line %d, below a title", rel, line)
+            return found
+    # a header over two rows whose group holds a key column (项目 over 编码 | 名称) on row 1; tried last, as a title
+    # over every column reads as a group over them all
+    return joined(rows, known, keys, rel)
 
 
 def joined(rows: RawRows, known: Callable[[str], str | None], keys: set[str], rel: str) -> RawRows:

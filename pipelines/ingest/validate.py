@@ -26,11 +26,11 @@ Normalisation, written down (sources.md "codes may arrive …"):
   second; five digits only (1927–2173), so a yyyymmdd is never read so;
 - numbers with thousands separators (8,963.58); an amount as a spreadsheet displays a currency cell (¥8,963.58, saved
   so into a CSV) or with its unit (8963.58元): MONEY_MARKS;
-- a value in the other unit its kind of column is written in (UNIT_SHIFTS): an amount in 万元 (1195.57万元 is
-  11,955,700 元) in a money column, a share as a percentage (20% is 0.2) in a ratio column; and a header giving that
-  unit (合同金额（万元）, 人工费用比例（%）) gives it to every value under it (load._header_renames). Read exactly: the
-  digits are shifted as text, then read, so 1195.57万元 reads as the same number as 11955700. Any other unit (千元,
-  ‰) leaves the header unknown and the value unread.
+- a value in another unit its kind of column is written in (UNIT_SHIFTS): an amount in 万元 or 千元 (1195.57万元 is
+  11,955,700 元) in a money column, a share as a percentage or per mille (20% and 200‰ are 0.2) in a ratio column; and
+  a header giving that unit (合同金额（万元）, 人工费用比例（%）) gives it to every value under it
+  (load._header_renames). Read exactly: the digits are shifted as text, then read, so 1195.57万元 reads as the same
+  number as 11955700. Any other unit (百万元, 亿元) leaves the header unknown and the value unread.
 """
 
 from __future__ import annotations
@@ -101,4 +101,7 @@ MONEY_MARKS = r"^[¥￥] *| *元$"
 
 # the other unit a kind of column (contracts.Column.unit) is written in: (the unit as written after a value or in a
 # header's brackets, places the decimal point moves to the right to read it in the column's own unit)
-UNIT_SHIFTS: dict[str, tuple[str, int]] = {"元": ("万元", 4), "ratio": ("%", -2)}
+UNIT_SHIFTS: dict[str, tuple[tuple[str, int], ...]] = {
+    "元": (("万元", 4), ("千元", 3)),  # 合同金额（万元）, and a finance office's 千元
+    "ratio": (("%", -2), ("‰", -3)),
+}

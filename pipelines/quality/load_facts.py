@@ -158,7 +158,7 @@ def cut_file_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date) 
 
 def unknown_column_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date) -> list[dict]:
     """One finding per loaded file with headers no contract column has (ledger `unknown_headers`): their values
-    are kept in raw `_extra` and read by nothing, so a renamed column (应发金额（千元）) is named, not silently empty."""
+    are kept in raw `_extra` and read by nothing, so a renamed column (应发金额（百万元）) is named, not silently empty."""
     where = "unknown_headers is not null and status = 'loaded'"
     return _file_notes(con, since, as_of, "file_unknown_columns", "unknown_headers", where)
 

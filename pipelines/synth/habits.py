@@ -106,17 +106,56 @@ HTML_WORKBOOK_SHARE = 0.5  # of the workbooks: written as a web system's 导出E
 
 
 def _html_workbook(path: Path) -> str:
-    """A workbook rewritten as an older web system exports one: an HTML page (GBK) named .xls, a table per sheet,
-    each cell the text the workbook reader reads from it; its rows in the workbook's order."""
+    """A workbook rewritten as an older web system exports one: an HTML page (GBK) named .xls, a table per sheet
+    under a title spanning it (colspan), its headers in Chinese over two rows where two begin alike (rowspan and
+    colspan, as _header_pair finds them), its rows ordered by the first column and each run of one value given once
+    beside the rows it holds for (rowspan: the rows below have a cell fewer)."""
+    entity = entity_of_file(path.name)
+    title = f"{load_contract(entity).zh}导出" if entity else "导出数据"
     tables = []
-    for frame in pl.read_excel(path, sheet_id=0, infer_schema_length=0, drop_empty_rows=False).values():
-        rows = [list(frame.columns), *frame.rows()]
-        cells = ["".join(f"<td>{html.escape(v or '')}</td>" for v in row) for row in rows]
-        tables.append("<table border=1>" + "".join(f"<tr>{c}</tr>" for c in cells) + "</table>")
+    for read in pl.read_excel(path, sheet_id=0, infer_schema_length=0, drop_empty_rows=False).values():
+        if read.width == 0:
+            continue
+        frame = read.sort(read.columns[0], nulls_last=True, maintain_order=True)
+        rows = [
+            f'<tr><td colspan="{frame.width}">{html.escape(title)}</td></tr>',
+            *_html_header(frame, entity),
+        ]
+        first = frame[frame.columns[0]].to_list()
+        for r, values in enumerate(frame.rows()):
+            run = 1
+            while r + run < len(first) and first[r + run] == first[r] and first[r] is not None:
+                run += 1
+            cells = [f"<td>{html.escape(v or '')}</td>" for v in values]
+            if r > 0 and first[r] is not None and first[r - 1] == first[r]:
+                cells = cells[1:]  # under the span of the rows above
+            elif run > 1:
+                cells[0] = f'<td rowspan="{run}">{html.escape(first[r] or "")}</td>'
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        tables.append("<table border=1>" + "".join(rows) + "</table>")
     page = '<html><head><meta charset="gbk"></head><body>' + "".join(tables) + "</body></html>"
     path.with_suffix(".xls").write_bytes(page.encode("gb18030"))
     path.unlink()
     return "html_workbook"
+
+
+def _html_header(frame: pl.DataFrame, entity: str | None) -> list[str]:
+    """A table's header rows as a web page writes the header _header_rows writes into a workbook."""
+    columns = _in_chinese(frame.columns, entity)
+    pair = _header_pair(columns)
+    if pair is None:
+        return ["<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in columns) + "</tr>"]
+    i, common = pair
+    top = [
+        f'<th colspan="2">{html.escape(c[:common])}</th>'
+        if col == i
+        else ""
+        if col == i + 1
+        else f'<th rowspan="2">{html.escape(c)}</th>'
+        for col, c in enumerate(columns)
+    ]
+    below = "".join(f"<th>{html.escape(c[common:])}</th>" for c in columns[i : i + 2])
+    return ["<tr>" + "".join(top) + "</tr>", f"<tr>{below}</tr>"]
 
 
 def _merged_workbook(path: Path) -> str:
@@ -160,18 +199,28 @@ def _header_rows(sheet: xlsxwriter.worksheet.Worksheet, columns: list[str]) -> i
     (建设单位统一社会信用代码 | 建设单位名称, 担保开始日期 | 担保结束日期) under their shared beginning merged over both,
     their own rest on the row below, every other header merged down both rows; one row when no two begin alike.
     Returns the first row of the records."""
+    pair = _header_pair(columns)
+    if pair is None:
+        sheet.write_row(0, 0, columns)
+        return 1
+    i, common = pair
+    for col, name in enumerate(columns):
+        if col not in (i, i + 1):
+            sheet.merge_range(0, col, 1, col, name)
+    sheet.merge_range(0, i, 0, i + 1, columns[i][:common])
+    sheet.write_row(1, i, [columns[i][common:], columns[i + 1][common:]])
+    return 2
+
+
+def _header_pair(columns: list[str]) -> tuple[int, int] | None:
+    """The first two neighbouring Chinese headers that begin alike for at least two characters, as (the first's
+    place, the length of their shared beginning); None when no two do."""
     for i in range(len(columns) - 1):
         a, b = columns[i], columns[i + 1]
         common = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
         if common >= 2 and not a[:common].isascii() and common < min(len(a), len(b)):
-            for col, name in enumerate(columns):
-                if col not in (i, i + 1):
-                    sheet.merge_range(0, col, 1, col, name)
-            sheet.merge_range(0, i, 0, i + 1, a[:common])
-            sheet.write_row(1, i, [a[common:], b[common:]])
-            return 2
-    sheet.write_row(0, 0, columns)
-    return 1
+            return i, common
+    return None
 
 
 def _zipped(folder: Path) -> int:

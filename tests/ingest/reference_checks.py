@@ -155,9 +155,10 @@ def _parse(col: Column) -> pl.Expr | None:
         value = number.cast(pl.Float64, strict=False)
         if col.type == "int":
             return pl.when(~value.is_infinite()).then(value)  # inf: no number; nan: no value (_judge)
-        if col.unit in UNIT_SHIFTS:
-            unit, places = UNIT_SHIFTS[col.unit]
-            in_unit = number.map_elements(lambda t: _in_other_unit(t, unit, places), return_dtype=pl.Float64)
+        for unit, places in UNIT_SHIFTS.get(col.unit or "", ()):
+            in_unit = number.map_elements(
+                lambda t, unit=unit, places=places: _in_other_unit(t, unit, places), return_dtype=pl.Float64
+            )
             value = value.fill_null(in_unit)
         value = value.fill_null(number.str.replace_all(MONEY_MARKS, "").cast(pl.Float64, strict=False))
         return pl.when(~value.is_infinite()).then(value)

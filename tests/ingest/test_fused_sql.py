@@ -118,7 +118,7 @@ POOLS = {
         "-3.5万元",
         "1.2.3万元",
         "万元",
-        "12千元",  # a unit no column is written in: unread
+        "12百万元",  # a unit no column is written in: unread
         "无",
         "－",
         " / ",

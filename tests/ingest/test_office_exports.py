@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 import xlsxwriter
+import xlwt
 
 from pipelines.identifiers import id_check_char, pii_hash
 from pipelines.ingest import load_file
@@ -123,7 +124,7 @@ def _currency_csv(folder) -> None:
     for n, (idn, days, total, actual, back, paid) in enumerate(ROWS):
         shown = f'"¥{total:,.2f}"' if n % 2 == 0 else f"{total}元"
         lines.append(f'P1,2025-11,{idn},{days},{shown},"￥{actual:,.2f}",{back},{paid.isoformat()}')
-    lines.append(f"P1,2025-11,{BAD_ID},10,12千元,100,0,2025-12-16")  # a unit no column is written in (line 5)
+    lines.append(f"P1,2025-11,{BAD_ID},10,12亿元,100,0,2025-12-16")  # a unit no column is written in (line 5)
     (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -200,6 +201,34 @@ def test_a_share_as_a_percentage_and_a_contract_in_wan_yuan(tmp_path):
         ("P3", None, None),
         ("P4", None, 0.25),
         ("P5", None, None),  # a word for none under a header in %: none, not 无%
+    ]
+
+
+def test_amounts_in_qian_yuan_and_shares_per_mille(tmp_path):
+    """A finance office's sheet gives amounts in 千元 and shares in ‰, in the header or after the value. Before: the
+    header was unknown (合同金额 empty, 人工费用比例 empty: R01/R02 read the project as having no labour-cost share)
+    and a cell's 千元 or ‰ a bad number (the project quarantined)."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "project_1231.csv").write_text(
+        "项目编码,合同金额（千元）,人工费用比例（‰）\nP1,119557,200\nP2,0.001,125.5\n", encoding="utf-8"
+    )
+    (folder / "project_1231b.csv").write_text(
+        "项目编码,合同金额,人工费用比例\nP3,1195.57千元,200‰\nP4,12万元,20%\n", encoding="utf-8"
+    )
+    con = fresh_warehouse()
+    for path in sorted(folder.iterdir()):
+        result = load_file(con, path, NIGHT, Settings(), inbox=folder)
+        assert (result.status, result.rows_quarantined, result.unknown_headers) == ("loaded", 0, None)
+    stored = con.execute(
+        "select project_code, contract_amount, labor_cost_ratio from raw_project order by project_code"
+    ).fetchall()
+    con.close()
+    assert stored == [
+        ("P1", 119557000.0, 0.2),
+        ("P2", 1.0, 0.1255),
+        ("P3", 1195570.0, 0.2),
+        ("P4", 120000.0, 0.2),
     ]
 
 
@@ -460,10 +489,27 @@ def _merged_workbook(folder) -> None:
     book.close()
 
 
-def test_a_value_merged_down_its_rows_holds_for_each_of_them(tmp_path):
-    """Before, the rows under a merged cell read empty: two of the three pay lines quarantined (必填字段为空)."""
+def _merged_legacy_workbook(folder) -> None:
+    """The same sheet saved as a legacy .xls (Excel 97–2003, as WPS and many offices still save)."""
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("工资表")
+    sheet.write_merge(0, 0, 0, len(HEADER) - 1, "某项目2025年11月工资发放表")
+    for col, name in enumerate(HEADER):
+        sheet.write(1, col, name)
+    sheet.write_merge(2, 4, 0, 0, "P1")
+    sheet.write_merge(2, 4, 1, 1, "2025-11")
+    for row, (idn, days, total, actual, back, paid) in enumerate(ROWS, start=2):
+        for col, value in enumerate([idn, days, total, actual, back, paid.isoformat()], start=2):
+            sheet.write(row, col, value)
+    book.save(str(folder / "payroll_1231.xls"))
+
+
+@pytest.mark.parametrize("write", [_merged_workbook, _merged_legacy_workbook], ids=["xlsx", "xls"])
+def test_a_value_merged_down_its_rows_holds_for_each_of_them(tmp_path, write):
+    """Before, the rows under a merged cell read empty: two of the three pay lines quarantined (必填字段为空) — in a
+    legacy .xls until session 24, whose merges were not read."""
     _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
-    result, stored, quarantined = _load(tmp_path, "merged", _merged_workbook)
+    result, stored, quarantined = _load(tmp_path, "merged", write)
     assert (result.rows_loaded, quarantined) == (3, [])
     assert stored == canonical
 
@@ -497,13 +543,13 @@ def test_a_row_number_column_is_not_reported_but_another_unknown_column_is(tmp_p
 
 
 def test_a_header_without_a_required_column_refuses_the_file_and_names_the_headers(tmp_path):
-    """A pay day under a name that could be any date and the amounts in 千元 (a unit no column is written in): the file is refused
+    """A pay day under a name that could be any date and the amounts in 百万元 (a unit no column is written in): the file is refused
     with one reason naming the absent column and the headers not recognised — not three rows quarantined for an
-    empty pay day, and never the 千元 amounts read as 元."""
+    empty pay day, and never the 百万元 amounts read as 元."""
 
     def write(folder) -> None:
         header = (
-            ",".join(HEADER).replace("balance_date", "日期").replace("total_pay_amount", "应发金额（千元）")
+            ",".join(HEADER).replace("balance_date", "日期").replace("total_pay_amount", "应发金额（百万元）")
         )
         lines = [header] + [f"P1,2025-11,{r[0]},{r[1]},{r[2] / 1000},{r[3]},{r[4]},{r[5]}" for r in ROWS]
         (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -511,7 +557,7 @@ def test_a_header_without_a_required_column_refuses_the_file_and_names_the_heade
     result, stored, quarantined = _load(tmp_path, "renamed", write)
     assert (result.status, result.rows_read, result.rows_loaded) == ("failed", 3, 0)
     assert result.reason == (
-        "表头与数据标准不符：缺少必填字段 发放日期（balance_date）；未识别的表头 应发金额（千元）、日期"
+        "表头与数据标准不符：缺少必填字段 发放日期（balance_date）；未识别的表头 应发金额（百万元）、日期"
     )
     assert stored == []
     assert quarantined == []
@@ -606,7 +652,75 @@ def _two_row_header_csv(folder) -> None:
     (folder / "payroll_1231.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
 
 
-@pytest.mark.parametrize("write", [_two_row_header_workbook, _two_row_header_csv], ids=["xlsx", "csv"])
+# the same sheet as web systems' 导出Excel write it: spans instead of merged ranges
+TWO_ROW_GROUP = ["基本工资", "加班工资", "合计"]
+TWO_ROW_ABOVE = ["序号", "项目编码", "工资月份", "身份证号", "出勤天数"]
+TWO_ROW_AFTER = ["实发工资", "是否补发", "发放日期"]
+
+
+def _two_row_records() -> list[list[str]]:
+    out = []
+    for n, (idn, days, total, actual, back, paid) in enumerate(ROWS, start=1):
+        basic = round(total * 0.8, 2)
+        out.append([str(n), "P1", "2025-11", idn, str(days), str(basic), str(round(total - basic, 2))])
+        out[-1] += [str(total), str(actual), str(back), paid.isoformat()]
+    return out
+
+
+def _two_row_header_html(folder) -> None:
+    """An HTML table named .xls: the title over every column (colspan), the headers down both rows (rowspan), 应发工资
+    over its three, and the project code and pay month once beside all three records (rowspan=3): the rows below
+    the first have two cells fewer, each in the place the span covers."""
+    span = 'rowspan="2"'
+    head = "".join(f"<th {span}>{h}</th>" for h in TWO_ROW_ABOVE) + '<th colspan="3">应发工资</th>'
+    head += "".join(f"<th {span}>{h}</th>" for h in TWO_ROW_AFTER)
+    rows = ['<tr><td colspan="11">某项目2025年11月农民工工资发放表</td></tr>', f"<tr>{head}</tr>"]
+    rows.append("<tr>" + "".join(f"<th>{h}</th>" for h in TWO_ROW_GROUP) + "</tr>")
+    for i, values in enumerate(_two_row_records()):
+        if i == 0:
+            cells = f"<td>{values[0]}</td>" + "".join(f'<td rowspan="3">{v}</td>' for v in values[1:3])
+        else:
+            cells = f"<td>{values[0]}</td>"
+        rows.append("<tr>" + cells + "".join(f"<td>{v}</td>" for v in values[3:]) + "</tr>")
+    page = f"<html><body><table border=1>{''.join(rows)}</table></body></html>"
+    (folder / "payroll_1231.xls").write_bytes(page.encode("gb18030"))
+
+
+def _two_row_header_xml(folder) -> None:
+    """Excel 2003's XML Spreadsheet named .xls: the same sheet with ss:MergeAcross and ss:MergeDown, a cell after a
+    merge without an ss:Index (its place follows the merge)."""
+    ss = "urn:schemas-microsoft-com:office:spreadsheet"
+
+    def cell(value: str, merge: str = "") -> str:
+        return f'<Cell{merge}><Data ss:Type="String">{value}</Data></Cell>'
+
+    down = ' ss:MergeDown="1"'
+    head = "".join(cell(h, down) for h in TWO_ROW_ABOVE) + cell("应发工资", ' ss:MergeAcross="2"')
+    head += "".join(cell(h, down) for h in TWO_ROW_AFTER)
+    rows = [cell("某项目2025年11月农民工工资发放表", ' ss:MergeAcross="10"'), head]
+    rows.append(
+        '<Cell ss:Index="6"><Data ss:Type="String">基本工资</Data></Cell>' + cell("加班工资") + cell("合计")
+    )
+    for i, values in enumerate(_two_row_records()):
+        first = (
+            cell(values[0]) + "".join(cell(v, ' ss:MergeDown="2"') for v in values[1:3]) if i == 0 else None
+        )
+        rest = "".join(cell(v) for v in values[4:])
+        at = f'<Cell ss:Index="4"><Data ss:Type="String">{values[3]}</Data></Cell>'
+        rows.append((first + cell(values[3]) if first else cell(values[0]) + at) + rest)
+    body = "".join(f"<Row>{r}</Row>" for r in rows)
+    text = (
+        f'<?xml version="1.0"?>\n<Workbook xmlns="{ss}" xmlns:ss="{ss}"><Worksheet ss:Name="工资表">'
+        f"<Table>{body}</Table></Worksheet></Workbook>"
+    )
+    (folder / "payroll_1231.xls").write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "write",
+    [_two_row_header_workbook, _two_row_header_csv, _two_row_header_html, _two_row_header_xml],
+    ids=["xlsx", "csv", "html", "xml"],
+)
 def test_a_header_over_two_rows_reads_the_columns_under_a_group(tmp_path, write):
     """Before, 应发工资 named the 基本工资 column under it: every pay line's 应发金额 was the basic wage alone (R05
     counts it), and the row of sub-names was quarantined as a pay line without its key (the CSV: refused whole, its
@@ -616,6 +730,48 @@ def test_a_header_over_two_rows_reads_the_columns_under_a_group(tmp_path, write)
     assert (result.status, result.rows_loaded, quarantined) == ("loaded", 3, [])
     assert stored == canonical
     assert result.unknown_headers == "应发工资基本工资、应发工资加班工资"
+
+
+def _key_under_a_group_html(folder, name: str) -> None:
+    """An HTML export with a title, its project code in a group over two rows: 项目 over 编码 | 名称."""
+    span = 'rowspan="2"'
+    head = '<th colspan="2">项目</th>' + "".join(f"<th {span}>{h}</th>" for h in ["工资月份", "身份证号"])
+    head += "".join(
+        f"<th {span}>{h}</th>" for h in ["出勤天数", "应发金额", "实发金额", "是否补发", "发放日期"]
+    )
+    rows = [
+        '<tr><td colspan="9">工资发放明细导出</td></tr>',
+        f"<tr>{head}</tr>",
+        "<tr><th>编码</th><th>名称</th></tr>",
+    ]
+    for idn, days, total, actual, back, paid in ROWS:
+        values = [
+            "P1",
+            "某项目",
+            "2025-11",
+            idn,
+            str(days),
+            str(total),
+            str(actual),
+            str(back),
+            paid.isoformat(),
+        ]
+        rows.append("<tr>" + "".join(f"<td>{v}</td>" for v in values) + "</tr>")
+    (folder / name).write_text(f"<html><body><table>{''.join(rows)}</table></body></html>", encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["payroll_1231.xls", "导出数据_1.xls"])
+def test_a_key_column_in_a_group_below_a_title(tmp_path, name):
+    """Before, a title above a header over two rows was read only where each key column had a row of its own: 项目
+    over 编码 | 名称 found no header naming the project code — the file refused whole (缺少必填字段 项目编码), and a file
+    named 导出数据_1.xls refused as an unknown entity. The same search for the header now serves both."""
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    result, stored, quarantined = _load(
+        tmp_path, "grouped", lambda folder: _key_under_a_group_html(folder, name)
+    )
+    assert (result.status, result.entity, result.rows_loaded, quarantined) == ("loaded", "payroll", 3, [])
+    assert stored == canonical
+    assert result.unknown_headers == "项目名称"
 
 
 def test_a_first_record_is_never_taken_for_a_second_header_row(tmp_path):
@@ -704,13 +860,13 @@ def test_folders_and_files_outside_the_extract_dates_are_named_not_fatal(tmp_pat
 
 
 def test_a_column_the_standard_does_not_know_is_named_in_the_bulletin(tmp_path):
-    """The amounts under 应发金额（千元）: a unit no column is written in, so not total_pay_amount; the file loads (the column is optional)
+    """The amounts under 应发金额（百万元）: a unit no column is written in, so not total_pay_amount; the file loads (the column is optional)
     with total_pay_amount empty, and the night's findings name the file and the header instead of saying nothing."""
     from pipelines.quality.load_facts import load_findings
     from pipelines.quality.titles_zh import CHECK_TITLES
 
     def write(folder) -> None:
-        header = ",".join(HEADER).replace("total_pay_amount", "应发金额（千元）")
+        header = ",".join(HEADER).replace("total_pay_amount", "应发金额（百万元）")
         lines = [header] + [f"P1,2025-11,{r[0]},{r[1]},{r[2] / 1000},{r[3]},{r[4]},{r[5]}" for r in ROWS]
         (folder / "payroll_1231.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -719,12 +875,12 @@ def test_a_column_the_standard_does_not_know_is_named_in_the_bulletin(tmp_path):
     write(folder)
     con = fresh_warehouse()
     result = load_file(con, folder / "payroll_1231.csv", NIGHT, Settings(), inbox=folder)
-    assert (result.status, result.rows_loaded, result.unknown_headers) == ("loaded", 3, "应发金额（千元）")
+    assert (result.status, result.rows_loaded, result.unknown_headers) == ("loaded", 3, "应发金额（百万元）")
     assert con.execute("select count(total_pay_amount) from raw_payroll").fetchone() == (0,)
     found = [f for f in load_findings(con, NIGHT, Settings()) if f["check_id"] == "file_unknown_columns"]
     con.close()
     assert [(f["entity"], f["detail_zh"]) for f in found] == [
-        ("payroll", "payroll_1231.csv：应发金额（千元）")
+        ("payroll", "payroll_1231.csv：应发金额（百万元）")
     ]
     assert "数据标准以外的列" in CHECK_TITLES["file_unknown_columns"]
 
