@@ -82,6 +82,13 @@ def _m008_ledger_changed_events(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("alter table load_file add column rows_changed_not_taken BIGINT DEFAULT 0")
 
 
+def _m009_ledger_hidden_sheets(con: duckdb.DuckDBPyConnection) -> None:
+    """The ledger names a workbook's hidden sheets that hold the data's header: not loaded, and said in the bulletin."""
+    have = {r[0] for r in con.execute("describe load_file").fetchall()}
+    if "hidden_sheets" not in have:
+        con.execute("alter table load_file add column hidden_sheets VARCHAR")
+
+
 MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "initial schema", _m001_initial),
     (2, "raw columns follow the contracts", _m002_raw_columns_follow_contracts),
@@ -91,6 +98,7 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (6, "raw _row_hash as a 64-bit number", _m006_row_hash_as_number),
     (7, "ledger names unknown headers", _m007_ledger_unknown_headers),
     (8, "ledger counts events changed but not taken", _m008_ledger_changed_events),
+    (9, "ledger names hidden sheets not loaded", _m009_ledger_hidden_sheets),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -181,8 +181,10 @@ CREATE TABLE IF NOT EXISTS load_file (
   tail_problem VARCHAR,             -- CSV/JSONL whose last record is cut off (ingest/tail.py), plain words
   unknown_headers VARCHAR,          -- a loaded file's headers the contract does not know (、-separated): kept in
                                     -- raw `_extra`, used by nothing downstream (file_unknown_columns)
-  rows_changed_not_taken BIGINT DEFAULT 0 -- of rows_duplicate: events stored under their key with other content
-                                          -- (a correction not taken: event_correction_not_taken)
+  rows_changed_not_taken BIGINT DEFAULT 0, -- of rows_duplicate: events stored under their key with other content
+                                           -- (a correction not taken: event_correction_not_taken)
+  hidden_sheets VARCHAR             -- a workbook's hidden sheets whose header is the data's, not loaded (、-separated,
+                                    -- each with its rows): hidden_sheet_not_loaded
 )"""
 
 QUARANTINE_DDL = """

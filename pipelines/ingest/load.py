@@ -32,6 +32,7 @@ from pipelines.ingest.readers import (
     DuplicateHeaderError,
     RawRows,
     UnreadableFileError,
+    hidden_sheets,
     is_unnamed,
     read_any,
     read_xlsx_sheets,
@@ -95,6 +96,8 @@ class FileResult:
     unknown_headers: str | None = None
     # events already stored under their key with other content: a correction not taken (the first delivery is kept)
     rows_changed_not_taken: int = 0
+    # a workbook's hidden sheets whose header is the data's (、-separated, each with its rows): not loaded
+    hidden_sheets: str | None = None
     read_as: ReadAs | None = field(default=None, repr=False)  # None: the file changed while it was read
 
     @property
@@ -321,18 +324,7 @@ def load_file(
     extras: list[str] = []
     if source is None:
         try:
-            if fmt in ("xlsx", "xls"):
-                # many systems' 导出Excel is an HTML page, an XML Spreadsheet or text under the workbook's name
-                sheets = read_xlsx_sheets(path) if disguised.is_workbook(raw) else disguised.text_sheets(raw)
-                result.encoding = sheets[0][1].encoding
-                frame, extras = _workbook_frame(sheets, contract, rel)
-            else:
-                rows = read_any(path)
-                result.encoding = rows.encoding
-                if fmt == "csv":
-                    rows = subheaders.header_found(rows, contract, rel)
-                frame, extras = _canonical_frame(rows, contract)
-                bad_lines = rows.bad_lines
+            frame, extras, bad_lines = _frame_of(path, raw, contract, result)
         except UnreadableFileError as exc:
             reason = _refusal(exc, contract)
             log.warning("file %s failed: %s", rel, reason)
@@ -341,6 +333,8 @@ def load_file(
         present = [c for c in frame.columns if c in contract.column_names]
         source = _Source(add_extras(frame, extras, settings.pii_key), present)
     missing = _missing_required(contract, source.present, extras, records=fmt in ("json", "jsonl"))
+    if missing and result.hidden_sheets:
+        missing = f"数据只在隐藏工作表{result.hidden_sheets}中，未加载：如为有效数据，请取消隐藏后重新报送"
     if missing:
         if source.frame is None:
             result.rows_read = int(con.execute(f"select count(*) from ({source.select})").fetchall()[0][0])  # type: ignore[index]
@@ -358,6 +352,27 @@ def load_file(
     if not result.conserved:
         log.error("row conservation broken for %s: %s", rel, result)
     return result
+
+
+def _frame_of(
+    path: Path, raw: bytes, contract: Contract, result: FileResult
+) -> tuple[pl.DataFrame, list[str], list[tuple[int, str]]]:
+    """A file other than Parquet as rows under canonical names, its extra columns and its unsplittable lines; the
+    result gets the file's encoding and, for a workbook, its hidden data sheets."""
+    if result.format in ("xlsx", "xls"):
+        # many systems' 导出Excel is an HTML page, an XML Spreadsheet or text under the workbook's name
+        workbook = disguised.is_workbook(raw)
+        sheets = read_xlsx_sheets(path) if workbook else disguised.text_sheets(raw)
+        result.encoding = sheets[0][1].encoding
+        hidden = hidden_sheets(path) if workbook else set()
+        frame, extras, result.hidden_sheets = _workbook_frame(sheets, contract, result.path, hidden)
+        return frame, extras, []
+    rows = read_any(path)
+    result.encoding = rows.encoding
+    if result.format == "csv":
+        rows = subheaders.header_found(rows, contract, result.path)
+    frame, extras = _canonical_frame(rows, contract)
+    return frame, extras, rows.bad_lines
 
 
 def _recognised(path: Path, raw: bytes, result: FileResult) -> str:
@@ -422,25 +437,36 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, contract: Contra
 
 
 def _workbook_frame(
-    sheets: list[tuple[str, RawRows]], contract: Contract, rel: str
-) -> tuple[pl.DataFrame, list[str]]:
+    sheets: list[tuple[str, RawRows]], contract: Contract, rel: str, hidden: set[str]
+) -> tuple[pl.DataFrame, list[str], str | None]:
     """A workbook's rows under canonical names (as _canonical_frame), from every sheet whose header — on row 1 or
     below a title — names all the key columns: an export split over sheets (a sheet holds at most 1,048,576 rows; an
     .xls-era habit kept 65,536) or a 填表说明 sheet before the data loses no sheet and loads no instructions. A row
     of a workbook whose data is not just its first sheet carries its sheet's name (`_item`: a quarantined line says
-    which sheet). No such sheet: the first sheet as read (the file is then refused, naming what it has)."""
+    which sheet). No such sheet: the first sheet as read (the file is then refused, naming what it has).
+
+    A sheet its sender hid (`hidden`) is not read as data even with the data's header — a month's sheet copied and
+    hidden, a draft kept out of sight: what Excel shows is what is loaded. Such sheets are returned named, each with
+    its rows (旧版（3行）), for the ledger and the bulletin (hidden_sheet_not_loaded)."""
     keys = set(contract.key)
     read = [
         (name, *_canonical_frame(subheaders.header_found(rows, contract, rel), contract))
         for name, rows in sheets
     ]
     data = [sheet for sheet in read if keys <= set(sheet[1].columns)]
-    if not data or (len(data) == 1 and data[0] is read[0]):  # none (refused later), or the usual workbook
-        return read[0][1], read[0][2]
+    kept_out = [f"「{name}」（{f.height}行）" for name, f, _ in data if name in hidden]
+    hid = "、".join(kept_out) or None
+    if hid:
+        log.warning("file %s: hidden sheets with the data's header not loaded: %s", rel, hid)
+    data = [sheet for sheet in data if sheet[0] not in hidden]
+    shown = [sheet for sheet in read if sheet[0] not in hidden] or read
+    if not data or (len(data) == 1 and data[0] is shown[0]):  # none (refused later), or the usual workbook
+        first = data[0] if data else shown[0]
+        return first[1], first[2], hid
     log.info("file %s: rows from sheets %s", rel, "、".join(name for name, _, _ in data))
     frames = [f.with_columns(pl.lit(f"（工作表「{name}」）").alias("_item")) for name, f, _ in data]
     frame = pl.concat(frames, how="diagonal_relaxed").drop("_row").with_row_index("_row")
-    return frame, list(dict.fromkeys(x for _, _, extras in data for x in extras))
+    return frame, list(dict.fromkeys(x for _, _, extras in data for x in extras)), hid
 
 
 def _missing_required(
@@ -575,8 +601,8 @@ def _ledger(con: duckdb.DuckDBPyConnection, r: FileResult, sha: str, extract_dat
     file_id = con.execute("select coalesce(max(file_id), 0) + 1 from load_file").fetchall()[0][0]  # type: ignore[index]
     con.execute(
         "insert into load_file (file_id, path, sha256, entity, extract_date, format, encoding, status, reason, "
-        "rows_read, rows_loaded, rows_duplicate, rows_quarantined, loaded_at, tail_problem, unknown_headers) "
-        "values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "rows_read, rows_loaded, rows_duplicate, rows_quarantined, loaded_at, tail_problem, unknown_headers, "
+        "hidden_sheets) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             file_id,
             r.path,
@@ -594,6 +620,7 @@ def _ledger(con: duckdb.DuckDBPyConnection, r: FileResult, sha: str, extract_dat
             datetime.now(),
             r.tail_problem,
             r.unknown_headers,
+            r.hidden_sheets,
         ],
     )
     return int(file_id)

@@ -230,6 +230,18 @@ def read_xlsx_sheets(path: Path) -> list[tuple[str, RawRows]]:
     ]
 
 
+def hidden_sheets(path: Path) -> set[str]:
+    """The names of a workbook's sheets its sender hid (hidden or very hidden, as calamine reads a sheet's state);
+    empty when it has none or the workbook cannot say."""
+    import fastexcel
+
+    try:
+        book = fastexcel.read_excel(str(path))
+        return {n for n in book.sheet_names if book.load_sheet(n, n_rows=0).visible != "visible"}
+    except Exception:  # as the merges: the state of a sheet is a reading aid; the sheets are read as before
+        return set()
+
+
 def sheet_rows(df: pl.DataFrame) -> RawRows:
     """A sheet's rows as text, each with its line (the header is line 1). Blank rows are read and then dropped, so
     that a row keeps its own line number (the reader's default drops them first, and every row after a blank one

@@ -53,6 +53,7 @@ DELIVERY_CHECKS = (
     "file_cut_last_line",
     "file_unknown_columns",
     "file_entity_from_header",
+    "hidden_sheet_not_loaded",
     "event_correction_not_taken",
     "volume_low",
     "volume_high",

@@ -170,6 +170,13 @@ def recognised_entity_findings(con: duckdb.DuckDBPyConnection, since: date, as_o
     return _file_notes(con, since, as_of, "file_entity_from_header", "reason", where)
 
 
+def hidden_sheet_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date) -> list[dict]:
+    """One finding per loaded workbook with hidden sheets that have the data's header (ledger `hidden_sheets`): their
+    rows are not loaded (what Excel shows is what is loaded), and the analyst is told which sheets, with their rows."""
+    where = "status = 'loaded' and hidden_sheets is not null"
+    return _file_notes(con, since, as_of, "hidden_sheet_not_loaded", "hidden_sheets", where)
+
+
 def changed_event_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date) -> list[dict]:
     """One finding per file with events stored before under their key with other content (ledger
     `rows_changed_not_taken`, its n_rows): a punch, pay line or transaction re-exported with another amount or
@@ -307,6 +314,7 @@ def load_findings(con: duckdb.DuckDBPyConnection, as_of: date, settings: Setting
         + cut_file_findings(con, since, as_of)
         + unknown_column_findings(con, since, as_of)
         + recognised_entity_findings(con, since, as_of)
+        + hidden_sheet_findings(con, since, as_of)
         + changed_event_findings(con, since, as_of)
         + volume_findings(con, since, as_of, settings)
         + night_share_findings(con, as_of, settings)
@@ -323,6 +331,7 @@ LOAD_CHECKS = (
     "file_cut_last_line",
     "file_unknown_columns",
     "file_entity_from_header",
+    "hidden_sheet_not_loaded",
     "event_correction_not_taken",
     "volume_low",
     "volume_high",
