@@ -94,6 +94,9 @@ def _placed(rows: list[list[Cell]]) -> tuple[list[list[str]], list[tuple[int, in
     covered: dict[int, dict[int, str]] = {}  # row → the places in it that spans from rows above take
     down_ranges, lines = [], []
     for r, cells in enumerate(rows):
+        if r not in covered and all(at is None and a == d == 1 for at, _, a, d in cells):
+            lines.append([text for _, text, _, _ in cells])  # most rows: no span reaches or leaves them
+            continue
         line = covered.pop(r, {})
         c = 0
         for at, text, across, span_down in cells:
@@ -155,8 +158,9 @@ class _Tables(html.parser.HTMLParser):
         elif tag in ("td", "th") and self._row is not None:
             self._close_cell()
             self._cell = []
-            given = dict(attrs)
-            self._spans = (_span(given.get("colspan")), _span(given.get("rowspan"), limit=ROWS_ALL))
+            given = dict(attrs) if attrs else {}
+            across, down = given.get("colspan"), given.get("rowspan")
+            self._spans = (_span(across), _span(down, limit=ROWS_ALL)) if across or down else (1, 1)
         elif tag == "br" and self._cell is not None:
             self._cell.append(" ")
 
