@@ -46,13 +46,15 @@ $(VENV)/.installed: $(UV) pyproject.toml uv.lock Makefile
 	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	touch $@
 
-# Debian packages: headless Chromium (dashboard tests, PNG export) and CJK fonts (Chinese in screenshots).
+# Debian packages: headless Chromium (dashboard tests, PNG export), CJK fonts (Chinese in screenshots) and libarchive
+# (.rar and .7z deliveries, through the libarchive-c binding: ingest/archives.py).
 system-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
+	  || ! $(PYTHON) -c "import ctypes.util, sys; sys.exit(not ctypes.util.find_library('archive'))"; then \
 	  if command -v apt-get >/dev/null; then \
 	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
-	  else echo "install Chromium and Noto CJK fonts with your package manager"; fi; \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk libarchive13 >/dev/null; \
+	  else echo "install Chromium, Noto CJK fonts and libarchive with your package manager"; fi; \
 	fi
 
 # Spark tests (`-m spark` under tests/pipelines: the golden DuckDB-vs-Spark tests and `wagewatch spark-run` end to

@@ -1,4 +1,4 @@
-"""Zipped deliveries: a `.zip` in an extract date's folder holds files of that date.
+"""Archived deliveries: a `.zip`, `.rar` or `.7z` in an extract date's folder holds files of that date.
 
 A platform's export or a person's upload often comes as one archive (`2025-12-31/导出数据.zip`). Its members are
 unpacked into a scratch folder and loaded one by one like any delivered file; the ledger names each by the
@@ -10,13 +10,17 @@ Python reads such names as CP437; they are decoded as UTF-8 when they are, else 
 only as far as it is safe: no absolute path, no `..`, no hidden part (`.DS_Store`, a Mac's `__MACOSX/` resources),
 no office lock file. A zip inside the archive is unpacked in turn (load.load_archive), to MAX_DEPTH archives deep;
 one deeper is refused with why (压缩包嵌套超过3层).
+
+A `.rar` (WinRAR is what many Chinese offices pack with) or a `.7z` is read by libarchive (the `libarchive-c`
+binding; the library is Debian's libarchive13, `make system-deps`), its members' names as the archive stores them
+(Unicode), kept and refused as a zip's are. Without the library such an archive is refused, saying what to install.
 """
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import IO
 
 # an archive claiming more than this when unpacked is refused before anything is written (a zip bomb, or a
 # delivery far beyond any tier: the province tier's whole inbox is ~4.4 GB)
@@ -60,11 +64,14 @@ def safe_parts(name: str) -> tuple[str, ...] | None:
     return parts
 
 
-def unpack(source: IO[bytes], into: Path) -> list[Path]:
-    """Every data member of the archive written under `into` (its folders kept), in the archive's order; raises
-    ArchiveError (reason in Chinese) for an archive that is not a zip, is damaged, is encrypted or is too large."""
+def unpack(raw: bytes, into: Path, suffix: str = ".zip") -> list[Path]:
+    """Every data member of the archive (its bytes `raw`, its kind by `suffix`) written under `into` (its folders
+    kept), in the archive's order; raises ArchiveError (reason in Chinese) for an archive that is damaged, is
+    encrypted, is too large, or cannot be read here."""
+    if suffix in (".rar", ".7z"):
+        return _unpack_libarchive(raw, into, suffix)
     try:
-        with zipfile.ZipFile(source) as archive:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             infos = archive.infolist()
             if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
                 raise ArchiveError(f"压缩包解压后超过 {MAX_UNPACKED_BYTES // 2**30} GB，未解压")
@@ -75,12 +82,46 @@ def unpack(source: IO[bytes], into: Path) -> list[Path]:
                     continue
                 if info.flag_bits & 0x1:
                     raise ArchiveError("压缩包有密码，无法解压")
-                target = into.joinpath(*parts)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(archive.read(info))
-                written.append(target)
+                written.append(_written(into, parts, archive.read(info)))
             return written
     except zipfile.BadZipFile as exc:
         raise ArchiveError(f"压缩包损坏或不是 zip 文件（{exc}）") from None
     except (NotImplementedError, RuntimeError, EOFError, OSError) as exc:
         raise ArchiveError(f"压缩包无法解压（{type(exc).__name__}: {str(exc)[:120]}）") from None
+
+
+def _written(into: Path, parts: tuple[str, ...], data: bytes) -> Path:
+    target = into.joinpath(*parts)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return target
+
+
+def _unpack_libarchive(raw: bytes, into: Path, suffix: str) -> list[Path]:
+    """A .rar or .7z archive's data members, as `unpack` writes a zip's; the unpacked size is counted as it is
+    written (these formats' headers are read one member at a time)."""
+    try:
+        import libarchive
+    except (ImportError, OSError):  # the binding finds no libarchive library on this machine
+        raise ArchiveError(
+            f"无法解压 {suffix} 压缩包：本机未安装 libarchive（Debian：apt-get install libarchive13，或 make system-deps）"
+        ) from None
+    written: list[Path] = []
+    total = 0
+    try:
+        with libarchive.memory_reader(raw) as archive:
+            for entry in archive:
+                parts = safe_parts(entry.pathname or "")
+                if parts is None or not entry.isfile:
+                    continue
+                data = b"".join(entry.get_blocks())
+                total += len(data)
+                if total > MAX_UNPACKED_BYTES:
+                    raise ArchiveError(f"压缩包解压后超过 {MAX_UNPACKED_BYTES // 2**30} GB，未解压")
+                written.append(_written(into, parts, data))
+    except libarchive.exception.ArchiveError as exc:
+        text = str(exc)
+        if "ncrypt" in text or "assphrase" in text:
+            raise ArchiveError("压缩包有密码，无法解压") from None
+        raise ArchiveError(f"压缩包损坏或无法解压（{text[:120]}）") from None
+    return written

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import re
 import tempfile
@@ -55,8 +54,8 @@ SUFFIXES = {
     ".json": "json",
     ".parquet": "parquet",
 }
-# a zipped delivery: its members are that extract date's files (ingest/archives.py)
-ARCHIVE_SUFFIXES = {".zip"}
+# an archived delivery: its members are that extract date's files (ingest/archives.py)
+ARCHIVE_SUFFIXES = {".zip", ".rar", ".7z"}
 
 
 @dataclass(frozen=True)
@@ -250,14 +249,14 @@ def load_archive(
     that its bytes are not unpacked again. An archive that cannot be unpacked is refused with why; its members are
     not loaded."""
     rel, raw, sha, read_as = _read_delivery(path, extract_date, inbox)
-    archive = FileResult(rel, None, "zip", read_as=read_as)
+    archive = FileResult(rel, None, path.suffix.lower().lstrip("."), read_as=read_as)
     if _in_ledger(con, sha, extract_date):
         archive.status = "already_loaded"
         return [archive]
     with tempfile.TemporaryDirectory(prefix="wagewatch-archive-") as scratch:
         root = Path(scratch)
         try:
-            members = archives.unpack(io.BytesIO(raw), root / rel)
+            members = archives.unpack(raw, root / rel, path.suffix.lower())
         except archives.ArchiveError as exc:
             log.warning("archive %s failed: %s", rel, exc)
             return [_refused(con, archive, sha, extract_date, "failed", str(exc))]
@@ -282,9 +281,11 @@ def _too_deep(con: duckdb.DuckDBPyConnection, path: Path, extract_date: date, ro
     """An archive nested deeper than archives.MAX_DEPTH: refused with why, not opened."""
     rel, _, sha, _ = _read_delivery(path, extract_date, root)
     if _in_ledger(con, sha, extract_date):
-        return FileResult(rel, None, "zip", status="already_loaded")
+        return FileResult(rel, None, path.suffix.lower().lstrip("."), status="already_loaded")
     reason = f"压缩包嵌套超过{archives.MAX_DEPTH}层，未解压"
-    return _refused(con, FileResult(rel, None, "zip"), sha, extract_date, "failed", reason)
+    return _refused(
+        con, FileResult(rel, None, path.suffix.lower().lstrip(".")), sha, extract_date, "failed", reason
+    )
 
 
 def load_file(

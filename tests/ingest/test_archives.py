@@ -5,8 +5,12 @@ date's other files still load."""
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 from datetime import date
+
+import pytest
 
 from pipelines.identifiers import id_check_char
 from pipelines.ingest import load_inbox
@@ -174,3 +178,81 @@ def test_a_zip_inside_the_zip_is_unpacked_too(tmp_path):
     assert con.execute("select reason from load_file where status = 'failed'").fetchall() == [
         ("压缩包嵌套超过3层，未解压",)
     ]
+
+
+def rar4_stored(members: dict[str, bytes]) -> bytes:
+    """A RAR 4 archive as WinRAR writes one with "store" (no compression): the marker, the archive header, a file
+    header and the bytes per member, the end block; each header's CRC the low 16 bits of its CRC-32. No RAR writer
+    is free to ship, and a stored archive is what the format's readers must read first."""
+
+    def block(kind: int, flags: int, body: bytes, data: bytes = b"") -> bytes:
+        head = struct.pack("<BHH", kind, flags, 7 + len(body)) + body
+        return struct.pack("<H", zlib.crc32(head) & 0xFFFF) + head + data
+
+    out = b"Rar!\x1a\x07\x00" + block(0x73, 0, bytes(6))
+    for name, data in members.items():
+        encoded = name.encode("ascii")  # RAR 4 stores a non-ASCII name in its own Unicode scheme: ASCII here
+        # packed and unpacked size, host OS (Windows), CRC-32, DOS time, version 2.0, method store, name size, attributes
+        body = struct.pack(
+            "<IIBIIBBHI", len(data), len(data), 2, zlib.crc32(data), 0x5B860000, 20, 0x30, len(encoded), 0x20
+        )
+        out += block(0x74, 0x8000, body + encoded, data)
+    return out + block(0x7B, 0x4000, b"")
+
+
+def seven_zip(members: dict[str, bytes], folder) -> bytes:
+    """A 7z archive (LZMA) written by libarchive, member names in Chinese."""
+    import libarchive
+
+    target = folder / "written.7z"
+    with libarchive.file_writer(str(target), "7zip") as archive:
+        for name, data in members.items():
+            archive.add_file_from_memory(name, len(data), data)
+    return target.read_bytes()
+
+
+@pytest.mark.parametrize("suffix", [".rar", ".7z"])
+def test_a_rar_or_7z_delivery_loads_as_its_files_would_loose(tmp_path, suffix):
+    """WinRAR is what many offices pack with. Before, 导出数据.rar or .7z was read as a data file and refused (文件
+    无法解析): every row in it lost."""
+    if suffix == ".rar":
+        members = {"payroll/payroll_1231.csv": payroll_csv(1, 3), "complaint_1231.csv": complaint_csv()}
+        packed = rar4_stored(members)
+    else:
+        members = {"工资发放/payroll_1231.csv": payroll_csv(1, 3), "complaint_1231.csv": complaint_csv()}
+        packed = seven_zip(members, tmp_path)
+    packed_in, loose = tmp_path / "packed", tmp_path / "loose"
+    for folder in (packed_in, loose):
+        (folder / "2025-12-31").mkdir(parents=True)
+    (packed_in / "2025-12-31" / f"导出数据{suffix}").write_bytes(packed)
+    for name, data in members.items():
+        (loose / "2025-12-31" / name.split("/")[-1]).write_bytes(data)
+    con, plain = fresh_warehouse(), fresh_warehouse()
+    report = load_inbox(con, packed_in, Settings())
+    load_inbox(plain, loose, Settings())
+    first = next(iter(members))
+    assert ledger(con) == [
+        (f"2025-12-31/导出数据{suffix}/{first}", "payroll", "loaded", 3, 3),
+        (f"2025-12-31/导出数据{suffix}/complaint_1231.csv", "complaint", "loaded", 1, 1),
+        (f"2025-12-31/导出数据{suffix}", None, "unpacked", 0, 0),
+    ]
+    assert report.summary_dict()["files"] == {"loaded": 2, "unpacked": 1}
+    query = f"select {STORED} from raw_payroll order by all"
+    assert con.execute(query).fetchall() == plain.execute(query).fetchall()
+    assert load_inbox(con, packed_in, Settings()).files == []  # not unpacked again
+
+
+def test_a_damaged_rar_is_refused_with_why(tmp_path):
+    day = tmp_path / "2025-12-31"
+    day.mkdir()
+    whole = rar4_stored({"payroll_1231.csv": payroll_csv(1, 3)})
+    (day / "export.rar").write_bytes(whole[:40])  # cut off inside the first member's header
+    (day / "complaint_1231.csv").write_bytes(complaint_csv())
+    con = fresh_warehouse()
+    load_inbox(con, tmp_path, Settings())
+    rows = con.execute("select path, status, reason from load_file order by path").fetchall()
+    assert [(p, s) for p, s, _ in rows] == [
+        ("2025-12-31/complaint_1231.csv", "loaded"),
+        ("2025-12-31/export.rar", "failed"),
+    ]
+    assert rows[1][2].startswith("压缩包损坏或无法解压")
