@@ -7,6 +7,14 @@ only; the reader (calamine) sees the rows below it empty, so every such row lost
 rows below the header row gives its first cell's value to every row it covers. A range across columns only (a title
 over the table) changes nothing. A legacy .xls workbook (Excel 97–2003, still what many offices and WPS save) keeps
 its merged ranges in a binary record of each sheet (MERGEDCELLS), read here with xlrd (`legacy_vertical_merges`).
+
+The same pass over an .xlsx's sheets finds formulas whose values the file does not hold (`formulas_shown`). Excel
+saves each formula's value beside it, and that value is what the reader reads. A program that writes a workbook
+(Apache POI, openpyxl, xlsxwriter) writes the formula and leaves the computing to Excel: with no value, or with 0
+and `fullCalcOnLoad`, which tells Excel to compute everything on opening. Read as the file holds them, a 实发金额 of
+=F2-G2 was empty or 0. Nobody opening the workbook sees that, and an unpaid-looking line is a false warning. Such a
+cell is read as its formula's text (=F2-G2), which no number, date or code parses: the row is quarantined with the
+formula as its value, instead of being loaded with a value the file does not have.
 """
 
 from __future__ import annotations
@@ -21,6 +29,11 @@ import polars as pl
 _ELEMENT = re.compile(rb"<(?:\w+:)?(sheet|Relationship)\b([^>]*)>")
 _ATTRIBUTE = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+_REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
+_VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.DOTALL)
+_RECALCULATE = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad=\"(?:1|true)\"")
 
 
 def _column(letters: bytes) -> int:
@@ -35,39 +48,87 @@ def _attributes(raw: bytes) -> dict[str, str]:
     return {k.decode().split(":")[-1]: html.unescape(v.decode("utf-8")) for k, v in _ATTRIBUTE.findall(raw)}
 
 
-def vertical_merges(path: Path) -> dict[str, list[tuple[int, int, int]]]:
+Merges = dict[str, list[tuple[int, int, int]]]  # sheet → (0-based column, first row, last row), 1-based rows
+Formulas = dict[str, list[tuple[int, int, str]]]  # sheet → (1-based row, 0-based column, "=" + the formula)
+
+
+def vertical_merges(path: Path) -> Merges:
     """Sheet name → its merged ranges that span rows, as (0-based column, first row, last row) with 1-based rows;
     only the first column of a range also spanning columns (where its value is). Empty for a workbook with none,
     or one whose parts do not say (never an error: merges are a reading aid, not the data)."""
+    return reading_aids(path)[0]
+
+
+def reading_aids(path: Path) -> tuple[Merges, Formulas]:
+    """One pass over an .xlsx's sheets: their merged ranges that span rows (vertical_merges) and their formulas
+    without a value (module docstring). Empty where the parts do not say (never an error)."""
+    merges: Merges = {}
+    formulas: Formulas = {}
     try:
         with zipfile.ZipFile(path) as book:
-            names = set(book.namelist())
-            sheets, targets = {}, {}
-            for tag, raw in _ELEMENT.findall(book.read("xl/workbook.xml")):
-                if tag == b"sheet":
-                    attrs = _attributes(raw)
-                    sheets[attrs.get("id", "")] = attrs.get("name", "")
-            for _tag, raw in _ELEMENT.findall(book.read("xl/_rels/workbook.xml.rels")):
-                attrs = _attributes(raw)
-                target = attrs.get("Target", "")
-                targets[attrs.get("Id", "")] = (
-                    target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-                )
-            out: dict[str, list[tuple[int, int, int]]] = {}
-            for rel, name in sheets.items():
-                part = str(PurePosixPath(targets.get(rel, "")))
-                if part not in names:
-                    continue
+            workbook = book.read("xl/workbook.xml")
+            recalculated = bool(_RECALCULATE.search(workbook))
+            for name, xml in _sheet_parts(book, workbook):
                 ranges = [
                     (_column(c1), int(r1), int(r2))
-                    for c1, r1, _, r2 in _MERGE.findall(book.read(part))
+                    for c1, r1, _, r2 in _MERGE.findall(xml)
                     if int(r2) > int(r1)
                 ]
                 if ranges:
-                    out[name] = ranges
-            return out
+                    merges[name] = ranges
+                cells = _uncomputed(xml, recalculated) if b"<f" in xml else []
+                if cells:
+                    formulas[name] = cells
     except (KeyError, zipfile.BadZipFile, ValueError, OSError):
-        return {}
+        return {}, {}
+    return merges, formulas
+
+
+def _sheet_parts(book: zipfile.ZipFile, workbook: bytes) -> list[tuple[str, bytes]]:
+    """Each sheet's name and XML, in the workbook's order."""
+    names = set(book.namelist())
+    sheets, targets = {}, {}
+    for tag, raw in _ELEMENT.findall(workbook):
+        if tag == b"sheet":
+            attrs = _attributes(raw)
+            sheets[attrs.get("id", "")] = attrs.get("name", "")
+    for _tag, raw in _ELEMENT.findall(book.read("xl/_rels/workbook.xml.rels")):
+        attrs = _attributes(raw)
+        target = attrs.get("Target", "")
+        targets[attrs.get("Id", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    parts = [(name, str(PurePosixPath(targets.get(rel, "")))) for rel, name in sheets.items()]
+    return [(name, book.read(part)) for name, part in parts if part in names]
+
+
+def _uncomputed(xml: bytes, recalculated: bool) -> list[tuple[int, int, str]]:
+    """A sheet's formula cells whose value the file does not hold: every one without a value; and, in a workbook
+    that asks to be computed on opening, every formula when none of them holds a value other than 0 (what a
+    writer that computes nothing stores)."""
+    found = []
+    for attrs, body in _CELL.findall(xml):
+        formula = _FORMULA.search(body or b"")
+        ref = _REF.search(attrs)
+        if formula is None or ref is None:
+            continue
+        value = _VALUE.search(body)
+        text = html.unescape((formula.group(1) or b"").decode("utf-8")).strip()
+        cached = html.unescape(value.group(1).decode("utf-8")).strip() if value else ""
+        found.append((int(ref.group(2)), _column(ref.group(1)), f"={text}" if text else "=（公式）", cached))
+    if recalculated and all(cached in ("", "0") for *_, cached in found):
+        return [(row, col, text) for row, col, text, _ in found]
+    return [(row, col, text) for row, col, text, cached in found if cached == ""]
+
+
+def formulas_shown(sheet: pl.DataFrame, cells: list[tuple[int, int, str]]) -> pl.DataFrame:
+    """The sheet as the workbook reader gives it (its first row the header: sheet row r is frame row r − 2) with
+    each cell of `cells` holding its formula's text; a formula in the header row is left as read."""
+    shown: dict[str, list[str | None]] = {}
+    for row, column, text in cells:
+        if row < 2 or column >= sheet.width or row - 2 >= sheet.height:
+            continue
+        name = sheet.columns[column]
+        shown.setdefault(name, sheet[name].cast(pl.Utf8).to_list())[row - 2] = text
+    return sheet.with_columns(pl.Series(n, v, dtype=pl.Utf8) for n, v in shown.items()) if shown else sheet
 
 
 def legacy_vertical_merges(path: Path) -> dict[str, list[tuple[int, int, int]]]:

@@ -28,7 +28,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.contracts import envelopes, payload_arrays
-from pipelines.ingest.merged import fill_merged, legacy_vertical_merges, vertical_merges
+from pipelines.ingest.merged import fill_merged, formulas_shown, legacy_vertical_merges, reading_aids
 
 _TEXT_TYPES = {str, type(None)}  # a JSON column of these is text already
 
@@ -223,10 +223,14 @@ def read_xlsx_sheets(path: Path) -> list[tuple[str, RawRows]]:
         raise UnreadableFileError(f"文件无法解析（{type(exc).__name__}: {str(exc)[:160]}）") from None
     if all(df.width == 0 for df in sheets.values()):
         raise UnreadableFileError("工作簿为空：没有任何工作表含有数据")
-    # a value merged down its rows (merged.py)
-    merges = vertical_merges(path) if zipfile.is_zipfile(path) else legacy_vertical_merges(path)
+    # a value merged down its rows; a formula whose value the file does not hold (merged.py)
+    merges, formulas = reading_aids(path) if zipfile.is_zipfile(path) else (legacy_vertical_merges(path), {})
     return [
-        (str(name), sheet_rows(fill_merged(df, merges.get(str(name), [])))) for name, df in sheets.items()
+        (
+            str(n),
+            sheet_rows(fill_merged(formulas_shown(df, formulas.get(str(n), [])), merges.get(str(n), []))),
+        )
+        for n, df in sheets.items()
     ]
 
 

@@ -824,6 +824,83 @@ def test_a_workbook_whose_data_is_only_in_a_hidden_sheet_is_refused_with_why(tmp
     )
 
 
+def _formula_workbook(folder, *, stored_zero: bool) -> None:
+    """A pay sheet a program wrote: 实发金额 as a formula on each row (=E2, the 应发金额 beside it), its value left
+    to Excel — 0 and fullCalcOnLoad (xlsxwriter), or none at all (openpyxl, Apache POI)."""
+    path = folder / "payroll_1231.xlsx"
+    if stored_zero:
+        book = xlsxwriter.Workbook(path)
+        sheet = book.add_worksheet("工资表")
+        sheet.write_row(0, 0, HEADER)
+        for row, line in enumerate(PAY_LINES, start=1):
+            cells = line.split(",")
+            sheet.write_row(row, 0, cells[:5])
+            sheet.write_formula(row, 5, f"=E{row + 1}")
+            sheet.write_row(row, 6, cells[6:])
+        book.close()
+        return
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    for row, line in enumerate(PAY_LINES, start=2):
+        cells = line.split(",")
+        sheet.append([*cells[:5], f"=E{row}", *cells[6:]])
+    book.save(path)
+
+
+@pytest.mark.parametrize("stored_zero", [True, False], ids=["zero_stored", "no_value"])
+def test_a_formula_whose_value_the_file_does_not_hold_is_not_read_as_a_value(tmp_path, stored_zero):
+    """Before, 实发金额 =E2 written by a program was read as the file holds it: 0 (three pay lines loaded as paid
+    nothing, R05's evidence) or empty (quarantined as missing). Now each such cell is its formula's text: the pay
+    line is quarantined under its own line with the formula as the value — never loaded with a value nobody saw."""
+    result, stored, quarantined = _load(
+        tmp_path, "formula", lambda folder: _formula_workbook(folder, stored_zero=stored_zero)
+    )
+    assert (result.status, result.rows_loaded, stored) == ("loaded", 0, [])
+    assert quarantined == [
+        (2, "actual_amount", "bad_number"),
+        (3, "actual_amount", "bad_number"),
+        (4, "actual_amount", "bad_number"),
+    ]
+    con = fresh_warehouse()
+    load_file(
+        con,
+        tmp_path / "formula" / "payroll_1231.xlsx",
+        date(2026, 1, 31),
+        Settings(),
+        inbox=tmp_path / "formula",
+    )
+    shown = con.execute("select value_masked from quarantine order by line").fetchall()
+    con.close()
+    assert shown == [("=E2",), ("=E3",), ("=E4",)]
+
+
+def test_formulas_excel_computed_are_read_as_their_values(tmp_path):
+    """A workbook Excel saved holds each formula's value (no fullCalcOnLoad): read as it always was."""
+    import zipfile
+
+    _formula_workbook(tmp_path, stored_zero=True)
+    book = tmp_path / "payroll_1231.xlsx"
+    with zipfile.ZipFile(book) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b' fullCalcOnLoad="1"', b"")
+    for row, (_, _, total, *_rest) in enumerate(ROWS, start=2):  # Excel's values: the 应发金额 beside each
+        parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+            f"<f>E{row}</f><v>0</v>".encode(), f"<f>E{row}</f><v>{total}</v>".encode()
+        )
+    with zipfile.ZipFile(book, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    con = fresh_warehouse()
+    result = load_file(con, book, NIGHT, Settings(), inbox=tmp_path)
+    paid = con.execute("select actual_amount from raw_payroll order by actual_amount").fetchall()
+    con.close()
+    assert (result.rows_loaded, result.rows_quarantined) == (3, 0)
+    assert paid == sorted((total,) for _, _, total, *_ in ROWS)
+
+
 def test_a_first_record_is_never_taken_for_a_second_header_row(tmp_path):
     """A sheet with a column past its header (a note) whose first record is a pay line: a record, not names."""
 
