@@ -54,6 +54,7 @@ DELIVERY_CHECKS = (
     "file_unknown_columns",
     "file_entity_from_header",
     "hidden_sheet_not_loaded",
+    "file_date_differs_from_folder",
     "event_correction_not_taken",
     "volume_low",
     "volume_high",

@@ -8,7 +8,9 @@ sets, negative amounts, ID and USCC check digits, broken lines) are reported. Fi
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+from pathlib import PurePosixPath
 
 import duckdb
 import polars as pl
@@ -177,6 +179,53 @@ def hidden_sheet_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: da
     return _file_notes(con, since, as_of, "hidden_sheet_not_loaded", "hidden_sheets", where)
 
 
+# a file's name dating it: _1130 (month and day) or _20251130, followed by the end of the name, _ or a letter
+_NAME_DATE = re.compile(r"_((?:20[0-9]{2})?[0-9]{4})(?=[_.a-zA-Z]|$)")
+MISFILED_DAYS = 3  # a name a day or two off its folder is a platform naming by the data's day: not reported
+
+
+def name_date(filename: str, folder_date: date) -> date | None:
+    """The date a delivered file's name gives (attendance_1130.csv, payroll_20251130.csv), its year the one that
+    puts it nearest the folder's date; None when the name gives no valid date."""
+    m = _NAME_DATE.search(PurePosixPath(filename).name)
+    if m is None:
+        return None
+    digits = m.group(1)
+    years = (
+        [int(digits[:4])]
+        if len(digits) == 8
+        else [folder_date.year - 1, folder_date.year, folder_date.year + 1]
+    )
+    found = []
+    for year in years:
+        try:
+            found.append(date(year, int(digits[-4:-2]), int(digits[-2:])))
+        except ValueError:
+            continue
+    return min(found, key=lambda d: abs((d - folder_date).days)) if found else None
+
+
+def misfiled_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date) -> list[dict]:
+    """One finding per loaded file whose name dates it more than MISFILED_DAYS from its extract-date folder
+    (payroll_1130.csv in 2025-12-31/): the folder's date is the one stored — a roster or registry snapshot is a
+    version of that date — so a file put in the wrong folder moves its versions by a month, and the analyst is told."""
+    files = frame(
+        con,
+        "select path, entity, extract_date from load_file where status = 'loaded' and extract_date between ? and ? "
+        "order by path",
+        [since, as_of],
+    )
+    out = []
+    for f in files.iter_rows(named=True):
+        named = name_date(f["path"], f["extract_date"])
+        if named is not None and abs((named - f["extract_date"]).days) > MISFILED_DAYS:
+            detail = DETAIL["file_date_differs_from_folder"].format(
+                path=f["path"], named=named.isoformat(), folder=f["extract_date"].isoformat()
+            )
+            out.append(finding("file_date_differs_from_folder", f["entity"] or "unknown", 1, detail))
+    return out
+
+
 def changed_event_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date) -> list[dict]:
     """One finding per file with events stored before under their key with other content (ledger
     `rows_changed_not_taken`, its n_rows): a punch, pay line or transaction re-exported with another amount or
@@ -315,6 +364,7 @@ def load_findings(con: duckdb.DuckDBPyConnection, as_of: date, settings: Setting
         + unknown_column_findings(con, since, as_of)
         + recognised_entity_findings(con, since, as_of)
         + hidden_sheet_findings(con, since, as_of)
+        + misfiled_findings(con, since, as_of)
         + changed_event_findings(con, since, as_of)
         + volume_findings(con, since, as_of, settings)
         + night_share_findings(con, as_of, settings)
@@ -332,6 +382,7 @@ LOAD_CHECKS = (
     "file_unknown_columns",
     "file_entity_from_header",
     "hidden_sheet_not_loaded",
+    "file_date_differs_from_folder",
     "event_correction_not_taken",
     "volume_low",
     "volume_high",

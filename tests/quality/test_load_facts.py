@@ -164,3 +164,49 @@ def test_the_nights_shares_block_above_their_limits():
     assert severity_of("file_unreadable_share", settings) == "blocking"
     assert severity_of("file_unreadable", settings) == "warning"  # one old bad file does not stop the night
     con.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "folder", "expected"),
+    [
+        ("payroll_1130.csv", date(2025, 12, 31), date(2025, 11, 30)),
+        ("attendance_1230_part2.csv", date(2025, 12, 31), date(2025, 12, 30)),
+        ("project_worker_20251130.json", date(2025, 12, 31), date(2025, 11, 30)),
+        (
+            "payroll_1231b.csv",
+            date(2026, 1, 2),
+            date(2025, 12, 31),
+        ),  # the nearest year: December before January
+        ("2025-12-31/导出数据.zip/team_0131.jsonl", date(2025, 1, 31), date(2025, 1, 31)),
+        ("导出数据_1.xls", date(2025, 12, 31), None),  # a number, not a date
+        ("payroll_1332.csv", date(2025, 12, 31), None),  # no such day
+        ("工资发放明细.csv", date(2025, 12, 31), None),
+    ],
+)
+def test_a_files_name_date(name, folder, expected):
+    from pipelines.quality.load_facts import name_date
+
+    assert name_date(name, folder) == expected
+
+
+def test_a_file_in_another_dates_folder_is_reported():
+    """payroll_1130.csv put in 2025-12-31/ is stored as delivered on 12-31 (a roster so misfiled moves its versions
+    by a month): the bulletin says so. A name a day off its folder (a platform naming by the data's day) is not."""
+    files = [
+        (1, "2025-06-30/project_worker_0531.csv", "project_worker", NIGHT, "loaded", 10, 0, 0, None),
+        (2, "2025-06-30/attendance_0629.csv", "attendance", NIGHT, "loaded", 10, 0, 0, None),
+        (3, "2025-06-30/payroll_0630.csv", "payroll", NIGHT, "loaded", 10, 0, 0, None),
+        (4, "2025-06-30/team_0430.csv", "team", NIGHT, "failed", 0, 0, 0, "文件无法解析"),
+    ]
+    found = [
+        f
+        for f in load_findings(ledger(files, []), AS_OF, Settings())
+        if f["check_id"] == "file_date_differs_from_folder"
+    ]
+    assert [(f["entity"], f["detail_zh"]) for f in found] == [
+        (
+            "project_worker",
+            "2025-06-30/project_worker_0531.csv：文件名日期为2025-05-31，交付目录日期为2025-06-30，已按2025-06-30入库",
+        )
+    ]
+    assert severity_of("file_date_differs_from_folder", Settings()) == "warning"
