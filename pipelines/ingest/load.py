@@ -31,7 +31,6 @@ from pipelines.ingest.readers import (
     DuplicateHeaderError,
     RawRows,
     UnreadableFileError,
-    hidden_sheets,
     is_unnamed,
     read_any,
     read_xlsx_sheets,
@@ -362,11 +361,9 @@ def _frame_of(
     result gets the file's encoding and, for a workbook, its hidden data sheets."""
     if result.format in ("xlsx", "xls"):
         # many systems' 导出Excel is an HTML page, an XML Spreadsheet or text under the workbook's name
-        workbook = disguised.is_workbook(raw)
-        sheets = read_xlsx_sheets(path) if workbook else disguised.text_sheets(raw)
+        sheets = read_xlsx_sheets(path) if disguised.is_workbook(raw) else disguised.text_sheets(raw)
         result.encoding = sheets[0][1].encoding
-        hidden = hidden_sheets(path) if workbook else set()
-        frame, extras, result.hidden_sheets = _workbook_frame(sheets, contract, result.path, hidden)
+        frame, extras, result.hidden_sheets = _workbook_frame(sheets, contract, result.path)
         return frame, extras, []
     rows = read_any(path)
     result.encoding = rows.encoding
@@ -438,7 +435,7 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, contract: Contra
 
 
 def _workbook_frame(
-    sheets: list[tuple[str, RawRows]], contract: Contract, rel: str, hidden: set[str]
+    sheets: list[tuple[str, RawRows]], contract: Contract, rel: str
 ) -> tuple[pl.DataFrame, list[str], str | None]:
     """A workbook's rows under canonical names (as _canonical_frame), from every sheet whose header — on row 1 or
     below a title — names all the key columns: an export split over sheets (a sheet holds at most 1,048,576 rows; an
@@ -446,10 +443,11 @@ def _workbook_frame(
     of a workbook whose data is not just its first sheet carries its sheet's name (`_item`: a quarantined line says
     which sheet). No such sheet: the first sheet as read (the file is then refused, naming what it has).
 
-    A sheet its sender hid (`hidden`) is not read as data even with the data's header — a month's sheet copied and
+    A sheet its sender hid (RawRows.hidden) is not read as data even with the data's header — a month's sheet copied and
     hidden, a draft kept out of sight: what Excel shows is what is loaded. Such sheets are returned named, each with
     its rows (旧版（3行）), for the ledger and the bulletin (hidden_sheet_not_loaded)."""
     keys = set(contract.key)
+    hidden = {name for name, rows in sheets if rows.hidden}
     read = [
         (name, *_canonical_frame(subheaders.header_found(rows, contract, rel), contract))
         for name, rows in sheets

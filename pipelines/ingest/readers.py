@@ -19,7 +19,7 @@ import io
 import json
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import chain, islice
 from operator import methodcaller
@@ -28,7 +28,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.contracts import envelopes, payload_arrays
-from pipelines.ingest.merged import fill_merged, formulas_shown, legacy_vertical_merges, reading_aids
+from pipelines.ingest.merged import fill_merged, formulas_shown, legacy_reading_aids, reading_aids
 
 _TEXT_TYPES = {str, type(None)}  # a JSON column of these is text already
 
@@ -59,6 +59,7 @@ class RawRows:
     # per row of `frame`: "dataList第3条" for a record unpacked from a payload (the array and the 1-based position in
     # it), None for a plain record; None for the whole file when it held no payload
     items: list[str | None] | None = None
+    hidden: bool = False  # a workbook's sheet its sender hid (merged.reading_aids): not read as data
 
 
 # UTF-16's byte-order marks, little- and big-endian: never a GB18030 file's first bytes (0xFF is no GB18030 byte)
@@ -223,27 +224,16 @@ def read_xlsx_sheets(path: Path) -> list[tuple[str, RawRows]]:
         raise UnreadableFileError(f"文件无法解析（{type(exc).__name__}: {str(exc)[:160]}）") from None
     if all(df.width == 0 for df in sheets.values()):
         raise UnreadableFileError("工作簿为空：没有任何工作表含有数据")
-    # a value merged down its rows; a formula whose value the file does not hold (merged.py)
-    merges, formulas = reading_aids(path) if zipfile.is_zipfile(path) else (legacy_vertical_merges(path), {})
-    return [
-        (
-            str(n),
-            sheet_rows(fill_merged(formulas_shown(df, formulas.get(str(n), [])), merges.get(str(n), []))),
-        )
-        for n, df in sheets.items()
-    ]
-
-
-def hidden_sheets(path: Path) -> set[str]:
-    """The names of a workbook's sheets its sender hid (hidden or very hidden, as calamine reads a sheet's state);
-    empty when it has none or the workbook cannot say."""
-    import fastexcel
-
-    try:
-        book = fastexcel.read_excel(str(path))
-        return {n for n in book.sheet_names if book.load_sheet(n, n_rows=0).visible != "visible"}
-    except Exception:  # as the merges: the state of a sheet is a reading aid; the sheets are read as before
-        return set()
+    # a value merged down its rows; a formula whose value the file does not hold; a hidden sheet (merged.py)
+    if zipfile.is_zipfile(path):
+        merges, formulas, hidden = reading_aids(path)
+    else:
+        (merges, hidden), formulas = legacy_reading_aids(path), {}
+    out = []
+    for name, df in sheets.items():
+        sheet = fill_merged(formulas_shown(df, formulas.get(str(name), [])), merges.get(str(name), []))
+        out.append((str(name), replace(sheet_rows(sheet), hidden=str(name) in hidden)))
+    return out
 
 
 def sheet_rows(df: pl.DataFrame) -> RawRows:

@@ -71,10 +71,6 @@ def _sheets(path: Path, raw: bytes, fmt: str | None) -> list[RawRows]:
     if fmt == "parquet":
         return [RawRows(pl.DataFrame(schema=dict.fromkeys(pl.read_parquet_schema(path), pl.Utf8)), None)]
     if fmt in ("xlsx", "xls"):
-        return [
-            rows
-            for _, rows in (
-                read_xlsx_sheets(path) if disguised.is_workbook(raw) else disguised.text_sheets(raw)
-            )
-        ]
+        sheets = read_xlsx_sheets(path) if disguised.is_workbook(raw) else disguised.text_sheets(raw)
+        return [rows for _, rows in sheets if not rows.hidden]  # as the loader: a hidden sheet is not data
     return [read_any(path)] if fmt is not None else []

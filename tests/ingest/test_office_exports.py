@@ -774,26 +774,38 @@ def test_a_key_column_in_a_group_below_a_title(tmp_path, name):
     assert result.unknown_headers == "项目名称"
 
 
-def _workbook_with_a_hidden_sheet(folder, *, visible_data: bool = True) -> None:
+def _workbook_with_a_hidden_sheet(folder, *, visible_data: bool = True, legacy: bool = False) -> str:
     """The month's pay sheet, and last month's copy hidden beside it (the same header, other amounts); without
-    `visible_data` the shown sheet is a 填表说明 and the data only in the hidden one."""
-    book = xlsxwriter.Workbook(folder / "payroll_1231.xlsx")
-    shown = book.add_worksheet("工资表" if visible_data else "填表说明")
-    if visible_data:
-        shown.write_row(0, 0, HEADER)
-        for row, line in enumerate(PAY_LINES, start=1):
-            shown.write_row(row, 0, line.split(","))
-    else:
-        shown.write_row(0, 0, ["请按模板填写，工资月份格式为 2025-11"])
-    old = book.add_worksheet("10月（旧）")
-    old.write_row(0, 0, HEADER)
-    for row, (idn, days, total, actual, back, paid) in enumerate(ROWS, start=1):
-        old.write_row(row, 0, ["P1", "2025-10", idn, days, total * 2, actual * 2, back, paid.isoformat()])
-    old.hide()
-    book.close()
+    `visible_data` the shown sheet is a 填表说明 and the data only in the hidden one; `legacy`: an .xls. Its name."""
+    shown_rows = [HEADER, *(line.split(",") for line in PAY_LINES)] if visible_data else [["请按模板填写"]]
+    old_rows = [HEADER] + [
+        ["P1", "2025-10", idn, days, total * 2, actual * 2, back, paid.isoformat()]
+        for idn, days, total, actual, back, paid in ROWS
+    ]
+    shown_name = "工资表" if visible_data else "填表说明"
+    if legacy:
+        book = xlwt.Workbook(encoding="utf-8")
+        for name, rows, hide in ((shown_name, shown_rows, False), ("10月（旧）", old_rows, True)):
+            sheet = book.add_sheet(name)
+            for r, values in enumerate(rows):
+                for c, value in enumerate(values):
+                    sheet.write(r, c, value)
+            sheet.visibility = int(hide)
+        book.save(str(folder / "payroll_1231.xls"))
+        return "payroll_1231.xls"
+    workbook = xlsxwriter.Workbook(folder / "payroll_1231.xlsx")
+    for name, rows, hide in ((shown_name, shown_rows, False), ("10月（旧）", old_rows, True)):
+        ws = workbook.add_worksheet(name)
+        for r, values in enumerate(rows):
+            ws.write_row(r, 0, values)
+        if hide:
+            ws.hide()
+    workbook.close()
+    return "payroll_1231.xlsx"
 
 
-def test_a_hidden_sheet_is_not_loaded_and_the_bulletin_names_it(tmp_path):
+@pytest.mark.parametrize("legacy", [False, True], ids=["xlsx", "xls"])
+def test_a_hidden_sheet_is_not_loaded_and_the_bulletin_names_it(tmp_path, legacy):
     """Before, a hidden sheet with the data's header was loaded as data: here three pay lines of 2025-10 at double
     the amounts that nobody looking at the workbook sees. What Excel shows is what is loaded; the hidden sheet is
     named in the bulletin with its rows."""
@@ -802,15 +814,15 @@ def test_a_hidden_sheet_is_not_loaded_and_the_bulletin_names_it(tmp_path):
     _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
     folder = tmp_path / "hidden"
     folder.mkdir()
-    _workbook_with_a_hidden_sheet(folder)
+    name = _workbook_with_a_hidden_sheet(folder, legacy=legacy)
     con = fresh_warehouse()
-    result = load_file(con, folder / "payroll_1231.xlsx", NIGHT, Settings(), inbox=folder)
+    result = load_file(con, folder / name, NIGHT, Settings(), inbox=folder)
     stored = con.execute(f"select {STORED} from raw_payroll order by id_card_number_hash").fetchall()
     found = [f for f in load_findings(con, NIGHT, Settings()) if f["check_id"] == "hidden_sheet_not_loaded"]
     con.close()
     assert (result.status, result.rows_read, result.rows_loaded) == ("loaded", 3, 3)
     assert stored == canonical
-    assert [f["detail_zh"] for f in found] == ["payroll_1231.xlsx：隐藏工作表「10月（旧）」（3行）未加载"]
+    assert [f["detail_zh"] for f in found] == [f"{name}：隐藏工作表「10月（旧）」（3行）未加载"]
 
 
 def test_a_workbook_whose_data_is_only_in_a_hidden_sheet_is_refused_with_why(tmp_path):
