@@ -38,6 +38,7 @@ from pipelines.ingest.readers import (
 
 WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # an .xlsx (a zip), an .xls (an OLE2 compound file)
 _SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
+_X = "{urn:schemas-microsoft-com:office:excel}"  # an XML Spreadsheet's WorksheetOptions
 SPAN_MAX = 1000  # HTML's own limit on colspan
 ROWS_ALL = 10**9  # a span down the rows: no limit but the table's end
 
@@ -64,8 +65,9 @@ def text_sheets(raw: bytes) -> list[tuple[str, RawRows]]:
 def _text_sheets(raw: bytes) -> list[tuple[str, RawRows]]:
     text, encoding = decode(raw)
     head = text[:4096].lstrip("\ufeff \t\r\n").lower()
+    hidden_worksheets: set[str] = set()
     if head.startswith("<?xml") and "urn:schemas-microsoft-com:office:spreadsheet" in text[:8192]:
-        tables = _spreadsheet_xml(text)
+        tables, hidden_worksheets = _spreadsheet_xml(text)
     elif head.startswith("<") and "<table" in text.lower():
         tables = _html_tables(text)
     elif head.startswith("<"):
@@ -80,7 +82,8 @@ def _text_sheets(raw: bytes) -> list[tuple[str, RawRows]]:
         rows, spans_down = _placed(cells)
         if any(any(v.strip() for v in r) for r in rows):
             sheet = fill_merged(_sheet(rows), spans_down)
-            sheets.append((name, replace(sheet_rows(sheet), encoding=encoding)))
+            hidden = name in hidden_worksheets  # an XML Spreadsheet's hidden worksheet: not data (load.py)
+            sheets.append((name, replace(sheet_rows(sheet), encoding=encoding, hidden=hidden)))
     if not sheets:
         raise UnreadableFileError("工作簿为空：没有任何工作表含有数据")
     return sheets
@@ -191,14 +194,16 @@ def _html_tables(text: str) -> list[tuple[str, list[list[Cell]]]]:
     return [(f"表格{i + 1}", rows) for i, rows in enumerate(parser.tables)]
 
 
-def _spreadsheet_xml(text: str) -> list[tuple[str, list[list[Cell]]]]:
-    """Excel 2003 XML Spreadsheet: each Worksheet's Table rows; a cell's ss:Index (1-based) is its column, its
-    ss:MergeAcross and ss:MergeDown the further columns and rows it spans."""
+def _spreadsheet_xml(text: str) -> tuple[list[tuple[str, list[list[Cell]]]], set[str]]:
+    """Excel 2003 XML Spreadsheet: each Worksheet's Table rows (a cell's ss:Index, 1-based, is its column, its
+    ss:MergeAcross and ss:MergeDown the further columns and rows it spans), and the worksheets its sender hid
+    (WorksheetOptions' Visible: SheetHidden or SheetVeryHidden)."""
     try:
         root = ET.fromstring(text.encode("utf-8"))
     except ET.ParseError as exc:
         raise UnreadableFileError(f"XML表格无法解析（{exc}）") from None
     sheets: list[tuple[str, list[list[Cell]]]] = []
+    hidden: set[str] = set()
     for sheet in root.iter(f"{_SS}Worksheet"):
         rows = []
         for row in sheet.iter(f"{_SS}Row"):
@@ -211,8 +216,13 @@ def _spreadsheet_xml(text: str) -> list[tuple[str, list[list[Cell]]]]:
                 value = "".join(data.itertext()) if data is not None else ""
                 cells.append((int(at) - 1 if at.isdigit() and int(at) > 0 else None, value, across, down))
             rows.append(cells)
-        sheets.append((sheet.get(f"{_SS}Name") or f"表格{len(sheets) + 1}", rows))
-    return sheets
+        name = sheet.get(f"{_SS}Name") or f"表格{len(sheets) + 1}"
+        sheets.append((name, rows))
+        if any(
+            (v.text or "").strip() in ("SheetHidden", "SheetVeryHidden") for v in sheet.iter(f"{_X}Visible")
+        ):
+            hidden.add(name)
+    return sheets, hidden
 
 
 def _plus_one(merge: str | None) -> str | None:

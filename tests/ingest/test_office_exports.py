@@ -774,15 +774,38 @@ def test_a_key_column_in_a_group_below_a_title(tmp_path, name):
     assert result.unknown_headers == "项目名称"
 
 
-def _workbook_with_a_hidden_sheet(folder, *, visible_data: bool = True, legacy: bool = False) -> str:
+def _xml_with_a_hidden_worksheet(folder, shown_rows, old_rows) -> str:
+    """The same two sheets as an Excel 2003 XML Spreadsheet named .xls, the old one hidden (WorksheetOptions)."""
+    ss, x = "urn:schemas-microsoft-com:office:spreadsheet", "urn:schemas-microsoft-com:office:excel"
+
+    def table(rows) -> str:
+        cells = ("".join(f'<Cell><Data ss:Type="String">{v}</Data></Cell>' for v in r) for r in rows)
+        return "<Table>" + "".join(f"<Row>{c}</Row>" for c in cells) + "</Table>"
+
+    hidden = f'<WorksheetOptions xmlns="{x}"><Visible>SheetHidden</Visible></WorksheetOptions>'
+    text = (
+        f'<?xml version="1.0"?>\n<Workbook xmlns="{ss}" xmlns:ss="{ss}">'
+        f'<Worksheet ss:Name="工资表">{table(shown_rows)}</Worksheet>'
+        f'<Worksheet ss:Name="10月（旧）">{table(old_rows)}{hidden}</Worksheet></Workbook>'
+    )
+    (folder / "payroll_1231.xls").write_text(text, encoding="utf-8")
+    return "payroll_1231.xls"
+
+
+def _workbook_with_a_hidden_sheet(
+    folder, *, visible_data: bool = True, legacy: bool = False, xml: bool = False
+) -> str:
     """The month's pay sheet, and last month's copy hidden beside it (the same header, other amounts); without
-    `visible_data` the shown sheet is a 填表说明 and the data only in the hidden one; `legacy`: an .xls. Its name."""
+    `visible_data` the shown sheet is a 填表说明 and the data only in the hidden one; `legacy`: an .xls; `xml`: an XML
+    Spreadsheet. Its name."""
     shown_rows = [HEADER, *(line.split(",") for line in PAY_LINES)] if visible_data else [["请按模板填写"]]
     old_rows = [HEADER] + [
         ["P1", "2025-10", idn, days, total * 2, actual * 2, back, paid.isoformat()]
         for idn, days, total, actual, back, paid in ROWS
     ]
     shown_name = "工资表" if visible_data else "填表说明"
+    if xml:
+        return _xml_with_a_hidden_worksheet(folder, shown_rows, old_rows)
     if legacy:
         book = xlwt.Workbook(encoding="utf-8")
         for name, rows, hide in ((shown_name, shown_rows, False), ("10月（旧）", old_rows, True)):
@@ -804,8 +827,8 @@ def _workbook_with_a_hidden_sheet(folder, *, visible_data: bool = True, legacy: 
     return "payroll_1231.xlsx"
 
 
-@pytest.mark.parametrize("legacy", [False, True], ids=["xlsx", "xls"])
-def test_a_hidden_sheet_is_not_loaded_and_the_bulletin_names_it(tmp_path, legacy):
+@pytest.mark.parametrize("kind", ["xlsx", "xls", "xml"])
+def test_a_hidden_sheet_is_not_loaded_and_the_bulletin_names_it(tmp_path, kind):
     """Before, a hidden sheet with the data's header was loaded as data: here three pay lines of 2025-10 at double
     the amounts that nobody looking at the workbook sees. What Excel shows is what is loaded; the hidden sheet is
     named in the bulletin with its rows."""
@@ -814,7 +837,7 @@ def test_a_hidden_sheet_is_not_loaded_and_the_bulletin_names_it(tmp_path, legacy
     _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
     folder = tmp_path / "hidden"
     folder.mkdir()
-    name = _workbook_with_a_hidden_sheet(folder, legacy=legacy)
+    name = _workbook_with_a_hidden_sheet(folder, legacy=kind == "xls", xml=kind == "xml")
     con = fresh_warehouse()
     result = load_file(con, folder / name, NIGHT, Settings(), inbox=folder)
     stored = con.execute(f"select {STORED} from raw_payroll order by id_card_number_hash").fetchall()
