@@ -53,8 +53,9 @@ REASONS_ZH = {
     "bad_area": "行政区划代码应为6位数字",
 }
 
-TRUE_WORDS = ["1", "true", "t", "y", "yes", "是"]
-FALSE_WORDS = ["0", "false", "f", "n", "no", "否"]
+# a form's ticks too: √ (also ✓ ✔) for yes, × (also ✗ ✘) for no; never an ASCII x, which some sheets tick with
+TRUE_WORDS = ["1", "true", "t", "y", "yes", "是", "√", "✓", "✔"]
+FALSE_WORDS = ["0", "false", "f", "n", "no", "否", "×", "✗", "✘"]
 # what forms and spreadsheets write in a cell for "nothing here", after NFKC and trimming (full-width －／ are - /):
 # read as an empty cell in every column (a key part so written is missing, as an empty one)
 NONE_WORDS = ["-", "--", "---", "—", "——", "/", "//", "\\", "无", "暂无", "待定", "不详", "未知", "空"]
@@ -95,9 +96,10 @@ EPOCH_MILLISECONDS = r"^1[0-9]{12}$"
 EPOCH_SECONDS = r"^1[0-9]{9}$"
 CHINA_UTC_OFFSET_HOURS = 8
 
-# what a spreadsheet puts around an amount in 元: the currency sign of a currency format (¥, also ￥ before NFKC) and
-# the unit after it; removed only where the number does not read as written (fused.parse_sql, the polars reference)
-MONEY_MARKS = r"^[¥￥] *| *元$"
+# what a spreadsheet puts around an amount in 元: the currency sign of a currency format (¥, also ￥ before NFKC; RMB,
+# CNY) and the unit after it (元, and 元整 as a finance office writes it); removed only where the number does not read
+# as written (fused.parse_sql, the polars reference)
+MONEY_MARKS = r"^(?:[¥￥]|RMB|CNY) *| *元整?$"
 
 # the other unit a kind of column (contracts.Column.unit) is written in: (the unit as written after a value or in a
 # header's brackets, places the decimal point moves to the right to read it in the column's own unit)

@@ -93,7 +93,25 @@ POOLS = {
         "不详",
         "NA",
     ],
-    "bool": ["1", "0", "true", "FALSE", "是", "否", "Y", "maybe", "", "t", "No", "无", "/"],
+    "bool": [
+        "1",
+        "0",
+        "true",
+        "FALSE",
+        "是",
+        "否",
+        "Y",
+        "maybe",
+        "",
+        "t",
+        "No",
+        "无",
+        "/",
+        "√",
+        "×",
+        "✔",
+        "x",
+    ],
     "number": [
         "1",
         "1,234.5",
@@ -112,6 +130,10 @@ POOLS = {
         "¥8,963.58",  # a currency cell saved into a CSV (an int column does not take it)
         "￥ 12",
         "8963.58元",
+        "8963.58元整",  # as a finance office writes an amount
+        "RMB 8,963.58",
+        "CNY12",
+        "12元整整",
         "12万元",  # 120000 in a money column, unread in any other (never 12)
         "1195.57 万元",
         "¥0.0001万元",

@@ -232,6 +232,23 @@ def test_amounts_in_qian_yuan_and_shares_per_mille(tmp_path):
     ]
 
 
+def test_ticks_and_amounts_as_a_finance_office_writes_them(tmp_path):
+    """是否补发 ticked √ or ×, amounts written 8963.58元整 or RMB 4,467.40. Before, each such pay line was quarantined
+    (bad_bool, bad_number)."""
+
+    def write(folder) -> None:
+        lines = []
+        for idn, days, total, actual, back, paid in ROWS:
+            tick = "√" if back else "×"
+            lines.append(f'P1,2025-11,{idn},{days},{total}元整,"RMB {actual:,.2f}",{tick},{paid.isoformat()}')
+        _payroll_csv(folder, HEADER, lines)
+
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    result, stored, quarantined = _load(tmp_path, "finance", write)
+    assert (result.rows_loaded, quarantined) == (3, [])
+    assert stored == canonical
+
+
 def test_a_word_for_none_is_an_empty_cell(tmp_path):
     """A registry's form writes 待定, 无, 暂无, -, / or ／ where it has nothing: an empty cell, not a bad value. Before,
     each such project was quarantined whole (bad_date, bad_number, unknown_code, bad_bool) — lost from the warehouse
