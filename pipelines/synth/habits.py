@@ -14,8 +14,8 @@ their shared beginning: a header over two rows). The JSON and JSONL files' dates
 Java platform's API writes them: instants in UTC (2025-06-02T23:30:05.000Z) or milliseconds since 1970. A share of
 the JSON, JSONL and Parquet files carry the entity's Chinese name (工资发放明细_1231.json) and of the workbooks an
 export's name that says nothing of what they hold (导出数据_3.xls). Every third extract
-date's JSON, Parquet and workbook files arrive in one zip (导出数据.zip, under a folder 接口数据/; the workbooks in a zip
-inside it), as a platform's export or an office's upload does.
+date's JSON, Parquet and workbook files arrive in one archive (导出数据.zip, every other time 导出数据.7z, under a folder
+接口数据/; the workbooks in a zip inside it), as a platform's export or an office's upload does.
 
 A platform's export has no defined row order, and the encoding of a CSV depends on who exported it
 (shared/spec/sources.md); neither is a fact, so nothing wagewatch publishes may depend on them. `wagewatch generate
@@ -54,8 +54,9 @@ def redeliver(inbox: Path, seed: int) -> dict[str, int]:
     workbook would change). A file the reader could not read (none in a clean world) or a CSV with a quoted field
     across lines is left as delivered and counted. Every rewritten CSV ends with a line end: a file cut mid-line (a
     generator fault) would no longer look cut, so a world with faults is not redelivered (`wagewatch generate`
-    refuses the two together). Then every third extract date's non-CSV files go into one zip (_zipped). Returns how
-    many files were rewritten, re-encoded each way, left as delivered, and zipped."""
+    refuses the two together). Then every third extract date's non-CSV files go into one archive (_zipped: a .zip, or
+    every other time a .7z). Returns how many files were rewritten, re-encoded each way, left as delivered, and
+    archived."""
     rng = random.Random(seed)
     keys = ["csv_to_gb18030", "csv_to_utf8", "tab_separated_utf16", "json", "parquet", "html_workbook"]
     keys.append("merged_workbook")
@@ -74,7 +75,8 @@ def redeliver(inbox: Path, seed: int) -> dict[str, int]:
             done["left_as_delivered"] += 1
     done |= _renamed(inbox, rng)
     folders = sorted(p for p in inbox.iterdir() if p.is_dir())
-    zipped = sum(_zipped(folder) for folder in folders[1::3])
+    # every third date's archive; every other one of them a .7z (as 7-Zip packs it), the rest .zip
+    zipped = sum(_zipped(folder, seven=i % 2 == 1) for i, folder in enumerate(folders[1::3]))
     renames = done["chinese_name"] + done["named_by_header"]
     return {"rewritten": sum(done.values()) - done["left_as_delivered"] - renames, **done, "zipped": zipped}
 
@@ -223,23 +225,32 @@ def _header_pair(columns: list[str]) -> tuple[int, int] | None:
     return None
 
 
-def _zipped(folder: Path) -> int:
-    """The folder's non-CSV files moved into one archive (导出数据.zip, members under 接口数据/, the workbooks in a zip
-    of their own inside it: 接口数据/工作簿.zip); how many."""
+def _zipped(folder: Path, *, seven: bool = False) -> int:
+    """The folder's non-CSV files moved into one archive (导出数据.zip, or 导出数据.7z with `seven`; members under
+    接口数据/, the workbooks in a zip of their own inside it: 接口数据/工作簿.zip); how many."""
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() != ".csv")
     if not files:
         return 0
     workbooks = [p for p in files if p.suffix.lower() in (".xls", ".xlsx")]
-    with zipfile.ZipFile(folder / "导出数据.zip", "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in files:
-            if path not in workbooks:
-                archive.write(path, f"接口数据/{path.relative_to(folder).as_posix()}")
-        if workbooks:
-            books = io.BytesIO()
-            with zipfile.ZipFile(books, "w", zipfile.ZIP_DEFLATED) as inner:
-                for path in workbooks:
-                    inner.write(path, path.relative_to(folder).as_posix())
-            archive.writestr("接口数据/工作簿.zip", books.getvalue())
+    members = {
+        f"接口数据/{p.relative_to(folder).as_posix()}": p.read_bytes() for p in files if p not in workbooks
+    }
+    if workbooks:
+        books = io.BytesIO()
+        with zipfile.ZipFile(books, "w", zipfile.ZIP_DEFLATED) as inner:
+            for path in workbooks:
+                inner.write(path, path.relative_to(folder).as_posix())
+        members["接口数据/工作簿.zip"] = books.getvalue()
+    if seven:
+        import libarchive  # the loader's own reader of .rar and .7z (ingest/archives.py)
+
+        with libarchive.file_writer(str(folder / "导出数据.7z"), "7zip") as archive:
+            for name, data in members.items():
+                archive.add_file_from_memory(name, len(data), data)
+    else:
+        with zipfile.ZipFile(folder / "导出数据.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in members.items():
+                archive.writestr(name, data)
     for path in files:
         path.unlink()
     return len(files)

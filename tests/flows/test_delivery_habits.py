@@ -3,7 +3,7 @@ another order and every CSV in the other encoding (UTF-8 ↔ GB18030, CRLF line 
 where UTF-8; half the workbooks as HTML pages named .xls, half with merged cells), its dates and months in a
 spreadsheet's spelling (2025/6/3, 2025年6月), its cards in groups and phones with dashes or +86, its headers marked
 as a template marks them (*项目编码, 应发金额（元）), a project's amounts in 万元 and its labour-cost share as a
-percentage (合同金额（万元）, 20%) and some dates' files in a zip, publish the same tables, byte
+percentage (合同金额（万元）, 20%) and some dates' files in a zip or a 7z, publish the same tables, byte
 for byte, as the files as the generator wrote them, and store the same roster: a number written another way is not
 a new version of the row.
 
@@ -44,7 +44,8 @@ def test_rows_in_another_order_and_other_encodings_publish_the_same_table_bytes(
     assert changed["zipped"] > 5
     assert changed["chinese_name"] > 0
     assert changed["named_by_header"] > 0
-    assert len(list(inbox.rglob("导出数据.zip"))) >= 3
+    assert len(list(inbox.rglob("导出数据.zip"))) >= 2
+    assert len(list(inbox.rglob("导出数据.7z"))) >= 1
     summary = nightly(inbox=inbox, out=tmp_path / "out", warehouse=tmp_path / "wh.duckdb")
     assert summary["status"] == "published", summary["message"]
     assert summary["as_of"] == nightly_run["summary"]["as_of"]
