@@ -91,7 +91,7 @@ def _text_sheets(raw: bytes) -> list[tuple[str, RawRows]]:
 
 def _placed(rows: list[list[Cell]]) -> tuple[list[list[str]], list[tuple[int, int, int]]]:
     """A table's rows of cells on a grid (module docstring): the rows' texts, one per column, and the spans down
-    more than one row as merged.vertical_merges gives a workbook's merged ranges ((0-based column, first row, last
+    more than one row as merged.reading_aids gives a workbook's merged ranges ((0-based column, first row, last
     row), 1-based rows). A cell with its column given goes there; any other to the first place after the row's
     previous cell that no span from above takes. A span is cut at the table's last row."""
     covered: dict[int, dict[int, str]] = {}  # row → the places in it that spans from rows above take

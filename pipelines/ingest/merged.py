@@ -26,6 +26,7 @@ import re
 import struct
 import zipfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -39,6 +40,8 @@ _REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
 _VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.DOTALL)
 _BOUNDSHEET, _MERGEDCELLS, _EOF = 0x0085, 0x00E5, 0x000A  # BIFF8 record types
+# BIFF8 cell records that hold a value, each starting with its row and column (BLANK and MULBLANK hold none)
+_VALUE_RECORDS = {0x00FD, 0x0203, 0x027E, 0x00BD, 0x0204, 0x0205, 0x0006, 0x00D6}
 _RECALCULATE = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad=\"(?:1|true)\"")
 
 
@@ -54,44 +57,73 @@ def _attributes(raw: bytes) -> dict[str, str]:
     return {k.decode().split(":")[-1]: html.unescape(v.decode("utf-8")) for k, v in _ATTRIBUTE.findall(raw)}
 
 
-Merges = dict[str, list[tuple[int, int, int]]]  # sheet → (0-based column, first row, last row), 1-based rows
-Formulas = dict[str, list[tuple[int, int, str]]]  # sheet → (1-based row, 0-based column, "=" + the formula)
+@dataclass
+class SheetAids:
+    """What a sheet's own parts say beyond its cells' values, in the frame's coordinates (the workbook reader's frame
+    starts at the sheet's first cell with a value: its header is row 1, its first column 0)."""
+
+    merges: list[tuple[int, int, int]] = field(
+        default_factory=list
+    )  # (column, first row, last row), 1-based rows
+    formulas: list[tuple[int, int, str]] = field(default_factory=list)  # (row, column, "=" + the formula)
+    hidden: bool = False
+    above: int = (
+        0  # the sheet's rows above its first row with a value: a frame row's line is its row plus these
+    )
 
 
-def vertical_merges(path: Path) -> Merges:
-    """Sheet name → its merged ranges that span rows, as (0-based column, first row, last row) with 1-based rows;
-    only the first column of a range also spanning columns (where its value is). Empty for a workbook with none,
-    or one whose parts do not say (never an error: merges are a reading aid, not the data)."""
-    return reading_aids(path)[0]
-
-
-def reading_aids(path: Path) -> tuple[Merges, Formulas, set[str]]:
-    """One pass over an .xlsx's sheets: their merged ranges that span rows (vertical_merges), their formulas
-    without a value (module docstring), and the sheets its sender hid (a sheet's `state`: hidden or veryHidden).
+def reading_aids(path: Path) -> dict[str, SheetAids]:
+    """One pass over an .xlsx's sheets: their merged ranges that span rows, their formulas without a value (module
+    docstring), whether the sender hid them (a sheet's `state`: hidden or veryHidden), and where their data starts.
     Empty where the parts do not say (never an error)."""
-    merges: Merges = {}
-    formulas: Formulas = {}
-    hidden: set[str] = set()
+    out: dict[str, SheetAids] = {}
     try:
         with zipfile.ZipFile(path) as book:
             workbook = book.read("xl/workbook.xml")
             recalculated = bool(_RECALCULATE.search(workbook))
             for name, xml, shown in _sheet_parts(book, workbook):
-                if not shown:
-                    hidden.add(name)
                 ranges = [
                     (_column(c1), int(r1), int(r2))
                     for c1, r1, _, r2 in _MERGE.findall(xml)
                     if int(r2) > int(r1)
                 ]
-                if ranges:
-                    merges[name] = ranges
                 cells = _uncomputed(xml, recalculated) if b"<f" in xml else []
-                if cells:
-                    formulas[name] = cells
+                row0, col0 = _origin(xml, full=bool(ranges or cells))
+                out[name] = _relative(ranges, cells, row0, col0, hidden=not shown)
     except (KeyError, zipfile.BadZipFile, ValueError, OSError):
-        return {}, {}, set()
-    return merges, formulas, hidden
+        return {}
+    return out
+
+
+def _relative(
+    ranges: list[tuple[int, int, int]],
+    cells: list[tuple[int, int, str]],
+    row0: int,
+    col0: int,
+    *,
+    hidden: bool,
+) -> SheetAids:
+    """A sheet's merges and formulas, in sheet coordinates (1-based rows, 0-based columns), moved into the frame's:
+    the sheet's first row with a value `row0` is row 1, its first column with one `col0` is column 0."""
+    shift = row0 - 1
+    return SheetAids(
+        [(c - col0, r1 - shift, r2 - shift) for c, r1, r2 in ranges if c >= col0],
+        [(r - shift, c - col0, text) for r, c, text in cells if c >= col0],
+        hidden,
+        shift,
+    )
+
+
+def _origin(xml: bytes, *, full: bool) -> tuple[int, int]:
+    """The sheet's first row with a value (1-based) and, when `full`, its first column with one (0-based), as the
+    workbook reader starts its frame there; a cell with no value (`<c r="A1" s="3"/>`, formatting only) does not
+    count. Without `full` the column is 0 (a sheet with nothing to place needs only its lines)."""
+    valued = (ref for m in _CELL.finditer(xml) if m.group(2) and (ref := _REF.search(m.group(1))))
+    if not full:
+        first = next(valued, None)
+        return (int(first.group(2)), 0) if first else (1, 0)
+    refs = [(int(m.group(2)), _column(m.group(1))) for m in valued]
+    return (min(r for r, _ in refs), min(c for _, c in refs)) if refs else (1, 0)
 
 
 def _sheet_parts(book: zipfile.ZipFile, workbook: bytes) -> list[tuple[str, bytes, bool]]:
@@ -142,28 +174,25 @@ def formulas_shown(sheet: pl.DataFrame, cells: list[tuple[int, int, str]]) -> pl
     return sheet.with_columns(pl.Series(n, v, dtype=pl.Utf8) for n, v in shown.items()) if shown else sheet
 
 
-def legacy_reading_aids(path: Path) -> tuple[Merges, set[str]]:
-    """A legacy .xls workbook's (BIFF8 in an OLE2 file) merged ranges that span rows, as vertical_merges gives an
-    .xlsx's, and its hidden sheets: read from the workbook stream's records — each sheet's BOUNDSHEET (its name,
-    its state, where its records start) and MERGEDCELLS (ranges as first row, last row, first column, last column,
-    0-based) — without decoding a cell (xlrd's whole parse took 1.8 s for 60,000 rows; this, 0.15 s). Empty where
-    the file does not say (never an error)."""
+def legacy_reading_aids(path: Path) -> dict[str, SheetAids]:
+    """reading_aids for a legacy .xls workbook (BIFF8 in an OLE2 file): its merged ranges that span rows, its hidden
+    sheets and where each sheet's data starts, from the workbook stream's records — each sheet's BOUNDSHEET (its
+    name, its state, where its records start), MERGEDCELLS, and the row and column of every cell record with a
+    value — without decoding a cell (xlrd's whole parse took 1.8 s for 60,000 rows; this, 0.15 s). A legacy
+    workbook stores each formula's value: none is listed. Empty where the file does not say (never an error)."""
     from xlrd import compdoc  # the OLE2 container; only a legacy workbook needs it
 
     try:
         doc = compdoc.CompDoc(path.read_bytes(), logfile=io.StringIO())
         stream = next((s for s in map(_named_stream(doc), ("Workbook", "Book")) if s), b"")
-        merges: Merges = {}
-        hidden: set[str] = set()
+        out = {}
         for name, state, offset in _boundsheets(stream):
-            if state & 3:
-                hidden.add(name)
-            ranges = [(c0, r0 + 1, r1 + 1) for r0, r1, c0 in _merged_cells(stream, offset) if r1 > r0]
-            if ranges:
-                merges[name] = ranges
-        return merges, hidden
+            merged, row0, col0 = _sheet_records(stream, offset)
+            ranges = [(c0, r0 + 1, r1 + 1) for r0, r1, c0 in merged if r1 > r0]
+            out[name] = _relative(ranges, [], row0, col0, hidden=bool(state & 3))
+        return out
     except Exception:  # a reading aid: a workbook this cannot walk is read by calamine as before
-        return {}, set()
+        return {}
 
 
 def _named_stream(doc: Any) -> Callable[[str], bytes | None]:
@@ -198,14 +227,19 @@ def _boundsheets(stream: bytes) -> list[tuple[str, int, int]]:
     return out
 
 
-def _merged_cells(stream: bytes, offset: int) -> list[tuple[int, int, int]]:
-    """A worksheet's merged ranges as (first row, last row, first column), 0-based."""
+def _sheet_records(stream: bytes, offset: int) -> tuple[list[tuple[int, int, int]], int, int]:
+    """A worksheet's merged ranges as (first row, last row, first column), 0-based, and its first row (1-based) and
+    column (0-based) with a value (1, 0 for an empty sheet)."""
     out = []
+    row0, col0 = 1 << 20, 1 << 16
     for kind, at in _records(stream, offset):
         if kind == _MERGEDCELLS:
             (count,) = struct.unpack_from("<H", stream, at)
             out += [struct.unpack_from("<HHH", stream, at + 2 + 8 * i) for i in range(count)]
-    return out
+        elif kind in _VALUE_RECORDS:
+            row, col = struct.unpack_from("<HH", stream, at)
+            row0, col0 = min(row0, row), min(col0, col)
+    return out, (row0 + 1 if row0 < 1 << 20 else 1), (col0 if col0 < 1 << 16 else 0)
 
 
 def fill_merged(sheet: pl.DataFrame, ranges: list[tuple[int, int, int]]) -> pl.DataFrame:

@@ -28,7 +28,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.contracts import envelopes, payload_arrays
-from pipelines.ingest.merged import fill_merged, formulas_shown, legacy_reading_aids, reading_aids
+from pipelines.ingest.merged import SheetAids, fill_merged, formulas_shown, legacy_reading_aids, reading_aids
 
 _TEXT_TYPES = {str, type(None)}  # a JSON column of these is text already
 
@@ -224,25 +224,25 @@ def read_xlsx_sheets(path: Path) -> list[tuple[str, RawRows]]:
         raise UnreadableFileError(f"文件无法解析（{type(exc).__name__}: {str(exc)[:160]}）") from None
     if all(df.width == 0 for df in sheets.values()):
         raise UnreadableFileError("工作簿为空：没有任何工作表含有数据")
-    # a value merged down its rows; a formula whose value the file does not hold; a hidden sheet (merged.py)
-    if zipfile.is_zipfile(path):
-        merges, formulas, hidden = reading_aids(path)
-    else:
-        (merges, hidden), formulas = legacy_reading_aids(path), {}
+    # a value merged down its rows; a formula whose value the file does not hold; a hidden sheet; where the data
+    # starts (merged.py)
+    aids = reading_aids(path) if zipfile.is_zipfile(path) else legacy_reading_aids(path)
     out = []
     for name, df in sheets.items():
-        sheet = fill_merged(formulas_shown(df, formulas.get(str(name), [])), merges.get(str(name), []))
-        out.append((str(name), replace(sheet_rows(sheet), hidden=str(name) in hidden)))
+        aid = aids.get(str(name), SheetAids())
+        sheet = fill_merged(formulas_shown(df, aid.formulas), aid.merges)
+        out.append((str(name), replace(sheet_rows(sheet, above=aid.above), hidden=aid.hidden)))
     return out
 
 
-def sheet_rows(df: pl.DataFrame) -> RawRows:
-    """A sheet's rows as text, each with its line (the header is line 1). Blank rows are read and then dropped, so
-    that a row keeps its own line number (the reader's default drops them first, and every row after a blank one
+def sheet_rows(df: pl.DataFrame, *, above: int = 0) -> RawRows:
+    """A sheet's rows as text, each with its line (the header is line 1, or 1 + `above` when the sheet's data starts
+    lower: the workbook reader's frame starts at its first row with a value). Blank rows are read and then dropped,
+    so that a row keeps its own line number (the reader's default drops them first, and every row after a blank one
     was named by the wrong line)."""
     df = df.rename({c: str(c).strip() for c in df.columns})
     df = df.select(pl.all().cast(pl.Utf8)).with_columns(
-        pl.int_range(2, df.height + 2, dtype=pl.Int32).alias("_line")
+        pl.int_range(above + 2, above + df.height + 2, dtype=pl.Int32).alias("_line")
     )
     if df.width > 1:
         df = df.filter(~pl.all_horizontal(pl.exclude("_line").is_null()))

@@ -521,6 +521,47 @@ def _merged_legacy_workbook(folder) -> None:
     book.save(str(folder / "payroll_1231.xls"))
 
 
+def _sheet_below_and_right(folder, *, legacy: bool) -> None:
+    """A pay sheet laid out with a margin: rows 1–2 and column A empty, the header on row 3 from column B, the
+    project code merged down the three records (rows 4–6), then a record with a bad ID number on row 7."""
+    rows = [[*line.split(",")] for line in PAY_LINES]
+    rows.append(["", "2025-11", BAD_ID, "10", "100", "100", "0", "2025-12-16"])
+    if legacy:
+        book = xlwt.Workbook(encoding="utf-8")
+        sheet = book.add_sheet("工资表")
+        for col, name in enumerate(HEADER, start=1):
+            sheet.write(2, col, name)
+        sheet.write_merge(3, 5, 1, 1, "P1")
+        for r, values in enumerate(rows, start=3):
+            for col, value in enumerate(values[1:], start=2):
+                sheet.write(r, col, value)
+        sheet.write(6, 1, "P1")
+        book.save(str(folder / "payroll_1231.xls"))
+        return
+    workbook = xlsxwriter.Workbook(folder / "payroll_1231.xlsx")
+    ws = workbook.add_worksheet("工资表")
+    ws.write_row(2, 1, HEADER)
+    ws.merge_range(3, 1, 5, 1, "P1")
+    for r, values in enumerate(rows, start=3):
+        ws.write_row(r, 2, values[1:])
+    ws.write_string(6, 1, "P1")
+    workbook.close()
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["xlsx", "xls"])
+def test_a_sheet_whose_data_starts_lower_and_further_right(tmp_path, legacy):
+    """The workbook reader's frame starts at the sheet's first cell with a value, and merges and lines were placed
+    as if that were A1: the project code merged down B4:B6 was given to no row (two pay lines quarantined as missing
+    it) — with more rows, to the wrong column's rows below it — and a bad row was named two lines above its own."""
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    result, stored, quarantined = _load(
+        tmp_path, "margin", lambda folder: _sheet_below_and_right(folder, legacy=legacy)
+    )
+    assert (result.rows_loaded, result.rows_quarantined) == (3, 1)
+    assert stored == canonical
+    assert quarantined == [(7, "id_card_number", "id_check_digit")]
+
+
 @pytest.mark.parametrize("write", [_merged_workbook, _merged_legacy_workbook], ids=["xlsx", "xls"])
 def test_a_value_merged_down_its_rows_holds_for_each_of_them(tmp_path, write):
     """Before, the rows under a merged cell read empty: two of the three pay lines quarantined (必填字段为空) — in a
