@@ -114,11 +114,15 @@ def _unpack_libarchive(raw: bytes, into: Path, suffix: str) -> list[Path]:
                 parts = safe_parts(entry.pathname or "")
                 if parts is None or not entry.isfile:
                     continue
-                data = b"".join(entry.get_blocks())
-                total += len(data)
-                if total > MAX_UNPACKED_BYTES:
-                    raise ArchiveError(f"压缩包解压后超过 {MAX_UNPACKED_BYTES // 2**30} GB，未解压")
-                written.append(_written(into, parts, data))
+                blocks = []
+                for (
+                    block
+                ) in entry.get_blocks():  # counted as it is read: a member may claim nothing of its size
+                    total += len(block)
+                    if total > MAX_UNPACKED_BYTES:
+                        raise ArchiveError(f"压缩包解压后超过 {MAX_UNPACKED_BYTES // 2**30} GB，未解压")
+                    blocks.append(block)
+                written.append(_written(into, parts, b"".join(blocks)))
     except libarchive.exception.ArchiveError as exc:
         text = str(exc)
         if "ncrypt" in text or "assphrase" in text:

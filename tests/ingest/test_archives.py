@@ -256,3 +256,20 @@ def test_a_damaged_rar_is_refused_with_why(tmp_path):
         ("2025-12-31/export.rar", "failed"),
     ]
     assert rows[1][2].startswith("压缩包损坏或无法解压")
+
+
+def test_a_7z_larger_unpacked_than_the_limit_is_refused_as_it_is_read(tmp_path, monkeypatch):
+    """A .7z gives its members' sizes one at a time: the unpacked bytes are counted as they are read, and the archive
+    is refused at the limit, its members not loaded."""
+    from pipelines.ingest import archives
+
+    monkeypatch.setattr(archives, "MAX_UNPACKED_BYTES", 100)
+    day = tmp_path / "2025-12-31"
+    day.mkdir()
+    (day / "导出数据.7z").write_bytes(seven_zip({"payroll_1231.csv": payroll_csv(1, 3)}, tmp_path))
+    con = fresh_warehouse()
+    load_inbox(con, tmp_path, Settings())
+    assert con.execute("select path, status from load_file").fetchall() == [
+        ("2025-12-31/导出数据.7z", "failed")
+    ]
+    assert con.execute("select count(*) from raw_payroll").fetchone() == (0,)
