@@ -102,20 +102,26 @@ def test_a_zipped_delivery_loads_as_its_files_would_loose(tmp_path):
     assert len(ledger(con)) == 3
 
 
-def test_a_damaged_archive_is_refused_with_why_and_the_dates_other_files_load(tmp_path):
+@pytest.mark.parametrize("suffix", [".zip", ".rar"])
+def test_a_damaged_archive_is_refused_with_why_and_the_dates_other_files_load(tmp_path, suffix):
     day = tmp_path / "2025-12-31"
     day.mkdir()
-    whole = windows_zip({"payroll_1231.csv": payroll_csv(1, 3)})
-    (day / "export.zip").write_bytes(whole[: len(whole) // 2])  # cut off in the transfer
+    if suffix == ".zip":
+        whole = windows_zip({"payroll_1231.csv": payroll_csv(1, 3)})
+        cut, why = whole[: len(whole) // 2], "压缩包损坏或不是 zip 文件"  # cut off in the transfer
+    else:
+        whole = rar4_stored({"payroll_1231.csv": payroll_csv(1, 3)})
+        cut, why = whole[:40], "压缩包损坏或无法解压"  # cut off inside the first member's header
+    (day / f"export{suffix}").write_bytes(cut)
     (day / "complaint_1231.csv").write_bytes(complaint_csv())
     con = fresh_warehouse()
     load_inbox(con, tmp_path, Settings())
     rows = con.execute("select path, status, reason from load_file order by path").fetchall()
     assert [(p, s) for p, s, _ in rows] == [
         ("2025-12-31/complaint_1231.csv", "loaded"),
-        ("2025-12-31/export.zip", "failed"),
+        (f"2025-12-31/export{suffix}", "failed"),
     ]
-    assert rows[1][2].startswith("压缩包损坏或不是 zip 文件")
+    assert rows[1][2].startswith(why)
     assert con.execute("select count(*) from raw_payroll").fetchone() == (0,)
 
 
@@ -240,22 +246,6 @@ def test_a_rar_or_7z_delivery_loads_as_its_files_would_loose(tmp_path, suffix):
     query = f"select {STORED} from raw_payroll order by all"
     assert con.execute(query).fetchall() == plain.execute(query).fetchall()
     assert load_inbox(con, packed_in, Settings()).files == []  # not unpacked again
-
-
-def test_a_damaged_rar_is_refused_with_why(tmp_path):
-    day = tmp_path / "2025-12-31"
-    day.mkdir()
-    whole = rar4_stored({"payroll_1231.csv": payroll_csv(1, 3)})
-    (day / "export.rar").write_bytes(whole[:40])  # cut off inside the first member's header
-    (day / "complaint_1231.csv").write_bytes(complaint_csv())
-    con = fresh_warehouse()
-    load_inbox(con, tmp_path, Settings())
-    rows = con.execute("select path, status, reason from load_file order by path").fetchall()
-    assert [(p, s) for p, s, _ in rows] == [
-        ("2025-12-31/complaint_1231.csv", "loaded"),
-        ("2025-12-31/export.rar", "failed"),
-    ]
-    assert rows[1][2].startswith("压缩包损坏或无法解压")
 
 
 def test_a_7z_larger_unpacked_than_the_limit_is_refused_as_it_is_read(tmp_path, monkeypatch):

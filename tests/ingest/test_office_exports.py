@@ -177,16 +177,13 @@ def test_amounts_in_wan_yuan_are_read_in_yuan_exactly(tmp_path):
     assert quarantined == []
 
 
-def test_a_share_as_a_percentage_and_a_contract_in_wan_yuan(tmp_path):
-    """A project's 人工费用比例 as a spreadsheet's percent cell (20%), or under a header in % (25), and its 合同金额
-    in 万元: the share 0.2 and the amount in 元. Before: each such project row was quarantined (bad_number) — the
-    project missing from the warehouse for an optional field's format."""
+def _projects_loaded(tmp_path, files: dict[str, str]) -> list[tuple]:
+    """Project CSVs (name → text) loaded in name order, each loaded whole with every header known; the stored
+    (project_code, contract_amount, labor_cost_ratio) by project."""
     folder = tmp_path / "inbox"
     folder.mkdir()
-    (folder / "project_1231.csv").write_text(
-        "项目编码,合同金额（万元）,人工费用比例\nP1,11955.7,20%\nP2,0.0001,12.5 %\nP3,,\n", encoding="utf-8"
-    )
-    (folder / "project_1231b.csv").write_text("项目编码,人工费用比例（%）\nP4,25\nP5,无\n", encoding="utf-8")
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
     con = fresh_warehouse()
     for path in sorted(folder.iterdir()):
         result = load_file(con, path, NIGHT, Settings(), inbox=folder)
@@ -195,6 +192,20 @@ def test_a_share_as_a_percentage_and_a_contract_in_wan_yuan(tmp_path):
         "select project_code, contract_amount, labor_cost_ratio from raw_project order by project_code"
     ).fetchall()
     con.close()
+    return stored
+
+
+def test_a_share_as_a_percentage_and_a_contract_in_wan_yuan(tmp_path):
+    """A project's 人工费用比例 as a spreadsheet's percent cell (20%), or under a header in % (25), and its 合同金额
+    in 万元: the share 0.2 and the amount in 元. Before: each such project row was quarantined (bad_number) — the
+    project missing from the warehouse for an optional field's format."""
+    stored = _projects_loaded(
+        tmp_path,
+        {
+            "project_1231.csv": "项目编码,合同金额（万元）,人工费用比例\nP1,11955.7,20%\nP2,0.0001,12.5 %\nP3,,\n",
+            "project_1231b.csv": "项目编码,人工费用比例（%）\nP4,25\nP5,无\n",
+        },
+    )
     assert stored == [
         ("P1", 119557000.0, 0.2),
         ("P2", 1.0, 0.125),
@@ -208,22 +219,13 @@ def test_amounts_in_qian_yuan_and_shares_per_mille(tmp_path):
     """A finance office's sheet gives amounts in 千元 and shares in ‰, in the header or after the value. Before: the
     header was unknown (合同金额 empty, 人工费用比例 empty: R01/R02 read the project as having no labour-cost share)
     and a cell's 千元 or ‰ a bad number (the project quarantined)."""
-    folder = tmp_path / "inbox"
-    folder.mkdir()
-    (folder / "project_1231.csv").write_text(
-        "项目编码,合同金额（千元）,人工费用比例（‰）\nP1,119557,200\nP2,0.001,125.5\n", encoding="utf-8"
+    stored = _projects_loaded(
+        tmp_path,
+        {
+            "project_1231.csv": "项目编码,合同金额（千元）,人工费用比例（‰）\nP1,119557,200\nP2,0.001,125.5\n",
+            "project_1231b.csv": "项目编码,合同金额,人工费用比例\nP3,1195.57千元,200‰\nP4,12万元,20%\n",
+        },
     )
-    (folder / "project_1231b.csv").write_text(
-        "项目编码,合同金额,人工费用比例\nP3,1195.57千元,200‰\nP4,12万元,20%\n", encoding="utf-8"
-    )
-    con = fresh_warehouse()
-    for path in sorted(folder.iterdir()):
-        result = load_file(con, path, NIGHT, Settings(), inbox=folder)
-        assert (result.status, result.rows_quarantined, result.unknown_headers) == ("loaded", 0, None)
-    stored = con.execute(
-        "select project_code, contract_amount, labor_cost_ratio from raw_project order by project_code"
-    ).fetchall()
-    con.close()
     assert stored == [
         ("P1", 119557000.0, 0.2),
         ("P2", 1.0, 0.1255),
