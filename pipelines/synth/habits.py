@@ -60,12 +60,18 @@ def redeliver(inbox: Path, seed: int) -> dict[str, int]:
     rng = random.Random(seed)
     keys = ["csv_to_gb18030", "csv_to_utf8", "tab_separated_utf16", "json", "parquet", "html_workbook"]
     keys.append("merged_workbook")
+    keys.append("hidden_copy")
     keys.append("left_as_delivered")
     done = dict.fromkeys(keys, 0)
     for path in sorted(p for p in inbox.rglob("*") if p.is_file()):
         suffix = path.suffix.lower()
         if suffix == ".xlsx":
-            done[_html_workbook(path) if rng.random() < HTML_WORKBOOK_SHARE else _merged_workbook(path)] += 1
+            if rng.random() < HTML_WORKBOOK_SHARE:
+                done[_html_workbook(path)] += 1
+            else:
+                copy = rng.random() < HIDDEN_COPY_SHARE
+                done[_merged_workbook(path, hidden_copy=copy)] += 1
+                done["hidden_copy"] += copy
             continue
         if suffix not in (".csv", ".jsonl", ".json", ".parquet"):
             continue
@@ -160,10 +166,15 @@ def _html_header(frame: pl.DataFrame, entity: str | None) -> list[str]:
     return ["<tr>" + "".join(top) + "</tr>", f"<tr>{below}</tr>"]
 
 
-def _merged_workbook(path: Path) -> str:
+HIDDEN_COPY_SHARE = 0.5  # of the workbooks tidied by hand: an older copy of the data kept in a hidden sheet
+
+
+def _merged_workbook(path: Path, *, hidden_copy: bool = False) -> str:
     """A workbook as a sheet tidied by hand: its rows ordered by the first column and each run of one value merged
     down the rows it holds for (the cells below a merged cell are empty to a reader that ignores merges), its headers
-    in Chinese, over two rows where two begin alike (_header_rows)."""
+    in Chinese, over two rows where two begin alike (_header_rows). With `hidden_copy`, an older copy of the first
+    sheet's data, every decimal number doubled, is kept in a hidden sheet after it (旧版): not data, as nobody looking
+    at the workbook sees it (load._workbook_frame)."""
     frames = pl.read_excel(path, sheet_id=0, infer_schema_length=0, drop_empty_rows=False)
     book = xlsxwriter.Workbook(path)
     for name, read in frames.items():
@@ -183,8 +194,23 @@ def _merged_workbook(path: Path) -> str:
                 if end - start > 1 and first[start] is not None:
                     sheet.merge_range(start + top, 0, end + top - 1, 0, first[start])
                 start = end
+        if hidden_copy and name == next(iter(frames)):
+            _hidden_copy(book, read, entity_of_file(path.name))
     book.close()
     return "merged_workbook"
+
+
+def _hidden_copy(book: xlsxwriter.Workbook, read: pl.DataFrame, entity: str | None) -> None:
+    """A hidden sheet 旧版 with the sheet's header (in Chinese, one row) and its rows, each decimal number doubled (an
+    older version's amounts: loaded, it would contradict the data)."""
+    sheet = book.add_worksheet("旧版")
+    sheet.write_row(0, 0, _in_chinese(read.columns, entity))
+    for row, values in enumerate(read.rows(), start=1):
+        for col, value in enumerate(values):
+            if value is not None:
+                doubled = re.fullmatch(r"-?[0-9]+\.[0-9]+", value)
+                sheet.write_string(row, col, f"{float(value) * 2:.2f}" if doubled else value)
+    sheet.hide()
 
 
 def _in_chinese(columns: list[str], entity: str | None) -> list[str]:
