@@ -10,7 +10,7 @@ lines) treats it as a workbook: an HTML table or an XML worksheet is a sheet; de
 Their merged cells are spans: an HTML cell's colspan and rowspan, an XML cell's ss:MergeAcross and ss:MergeDown. A
 row's cells follow the places spans from above take (a row under a rowspan has a cell fewer), so each cell is put on
 a grid in its own column, a span's value in its first place and the places it covers blank, as a workbook's merged
-range reads; a span down the rows below the header gives its value to each (merged.fill_merged, as for an .xlsx).
+range reads; a span down the rows below the header gives its value to each (workbook_parts.fill_merged, as for an .xlsx).
 Before, a row's cells were taken in order: under a header over two rows, or beside a project code given once for a
 team, each value sat under its left neighbour's header.
 """
@@ -25,7 +25,6 @@ from dataclasses import replace
 
 import polars as pl
 
-from pipelines.ingest.merged import fill_merged
 from pipelines.ingest.readers import (
     UNNAMED,
     RawRows,
@@ -35,6 +34,7 @@ from pipelines.ingest.readers import (
     first_lines,
     sheet_rows,
 )
+from pipelines.ingest.workbook_parts import fill_merged
 
 WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # an .xlsx (a zip), an .xls (an OLE2 compound file)
 _SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
@@ -91,7 +91,7 @@ def _text_sheets(raw: bytes) -> list[tuple[str, RawRows]]:
 
 def _placed(rows: list[list[Cell]]) -> tuple[list[list[str]], list[tuple[int, int, int]]]:
     """A table's rows of cells on a grid (module docstring): the rows' texts, one per column, and the spans down
-    more than one row as merged.reading_aids gives a workbook's merged ranges ((0-based column, first row, last
+    more than one row as workbook_parts.reading_aids gives a workbook's merged ranges ((0-based column, first row, last
     row), 1-based rows). A cell with its column given goes there; any other to the first place after the row's
     previous cell that no span from above takes. A span is cut at the table's last row."""
     covered: dict[int, dict[int, str]] = {}  # row → the places in it that spans from rows above take

@@ -28,7 +28,13 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.contracts import envelopes, payload_arrays
-from pipelines.ingest.merged import SheetAids, fill_merged, formulas_shown, legacy_reading_aids, reading_aids
+from pipelines.ingest.workbook_parts import (
+    SheetAids,
+    fill_merged,
+    formulas_shown,
+    legacy_reading_aids,
+    reading_aids,
+)
 
 _TEXT_TYPES = {str, type(None)}  # a JSON column of these is text already
 
@@ -59,7 +65,7 @@ class RawRows:
     # per row of `frame`: "dataList第3条" for a record unpacked from a payload (the array and the 1-based position in
     # it), None for a plain record; None for the whole file when it held no payload
     items: list[str | None] | None = None
-    hidden: bool = False  # a workbook's sheet its sender hid (merged.reading_aids): not read as data
+    hidden: bool = False  # a workbook's sheet its sender hid (workbook_parts.reading_aids): not read as data
 
 
 # UTF-16's byte-order marks, little- and big-endian: never a GB18030 file's first bytes (0xFF is no GB18030 byte)
@@ -225,7 +231,7 @@ def read_xlsx_sheets(path: Path) -> list[tuple[str, RawRows]]:
     if all(df.width == 0 for df in sheets.values()):
         raise UnreadableFileError("工作簿为空：没有任何工作表含有数据")
     # a value merged down its rows; a formula whose value the file does not hold; a hidden sheet; where the data
-    # starts (merged.py)
+    # starts (workbook_parts.py)
     aids = reading_aids(path) if zipfile.is_zipfile(path) else legacy_reading_aids(path)
     out = []
     for name, df in sheets.items():

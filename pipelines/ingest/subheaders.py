@@ -74,7 +74,7 @@ def joined(rows: RawRows, known: Callable[[str], str | None], keys: set[str], re
     columns = [c for c in frame.columns if c != "_line"]
     if frame.height < 2 or not any(is_unnamed(c) for c in columns):
         return rows
-    # a header merged down both rows reads as its own name again below it (merged.py fills a range's rows)
+    # a header merged down both rows reads as its own name again below it (workbook_parts.fill_merged fills a range's rows)
     below = [
         "" if (v or "").strip() == c else (v or "").strip()
         for c, v in zip(columns, frame.select(columns).row(0), strict=True)

@@ -1,4 +1,8 @@
-"""Merged cells of an .xlsx workbook: a value merged down a column holds for every row it spans.
+"""What a workbook's own parts say beyond its cells' values, which the workbook reader (calamine) does not give:
+merged ranges, formulas without a value, hidden sheets, and where a sheet's data starts (SheetAids). Called merged.py
+until session 24, when it read merged ranges only.
+
+Merged cells: a value merged down a column holds for every row it spans.
 
 A sheet made or tidied by hand merges a column's repeated value down its rows — the 项目编码 and 班组 of a payroll
 sheet, one merged cell beside each team's workers. A workbook stores the value in the merged range's first cell
