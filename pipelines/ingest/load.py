@@ -315,7 +315,7 @@ def load_file(
         return FileResult(rel, None, None, status="already_loaded", read_as=read_as)
     fmt = SUFFIXES.get(path.suffix.lower())
     result = FileResult(rel, None, fmt, tail_problem=cut_last_line(raw, fmt), read_as=read_as)
-    why_not = _recognised(path, raw, result)
+    why_not, read = _recognised(path, raw, result)
     if result.entity is None:
         return _refused(con, result, sha, extract_date, "unknown_entity", why_not)
     contract = load_contract(result.entity)
@@ -324,7 +324,7 @@ def load_file(
     extras: list[str] = []
     if source is None:
         try:
-            frame, extras, bad_lines = _frame_of(path, raw, contract, result)
+            frame, extras, bad_lines = _frame_of(path, raw, contract, result, read)
         except UnreadableFileError as exc:
             reason = _refusal(exc, contract)
             log.warning("file %s failed: %s", rel, reason)
@@ -355,17 +355,20 @@ def load_file(
 
 
 def _frame_of(
-    path: Path, raw: bytes, contract: Contract, result: FileResult
+    path: Path, raw: bytes, contract: Contract, result: FileResult, read: recognise.Read
 ) -> tuple[pl.DataFrame, list[str], list[tuple[int, str]]]:
     """A file other than Parquet as rows under canonical names, its extra columns and its unsplittable lines; the
-    result gets the file's encoding and, for a workbook, its hidden data sheets."""
+    result gets the file's encoding and, for a workbook, its hidden data sheets. `read`: the file as the recogniser
+    read it, when it did (not read again)."""
     if result.format in ("xlsx", "xls"):
         # many systems' 导出Excel is an HTML page, an XML Spreadsheet or text under the workbook's name
-        sheets = read_xlsx_sheets(path) if disguised.is_workbook(raw) else disguised.text_sheets(raw)
+        sheets = read.sheets
+        if sheets is None:
+            sheets = read_xlsx_sheets(path) if disguised.is_workbook(raw) else disguised.text_sheets(raw)
         result.encoding = sheets[0][1].encoding
         frame, extras, result.hidden_sheets = _workbook_frame(sheets, contract, result.path)
         return frame, extras, []
-    rows = read_any(path)
+    rows = read.rows or read_any(path)
     result.encoding = rows.encoding
     if result.format == "csv":
         rows = subheaders.header_found(rows, contract, result.path)
@@ -373,20 +376,21 @@ def _frame_of(
     return frame, extras, rows.bad_lines
 
 
-def _recognised(path: Path, raw: bytes, result: FileResult) -> str:
+def _recognised(path: Path, raw: bytes, result: FileResult) -> tuple[str, recognise.Read]:
     """Sets result.entity from the file's name (the entity's English or Chinese name at its start), else from its
     header (ingest/recognise.py: the file is loaded, and its ledger `reason` says as what, for the bulletin's
-    load_facts.recognised_entity_findings); returns why there is none, in Chinese, when there is none."""
+    load_facts.recognised_entity_findings); returns why there is none, in Chinese, when there is none, and the file
+    as the recogniser read it (nothing, when the name said the entity)."""
     result.entity = entity_of_file(path.name) or recognise.entity_of_chinese_name(path.name)
     if result.entity:
-        return ""
-    result.entity, why_not = recognise.entity_of_headers(path, raw, result.format)
+        return "", recognise.Read()
+    result.entity, why_not, read = recognise.entity_of_headers(path, raw, result.format)
     if result.entity:
         result.reason = (
             f"文件名未标明数据实体，按表头识别为{load_contract(result.entity).zh}（{result.entity}）"
         )
         log.info("file %s: read as %s, from its header", result.path, result.entity)
-    return why_not
+    return why_not, read
 
 
 @dataclass

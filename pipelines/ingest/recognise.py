@@ -17,6 +17,7 @@ load._recognised, load_facts.recognised_entity_findings).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -38,12 +39,22 @@ def entity_of_chinese_name(filename: str) -> str | None:
     return None
 
 
-def entity_of_headers(path: Path, raw: bytes, fmt: str | None) -> tuple[str | None, str]:
-    """The entity the file's header names (module docstring), and in Chinese why none when there is none."""
+@dataclass
+class Read:
+    """A file as read to find its entity, kept for loading it (the same reader's output: not read twice)."""
+
+    sheets: list[tuple[str, RawRows]] | None = None  # a workbook's, hidden ones too
+    rows: RawRows | None = None  # a CSV's, JSON's or JSONL's
+
+
+def entity_of_headers(path: Path, raw: bytes, fmt: str | None) -> tuple[str | None, str, Read]:
+    """The entity the file's header names (module docstring), in Chinese why none when there is none, and the file
+    as read."""
+    read = Read()
     try:
-        sheets = _sheets(path, raw, fmt)
+        sheets = _sheets(path, raw, fmt, read)
     except (UnreadableFileError, OSError, pl.exceptions.PolarsError):
-        return None, "文件名不以任何已知数据实体开头，文件也无法读取表头，未加载"
+        return None, "文件名不以任何已知数据实体开头，文件也无法读取表头，未加载", read
     scores: dict[str, int] = {}
     for entity, contract in all_contracts().items():
         named = [_named_columns(header_found(rows, contract, path.name), contract) for rows in sheets]
@@ -51,13 +62,13 @@ def entity_of_headers(path: Path, raw: bytes, fmt: str | None) -> tuple[str | No
         if complete:
             scores[entity] = max(complete)
     if not scores:
-        return None, "文件名不以任何已知数据实体开头，表头也未包含任何数据实体的全部主键字段，未加载"
+        return None, "文件名不以任何已知数据实体开头，表头也未包含任何数据实体的全部主键字段，未加载", read
     best = max(scores.values())
     winners = sorted(e for e, s in scores.items() if s == best)
     if len(winners) > 1:
         names = "、".join(load_contract(e).zh for e in winners)
-        return None, f"文件名不以任何已知数据实体开头，表头同样符合{names}，无法确定，未加载"
-    return winners[0], ""
+        return None, f"文件名不以任何已知数据实体开头，表头同样符合{names}，无法确定，未加载", read
+    return winners[0], "", read
 
 
 def _named_columns(rows: RawRows, contract: Contract) -> set[str]:
@@ -66,11 +77,17 @@ def _named_columns(rows: RawRows, contract: Contract) -> set[str]:
     return {c for h in rows.frame.columns if h != "_line" and (c := column_of(h.strip().lstrip("\ufeff")))}
 
 
-def _sheets(path: Path, raw: bytes, fmt: str | None) -> list[RawRows]:
-    """The file's rows as the loader reads them, a workbook's sheet by sheet; a Parquet file's columns only."""
+def _sheets(path: Path, raw: bytes, fmt: str | None, read: Read) -> list[RawRows]:
+    """The file's rows as the loader reads them (kept in `read`), a workbook's sheet by sheet; a Parquet file's
+    columns only."""
     if fmt == "parquet":
         return [RawRows(pl.DataFrame(schema=dict.fromkeys(pl.read_parquet_schema(path), pl.Utf8)), None)]
     if fmt in ("xlsx", "xls"):
-        sheets = read_xlsx_sheets(path) if disguised.is_workbook(raw) else disguised.text_sheets(raw)
-        return [rows for _, rows in sheets if not rows.hidden]  # as the loader: a hidden sheet is not data
-    return [read_any(path)] if fmt is not None else []
+        read.sheets = read_xlsx_sheets(path) if disguised.is_workbook(raw) else disguised.text_sheets(raw)
+        return [
+            rows for _, rows in read.sheets if not rows.hidden
+        ]  # as the loader: a hidden sheet is not data
+    if fmt is None:
+        return []
+    read.rows = read_any(path)
+    return [read.rows]

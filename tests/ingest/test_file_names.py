@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 import xlsxwriter
 
 from pipelines.ingest import load_file
@@ -74,3 +75,38 @@ def test_a_file_whose_name_and_header_name_no_entity_is_refused_with_why(tmp_pat
     assert result.reason == "文件名不以任何已知数据实体开头，表头也未包含任何数据实体的全部主键字段，未加载"
     found = [f for f in load_findings(con, NIGHT, Settings()) if f["check_id"] == "file_unknown_entity"]
     assert len(found) == 1
+
+
+@pytest.mark.parametrize("name", ["导出数据_1.xlsx", "导出数据_1.csv"])
+def test_a_file_read_for_its_entity_is_not_read_again_to_load(tmp_path, monkeypatch, name):
+    """Before, a file named otherwise was read twice: once for its header's entity, once to load it."""
+    from pipelines.ingest import load, readers, recognise
+
+    reads: list[str] = []
+
+    def counted(reader):
+        def read(path, *args, **kwargs):
+            reads.append(path.name)
+            return reader(path, *args, **kwargs)
+
+        return read
+
+    for module in (load, recognise):
+        monkeypatch.setattr(module, "read_xlsx_sheets", counted(readers.read_xlsx_sheets))
+        monkeypatch.setattr(module, "read_any", counted(readers.read_any))
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    if name.endswith(".xlsx"):
+        book = xlsxwriter.Workbook(folder / name)
+        sheet = book.add_worksheet("工资表")
+        sheet.write_row(0, 0, HEADER)
+        for row, line in enumerate(PAY_LINES, start=1):
+            sheet.write_row(row, 0, line.split(","))
+        book.close()
+    else:
+        _payroll_csv(folder, HEADER, PAY_LINES, name=name)
+    con, result, stored = _loaded(folder, name)
+    con.close()
+    assert (result.status, result.entity, result.rows_loaded) == ("loaded", "payroll", 3)
+    assert stored == _canonical(tmp_path)
+    assert reads.count(name) == 1
