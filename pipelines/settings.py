@@ -207,6 +207,9 @@ class Quality(BaseModel):
     project_early_days: int = 30  # work dated up to 30 days before the recorded start is accepted
     project_overrun_days: int = 365  # complete_date is planned; a year of overrun is still plausible
     load_lookback_days: int = 366  # load problems of the last year are reported, older ones are history
+    # a file whose name dates it further than this from its extract-date folder is named in the bulletin
+    # (file_date_differs_from_folder): a platform naming files by the data's day is a day or two off, not reported
+    misfiled_days: int = 3
     # Volume (issue 15 item 6; spec silent, our choices in docs/decisions.md). A source's rows on an extract day
     # (all its files of that day) are compared with the median of its previous deliveries: event sources per day
     # covered (rows not delivered before ÷ days since the source's previous delivery), snapshots per delivery.

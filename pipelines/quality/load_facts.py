@@ -181,7 +181,6 @@ def hidden_sheet_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: da
 
 # a file's name dating it: _1130 (month and day) or _20251130, followed by the end of the name, _ or a letter
 _NAME_DATE = re.compile(r"_((?:20[0-9]{2})?[0-9]{4})(?=[_.a-zA-Z]|$)")
-MISFILED_DAYS = 3  # a name a day or two off its folder is a platform naming by the data's day: not reported
 
 
 def name_date(filename: str, folder_date: date) -> date | None:
@@ -205,8 +204,10 @@ def name_date(filename: str, folder_date: date) -> date | None:
     return min(found, key=lambda d: abs((d - folder_date).days)) if found else None
 
 
-def misfiled_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date) -> list[dict]:
-    """One finding per loaded file whose name dates it more than MISFILED_DAYS from its extract-date folder
+def misfiled_findings(
+    con: duckdb.DuckDBPyConnection, since: date, as_of: date, settings: Settings
+) -> list[dict]:
+    """One finding per loaded file whose name dates it more than `quality.misfiled_days` from its extract-date folder
     (payroll_1130.csv in 2025-12-31/): the folder's date is the one stored — a roster or registry snapshot is a
     version of that date — so a file put in the wrong folder moves its versions by a month, and the analyst is told."""
     files = frame(
@@ -218,7 +219,7 @@ def misfiled_findings(con: duckdb.DuckDBPyConnection, since: date, as_of: date) 
     out = []
     for f in files.iter_rows(named=True):
         named = name_date(f["path"], f["extract_date"])
-        if named is not None and abs((named - f["extract_date"]).days) > MISFILED_DAYS:
+        if named is not None and abs((named - f["extract_date"]).days) > settings.quality.misfiled_days:
             detail = DETAIL["file_date_differs_from_folder"].format(
                 path=f["path"], named=named.isoformat(), folder=f["extract_date"].isoformat()
             )
@@ -364,7 +365,7 @@ def load_findings(con: duckdb.DuckDBPyConnection, as_of: date, settings: Setting
         + unknown_column_findings(con, since, as_of)
         + recognised_entity_findings(con, since, as_of)
         + hidden_sheet_findings(con, since, as_of)
-        + misfiled_findings(con, since, as_of)
+        + misfiled_findings(con, since, as_of, settings)
         + changed_event_findings(con, since, as_of)
         + volume_findings(con, since, as_of, settings)
         + night_share_findings(con, as_of, settings)

@@ -210,3 +210,8 @@ def test_a_file_in_another_dates_folder_is_reported():
         )
     ]
     assert severity_of("file_date_differs_from_folder", Settings()) == "warning"
+    # a platform that names its files by a data day further back: the tolerance is a setting
+    settings = Settings()
+    settings.quality.misfiled_days = 31
+    tuned = load_findings(ledger(files, []), AS_OF, settings)
+    assert [f for f in tuned if f["check_id"] == "file_date_differs_from_folder"] == []
