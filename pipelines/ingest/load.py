@@ -36,7 +36,7 @@ from pipelines.ingest.readers import (
     read_xlsx_sheets,
 )
 from pipelines.ingest.tail import cut_last_line
-from pipelines.ingest.validate import REASONS_ZH, UNIT_SHIFTS
+from pipelines.ingest.validate import EXCEL_SERIAL, REASONS_ZH, UNIT_SHIFTS
 from pipelines.reports.labels_zh import RETURN_COLUMNS
 from pipelines.settings import Settings
 from pipelines.warehouse import entity_columns, frame, transaction
@@ -367,6 +367,8 @@ def _frame_of(
             sheets = read_xlsx_sheets(path) if disguised.is_workbook(raw) else disguised.text_sheets(raw)
         result.encoding = sheets[0][1].encoding
         frame, extras, result.hidden_sheets = _workbook_frame(sheets, contract, result.path)
+        if any(rows.date1904 for _, rows in sheets):
+            frame = _from_1904(frame, contract)
         return frame, extras, []
     rows = read.rows or read_any(path)
     result.encoding = rows.encoding
@@ -374,6 +376,29 @@ def _frame_of(
         rows = subheaders.header_found(rows, contract, result.path)
     frame, extras = _canonical_frame(rows, contract)
     return frame, extras, rows.bad_lines
+
+
+DAYS_1900_TO_1904 = 1462  # Excel's 1904 date system's day 0 (1904-01-01) is the 1900 system's day 1462
+
+
+def _from_1904(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
+    """A workbook that counts its dates from 1904 (old Mac Excel): a number in a date, time or month column — a
+    date cell that lost its format, read as its serial number — moved to the 1900 system the load reads serial
+    numbers in (validate.EXCEL_SERIAL), so 2025-12-16 is not read as 2021-12-15. A cell that kept its date format
+    is read as its date by the workbook reader already."""
+    dated = [
+        c.name
+        for c in contract.columns
+        if c.type in ("date", "datetime", "month") and c.name in frame.columns
+    ]
+    serial = EXCEL_SERIAL
+    return frame.with_columns(
+        pl.when(pl.col(n).str.contains(serial))
+        .then((pl.col(n).cast(pl.Float64, strict=False) + DAYS_1900_TO_1904).cast(pl.Utf8))
+        .otherwise(pl.col(n))
+        .alias(n)
+        for n in dated
+    )
 
 
 def _recognised(path: Path, raw: bytes, result: FileResult) -> tuple[str, recognise.Read]:

@@ -66,6 +66,7 @@ class RawRows:
     # it), None for a plain record; None for the whole file when it held no payload
     items: list[str | None] | None = None
     hidden: bool = False  # a workbook's sheet its sender hid (workbook_parts.reading_aids): not read as data
+    date1904: bool = False  # its workbook counts dates from 1904 (workbook_parts.SheetAids.date1904)
 
 
 # UTF-16's byte-order marks, little- and big-endian: never a GB18030 file's first bytes (0xFF is no GB18030 byte)
@@ -237,7 +238,8 @@ def read_xlsx_sheets(path: Path) -> list[tuple[str, RawRows]]:
     for name, df in sheets.items():
         aid = aids.get(str(name), SheetAids())
         sheet = fill_merged(formulas_shown(df, aid.formulas), aid.merges)
-        out.append((str(name), replace(sheet_rows(sheet, above=aid.above), hidden=aid.hidden)))
+        rows = sheet_rows(sheet, above=aid.above)
+        out.append((str(name), replace(rows, hidden=aid.hidden, date1904=aid.date1904)))
     return out
 
 

@@ -47,6 +47,8 @@ _BOUNDSHEET, _MERGEDCELLS, _EOF = 0x0085, 0x00E5, 0x000A  # BIFF8 record types
 # BIFF8 cell records that hold a value, each starting with its row and column (BLANK and MULBLANK hold none)
 _VALUE_RECORDS = {0x00FD, 0x0203, 0x027E, 0x00BD, 0x0204, 0x0205, 0x0006, 0x00D6}
 _RECALCULATE = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad=\"(?:1|true)\"")
+_DATE1904 = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904=\"(?:1|true)\"")
+_DATEMODE = 0x0022  # BIFF8: the workbook's date system (1: 1904)
 
 
 def _column(letters: bytes) -> int:
@@ -74,6 +76,9 @@ class SheetAids:
     above: int = (
         0  # the sheet's rows above its first row with a value: a frame row's line is its row plus these
     )
+    # the workbook counts its dates from 1904-01-01 (old Mac Excel), not from 1899-12-30: a number in a date column
+    # (a date cell that lost its format) is a day 1462 days later than the 1900 system reads it
+    date1904: bool = False
 
 
 def reading_aids(path: Path) -> dict[str, SheetAids]:
@@ -85,6 +90,7 @@ def reading_aids(path: Path) -> dict[str, SheetAids]:
         with zipfile.ZipFile(path) as book:
             workbook = book.read("xl/workbook.xml")
             recalculated = bool(_RECALCULATE.search(workbook))
+            date1904 = bool(_DATE1904.search(workbook))
             for name, xml, shown in _sheet_parts(book, workbook):
                 ranges = [
                     (_column(c1), int(r1), int(r2))
@@ -93,7 +99,7 @@ def reading_aids(path: Path) -> dict[str, SheetAids]:
                 ]
                 cells = _uncomputed(xml, recalculated) if b"<f" in xml else []
                 row0, col0 = _origin(xml, full=bool(ranges or cells))
-                out[name] = _relative(ranges, cells, row0, col0, hidden=not shown)
+                out[name] = _relative(ranges, cells, row0, col0, hidden=not shown, date1904=date1904)
     except (KeyError, zipfile.BadZipFile, ValueError, OSError):
         return {}
     return out
@@ -106,6 +112,7 @@ def _relative(
     col0: int,
     *,
     hidden: bool,
+    date1904: bool,
 ) -> SheetAids:
     """A sheet's merges and formulas, in sheet coordinates (1-based rows, 0-based columns), moved into the frame's:
     the sheet's first row with a value `row0` is row 1, its first column with one `col0` is column 0."""
@@ -115,6 +122,7 @@ def _relative(
         [(r - shift, c - col0, text) for r, c, text in cells if c >= col0],
         hidden,
         shift,
+        date1904,
     )
 
 
@@ -190,10 +198,11 @@ def legacy_reading_aids(path: Path) -> dict[str, SheetAids]:
         doc = compdoc.CompDoc(path.read_bytes(), logfile=io.StringIO())
         stream = next((s for s in map(_named_stream(doc), ("Workbook", "Book")) if s), b"")
         out = {}
-        for name, state, offset in _boundsheets(stream):
+        sheets, date1904 = _boundsheets(stream)
+        for name, state, offset in sheets:
             merged, row0, col0 = _sheet_records(stream, offset)
             ranges = [(c0, r0 + 1, r1 + 1) for r0, r1, c0 in merged if r1 > r0]
-            out[name] = _relative(ranges, [], row0, col0, hidden=bool(state & 3))
+            out[name] = _relative(ranges, [], row0, col0, hidden=bool(state & 3), date1904=date1904)
         return out
     except Exception:  # a reading aid: a workbook this cannot walk is read by calamine as before
         return {}
@@ -219,16 +228,20 @@ def _records(stream: bytes, pos: int) -> Iterator[tuple[int, int]]:
         pos += 4 + size
 
 
-def _boundsheets(stream: bytes) -> list[tuple[str, int, int]]:
-    """The workbook globals' worksheets: (name, state: 0 shown, 1 hidden, 2 very hidden, where its records start)."""
+def _boundsheets(stream: bytes) -> tuple[list[tuple[str, int, int]], bool]:
+    """The workbook globals' worksheets: (name, state: 0 shown, 1 hidden, 2 very hidden, where its records start);
+    and whether the workbook counts dates from 1904 (DATEMODE)."""
     out = []
+    date1904 = False
     for kind, at in _records(stream, 0):
-        if kind == _BOUNDSHEET:
+        if kind == _DATEMODE:
+            date1904 = struct.unpack_from("<H", stream, at)[0] == 1
+        elif kind == _BOUNDSHEET:
             offset, state, sheet_type, length, flags = struct.unpack_from("<IBBBB", stream, at)
             raw = stream[at + 8 : at + 8 + (2 * length if flags & 1 else length)]
             if sheet_type == 0:  # a worksheet (not a chart or a macro sheet)
                 out.append((raw.decode("utf-16-le" if flags & 1 else "latin-1"), state, offset))
-    return out
+    return out, date1904
 
 
 def _sheet_records(stream: bytes, offset: int) -> tuple[list[tuple[int, int, int]], int, int]:

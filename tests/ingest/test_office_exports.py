@@ -564,6 +564,38 @@ def test_a_sheet_whose_data_starts_lower_and_further_right(tmp_path, legacy):
     assert quarantined == [(7, "id_card_number", "id_check_digit")]
 
 
+def _workbook_1904(folder, *, legacy: bool) -> None:
+    """A pay sheet from a workbook that counts dates from 1904 (old Mac Excel), its 发放日期 cells without their date
+    format: each a number of days since 1904-01-01."""
+    rows: list[list[str | int]] = [list(line.split(",")) for line in PAY_LINES]
+    for values, (*_, paid) in zip(rows, ROWS, strict=True):
+        values[7] = (paid - date(1904, 1, 1)).days
+    if legacy:
+        book = xlwt.Workbook(encoding="utf-8")
+        book.dates_1904 = True
+        sheet = book.add_sheet("工资表")
+        for r, values in enumerate([HEADER, *rows]):
+            for c, value in enumerate(values):
+                sheet.write(r, c, value)
+        book.save(str(folder / "payroll_1231.xls"))
+        return
+    workbook = xlsxwriter.Workbook(folder / "payroll_1231.xlsx", {"date_1904": True})
+    ws = workbook.add_worksheet("工资表")
+    for r, values in enumerate([HEADER, *rows]):
+        ws.write_row(r, 0, values)
+    workbook.close()
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["xlsx", "xls"])
+def test_a_workbook_counting_dates_from_1904(tmp_path, legacy):
+    """Before, a 1904 workbook's date that lost its format was read in the 1900 system: each pay day 1462 days early
+    (2025-12-16 stored as 2021-12-15), silently."""
+    _, canonical, _ = _load(tmp_path, "canonical", _canonical_csv)
+    result, stored, quarantined = _load(tmp_path, "mac", lambda folder: _workbook_1904(folder, legacy=legacy))
+    assert (result.rows_loaded, quarantined) == (3, [])
+    assert stored == canonical
+
+
 @pytest.mark.parametrize("write", [_merged_workbook, _merged_legacy_workbook], ids=["xlsx", "xls"])
 def test_a_value_merged_down_its_rows_holds_for_each_of_them(tmp_path, write):
     """Before, the rows under a merged cell read empty: two of the three pay lines quarantined (必填字段为空) — in a
