@@ -115,9 +115,8 @@ def _unpack_libarchive(raw: bytes, into: Path, suffix: str) -> list[Path]:
                 if parts is None or not entry.isfile:
                     continue
                 blocks = []
-                for (
-                    block
-                ) in entry.get_blocks():  # counted as it is read: a member may claim nothing of its size
+                # counted as it is read: a member may claim nothing of its size
+                for block in entry.get_blocks():
                     total += len(block)
                     if total > MAX_UNPACKED_BYTES:
                         raise ArchiveError(f"压缩包解压后超过 {MAX_UNPACKED_BYTES // 2**30} GB，未解压")

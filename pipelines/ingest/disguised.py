@@ -122,7 +122,7 @@ def _placed(rows: list[list[Cell]]) -> tuple[list[list[str]], list[tuple[int, in
 
 
 def _span(value: str | None, *, limit: int = SPAN_MAX) -> int:
-    """A span as written (HTML's colspan or rowspan; an XML merge count plus one) as a count from 1 to `limit`:
+    """An HTML colspan or rowspan as written, as a count from 1 to `limit`:
     unreadable is 1; HTML's rowspan="0" spans every row left (the limit: cut at the table's last row)."""
     try:
         n = int((value or "1").strip())
@@ -211,8 +211,8 @@ def _spreadsheet_xml(text: str) -> tuple[list[tuple[str, list[list[Cell]]]], set
             for cell in row.iter(f"{_SS}Cell"):
                 at = (cell.get(f"{_SS}Index") or "").strip()
                 data = cell.find(f"{_SS}Data")
-                across = _span(_plus_one(cell.get(f"{_SS}MergeAcross")))
-                down = _span(_plus_one(cell.get(f"{_SS}MergeDown")), limit=ROWS_ALL)
+                across = _merge_span(cell.get(f"{_SS}MergeAcross"), SPAN_MAX)
+                down = _merge_span(cell.get(f"{_SS}MergeDown"), ROWS_ALL)
                 value = "".join(data.itertext()) if data is not None else ""
                 cells.append((int(at) - 1 if at.isdigit() and int(at) > 0 else None, value, across, down))
             rows.append(cells)
@@ -225,7 +225,8 @@ def _spreadsheet_xml(text: str) -> tuple[list[tuple[str, list[list[Cell]]]], set
     return sheets, hidden
 
 
-def _plus_one(merge: str | None) -> str | None:
-    """An XML cell's ss:MergeAcross or ss:MergeDown (the cells it covers beyond its own) as a span."""
+def _merge_span(merge: str | None, limit: int) -> int:
+    """An XML cell's ss:MergeAcross or ss:MergeDown (the cells it covers beyond its own) as a span, at most `limit`;
+    none or unreadable is 1."""
     merge = (merge or "").strip()
-    return str(int(merge) + 1) if merge.isdigit() else None
+    return min(int(merge) + 1, limit) if merge.isdigit() else 1

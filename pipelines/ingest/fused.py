@@ -343,9 +343,8 @@ def parse_sql(col: Column, s: str) -> str | None:
             return f"coalesce(try_cast({number} as double), {_none_parsed(col, s)})"
         marked = f"regexp_replace({number}, {lit(MONEY_MARKS)}, '', 'g')"
         reads = [f"try_cast({number} as double)"]
-        for unit, places in UNIT_SHIFTS.get(
-            col.unit or "", ()
-        ):  # 12.5万元, 20%: the digits shifted as text, then read
+        # 12.5万元, 20%: the digits shifted as text, then read
+        for unit, places in UNIT_SHIFTS.get(col.unit or "", ()):
             bare = f"regexp_replace({number}, {lit('^[¥￥] *| *' + re.escape(unit) + '$')}, '', 'g')"
             reads.append(
                 f"case when ends_with({number}, {lit(unit)}) then try_cast({shift_sql(bare, places)} as double) end"

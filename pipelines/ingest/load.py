@@ -279,12 +279,12 @@ def load_archive(
 def _too_deep(con: duckdb.DuckDBPyConnection, path: Path, extract_date: date, root: Path) -> FileResult:
     """An archive nested deeper than archives.MAX_DEPTH: refused with why, not opened."""
     rel, _, sha, _ = _read_delivery(path, extract_date, root)
+    result = FileResult(rel, None, path.suffix.lower().lstrip("."))
     if _in_ledger(con, sha, extract_date):
-        return FileResult(rel, None, path.suffix.lower().lstrip("."), status="already_loaded")
+        result.status = "already_loaded"
+        return result
     reason = f"压缩包嵌套超过{archives.MAX_DEPTH}层，未解压"
-    return _refused(
-        con, FileResult(rel, None, path.suffix.lower().lstrip(".")), sha, extract_date, "failed", reason
-    )
+    return _refused(con, result, sha, extract_date, "failed", reason)
 
 
 def load_file(
@@ -391,9 +391,8 @@ def _from_1904(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
         for c in contract.columns
         if c.type in ("date", "datetime", "month") and c.name in frame.columns
     ]
-    serial = EXCEL_SERIAL
     return frame.with_columns(
-        pl.when(pl.col(n).str.contains(serial))
+        pl.when(pl.col(n).str.contains(EXCEL_SERIAL))
         .then((pl.col(n).cast(pl.Float64, strict=False) + DAYS_1900_TO_1904).cast(pl.Utf8))
         .otherwise(pl.col(n))
         .alias(n)

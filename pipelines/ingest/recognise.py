@@ -22,10 +22,10 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.contracts import Contract, all_contracts, load_contract
+from pipelines.contracts import all_contracts, load_contract
 from pipelines.ingest import disguised
 from pipelines.ingest.readers import RawRows, UnreadableFileError, read_any, read_xlsx_sheets
-from pipelines.ingest.subheaders import header_found
+from pipelines.ingest.subheaders import header_found, named_columns
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,8 @@ def entity_of_headers(path: Path, raw: bytes, fmt: str | None) -> tuple[str | No
         return None, "文件名不以任何已知数据实体开头，文件也无法读取表头，未加载", read
     scores: dict[str, int] = {}
     for entity, contract in all_contracts().items():
-        named = [_named_columns(header_found(rows, contract, path.name), contract) for rows in sheets]
+        known = contract.header_reader()
+        named = [named_columns(header_found(rows, contract, path.name), known) for rows in sheets]
         complete = [len(n) for n in named if set(contract.key) <= n]
         if complete:
             scores[entity] = max(complete)
@@ -71,12 +72,6 @@ def entity_of_headers(path: Path, raw: bytes, fmt: str | None) -> tuple[str | No
     return winners[0], "", read
 
 
-def _named_columns(rows: RawRows, contract: Contract) -> set[str]:
-    """The contract columns the header of `rows` names, as the loader maps headers (Contract.header_reader)."""
-    column_of = contract.header_reader()
-    return {c for h in rows.frame.columns if h != "_line" and (c := column_of(h.strip().lstrip("\ufeff")))}
-
-
 def _sheets(path: Path, raw: bytes, fmt: str | None, read: Read) -> list[RawRows]:
     """The file's rows as the loader reads them (kept in `read`), a workbook's sheet by sheet; a Parquet file's
     columns only."""
@@ -84,9 +79,8 @@ def _sheets(path: Path, raw: bytes, fmt: str | None, read: Read) -> list[RawRows
         return [RawRows(pl.DataFrame(schema=dict.fromkeys(pl.read_parquet_schema(path), pl.Utf8)), None)]
     if fmt in ("xlsx", "xls"):
         read.sheets = read_xlsx_sheets(path) if disguised.is_workbook(raw) else disguised.text_sheets(raw)
-        return [
-            rows for _, rows in read.sheets if not rows.hidden
-        ]  # as the loader: a hidden sheet is not data
+        # as the loader: a hidden sheet is not data
+        return [rows for _, rows in read.sheets if not rows.hidden]
     if fmt is None:
         return []
     read.rows = read_any(path)

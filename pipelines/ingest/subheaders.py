@@ -45,7 +45,7 @@ def header_found(rows: RawRows, contract: Contract, rel: str) -> RawRows:
     known = contract.header_reader()
 
     def named(found: RawRows) -> set[str]:
-        return {c for h in found.frame.columns if h != "_line" and (c := known(h.strip().lstrip("\ufeff")))}
+        return named_columns(found, known)
 
     if keys & named(rows):
         return joined(rows, known, keys, rel)
@@ -66,6 +66,11 @@ def header_found(rows: RawRows, contract: Contract, rel: str) -> RawRows:
     # a header over two rows whose group holds a key column (项目 over 编码 | 名称) on row 1; tried last, as a title
     # over every column reads as a group over them all
     return joined(rows, known, keys, rel)
+
+
+def named_columns(rows: RawRows, known: Callable[[str], str | None]) -> set[str]:
+    """The contract columns the header of `rows` names (`known`: Contract.header_reader)."""
+    return {c for h in rows.frame.columns if h != "_line" and (c := known(h.strip().lstrip("\ufeff")))}
 
 
 def joined(rows: RawRows, known: Callable[[str], str | None], keys: set[str], rel: str) -> RawRows:
